@@ -1,0 +1,15 @@
+# rb: confine a bottle container behind a sentry container and prove it.
+# Every target is in a fragment under mk/; `make help` lists them.
+
+.DEFAULT_GOAL := all
+NAMEPLATE ?= nsproto
+
+include mk/build.mk
+include mk/deps.mk
+include mk/images.mk
+include mk/world.mk
+include mk/bottle.mk
+include mk/ztest.mk
+include mk/check.mk
+include mk/bench.mk
+include mk/help.mk

@@ -1,0 +1,70 @@
+/* Nameplates: nameplates/<moniker>.mk, plain "NAME = value" lines.
+ * The file is parsed here, never by make, so a hostile value cannot run
+ * anything; RBRN_* variables in the environment override the file (make
+ * exports command-line variables, which is how `make X RBRN_...=v` works). */
+#ifndef RB_NAMEPLATE_H
+#define RB_NAMEPLATE_H
+
+#include "rb.h"
+
+#include <stdio.h>
+
+#define RB_NP_MAX_CIDRS 65536
+#define RB_NP_MAX_DOMAINS 1024
+
+struct rb_nameplate {
+	char moniker[RB_MONIKER_MAX + 1];
+	char description[256];
+	char sentry_image[256];
+	char bottle_image[256];
+	unsigned int bottle_uid;
+	struct rb_cidr enclave_subnet;
+	struct in_addr sentry_ip;
+	struct in_addr bottle_ip;
+	char uplink_network[64];
+	int has_uplink_gateway;
+	struct in_addr uplink_gateway;
+	int has_uplink_dns_server;
+	struct in_addr uplink_dns_server;
+	int entry_enabled;
+	uint16_t entry_port_workstation;
+	uint16_t entry_port_enclave;
+	int dns_enabled;
+	int dns_global;
+	int dns_intercept;
+	int access_enabled;
+	int access_global;
+	struct rb_cidr *cidrs; /* RBRN_UPLINK_ALLOWED_CIDRS */
+	size_t n_cidrs;
+	char **domains; /* RBRN_UPLINK_ALLOWED_DOMAINS, lower case, no trailing dot */
+	size_t n_domains;
+};
+
+/* Parses path (NULL: environment only), applies RBRN_* from the environment,
+ * validates every value. Touches nothing on the system. On error np is left
+ * released and err names the variable and the value. */
+int rb_nameplate_load(struct rb_nameplate *np, const char *path, struct rb_err *err);
+/* Same, from a buffer (used by the fuzzer; env overrides not applied). */
+int rb_nameplate_parse(struct rb_nameplate *np, const char *text, size_t len,
+		       const char *origin, struct rb_err *err);
+void rb_nameplate_free(struct rb_nameplate *np);
+
+/* Checks the nameplate against this host: the enclave subnet overlaps no
+ * existing podman network (other than rb-<moniker>-enclave itself) and no host
+ * route. Needs podman; reads only. */
+int rb_nameplate_check_host(const struct rb_nameplate *np, struct rb_err *err);
+
+/* Writes every variable as a shell assignment, single-quoted, one a line:
+ * RBRN_MONIKER='nsproto'. Used by mk/ via eval. */
+int rb_nameplate_print_env(const struct rb_nameplate *np, FILE *out);
+
+/* Value parsers, shared by nameplate validation and the fuzzers. Return 0 or
+ * -EINVAL. */
+int rb_parse_ipv4(const char *s, struct in_addr *out);
+int rb_parse_cidr(const char *s, struct rb_cidr *out); /* host bits must be zero */
+int rb_parse_port(const char *s, uint16_t *out);       /* 1..65535 */
+int rb_domain_valid(const char *s); /* 1: LDH labels, 1..63 each, <=253 total */
+int rb_cidr_contains(const struct rb_cidr *c, struct in_addr a);
+int rb_cidr_overlaps(const struct rb_cidr *a, const struct rb_cidr *b);
+
+#endif

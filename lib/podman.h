@@ -1,0 +1,54 @@
+/* What rb learns from podman: `podman inspect` / `podman network inspect`
+ * JSON, read with cJSON. Podman's output is treated as hostile: every field
+ * is type- and range-checked before use. The podman binary is $RB_PODMAN or
+ * "podman"; it is run without a shell. */
+#ifndef RB_PODMAN_H
+#define RB_PODMAN_H
+
+#include "rb.h"
+
+#include <sys/types.h>
+
+#define RB_PODMAN_MAX_NETS 16
+
+struct rb_podman_attachment {
+	char network[64];
+	struct in_addr ip;
+	unsigned int prefix;
+	char mac[18];
+};
+
+struct rb_podman_container {
+	char name[128];
+	int running;
+	pid_t pid; /* > 0 when running */
+	size_t n_nets;
+	struct rb_podman_attachment nets[RB_PODMAN_MAX_NETS];
+};
+
+struct rb_podman_network {
+	char name[64];
+	char bridge[16]; /* network_interface, a valid interface name */
+	int internal;
+	int has_gateway;
+	struct in_addr gateway;
+	size_t n_subnets;
+	struct rb_cidr subnets[8];
+};
+
+/* -ENOENT (with err set) when there is no such container / network. */
+int rb_podman_container_inspect(const char *name, struct rb_podman_container *out,
+				struct rb_err *err);
+int rb_podman_network_inspect(const char *name, struct rb_podman_network *out,
+			      struct rb_err *err);
+/* Every podman network on the host (IPv4 subnets only). *out is malloc'd. */
+int rb_podman_network_list(struct rb_podman_network **out, size_t *n, struct rb_err *err);
+
+/* Pure parsers over JSON text (what the functions above run on podman's
+ * output; the fuzzers call them directly). */
+int rb_podman_parse_container(const char *json, size_t len, struct rb_podman_container *out,
+			      struct rb_err *err);
+int rb_podman_parse_networks(const char *json, size_t len, struct rb_podman_network **out,
+			     size_t *n, struct rb_err *err);
+
+#endif

@@ -1,0 +1,48 @@
+# Build cmd/ and lib/ (librb.a). `make SAN=1` builds with ASan+UBSan into
+# build-san/, which is what the sanitizer pass of CI runs the tests with.
+
+PKGS     := libnl-3.0 libnl-route-3.0 libiptc libcjson libipset
+CC       ?= cc
+SAN      ?= 0
+ifeq ($(SAN),1)
+BUILD    := build-san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+BUILD    := build
+SANFLAGS :=
+endif
+RB_BIN   := $(BUILD)/bin
+CFLAGS   ?= -O2 -g
+RB_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 \
+            -Wno-missing-field-initializers -Ilib $(SANFLAGS) \
+            $(shell pkg-config --cflags $(PKGS))
+RB_LIBS   = $(shell pkg-config --libs $(PKGS))
+
+LIB_SRC  := $(sort $(wildcard lib/*.c))
+LIB_OBJ  := $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)
+CMDS     := $(patsubst cmd/%.c,%,$(sort $(wildcard cmd/rb-*.c)))
+CMD_BIN  := $(CMDS:%=$(RB_BIN)/%)
+
+.PHONY: all clean lint
+all: $(CMD_BIN)
+
+$(BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h) mk/build.mk
+	@mkdir -p $(@D)
+	$(CC) $(RB_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/librb.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(RB_BIN)/%: cmd/%.c $(BUILD)/librb.a $(wildcard lib/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(RB_CFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/librb.a $(RB_LIBS) $(SANFLAGS)
+
+# Static analysis: both tools must be clean (CI runs this in `make check`).
+lint:
+	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability,performance \
+	  --suppress=missingIncludeSystem --inline-suppr -Ilib lib cmd fuzz
+	clang-tidy --quiet $(LIB_SRC) $(wildcard cmd/*.c) -- $(filter-out -fsanitize% -fno-sanitize%,$(RB_CFLAGS))
+
+clean:
+	rm -rf build build-san

@@ -1,0 +1,75 @@
+# -*- bash -*-
+# Shared by every test/NNN-area.bats, in the style of podman's test/system
+# helpers and netavark's test/helpers.bash: small functions, real state, and
+# cleanup that runs even when a test fails.
+
+bats_load_library bats-support
+bats_load_library bats-assert
+
+RB_TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+RB_BUILD=${RB_BUILD:-build}
+RB_BIN=${RB_BIN:-$RB_TOP/$RB_BUILD/bin}
+export RB_TOP RB_BIN
+# Every object a test creates carries this prefix, so the suite-level leak
+# check (test/999-leaks.bats) and teardown can find exactly what we made.
+RB_TEST_PREFIX=rbt
+
+# A short unique suffix per test: netns, podman objects and chains use it.
+rb_uid() {
+    printf '%s%s' "$(printf '%x' "$BATS_SUITE_TEST_NUMBER")" "$(head -c3 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+}
+
+# Creates a network namespace named rbt-<id> and records it for teardown.
+# Usage: ns=$(rb_netns_new)
+rb_netns_new() {
+    local ns="${RB_TEST_PREFIX}-$(rb_uid)"
+    ip netns add "$ns" || return 1
+    ip -n "$ns" link set lo up
+    echo "$ns" >>"$BATS_TEST_TMPDIR/.netns"
+    echo "$ns"
+}
+
+# Deletes every netns this test created. Call from teardown().
+rb_netns_cleanup() {
+    local ns
+    [ -f "$BATS_TEST_TMPDIR/.netns" ] || return 0
+    while read -r ns; do
+        ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
+        ip netns del "$ns" 2>/dev/null
+    done <"$BATS_TEST_TMPDIR/.netns"
+    rm -f "$BATS_TEST_TMPDIR/.netns"
+}
+
+# Records a podman object (container or network) for teardown.
+rb_track() { echo "$1 $2" >>"$BATS_TEST_TMPDIR/.podman"; }
+
+rb_podman_cleanup() {
+    [ -f "$BATS_TEST_TMPDIR/.podman" ] || return 0
+    local kind name
+    # containers first, then networks (a network in use cannot be removed)
+    while read -r kind name; do
+        [ "$kind" = container ] && podman rm -f -t 0 "$name" >/dev/null 2>&1
+    done <"$BATS_TEST_TMPDIR/.podman"
+    while read -r kind name; do
+        [ "$kind" = network ] && podman network rm -f "$name" >/dev/null 2>&1
+    done <"$BATS_TEST_TMPDIR/.podman"
+    rm -f "$BATS_TEST_TMPDIR/.podman"
+}
+
+# The legacy xtables rules of a netns, as iptables-legacy-save prints them,
+# without counters and comments lines that change between runs.
+rb_save() {
+    local ns=$1; shift
+    ip netns exec "$ns" iptables-legacy-save "$@" | grep -v '^#'
+}
+
+# Skip unless the images and podman are usable (tests that need containers).
+rb_require_images() {
+    podman image exists localhost/rb-sentry:latest && podman image exists localhost/rb-bottle:latest ||
+        fail "images not built: run make images"
+}
+
+rb_default_teardown() {
+    rb_podman_cleanup
+    rb_netns_cleanup
+}
