@@ -1,0 +1,1 @@
+# bottle targets (being written)

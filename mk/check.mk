@@ -1,0 +1,1 @@
+# check targets (being written)

@@ -1,0 +1,1 @@
+# deps targets (being written)

@@ -1,0 +1,1 @@
+# help targets (being written)

@@ -1,0 +1,1 @@
+# ztest targets (being written)
