@@ -1,1 +1,13 @@
-# bottle targets (being written)
+# Bottle life cycle for NAMEPLATE (default nsproto). Any RBRN_* given on the
+# make command line overrides the nameplate (make exports it to the commands).
+.PHONY: bottle-start bottle-stop bottle-status bottle-verify bottle-reapply
+bottle-start: all
+	RB_BIN=$(RB_BIN) bash mk/bottle.sh start $(NAMEPLATE)
+bottle-stop: all
+	RB_BIN=$(RB_BIN) bash mk/bottle.sh stop $(NAMEPLATE)
+bottle-status: all
+	RB_BIN=$(RB_BIN) bash mk/bottle.sh status $(NAMEPLATE)
+bottle-reapply: all
+	RB_BIN=$(RB_BIN) bash mk/bottle.sh reapply $(NAMEPLATE)
+bottle-verify: all
+	$(RB_BIN)/rb-verify --nameplate $(if $(findstring /,$(NAMEPLATE)),$(NAMEPLATE),nameplates/$(NAMEPLATE).mk)

@@ -1,1 +1,4 @@
-# deps targets (being written)
+# make deps: install and configure what a fresh Debian 12 host needs (idempotent).
+.PHONY: deps
+deps:
+	bash mk/deps.sh

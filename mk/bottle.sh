@@ -1,0 +1,127 @@
+#!/bin/bash
+# Brings a nameplate's sentry and bottle up and down, in the fail-closed
+# order of DESIGN.md. Values come from the C validator (rb-net-create
+# --check --print-env), never from make evaluating the nameplate.
+# Usage: mk/bottle.sh start|stop|status|reapply NAMEPLATE
+set -euo pipefail
+
+RB_BIN=${RB_BIN:-build/bin}
+RB_RUN=${RB_RUN:-/run/rb}
+
+die() { echo "bottle: $*" >&2; exit "${RB_EXIT:-1}"; }
+
+load() {
+	local arg=$1 file env
+	case $arg in
+	*/* | *.mk) file=$arg ;;
+	*) file=nameplates/$arg.mk ;;
+	esac
+	[ -f "$file" ] || die "no nameplate $file"
+	NP_FILE=$file
+	env=$("$RB_BIN/rb-net-create" --check --print-env --nameplate "$file") || exit 1
+	eval "$env"
+	M=$RBRN_MONIKER
+	SENTRY=rb-$M-sentry
+	BOTTLE=rb-$M-bottle
+	ENCLAVE=rb-$M-enclave
+	RUN=$RB_RUN/$M
+}
+
+exists() { podman container exists "$1"; }
+
+start() {
+	local created=0
+	if exists "$SENTRY" || exists "$BOTTLE" || podman network exists "$ENCLAVE"; then
+		die "$M is already started (or left over): run make bottle-stop NAMEPLATE=$NP_ARG first"
+	fi
+	podman network exists "$RBRN_UPLINK_NETWORK" ||
+		die "RBRN_UPLINK_NETWORK: \"$RBRN_UPLINK_NETWORK\": no such podman network (tests: make world-start)"
+	podman image exists "$RBRN_SENTRY_IMAGE" || die "RBRN_SENTRY_IMAGE: \"$RBRN_SENTRY_IMAGE\": no such image (make images)"
+	podman image exists "$RBRN_BOTTLE_IMAGE" || die "RBRN_BOTTLE_IMAGE: \"$RBRN_BOTTLE_IMAGE\": no such image (make images)"
+
+	# From here on every failure takes down what this run created.
+	trap 'rc=$?; if [ $rc -ne 0 ] && [ $created = 1 ]; then echo "bottle: start failed, removing $M" >&2; stop >&2 || true; fi' EXIT
+	created=1
+	mkdir -p "$RUN"
+	chmod 0755 "$RUN"
+	"$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE" --resolver-conf >"$RUN/dnsmasq.conf"
+
+	podman network create --internal --disable-dns --subnet "$RBRN_ENCLAVE_SUBNET" \
+		--label "rb.moniker=$M" "$ENCLAVE" >/dev/null
+
+	# The sentry starts with forwarding off (a new netns has ip_forward=0):
+	# it routes nothing until rb-fw-apply has committed the policy.
+	podman create --name "$SENTRY" --label "rb.moniker=$M" \
+		--network "$ENCLAVE:ip=$RBRN_ENCLAVE_SENTRY_IP" --network "$RBRN_UPLINK_NETWORK" \
+		--cap-drop ALL --cap-add NET_BIND_SERVICE,NET_ADMIN,SETUID,SETGID \
+		--security-opt no-new-privileges \
+		--sysctl net.ipv6.conf.all.disable_ipv6=1 --sysctl net.ipv6.conf.default.disable_ipv6=1 \
+		--read-only --tmpfs /run --tmpfs /tmp \
+		-v "$RUN/dnsmasq.conf:/etc/rb/dnsmasq.conf:ro" \
+		"$RBRN_SENTRY_IMAGE" >/dev/null
+	podman start "$SENTRY" >/dev/null
+	"$RB_BIN/rb-net-create" --nameplate "$NP_FILE" --stage sentry
+	"$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE"
+
+	# The bottle: no capability, its uid, no IPv6; DNS only via the sentry.
+	podman create --name "$BOTTLE" --label "rb.moniker=$M" \
+		--network "$ENCLAVE:ip=$RBRN_ENCLAVE_BOTTLE_IP" --dns "$RBRN_ENCLAVE_SENTRY_IP" \
+		--user "$RBRN_BOTTLE_UID:$RBRN_BOTTLE_UID" \
+		--cap-drop ALL --security-opt no-new-privileges \
+		--sysctl net.ipv6.conf.all.disable_ipv6=1 --sysctl net.ipv6.conf.default.disable_ipv6=1 \
+		--sysctl "net.ipv4.ping_group_range=$RBRN_BOTTLE_UID $RBRN_BOTTLE_UID" \
+		"$RBRN_BOTTLE_IMAGE" >/dev/null
+	podman start "$BOTTLE" >/dev/null
+	"$RB_BIN/rb-net-create" --nameplate "$NP_FILE" --stage bottle
+	trap - EXIT
+	echo "bottle: $M started: $BOTTLE ($RBRN_ENCLAVE_BOTTLE_IP) behind $SENTRY ($RBRN_ENCLAVE_SENTRY_IP)"
+}
+
+# Reapplies routes and policy, e.g. after the sentry container restarted
+# (its new netns forwards nothing until this runs).
+reapply() {
+	exists "$SENTRY" && exists "$BOTTLE" || die "$M is not started"
+	"$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE" --resolver-conf >"$RUN/dnsmasq.conf.new"
+	mv "$RUN/dnsmasq.conf.new" "$RUN/dnsmasq.conf"
+	[ "$(podman inspect -f '{{.State.Running}}' "$SENTRY")" = true ] || podman start "$SENTRY" >/dev/null
+	"$RB_BIN/rb-net-create" --nameplate "$NP_FILE" --stage sentry
+	"$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE"
+	[ "$(podman inspect -f '{{.State.Running}}' "$BOTTLE")" = true ] || podman start "$BOTTLE" >/dev/null
+	"$RB_BIN/rb-net-create" --nameplate "$NP_FILE" --stage bottle
+	echo "bottle: $M policy reapplied"
+}
+
+stop() {
+	local rc=0
+	# Bottle first: nothing may be left behind a sentry that is gone.
+	podman rm -f -t 0 "$BOTTLE" >/dev/null 2>&1 || true
+	podman rm -f -t 0 "$SENTRY" >/dev/null 2>&1 || true
+	"$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE" --remove || rc=2
+	podman network rm -f "$ENCLAVE" >/dev/null 2>&1 || true
+	rm -rf "$RUN"
+	exists "$BOTTLE" && { echo "bottle: cannot remove $BOTTLE" >&2; rc=2; }
+	exists "$SENTRY" && { echo "bottle: cannot remove $SENTRY" >&2; rc=2; }
+	podman network exists "$ENCLAVE" && { echo "bottle: cannot remove $ENCLAVE" >&2; rc=2; }
+	[ $rc -eq 0 ] && echo "bottle: $M stopped"
+	return $rc
+}
+
+status() {
+	local c
+	for c in "$SENTRY" "$BOTTLE"; do
+		if exists "$c"; then
+			podman inspect -f '{{.Name}}: {{.State.Status}} pid {{.State.Pid}}' "$c"
+		else
+			echo "$c: absent"
+		fi
+	done
+	podman network exists "$ENCLAVE" && echo "$ENCLAVE: present" || echo "$ENCLAVE: absent"
+}
+
+[ $# -eq 2 ] || { echo "usage: $0 start|stop|status|reapply NAMEPLATE" >&2; exit 1; }
+NP_ARG=$2
+load "$2"
+case $1 in
+start | stop | status | reapply) "$1" ;;
+*) echo "usage: $0 start|stop|status|reapply NAMEPLATE" >&2; exit 1 ;;
+esac

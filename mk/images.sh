@@ -1,0 +1,100 @@
+#!/bin/bash
+# Builds rb's container images offline from Debian packages: debootstrap (no
+# registry), then `podman import`. Each image carries the hash of its recipe
+# in the label rb.recipe and is rebuilt only when the recipe changes.
+# Usage: mk/images.sh [sentry|bottle|world]...
+set -euo pipefail
+
+SUITE=${RB_DEBIAN_SUITE:-bookworm}
+MIRROR=${RB_DEBIAN_MIRROR:-}
+here=$(cd "$(dirname "$0")" && pwd)
+
+# One recipe per image: packages, then the config it needs. The bottle
+# carries what the seeds' commands use (dig, nc, busybox) and iperf3 for
+# `make bench`; the world is the simulated internet of DESIGN.md (test only).
+recipe_packages() {
+	case $1 in
+	sentry) echo "dnsmasq-base iproute2" ;;
+	bottle) echo "bind9-dnsutils netcat-openbsd busybox iproute2 iperf3 curl ca-certificates" ;;
+	world)  echo "dnsmasq-base iproute2 socat iperf3 busybox" ;;
+	*) return 1 ;;
+	esac
+}
+
+# ENTRYPOINT for the services, CMD for the bottle so `podman run IMAGE cmd` works.
+recipe_entrypoint() {
+	case $1 in
+	sentry) echo 'ENTRYPOINT ["/usr/sbin/dnsmasq", "--keep-in-foreground", "--conf-file=/etc/rb/dnsmasq.conf"]' ;;
+	bottle) echo 'CMD ["/bin/sleep", "infinity"]' ;;
+	world)  echo 'ENTRYPOINT ["/usr/local/sbin/rb-world"]' ;;
+	esac
+}
+
+recipe_hash() {
+	{
+		echo "$SUITE"
+		recipe_packages "$1"
+		recipe_entrypoint "$1"
+		[ "$1" = world ] && cat "$here/world-init.sh"
+		sed -n '/^configure()/,/^}/p' "$0"
+	} | sha256sum | cut -c1-16
+}
+
+configure() {
+	local name=$1 root=$2
+	# Images are data, not systems: no docs, no apt lists, no caches.
+	rm -rf "$root"/usr/share/doc/* "$root"/usr/share/man/* "$root"/usr/share/info/* \
+		"$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/cache/apt/archives/*.deb
+	mkdir -p "$root/etc/rb"
+	case $name in
+	bottle)
+		# The uid the nameplates default to; nameplates may pick another with --user.
+		chroot "$root" useradd -u 1000 -m -s /bin/sh bottle
+		;;
+	world)
+		install -m 0755 "$here/world-init.sh" "$root/usr/local/sbin/rb-world"
+		;;
+	esac
+}
+
+build() {
+	local name=$1 image="localhost/rb-$1:latest" hash have root
+	hash=$(recipe_hash "$name")
+	have=$(podman image inspect --format '{{index .Config.Labels "rb.recipe"}}' "$image" 2>/dev/null || true)
+	if [ "$have" = "$hash" ]; then
+		echo "images: $image is up to date ($hash)"
+		return 0
+	fi
+	echo "images: building $image (recipe $hash)"
+	root=$(mktemp -d /var/tmp/rb-image-XXXXXX)
+	trap 'rm -rf "$root"' RETURN
+	local include
+	include=$(recipe_packages "$name" | tr ' ' ',')
+	if ! debootstrap --variant=minbase --include="$include" "$SUITE" "$root" $MIRROR \
+		>"$root.log" 2>&1; then
+		echo "images: debootstrap for $image failed; last lines of $root.log:" >&2
+		tail -n 20 "$root.log" >&2
+		return 1
+	fi
+	rm -f "$root.log"
+	configure "$name" "$root"
+	tar -C "$root" --numeric-owner -c . |
+		podman import -q \
+			--change "LABEL rb.recipe=$hash" \
+			--change "$(recipe_entrypoint "$name")" \
+			- "$image" >/dev/null
+	echo "images: built $image"
+}
+
+[ $# -gt 0 ] || set -- sentry bottle world
+for name; do
+	recipe_packages "$name" >/dev/null || { echo "images: unknown image '$name'" >&2; exit 1; }
+done
+# Two at a time: debootstrap is mostly waiting on the mirror and dpkg.
+pids=()
+for name; do
+	build "$name" & pids+=($!)
+done
+rc=0
+for p in "${pids[@]}"; do wait "$p" || rc=1; done
+exit $rc
