@@ -1,1 +1,24 @@
-# help targets (being written)
+# make help: what each target does.
+.PHONY: help
+help:
+	@echo 'rb: confine a bottle container behind a sentry container, and prove it'
+	@echo
+	@echo '  make deps             install and configure what this Debian host needs (idempotent)'
+	@echo '  make                  build cmd/ (rb-net-create, rb-fw-apply, rb-verify) into $(RB_BIN)'
+	@echo '  make check            the whole test suite (what CI runs); SAN=1 for ASan+UBSan'
+	@echo '  make lint             cppcheck and clang-tidy'
+	@echo '  make fuzz             run every libFuzzer target for FUZZ_SECONDS (default 60) each'
+	@echo '  make images           build localhost/rb-{sentry,bottle,world} offline from Debian packages'
+	@echo '  make world-start      start the simulated internet (tests never leave this machine)'
+	@echo '  make world-stop       stop it and remove everything it created'
+	@echo '  make bottle-start     start NAMEPLATE (default nsproto): enclave, sentry, policy, bottle'
+	@echo '  make bottle-stop      remove NAMEPLATE: containers, network, rules, run files'
+	@echo '  make bottle-status    show what of NAMEPLATE is running'
+	@echo '  make bottle-verify    rb-verify: rules, routes, resolver, and real probes from the bottle'
+	@echo '  make bottle-reapply   re-run routes and policy (e.g. after the sentry restarted)'
+	@echo '  make ztest            start world and bottle, run every ztest, stop the bottle'
+	@echo '  make ztest_bottle_dns_block (and ztest_bottle_<name>)  one ztest on a started bottle'
+	@echo '  make bench            benchmarks, side by side with the alternatives (writes bench/RESULTS.md)'
+	@echo '  make help             this list'
+	@echo
+	@echo 'Variables: NAMEPLATE=<moniker or path>, any RBRN_*=value overrides the nameplate.'
