@@ -1,0 +1,1126 @@
+/* Nameplates: "NAME = value" files read by C, never by make.
+ *
+ * Parsing happens in three steps: the file's lines become raw strings, one
+ * per known variable (parse_text), the environment replaces any of them
+ * (apply_env, load only), and every value is validated and converted
+ * (validate). Each step stops at the first problem and writes one message
+ * naming where the value came from, the variable and the value. */
+#include "nameplate.h"
+#include "podman.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define NP_MAX_FILE (4u << 20) /* far beyond 65536 CIDRs, small enough to read whole */
+#define SHOW_MAX 96             /* bytes of a value quoted in a message */
+
+enum np_var {
+	V_MONIKER,
+	V_DESCRIPTION,
+	V_SENTRY_IMAGE,
+	V_BOTTLE_IMAGE,
+	V_BOTTLE_UID,
+	V_ENCLAVE_SUBNET,
+	V_SENTRY_IP,
+	V_BOTTLE_IP,
+	V_UPLINK_NETWORK,
+	V_UPLINK_GATEWAY,
+	V_UPLINK_DNS_SERVER,
+	V_ENTRY_ENABLED,
+	V_ENTRY_PORT_WORKSTATION,
+	V_ENTRY_PORT_ENCLAVE,
+	V_DNS_ENABLED,
+	V_DNS_GLOBAL,
+	V_DNS_INTERCEPT,
+	V_ACCESS_ENABLED,
+	V_ACCESS_GLOBAL,
+	V_ALLOWED_CIDRS,
+	V_ALLOWED_DOMAINS,
+	V_COUNT
+};
+
+/* DESIGN.md "Nameplates"; def is what an unset or empty variable means. */
+static const struct {
+	const char *name;
+	const char *def;
+} np_vars[V_COUNT] = {
+	[V_MONIKER] = { "RBRN_MONIKER", NULL },
+	[V_DESCRIPTION] = { "RBRN_DESCRIPTION", "" },
+	[V_SENTRY_IMAGE] = { "RBRN_SENTRY_IMAGE", "localhost/rb-sentry:latest" },
+	[V_BOTTLE_IMAGE] = { "RBRN_BOTTLE_IMAGE", "localhost/rb-bottle:latest" },
+	[V_BOTTLE_UID] = { "RBRN_BOTTLE_UID", "1000" },
+	[V_ENCLAVE_SUBNET] = { "RBRN_ENCLAVE_SUBNET", NULL },
+	[V_SENTRY_IP] = { "RBRN_ENCLAVE_SENTRY_IP", NULL },
+	[V_BOTTLE_IP] = { "RBRN_ENCLAVE_BOTTLE_IP", NULL },
+	[V_UPLINK_NETWORK] = { "RBRN_UPLINK_NETWORK", "podman" },
+	[V_UPLINK_GATEWAY] = { "RBRN_UPLINK_GATEWAY", "" },
+	[V_UPLINK_DNS_SERVER] = { "RBRN_UPLINK_DNS_SERVER", "" },
+	[V_ENTRY_ENABLED] = { "RBRN_ENTRY_ENABLED", "0" },
+	[V_ENTRY_PORT_WORKSTATION] = { "RBRN_ENTRY_PORT_WORKSTATION", "" },
+	[V_ENTRY_PORT_ENCLAVE] = { "RBRN_ENTRY_PORT_ENCLAVE", "" },
+	[V_DNS_ENABLED] = { "RBRN_UPLINK_DNS_ENABLED", "0" },
+	[V_DNS_GLOBAL] = { "RBRN_UPLINK_DNS_GLOBAL", "0" },
+	[V_DNS_INTERCEPT] = { "RBRN_UPLINK_DNS_INTERCEPT", "0" },
+	[V_ACCESS_ENABLED] = { "RBRN_UPLINK_ACCESS_ENABLED", "0" },
+	[V_ACCESS_GLOBAL] = { "RBRN_UPLINK_ACCESS_GLOBAL", "0" },
+	[V_ALLOWED_CIDRS] = { "RBRN_UPLINK_ALLOWED_CIDRS", "" },
+	[V_ALLOWED_DOMAINS] = { "RBRN_UPLINK_ALLOWED_DOMAINS", "" },
+};
+
+/* Raw values and where each came from, for the messages. */
+struct np_raw {
+	const char *origin; /* file name, or NULL */
+	char *val[V_COUNT]; /* NULL: not set */
+	unsigned int line[V_COUNT]; /* 0: from the environment */
+};
+
+static void raw_free(struct np_raw *r)
+{
+	int v;
+
+	for (v = 0; v < V_COUNT; v++) {
+		free(r->val[v]);
+		r->val[v] = NULL;
+	}
+}
+
+static int var_lookup(const char *name, size_t len)
+{
+	int v;
+
+	for (v = 0; v < V_COUNT; v++)
+		if (strlen(np_vars[v].name) == len && memcmp(np_vars[v].name, name, len) == 0)
+			return v;
+	return -1;
+}
+
+/* Quotes s for a message: printable ASCII as is, the rest escaped, so a
+ * hostile value cannot put control sequences on the user's terminal. */
+static const char *show(const char *s, size_t len, char *buf, size_t size)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < len && o + 8 < size; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (i >= SHOW_MAX) {
+			memcpy(buf + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (c == '"' || c == '\\') {
+			buf[o++] = '\\';
+			buf[o++] = (char)c;
+		} else if (c == '\n') {
+			buf[o++] = '\\';
+			buf[o++] = 'n';
+		} else if (c == '\t') {
+			buf[o++] = '\\';
+			buf[o++] = 't';
+		} else if (c < 0x20 || c >= 0x7f) {
+			o += (size_t)snprintf(buf + o, size - o, "\\x%02x", c);
+		} else {
+			buf[o++] = (char)c;
+		}
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+/* Where a value came from, as the prefix of its message. */
+static const char *where(const struct np_raw *r, int v, char *buf, size_t size)
+{
+	if (r->val[v] && r->line[v] == 0)
+		snprintf(buf, size, "environment: ");
+	else if (r->val[v] && r->origin)
+		snprintf(buf, size, "%s:%u: ", r->origin, r->line[v]);
+	else if (r->origin)
+		snprintf(buf, size, "%s: ", r->origin);
+	else
+		buf[0] = '\0';
+	return buf;
+}
+
+/* One message for a bad value: `origin:line: RBRN_X: "value": why`. */
+static int bad(const struct np_raw *r, int v, const char *val, size_t len, const char *why,
+	       struct rb_err *err)
+{
+	char w[300], q[SHOW_MAX * 4 + 8];
+
+	return rb_err_config(err, "%s%s: \"%s\": %s", where(r, v, w, sizeof(w)), np_vars[v].name,
+			     show(val, len, q, sizeof(q)), why);
+}
+
+static int bad_s(const struct np_raw *r, int v, const char *val, const char *why,
+		 struct rb_err *err)
+{
+	return bad(r, v, val, strlen(val), why, err);
+}
+
+static int is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* Step 1: the file's lines. Only what make would read as a plain recursive
+ * or simple assignment of a known RBRN_ variable is accepted; anything else
+ * (directives, rules, functions, continuation lines) is an error, because a
+ * nameplate that means something different to make and to rb is a trap. */
+static int parse_text(struct np_raw *r, const char *text, size_t len, struct rb_err *err)
+{
+	const char *o = r->origin ? r->origin : "nameplate";
+	size_t pos = 0;
+	unsigned int lineno = 0;
+
+	while (pos < len) {
+		const char *line = text + pos, *nl, *p, *end, *name, *val;
+		size_t ll, nlen;
+		int v;
+
+		nl = memchr(line, '\n', len - pos);
+		ll = nl ? (size_t)(nl - line) : len - pos;
+		pos += ll + (nl ? 1 : 0);
+		lineno++;
+		if (ll > 0 && line[ll - 1] == '\r') /* CRLF files */
+			ll--;
+		end = line + ll;
+		if (memchr(line, '\0', ll))
+			return rb_err_config(err, "%s:%u: NUL byte in line", o, lineno);
+		p = line;
+		while (p < end && is_blank(*p))
+			p++;
+		if (p == end || *p == '#')
+			continue;
+		/* make reads a trailing backslash as a continuation line */
+		if (end[-1] == '\\')
+			return rb_err_config(err, "%s:%u: continuation lines are not supported", o,
+					     lineno);
+		name = p;
+		while (p < end && (isalnum((unsigned char)*p) || *p == '_'))
+			p++;
+		nlen = (size_t)(p - name);
+		while (p < end && is_blank(*p))
+			p++;
+		if (nlen == 0 || p == end || (*p != '=' && !(*p == ':' && p + 1 < end && p[1] == '='))) {
+			char q[SHOW_MAX * 4 + 8];
+
+			return rb_err_config(err, "%s:%u: \"%s\": not a NAME = value line", o, lineno,
+					     show(line, (size_t)(end - line), q, sizeof(q)));
+		}
+		p += *p == ':' ? 2 : 1;
+		if (nlen < 5 || memcmp(name, "RBRN_", 5) != 0)
+			return rb_err_config(err, "%s:%u: %.*s: only RBRN_* variables belong in a nameplate",
+					     o, lineno, (int)(nlen > 64 ? 64 : nlen), name);
+		v = var_lookup(name, nlen);
+		if (v < 0)
+			return rb_err_config(err, "%s:%u: %.*s: unknown variable", o, lineno,
+					     (int)(nlen > 64 ? 64 : nlen), name);
+		if (r->val[v])
+			return rb_err_config(err, "%s:%u: %s: already set on line %u", o, lineno,
+					     np_vars[v].name, r->line[v]);
+		/* A '#' starts a comment where make would see one and it is not
+		 * glued to a value; "a#b" stays in the value and is rejected later. */
+		while (p < end && is_blank(*p))
+			p++;
+		val = p;
+		while (p < end && !(*p == '#' && (p == val || is_blank(p[-1]))))
+			p++;
+		while (p > val && is_blank(p[-1]))
+			p--;
+		r->val[v] = strndup(val, (size_t)(p - val));
+		if (!r->val[v])
+			return rb_err_set(err, -ENOMEM, "out of memory");
+		r->line[v] = lineno;
+	}
+	return 0;
+}
+
+/* Step 2 (load only): RBRN_* from the environment win over the file, the
+ * way `make target RBRN_X=v` overrides. A set-but-empty variable counts: it
+ * clears the file's value. An unknown RBRN_ name is most likely a typo that
+ * would otherwise be ignored silently. */
+static int apply_env(struct np_raw *r, struct rb_err *err)
+{
+	char **e;
+	int v;
+
+	for (e = environ; e && *e; e++) {
+		const char *eq = strchr(*e, '=');
+		size_t nlen = eq ? (size_t)(eq - *e) : strlen(*e);
+
+		if (nlen < 5 || strncmp(*e, "RBRN_", 5) != 0)
+			continue;
+		if (var_lookup(*e, nlen) < 0) {
+			char q[SHOW_MAX * 4 + 8];
+
+			return rb_err_config(err, "environment: %s: unknown nameplate variable",
+					     show(*e, nlen, q, sizeof(q)));
+		}
+	}
+	for (v = 0; v < V_COUNT; v++) {
+		const char *s = getenv(np_vars[v].name);
+		size_t a, b;
+
+		if (!s)
+			continue;
+		/* make strips blanks around a command-line value too */
+		a = 0;
+		b = strlen(s);
+		while (a < b && is_blank(s[a]))
+			a++;
+		while (b > a && is_blank(s[b - 1]))
+			b--;
+		free(r->val[v]);
+		r->val[v] = strndup(s + a, b - a);
+		if (!r->val[v])
+			return rb_err_set(err, -ENOMEM, "out of memory");
+		r->line[v] = 0;
+	}
+	return 0;
+}
+
+/* Characters any value but the description may hold: enough for names,
+ * addresses, image references and lists, nothing a shell, make or a
+ * resolver config gives a meaning to. */
+static int plain_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '.' || c == '/' || c == ':' || c == '@' ||
+	       c == '-' || c == '_' || c == ' ' || c == '\t';
+}
+
+/* Free text, single-quoted by print_env; still no control characters,
+ * nothing make or a shell expands even outside quotes, no comment sign. */
+static int text_char(char c)
+{
+	return c >= 0x20 && c < 0x7f && c != '$' && c != '`' && c != '\\' && c != '#';
+}
+
+static int check_chars(const struct np_raw *r, int v, const char *s, struct rb_err *err)
+{
+	const char *p;
+
+	for (p = s; *p; p++) {
+		char why[64];
+		int ok = v == V_DESCRIPTION ? text_char(*p) : plain_char(*p);
+
+		if (ok)
+			continue;
+		if (*p > 0x20 && *p < 0x7f)
+			snprintf(why, sizeof(why), "character '%c' is not allowed", *p);
+		else
+			snprintf(why, sizeof(why), "character \\x%02x is not allowed",
+				 (unsigned char)*p);
+		return bad_s(r, v, s, why, err);
+	}
+	return 0;
+}
+
+static int parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	unsigned long v = 0;
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > 10 || (n > 1 && s[0] == '0'))
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return -EINVAL;
+		v = v * 10 + (unsigned long)(s[i] - '0');
+		if (v > max)
+			return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+/* The value of v after defaults; "" for unset optional values. */
+static const char *value(const struct np_raw *r, int v)
+{
+	if (r->val[v] && r->val[v][0])
+		return r->val[v];
+	return np_vars[v].def ? np_vars[v].def : "";
+}
+
+static int check_mode(const struct np_raw *r, int v, int *out, struct rb_err *err)
+{
+	const char *s = value(r, v);
+
+	if (strcmp(s, "0") == 0)
+		*out = 0;
+	else if (strcmp(s, "1") == 0)
+		*out = 1;
+	else
+		return bad_s(r, v, s, "unknown mode, must be 0 or 1", err);
+	return 0;
+}
+
+static int check_required(const struct np_raw *r, int v, struct rb_err *err)
+{
+	if (value(r, v)[0] == '\0')
+		return bad_s(r, v, "", "required but not set", err);
+	return 0;
+}
+
+static uint32_t host_order(struct in_addr a)
+{
+	return ntohl(a.s_addr);
+}
+
+/* 0/8, 127/8, 224/4 (multicast), 240/4 (incl. broadcast) are never a
+ * gateway or a resolver the sentry can send to. */
+static int unicast(struct in_addr a)
+{
+	uint32_t h = host_order(a);
+
+	return (h >> 24) != 0 && (h >> 24) != 127 && (h >> 28) < 14;
+}
+
+static int check_ipv4(const struct np_raw *r, int v, struct in_addr *out, struct rb_err *err)
+{
+	const char *s = value(r, v);
+
+	if (rb_parse_ipv4(s, out) < 0)
+		return bad_s(r, v, s, "not an IPv4 address (a.b.c.d)", err);
+	return 0;
+}
+
+/* Explains what is wrong with a CIDR rb_parse_cidr refused. */
+static int bad_cidr(const struct np_raw *r, int v, const char *s, size_t len, struct rb_err *err)
+{
+	char buf[64], why[96];
+	const char *slash;
+	struct in_addr a;
+	unsigned long p;
+
+	if (len >= sizeof(buf))
+		return bad(r, v, s, len, "not a CIDR (a.b.c.d/prefix)", err);
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	slash = strchr(buf, '/');
+	if (!slash)
+		return bad(r, v, s, len, "not a CIDR (a.b.c.d/prefix): prefix missing", err);
+	buf[slash - buf] = '\0';
+	if (rb_parse_ipv4(buf, &a) < 0)
+		return bad(r, v, s, len, "not a CIDR (a.b.c.d/prefix): bad address", err);
+	if (parse_uint(slash + 1, 32, &p) < 0)
+		return bad(r, v, s, len, "not a CIDR (a.b.c.d/prefix): prefix must be 0..32", err);
+	{
+		uint32_t m = p == 0 ? 0 : 0xffffffffu << (32 - p);
+		struct in_addr net = { htonl(host_order(a) & m) };
+		char ip[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &net, ip, sizeof(ip));
+		snprintf(why, sizeof(why), "host bits are set (network is %s/%lu)", ip, p);
+	}
+	return bad(r, v, s, len, why, err);
+}
+
+static int rfc1918(const struct rb_cidr *c)
+{
+	static const struct {
+		uint32_t net;
+		unsigned int prefix;
+	} priv[] = { { 0x0a000000, 8 }, { 0xac100000, 12 }, { 0xc0a80000, 16 } };
+	size_t i;
+
+	for (i = 0; i < sizeof(priv) / sizeof(priv[0]); i++) {
+		struct rb_cidr p = { { htonl(priv[i].net) }, priv[i].prefix };
+
+		if (c->prefix >= p.prefix && rb_cidr_contains(&p, c->addr))
+			return 1;
+	}
+	return 0;
+}
+
+/* An address a container on the enclave may have: inside the subnet, not
+ * its network or broadcast address, not the first host (podman gives that
+ * to the bridge as the network's gateway). */
+static int check_enclave_ip(const struct np_raw *r, int v, const struct rb_cidr *sub,
+			    struct in_addr *out, struct rb_err *err)
+{
+	const char *s = value(r, v);
+	uint32_t h, net, bcast;
+
+	if (check_required(r, v, err) < 0 || check_ipv4(r, v, out, err) < 0)
+		return -EINVAL;
+	h = host_order(*out);
+	net = host_order(sub->addr);
+	bcast = net | ~(0xffffffffu << (32 - sub->prefix));
+	if (!rb_cidr_contains(sub, *out))
+		return bad_s(r, v, s, "not inside RBRN_ENCLAVE_SUBNET", err);
+	if (h == net)
+		return bad_s(r, v, s, "is the subnet's network address", err);
+	if (h == bcast)
+		return bad_s(r, v, s, "is the subnet's broadcast address", err);
+	if (h == net + 1)
+		return bad_s(r, v, s, "is the subnet's first address, which podman gives the bridge",
+			     err);
+	return 0;
+}
+
+static int check_port(const struct np_raw *r, int v, int required, uint16_t *out,
+		      struct rb_err *err)
+{
+	const char *s = value(r, v);
+
+	*out = 0;
+	if (!s[0])
+		return required ? bad_s(r, v, s, "required when RBRN_ENTRY_ENABLED=1", err) : 0;
+	if (rb_parse_port(s, out) < 0)
+		return bad_s(r, v, s, "not a port number 1..65535", err);
+	return 0;
+}
+
+static int image_ok(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > 255 || !(islower((unsigned char)s[0]) || isdigit((unsigned char)s[0])))
+		return 0;
+	for (i = 1; i < n; i++) {
+		char c = s[i];
+
+		if (!(islower((unsigned char)c) || isdigit((unsigned char)c) || c == '.' ||
+		      c == '_' || c == '/' || c == ':' || c == '@' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+/* podman's network name rule, capped to what struct rb_nameplate holds. */
+static int netname_ok(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > 63 || !isalnum((unsigned char)s[0]))
+		return 0;
+	for (i = 1; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '.' && s[i] != '-')
+			return 0;
+	return 1;
+}
+
+static int copy_str(char *dst, size_t size, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n >= size)
+		return -ENAMETOOLONG;
+	memcpy(dst, src, n + 1);
+	return 0;
+}
+
+static int cidr_cmp(const void *a, const void *b)
+{
+	const struct rb_cidr *x = a, *y = b;
+	uint32_t hx = ntohl(x->addr.s_addr), hy = ntohl(y->addr.s_addr);
+
+	if (hx != hy)
+		return hx < hy ? -1 : 1;
+	return (x->prefix > y->prefix) - (x->prefix < y->prefix);
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Next blank-separated word of *p: start in *w, length returned, 0 at end. */
+static size_t next_word(const char **p, const char **w)
+{
+	const char *s = *p;
+	size_t n = 0;
+
+	while (is_blank(*s))
+		s++;
+	*w = s;
+	while (s[n] && !is_blank(s[n]))
+		n++;
+	*p = s + n;
+	return n;
+}
+
+static size_t count_words(const char *s)
+{
+	const char *w;
+	size_t n = 0;
+
+	while (next_word(&s, &w))
+		n++;
+	return n;
+}
+
+/* RBRN_UPLINK_ALLOWED_CIDRS: sorted, duplicates dropped. A CIDR touching
+ * the enclave would open the bottle's own network (the sentry, the host's
+ * bridge address) through the forward path, so it is refused. */
+static int check_cidrs(const struct np_raw *r, struct rb_nameplate *np, struct rb_err *err)
+{
+	const char *s = value(r, V_ALLOWED_CIDRS), *p = s, *w;
+	size_t n, i, out = 0, words = count_words(s);
+	struct rb_cidr *c;
+
+	if (words == 0)
+		return 0;
+	c = calloc(words, sizeof(*c));
+	if (!c)
+		return rb_err_set(err, -ENOMEM, "out of memory");
+	for (i = 0; (n = next_word(&p, &w)) > 0; i++) {
+		char buf[64];
+
+		if (n >= sizeof(buf)) {
+			free(c);
+			return bad(r, V_ALLOWED_CIDRS, w, n, "not a CIDR (a.b.c.d/prefix)", err);
+		}
+		memcpy(buf, w, n);
+		buf[n] = '\0';
+		if (rb_parse_cidr(buf, &c[i]) < 0) {
+			free(c);
+			return bad_cidr(r, V_ALLOWED_CIDRS, w, n, err);
+		}
+		if (rb_cidr_overlaps(&c[i], &np->enclave_subnet)) {
+			free(c);
+			return bad(r, V_ALLOWED_CIDRS, w, n, "overlaps RBRN_ENCLAVE_SUBNET", err);
+		}
+	}
+	qsort(c, words, sizeof(*c), cidr_cmp);
+	for (i = 0; i < words; i++)
+		if (out == 0 || cidr_cmp(&c[out - 1], &c[i]) != 0)
+			c[out++] = c[i];
+	if (out > RB_NP_MAX_CIDRS) {
+		char why[80];
+
+		free(c);
+		snprintf(why, sizeof(why), "%zu CIDRs, at most %d allowed", out, RB_NP_MAX_CIDRS);
+		return bad_s(r, V_ALLOWED_CIDRS, s, why, err);
+	}
+	np->cidrs = c;
+	np->n_cidrs = out;
+	return 0;
+}
+
+/* One name of RBRN_UPLINK_ALLOWED_DOMAINS, in place: one trailing dot
+ * removed, lower-cased, then checked. */
+static int check_domain(const struct np_raw *r, char *d, size_t n, struct rb_err *err)
+{
+	const char *last;
+	size_t i;
+	int digits = 1;
+
+	if (n > 1 && d[n - 1] == '.')
+		d[--n] = '\0';
+	for (i = 0; i < n; i++)
+		d[i] = (char)tolower((unsigned char)d[i]);
+	if (!rb_domain_valid(d))
+		return bad_s(r, V_ALLOWED_DOMAINS, d,
+			     "not a domain name (letters, digits, '-' in dot-separated labels of "
+			     "1..63, at most 253 in all)",
+			     err);
+	last = strrchr(d, '.');
+	if (!last)
+		return bad_s(r, V_ALLOWED_DOMAINS, d,
+			     "a single label would allow a whole top-level domain", err);
+	for (i = 1; last[i]; i++)
+		if (!isdigit((unsigned char)last[i]))
+			digits = 0;
+	if (digits)
+		return bad_s(r, V_ALLOWED_DOMAINS, d,
+			     "looks like an address; addresses go in RBRN_UPLINK_ALLOWED_CIDRS", err);
+	return 0;
+}
+
+static int check_domains(const struct np_raw *r, struct rb_nameplate *np, struct rb_err *err)
+{
+	const char *s = value(r, V_ALLOWED_DOMAINS), *p = s, *w;
+	size_t n, i, out = 0, words = count_words(s);
+	char **d;
+	int rc = 0;
+
+	if (words == 0)
+		return 0;
+	d = calloc(words, sizeof(*d));
+	if (!d)
+		return rb_err_set(err, -ENOMEM, "out of memory");
+	for (i = 0; (n = next_word(&p, &w)) > 0; i++) {
+		if (n > RB_NAME_MAX + 1) {
+			rc = bad(r, V_ALLOWED_DOMAINS, w, n, "longer than 253 characters", err);
+			goto out;
+		}
+		d[i] = strndup(w, n);
+		if (!d[i]) {
+			rc = rb_err_set(err, -ENOMEM, "out of memory");
+			goto out;
+		}
+		rc = check_domain(r, d[i], n, err);
+		if (rc < 0)
+			goto out;
+	}
+	qsort(d, words, sizeof(*d), str_cmp);
+	for (i = 0; i < words; i++) {
+		char *t = d[i];
+
+		d[i] = NULL;
+		if (out > 0 && strcmp(d[out - 1], t) == 0)
+			free(t);
+		else
+			d[out++] = t;
+	}
+	if (out > RB_NP_MAX_DOMAINS) {
+		char why[80];
+
+		snprintf(why, sizeof(why), "%zu names, at most %d allowed", out, RB_NP_MAX_DOMAINS);
+		rc = bad_s(r, V_ALLOWED_DOMAINS, s, why, err);
+		goto out;
+	}
+	np->domains = d;
+	np->n_domains = out;
+	d = NULL;
+out:
+	if (d) {
+		for (i = 0; i < words; i++)
+			free(d[i]);
+		free(d);
+	}
+	return rc;
+}
+
+/* podman reads these as network modes, not names; an uplink to another
+ * bottle's enclave would join two bottles. */
+static int uplink_name_reserved(const char *s)
+{
+	static const char *const modes[] = { "host",  "none",	      "private", "bridge",
+					     "slirp4netns", "pasta", "ns",	    "container" };
+	size_t i, n = strlen(s);
+
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (strcmp(s, modes[i]) == 0)
+			return 1;
+	return n > 11 && strncmp(s, "rb-", 3) == 0 && strcmp(s + n - 8, "-enclave") == 0;
+}
+
+static int validate_ids(const struct np_raw *r, struct rb_nameplate *np, struct rb_err *err)
+{
+	const char *s;
+	unsigned long uid;
+	size_t i;
+
+	if (check_required(r, V_MONIKER, err) < 0)
+		return -EINVAL;
+	s = value(r, V_MONIKER);
+	for (i = 0; s[i]; i++)
+		if (!(islower((unsigned char)s[i]) || (i > 0 && isdigit((unsigned char)s[i]))))
+			break;
+	if (s[i] || i < 2 || i > RB_MONIKER_MAX)
+		return bad_s(r, V_MONIKER, s,
+			     "must be a lower-case letter then 1..11 lower-case letters or digits",
+			     err);
+	copy_str(np->moniker, sizeof(np->moniker), s);
+
+	if (copy_str(np->description, sizeof(np->description), value(r, V_DESCRIPTION)) < 0)
+		return bad_s(r, V_DESCRIPTION, value(r, V_DESCRIPTION),
+			     "longer than 255 characters", err);
+
+	s = value(r, V_SENTRY_IMAGE);
+	if (!image_ok(s))
+		return bad_s(r, V_SENTRY_IMAGE, s,
+			     "not an image reference ([a-z0-9][a-z0-9._/:@-]*, at most 255)", err);
+	copy_str(np->sentry_image, sizeof(np->sentry_image), s);
+	s = value(r, V_BOTTLE_IMAGE);
+	if (!image_ok(s))
+		return bad_s(r, V_BOTTLE_IMAGE, s,
+			     "not an image reference ([a-z0-9][a-z0-9._/:@-]*, at most 255)", err);
+	copy_str(np->bottle_image, sizeof(np->bottle_image), s);
+
+	s = value(r, V_BOTTLE_UID);
+	if (parse_uint(s, 65534, &uid) < 0 || uid == 0)
+		return bad_s(r, V_BOTTLE_UID, s, "must be a uid 1..65534 (never 0, root)", err);
+	np->bottle_uid = (unsigned int)uid;
+	return 0;
+}
+
+static int validate_enclave(const struct np_raw *r, struct rb_nameplate *np, struct rb_err *err)
+{
+	const char *s;
+
+	if (check_required(r, V_ENCLAVE_SUBNET, err) < 0)
+		return -EINVAL;
+	s = value(r, V_ENCLAVE_SUBNET);
+	if (rb_parse_cidr(s, &np->enclave_subnet) < 0)
+		return bad_cidr(r, V_ENCLAVE_SUBNET, s, strlen(s), err);
+	if (np->enclave_subnet.prefix < 16 || np->enclave_subnet.prefix > 29)
+		return bad_s(r, V_ENCLAVE_SUBNET, s, "prefix must be 16..29", err);
+	if (!rfc1918(&np->enclave_subnet))
+		return bad_s(r, V_ENCLAVE_SUBNET, s,
+			     "must be private (inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16)",
+			     err);
+	if (check_enclave_ip(r, V_SENTRY_IP, &np->enclave_subnet, &np->sentry_ip, err) < 0 ||
+	    check_enclave_ip(r, V_BOTTLE_IP, &np->enclave_subnet, &np->bottle_ip, err) < 0)
+		return -EINVAL;
+	if (np->sentry_ip.s_addr == np->bottle_ip.s_addr)
+		return bad_s(r, V_BOTTLE_IP, value(r, V_BOTTLE_IP),
+			     "same address as RBRN_ENCLAVE_SENTRY_IP", err);
+	return 0;
+}
+
+/* An address the sentry sends to over the uplink. */
+static int check_uplink_ip(const struct np_raw *r, int v, struct rb_nameplate *np, int *has,
+			   struct in_addr *out, struct rb_err *err)
+{
+	const char *s = value(r, v);
+
+	*has = 0;
+	if (!s[0])
+		return 0;
+	if (check_ipv4(r, v, out, err) < 0)
+		return -EINVAL;
+	if (!unicast(*out))
+		return bad_s(r, v, s, "not a unicast address", err);
+	if (rb_cidr_contains(&np->enclave_subnet, *out))
+		return bad_s(r, v, s, "inside RBRN_ENCLAVE_SUBNET, not on the uplink", err);
+	*has = 1;
+	return 0;
+}
+
+static int validate_uplink(const struct np_raw *r, struct rb_nameplate *np, struct rb_err *err)
+{
+	const char *s = value(r, V_UPLINK_NETWORK);
+
+	if (!netname_ok(s))
+		return bad_s(r, V_UPLINK_NETWORK, s,
+			     "not a podman network name ([a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 63)",
+			     err);
+	if (uplink_name_reserved(s))
+		return bad_s(r, V_UPLINK_NETWORK, s,
+			     "reserved: a podman network mode or a bottle's enclave", err);
+	copy_str(np->uplink_network, sizeof(np->uplink_network), s);
+	if (check_uplink_ip(r, V_UPLINK_GATEWAY, np, &np->has_uplink_gateway,
+			    &np->uplink_gateway, err) < 0 ||
+	    check_uplink_ip(r, V_UPLINK_DNS_SERVER, np, &np->has_uplink_dns_server,
+			    &np->uplink_dns_server, err) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+/* Mode combinations. GLOBAL and INTERCEPT refine an enabled service; set
+ * on a disabled one they say the author expected traffic that will never
+ * flow, so they are errors rather than silently ignored. Lists set while
+ * their service is off are allowed: that fails closed. */
+static int validate_modes(const struct np_raw *r, struct rb_nameplate *np, struct rb_err *err)
+{
+	if (check_mode(r, V_ENTRY_ENABLED, &np->entry_enabled, err) < 0 ||
+	    check_mode(r, V_DNS_ENABLED, &np->dns_enabled, err) < 0 ||
+	    check_mode(r, V_DNS_GLOBAL, &np->dns_global, err) < 0 ||
+	    check_mode(r, V_DNS_INTERCEPT, &np->dns_intercept, err) < 0 ||
+	    check_mode(r, V_ACCESS_ENABLED, &np->access_enabled, err) < 0 ||
+	    check_mode(r, V_ACCESS_GLOBAL, &np->access_global, err) < 0)
+		return -EINVAL;
+	if (check_port(r, V_ENTRY_PORT_WORKSTATION, np->entry_enabled,
+		       &np->entry_port_workstation, err) < 0 ||
+	    check_port(r, V_ENTRY_PORT_ENCLAVE, np->entry_enabled, &np->entry_port_enclave,
+		       err) < 0)
+		return -EINVAL;
+	if (np->dns_global && !np->dns_enabled)
+		return bad_s(r, V_DNS_GLOBAL, "1", "needs RBRN_UPLINK_DNS_ENABLED=1", err);
+	if (np->dns_intercept && !np->dns_enabled)
+		return bad_s(r, V_DNS_INTERCEPT, "1", "needs RBRN_UPLINK_DNS_ENABLED=1", err);
+	if (np->access_global && !np->access_enabled)
+		return bad_s(r, V_ACCESS_GLOBAL, "1", "needs RBRN_UPLINK_ACCESS_ENABLED=1", err);
+	if (np->dns_enabled && !np->has_uplink_dns_server)
+		return bad_s(r, V_UPLINK_DNS_SERVER, "", "required when RBRN_UPLINK_DNS_ENABLED=1",
+			     err);
+	return 0;
+}
+
+/* Step 3. */
+static int validate(const struct np_raw *r, struct rb_nameplate *np, struct rb_err *err)
+{
+	int v;
+
+	for (v = 0; v < V_COUNT; v++)
+		if (r->val[v] && check_chars(r, v, r->val[v], err) < 0)
+			return -EINVAL;
+	if (validate_ids(r, np, err) < 0 || validate_enclave(r, np, err) < 0 ||
+	    validate_uplink(r, np, err) < 0 || validate_modes(r, np, err) < 0)
+		return -EINVAL;
+	if (check_cidrs(r, np, err) < 0 || check_domains(r, np, err) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+static int finish(struct rb_nameplate *np, struct np_raw *r, int rc)
+{
+	raw_free(r);
+	if (rc < 0)
+		rb_nameplate_free(np);
+	return rc;
+}
+
+int rb_nameplate_parse(struct rb_nameplate *np, const char *text, size_t len,
+		       const char *origin, struct rb_err *err)
+{
+	struct np_raw r = { .origin = origin };
+	int rc;
+
+	if (!np)
+		return -EINVAL;
+	memset(np, 0, sizeof(*np));
+	rc = parse_text(&r, text ? text : "", text ? len : 0, err);
+	if (rc == 0)
+		rc = validate(&r, np, err);
+	return finish(np, &r, rc);
+}
+
+static int read_file(const char *path, char **text, size_t *len, struct rb_err *err)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t n = 0;
+	int fd, rc = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return rb_err_config(err, "cannot open nameplate \"%s\": %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0) {
+		rc = rb_err_set(err, -errno, "cannot stat nameplate \"%s\": %s", path,
+				strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		rc = rb_err_config(err, "nameplate \"%s\": not a regular file", path);
+		goto out;
+	}
+	buf = malloc(NP_MAX_FILE + 1);
+	if (!buf) {
+		rc = rb_err_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	for (;;) {
+		ssize_t got = read(fd, buf + n, NP_MAX_FILE + 1 - n);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			rc = rb_err_set(err, -errno, "cannot read nameplate \"%s\": %s", path,
+					strerror(errno));
+			goto out;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+		if (n > NP_MAX_FILE) {
+			rc = rb_err_config(err, "nameplate \"%s\": larger than %u bytes", path,
+					   NP_MAX_FILE);
+			goto out;
+		}
+	}
+	*text = buf;
+	*len = n;
+	buf = NULL;
+out:
+	free(buf);
+	close(fd);
+	return rc;
+}
+
+int rb_nameplate_load(struct rb_nameplate *np, const char *path, struct rb_err *err)
+{
+	struct np_raw r = { .origin = path };
+	char *text = NULL;
+	size_t len = 0;
+	int rc = 0;
+
+	if (!np)
+		return -EINVAL;
+	memset(np, 0, sizeof(*np));
+	if (path)
+		rc = read_file(path, &text, &len, err);
+	if (rc == 0 && text)
+		rc = parse_text(&r, text, len, err);
+	free(text);
+	if (rc == 0)
+		rc = apply_env(&r, err);
+	if (rc == 0)
+		rc = validate(&r, np, err);
+	return finish(np, &r, rc);
+}
+
+void rb_nameplate_free(struct rb_nameplate *np)
+{
+	size_t i;
+
+	if (!np)
+		return;
+	free(np->cidrs);
+	for (i = 0; np->domains && i < np->n_domains; i++)
+		free(np->domains[i]);
+	free(np->domains);
+	np->cidrs = NULL;
+	np->n_cidrs = 0;
+	np->domains = NULL;
+	np->n_domains = 0;
+}
+
+/* Single quotes keep everything literal in sh; a quote inside becomes
+ * '\'' (close, escaped quote, reopen). */
+static void put_quoted(FILE *out, const char *s)
+{
+	fputc('\'', out);
+	for (; *s; s++) {
+		if (*s == '\'')
+			fputs("'\\''", out);
+		else
+			fputc(*s, out);
+	}
+	fputc('\'', out);
+}
+
+static void put_var(FILE *out, int v, const char *s)
+{
+	fputs(np_vars[v].name, out);
+	fputc('=', out);
+	put_quoted(out, s);
+	fputc('\n', out);
+}
+
+static void put_ip(FILE *out, int v, int has, struct in_addr a)
+{
+	char ip[INET_ADDRSTRLEN] = "";
+
+	if (has)
+		inet_ntop(AF_INET, &a, ip, sizeof(ip));
+	put_var(out, v, ip);
+}
+
+static void put_uint(FILE *out, int v, unsigned long n, int has)
+{
+	char b[24] = "";
+
+	if (has)
+		snprintf(b, sizeof(b), "%lu", n);
+	put_var(out, v, b);
+}
+
+int rb_nameplate_print_env(const struct rb_nameplate *np, FILE *out)
+{
+	char ip[INET_ADDRSTRLEN];
+	size_t i;
+
+	if (!np || !out)
+		return -EINVAL;
+	put_var(out, V_MONIKER, np->moniker);
+	put_var(out, V_DESCRIPTION, np->description);
+	put_var(out, V_SENTRY_IMAGE, np->sentry_image);
+	put_var(out, V_BOTTLE_IMAGE, np->bottle_image);
+	put_uint(out, V_BOTTLE_UID, np->bottle_uid, 1);
+	inet_ntop(AF_INET, &np->enclave_subnet.addr, ip, sizeof(ip));
+	fprintf(out, "%s='%s/%u'\n", np_vars[V_ENCLAVE_SUBNET].name, ip, np->enclave_subnet.prefix);
+	put_ip(out, V_SENTRY_IP, 1, np->sentry_ip);
+	put_ip(out, V_BOTTLE_IP, 1, np->bottle_ip);
+	put_var(out, V_UPLINK_NETWORK, np->uplink_network);
+	put_ip(out, V_UPLINK_GATEWAY, np->has_uplink_gateway, np->uplink_gateway);
+	put_ip(out, V_UPLINK_DNS_SERVER, np->has_uplink_dns_server, np->uplink_dns_server);
+	put_uint(out, V_ENTRY_ENABLED, (unsigned long)np->entry_enabled, 1);
+	put_uint(out, V_ENTRY_PORT_WORKSTATION, np->entry_port_workstation,
+		 np->entry_port_workstation != 0);
+	put_uint(out, V_ENTRY_PORT_ENCLAVE, np->entry_port_enclave, np->entry_port_enclave != 0);
+	put_uint(out, V_DNS_ENABLED, (unsigned long)np->dns_enabled, 1);
+	put_uint(out, V_DNS_GLOBAL, (unsigned long)np->dns_global, 1);
+	put_uint(out, V_DNS_INTERCEPT, (unsigned long)np->dns_intercept, 1);
+	put_uint(out, V_ACCESS_ENABLED, (unsigned long)np->access_enabled, 1);
+	put_uint(out, V_ACCESS_GLOBAL, (unsigned long)np->access_global, 1);
+	/* Lists are validated to [0-9./] and LDH names: no quoting issue. */
+	fprintf(out, "%s='", np_vars[V_ALLOWED_CIDRS].name);
+	for (i = 0; i < np->n_cidrs; i++) {
+		inet_ntop(AF_INET, &np->cidrs[i].addr, ip, sizeof(ip));
+		fprintf(out, "%s%s/%u", i ? " " : "", ip, np->cidrs[i].prefix);
+	}
+	fprintf(out, "'\n%s='", np_vars[V_ALLOWED_DOMAINS].name);
+	for (i = 0; i < np->n_domains; i++)
+		fprintf(out, "%s%s", i ? " " : "", np->domains[i]);
+	fputs("'\n", out);
+	return ferror(out) ? -EIO : 0;
+}
+
+/* Host routes of the main table from /proc/net/route (what `ip route`
+ * shows for table main), as a check that reads only. */
+static int check_routes(const struct rb_nameplate *np, const char *skip_dev, struct rb_err *err)
+{
+	char line[512], sub[INET_ADDRSTRLEN], rt[INET_ADDRSTRLEN];
+	FILE *f;
+	int rc = 0;
+
+	f = fopen("/proc/net/route", "re");
+	if (!f)
+		return rb_err_set(err, -errno, "cannot read /proc/net/route: %s", strerror(errno));
+	if (!fgets(line, sizeof(line), f)) /* header */
+		goto out;
+	while (fgets(line, sizeof(line), f)) {
+		char dev[64];
+		unsigned int dst, gw, flags, refcnt, use, metric, mask;
+		struct rb_cidr c;
+
+		if (sscanf(line, "%63s %x %x %x %u %u %u %x", dev, &dst, &gw, &flags, &refcnt,
+			   &use, &metric, &mask) != 8)
+			continue;
+		if (mask == 0) /* the default route */
+			continue;
+		if (skip_dev && skip_dev[0] && strcmp(dev, skip_dev) == 0)
+			continue;
+		/* The file holds both in network byte order. */
+		c.addr.s_addr = dst;
+		c.prefix = (unsigned int)__builtin_popcount(mask);
+		if (!rb_cidr_overlaps(&c, &np->enclave_subnet))
+			continue;
+		inet_ntop(AF_INET, &np->enclave_subnet.addr, sub, sizeof(sub));
+		inet_ntop(AF_INET, &c.addr, rt, sizeof(rt));
+		rc = rb_err_config(err, "RBRN_ENCLAVE_SUBNET: \"%s/%u\": overlaps host route %s/%u dev %s",
+				   sub, np->enclave_subnet.prefix, rt, c.prefix, dev);
+		break;
+	}
+out:
+	fclose(f);
+	return rc;
+}
+
+int rb_nameplate_check_host(const struct rb_nameplate *np, struct rb_err *err)
+{
+	struct rb_podman_network *nets = NULL;
+	char self[64], sub[INET_ADDRSTRLEN], other[INET_ADDRSTRLEN];
+	const char *skip_dev = NULL;
+	size_t n = 0, i, j;
+	int rc;
+
+	if (!np)
+		return -EINVAL;
+	snprintf(self, sizeof(self), "rb-%s-enclave", np->moniker);
+	rc = rb_podman_network_list(&nets, &n, err);
+	if (rc < 0)
+		return rc;
+	inet_ntop(AF_INET, &np->enclave_subnet.addr, sub, sizeof(sub));
+	for (i = 0; i < n; i++) {
+		if (strcmp(nets[i].name, self) == 0) {
+			skip_dev = nets[i].bridge;
+			continue;
+		}
+		for (j = 0; j < nets[i].n_subnets; j++) {
+			if (!rb_cidr_overlaps(&nets[i].subnets[j], &np->enclave_subnet))
+				continue;
+			inet_ntop(AF_INET, &nets[i].subnets[j].addr, other, sizeof(other));
+			rc = rb_err_config(err,
+					   "RBRN_ENCLAVE_SUBNET: \"%s/%u\": overlaps podman network "
+					   "\"%s\" (%s/%u)",
+					   sub, np->enclave_subnet.prefix, nets[i].name, other,
+					   nets[i].subnets[j].prefix);
+			goto out;
+		}
+	}
+	rc = check_routes(np, skip_dev, err);
+out:
+	free(nets);
+	return rc;
+}

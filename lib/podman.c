@@ -1,0 +1,721 @@
+/* What rb learns from podman. podman runs without a shell (fork/execvp),
+ * its stdout is read whole (capped) and parsed with cJSON; its stderr only
+ * feeds the error message. Every field used is type- and range-checked: a
+ * PID, an interface name or a subnet from here ends up in setns(), netlink
+ * requests and firewall rules. */
+#include "podman.h"
+#include "nameplate.h"
+
+#include <cjson/cJSON.h>
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PODMAN_MAX_OUT (8u << 20)
+#define PODMAN_MAX_ERR 4096
+#define PODMAN_TIMEOUT_MS 120000
+#define PODMAN_MAX_NETWORKS 4096 /* in one listing */
+#define PODMAN_MAX_SUBNETS 64    /* per network, IPv6 included */
+#define PID_LIMIT 4194304        /* PID_MAX_LIMIT on 64-bit Linux */
+
+/* ---- running podman ---- */
+
+struct run_out {
+	char *out;
+	size_t out_len;
+	char err[PODMAN_MAX_ERR + 1];
+	size_t err_len;
+	int status;
+};
+
+static const char *podman_bin(void)
+{
+	const char *p = getenv("RB_PODMAN");
+
+	return p && p[0] ? p : "podman";
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* The child: stdin from /dev/null, stdout and stderr into the pipes. An
+ * exec failure is reported through the close-on-exec status pipe. */
+static void child(char *const argv[], int out_w, int err_w, int st_w)
+{
+	int e, devnull = open("/dev/null", O_RDONLY);
+
+	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0) {
+		e = errno;
+		goto fail;
+	}
+	execvp(argv[0], argv);
+	e = errno;
+fail:
+	{
+		ssize_t w = write(st_w, &e, sizeof(e));
+
+		(void)w;
+	}
+	_exit(127);
+}
+
+/* Reads both pipes until EOF, the cap, or the deadline. */
+static int drain(int out_r, int err_r, struct run_out *ro, const char *what, struct rb_err *err)
+{
+	long long deadline = now_ms() + PODMAN_TIMEOUT_MS;
+	size_t cap = 0;
+	int fds[2] = { out_r, err_r };
+
+	while (fds[0] >= 0 || fds[1] >= 0) {
+		struct pollfd pfd[2] = { { fds[0], POLLIN, 0 }, { fds[1], POLLIN, 0 } };
+		long long left = deadline - now_ms();
+		int i, n;
+
+		if (left <= 0)
+			return rb_err_set(err, -ETIMEDOUT, "%s: no answer after %d s", what,
+					  PODMAN_TIMEOUT_MS / 1000);
+		n = poll(pfd, 2, (int)left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return rb_err_set(err, -errno, "%s: poll: %s", what, strerror(errno));
+		for (i = 0; i < 2; i++) {
+			char buf[65536];
+			ssize_t got;
+
+			if (fds[i] < 0 || !(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			got = read(fds[i], buf, sizeof(buf));
+			if (got < 0 && (errno == EINTR || errno == EAGAIN))
+				continue;
+			if (got <= 0) {
+				fds[i] = -1;
+				continue;
+			}
+			if (i == 1) {
+				size_t room = PODMAN_MAX_ERR - ro->err_len;
+				size_t take = (size_t)got < room ? (size_t)got : room;
+
+				memcpy(ro->err + ro->err_len, buf, take);
+				ro->err_len += take;
+				continue;
+			}
+			if (ro->out_len + (size_t)got > PODMAN_MAX_OUT)
+				return rb_err_set(err, -EFBIG, "%s: unexpected output: more than %u bytes",
+						  what, PODMAN_MAX_OUT);
+			if (ro->out_len + (size_t)got + 1 > cap) {
+				size_t ncap = cap ? cap * 2 : 65536;
+				char *p;
+
+				while (ncap < ro->out_len + (size_t)got + 1)
+					ncap *= 2;
+				p = realloc(ro->out, ncap);
+				if (!p)
+					return rb_err_set(err, -ENOMEM, "out of memory");
+				ro->out = p;
+				cap = ncap;
+			}
+			memcpy(ro->out + ro->out_len, buf, (size_t)got);
+			ro->out_len += (size_t)got;
+			ro->out[ro->out_len] = '\0';
+		}
+	}
+	ro->err[ro->err_len] = '\0';
+	return 0;
+}
+
+/* Runs podman with args (NULL-terminated, without argv[0]). A non-zero exit
+ * is not an error here: the caller decides what it means. */
+static int run_podman(const char *const args[], struct run_out *ro, const char *what,
+		      struct rb_err *err)
+{
+	char *argv[16];
+	int out_p[2] = { -1, -1 }, err_p[2] = { -1, -1 }, st_p[2] = { -1, -1 };
+	int rc = 0, e = 0, n = 0;
+	pid_t pid = -1;
+	ssize_t got;
+	size_t i;
+
+	memset(ro, 0, sizeof(*ro));
+	argv[n++] = (char *)podman_bin();
+	for (i = 0; args[i] && n < 15; i++)
+		argv[n++] = (char *)args[i];
+	argv[n] = NULL;
+	if (pipe2(out_p, O_CLOEXEC) < 0 || pipe2(err_p, O_CLOEXEC) < 0 ||
+	    pipe2(st_p, O_CLOEXEC) < 0) {
+		rc = rb_err_set(err, -errno, "cannot run podman: pipe: %s", strerror(errno));
+		goto out;
+	}
+	pid = fork();
+	if (pid < 0) {
+		rc = rb_err_set(err, -errno, "cannot run podman: fork: %s", strerror(errno));
+		goto out;
+	}
+	if (pid == 0)
+		child(argv, out_p[1], err_p[1], st_p[1]);
+	close_fd(&out_p[1]);
+	close_fd(&err_p[1]);
+	close_fd(&st_p[1]);
+	do
+		got = read(st_p[0], &e, sizeof(e));
+	while (got < 0 && errno == EINTR);
+	if (got == (ssize_t)sizeof(e)) {
+		rc = rb_err_set(err, -e, "cannot run podman: %s: %s", argv[0], strerror(e));
+		goto out;
+	}
+	rc = drain(out_p[0], err_p[0], ro, what, err);
+	if (rc < 0)
+		kill(pid, SIGKILL);
+out:
+	close_fd(&out_p[0]);
+	close_fd(&out_p[1]);
+	close_fd(&err_p[0]);
+	close_fd(&err_p[1]);
+	close_fd(&st_p[0]);
+	close_fd(&st_p[1]);
+	if (pid > 0) {
+		int status = 0;
+
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		ro->status = status;
+	}
+	if (rc < 0) {
+		free(ro->out);
+		ro->out = NULL;
+	}
+	return rc;
+}
+
+/* podman's stderr, first line, made safe to print. */
+static const char *err_line(const struct run_out *ro, char *buf, size_t size)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < ro->err_len && ro->err[i] != '\n' && o + 5 < size && o < 300; i++) {
+		unsigned char c = (unsigned char)ro->err[i];
+
+		if (c >= 0x20 && c < 0x7f)
+			buf[o++] = (char)c;
+		else
+			o += (size_t)snprintf(buf + o, size - o, "\\x%02x", c);
+	}
+	buf[o] = '\0';
+	return o ? buf : "(no message)";
+}
+
+static int exit_failed(const struct run_out *ro, const char *what, struct rb_err *err)
+{
+	char line[400];
+
+	if (WIFSIGNALED(ro->status))
+		return rb_err_set(err, -ECHILD, "%s: killed by signal %d", what,
+				  WTERMSIG(ro->status));
+	return rb_err_set(err, -ECHILD, "%s: exit status %d: %s", what, WEXITSTATUS(ro->status),
+			  err_line(ro, line, sizeof(line)));
+}
+
+/* podman says "no such container X" / "network not found"; older and newer
+ * versions word it differently, so look for the few known phrases. */
+static int says_not_found(const struct run_out *ro)
+{
+	static const char *const phrases[] = { "no such container", "no such object",
+					       "network not found", "unable to find network",
+					       "no such network" };
+	size_t i;
+
+	for (i = 0; i < sizeof(phrases) / sizeof(phrases[0]); i++)
+		if (strcasestr(ro->err, phrases[i]))
+			return 1;
+	return 0;
+}
+
+/* ---- parsing ---- */
+
+/* Re-prefixes the parser's message with the command that produced it. */
+static int prefix_err(struct rb_err *err, int rc, const char *what)
+{
+	char msg[sizeof(err->msg)];
+
+	if (!err)
+		return rc;
+	snprintf(msg, sizeof(msg), "%s", err->msg);
+	return rb_err_set(err, rc, "%s: %s", what, msg);
+}
+
+/* Every parse failure is -EPROTO with a message saying what was wrong. */
+#define unexpected(err, fmt, ...) \
+	(rb_err_set((err), -EPROTO, "unexpected output: " fmt, __VA_ARGS__), -EPROTO)
+
+static cJSON *parse_json(const char *json, size_t len, struct rb_err *err)
+{
+	const char *end = NULL;
+	cJSON *root;
+
+	if (!json || len == 0) {
+		rb_err_set(err, -EPROTO, "unexpected output: empty");
+		return NULL;
+	}
+	root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
+	if (!root) {
+		rb_err_set(err, -EPROTO, "unexpected output: not JSON");
+		return NULL;
+	}
+	while (end && end < json + len && isspace((unsigned char)*end))
+		end++;
+	if (!end || end != json + len) {
+		cJSON_Delete(root);
+		rb_err_set(err, -EPROTO, "unexpected output: data after the JSON value");
+		return NULL;
+	}
+	if (!cJSON_IsArray(root)) {
+		cJSON_Delete(root);
+		rb_err_set(err, -EPROTO, "unexpected output: not a JSON array");
+		return NULL;
+	}
+	return root;
+}
+
+static int name_ok(const char *s, size_t max)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > max || !isalnum((unsigned char)s[0]))
+		return 0;
+	for (i = 1; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '.' && s[i] != '-')
+			return 0;
+	return 1;
+}
+
+/* An interface name the kernel would take: 1..15 bytes, no '/', ':' or
+ * blanks; narrowed to what podman generates. */
+static int ifname_ok(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n >= 16 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '.' && s[i] != '-')
+			return 0;
+	return 1;
+}
+
+static int mac_ok(const char *s)
+{
+	size_t i;
+
+	if (strlen(s) != 17)
+		return 0;
+	for (i = 0; i < 17; i++) {
+		if (i % 3 == 2 ? s[i] != ':' : !isxdigit((unsigned char)s[i]))
+			return 0;
+	}
+	return 1;
+}
+
+/* A string member: NULL when absent or null, -EPROTO when another type. */
+static int get_str(const cJSON *o, const char *key, const char **out, struct rb_err *err)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	*out = NULL;
+	if (!it || cJSON_IsNull(it))
+		return 0;
+	if (!cJSON_IsString(it) || !it->valuestring)
+		return unexpected(err, "%s is not a string", key);
+	*out = it->valuestring;
+	return 0;
+}
+
+static int get_bool(const cJSON *o, const char *key, int required, int *out, struct rb_err *err)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	*out = 0;
+	if (!it && !required)
+		return 0;
+	if (!it || !cJSON_IsBool(it))
+		return unexpected(err, "%s is not a boolean", key);
+	*out = cJSON_IsTrue(it) ? 1 : 0;
+	return 0;
+}
+
+static int get_uint(const cJSON *o, const char *key, double max, unsigned long *out,
+		    struct rb_err *err)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
+	double d;
+
+	if (!it || !cJSON_IsNumber(it))
+		return unexpected(err, "%s is not a number", key);
+	d = it->valuedouble;
+	if (!(d >= 0 && d <= max) || d != (double)(unsigned long)d)
+		return unexpected(err, "%s is out of range", key);
+	*out = (unsigned long)d;
+	return 0;
+}
+
+static int parse_attachment(const cJSON *net, struct rb_podman_attachment *a, struct rb_err *err)
+{
+	const char *ip = NULL, *mac = NULL;
+	unsigned long prefix = 0;
+
+	if (!net->string || !name_ok(net->string, sizeof(a->network) - 1))
+		return unexpected(err, "%s", "NetworkSettings.Networks: bad network name");
+	snprintf(a->network, sizeof(a->network), "%s", net->string);
+	if (!cJSON_IsObject(net))
+		return unexpected(err, "network \"%s\" is not an object", a->network);
+	if (get_str(net, "IPAddress", &ip, err) < 0 || get_str(net, "MacAddress", &mac, err) < 0 ||
+	    get_uint(net, "IPPrefixLen", 32, &prefix, err) < 0)
+		return -EPROTO;
+	/* A stopped container keeps its networks with empty addresses. */
+	if (ip && ip[0] && rb_parse_ipv4(ip, &a->ip) < 0)
+		return unexpected(err, "network \"%s\": bad IPAddress", a->network);
+	if (mac && mac[0] && !mac_ok(mac))
+		return unexpected(err, "network \"%s\": bad MacAddress", a->network);
+	if (mac && mac[0])
+		snprintf(a->mac, sizeof(a->mac), "%s", mac);
+	a->prefix = (unsigned int)prefix;
+	return 0;
+}
+
+int rb_podman_parse_container(const char *json, size_t len, struct rb_podman_container *out,
+			      struct rb_err *err)
+{
+	const cJSON *c, *state, *ns, *nets, *net;
+	const char *name = NULL;
+	unsigned long pid = 0;
+	cJSON *root;
+	int rc = -EPROTO, n;
+
+	if (!out)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	root = parse_json(json, len, err);
+	if (!root)
+		return -EPROTO;
+	n = cJSON_GetArraySize(root);
+	if (n == 0) {
+		rc = rb_err_set(err, -ENOENT, "no such container");
+		goto out;
+	}
+	c = cJSON_GetArrayItem(root, 0);
+	if (n != 1 || !cJSON_IsObject(c)) {
+		rc = unexpected(err, "%s", "not one container object");
+		goto out;
+	}
+	if (get_str(c, "Name", &name, err) < 0)
+		goto out;
+	if (name && name[0] == '/') /* Docker-compatible form */
+		name++;
+	if (!name || !name_ok(name, sizeof(out->name) - 1)) {
+		rc = unexpected(err, "%s", "missing or bad Name");
+		goto out;
+	}
+	snprintf(out->name, sizeof(out->name), "%s", name);
+	state = cJSON_GetObjectItemCaseSensitive(c, "State");
+	if (!cJSON_IsObject(state)) {
+		rc = unexpected(err, "%s", "State is not an object");
+		goto out;
+	}
+	if (get_bool(state, "Running", 1, &out->running, err) < 0 ||
+	    get_uint(state, "Pid", PID_LIMIT, &pid, err) < 0)
+		goto out;
+	if (out->running && pid == 0) {
+		rc = unexpected(err, "%s", "running but State.Pid is 0");
+		goto out;
+	}
+	out->pid = out->running ? (pid_t)pid : 0;
+	ns = cJSON_GetObjectItemCaseSensitive(c, "NetworkSettings");
+	if (!cJSON_IsObject(ns)) {
+		rc = unexpected(err, "%s", "NetworkSettings is not an object");
+		goto out;
+	}
+	nets = cJSON_GetObjectItemCaseSensitive(ns, "Networks");
+	if (nets && !cJSON_IsNull(nets) && !cJSON_IsObject(nets)) {
+		rc = unexpected(err, "%s", "Networks is not an object");
+		goto out;
+	}
+	cJSON_ArrayForEach(net, nets)
+	{
+		if (out->n_nets == RB_PODMAN_MAX_NETS) {
+			rc = unexpected(err, "%s", "more than 16 networks");
+			goto out;
+		}
+		if (parse_attachment(net, &out->nets[out->n_nets], err) < 0)
+			goto out;
+		out->n_nets++;
+	}
+	rc = 0;
+out:
+	cJSON_Delete(root);
+	if (rc < 0) {
+		memset(out, 0, sizeof(*out));
+	}
+	return rc;
+}
+
+static int parse_subnet(const cJSON *s, struct rb_podman_network *nw, struct rb_err *err)
+{
+	const char *sub = NULL, *gw = NULL;
+	struct rb_cidr c;
+
+	if (!cJSON_IsObject(s))
+		return unexpected(err, "network \"%s\": %s", nw->name,
+				  "a subnet is not an object");
+	if (get_str(s, "subnet", &sub, err) < 0 || get_str(s, "gateway", &gw, err) < 0)
+		return -EPROTO;
+	if (!sub)
+		return unexpected(err, "network \"%s\": %s", nw->name,
+				  "subnet without \"subnet\"");
+	if (strchr(sub, ':')) /* IPv6: rb never forwards it */
+		return 0;
+	if (rb_parse_cidr(sub, &c) < 0)
+		return unexpected(err, "network \"%s\": %s", nw->name,
+				  "bad IPv4 subnet");
+	if (nw->n_subnets == sizeof(nw->subnets) / sizeof(nw->subnets[0]))
+		return unexpected(err, "network \"%s\": %s", nw->name,
+				  "more than 8 IPv4 subnets");
+	nw->subnets[nw->n_subnets++] = c;
+	if (gw && gw[0]) {
+		struct in_addr g;
+
+		if (rb_parse_ipv4(gw, &g) < 0 || !rb_cidr_contains(&c, g))
+			return unexpected(err, "network \"%s\": %s", nw->name,
+					  "bad IPv4 gateway");
+		if (!nw->has_gateway) {
+			nw->gateway = g;
+			nw->has_gateway = 1;
+		}
+	}
+	return 0;
+}
+
+static int parse_network(const cJSON *o, struct rb_podman_network *nw, struct rb_err *err)
+{
+	const char *name = NULL, *bridge = NULL;
+	const cJSON *subs, *s;
+
+	if (!cJSON_IsObject(o))
+		return unexpected(err, "%s", "a network is not an object");
+	if (get_str(o, "name", &name, err) < 0)
+		return -EPROTO;
+	if (!name || !name_ok(name, sizeof(nw->name) - 1))
+		return unexpected(err, "%s", "missing or bad network name");
+	snprintf(nw->name, sizeof(nw->name), "%s", name);
+	if (get_str(o, "network_interface", &bridge, err) < 0 ||
+	    get_bool(o, "internal", 0, &nw->internal, err) < 0)
+		return -EPROTO;
+	if (bridge && bridge[0] && !ifname_ok(bridge))
+		return unexpected(err, "network \"%s\": %s", nw->name,
+				  "bad network_interface");
+	if (bridge)
+		snprintf(nw->bridge, sizeof(nw->bridge), "%s", bridge);
+	subs = cJSON_GetObjectItemCaseSensitive(o, "subnets");
+	if (!subs || cJSON_IsNull(subs))
+		return 0;
+	if (!cJSON_IsArray(subs) || cJSON_GetArraySize(subs) > PODMAN_MAX_SUBNETS)
+		return unexpected(err, "network \"%s\": %s", nw->name,
+				  "subnets is not an array of at most 64");
+	cJSON_ArrayForEach(s, subs)
+	{
+		if (parse_subnet(s, nw, err) < 0)
+			return -EPROTO;
+	}
+	return 0;
+}
+
+int rb_podman_parse_networks(const char *json, size_t len, struct rb_podman_network **out,
+			     size_t *n, struct rb_err *err)
+{
+	struct rb_podman_network *nets = NULL;
+	const cJSON *o;
+	cJSON *root;
+	size_t i = 0;
+	int count, rc = 0;
+
+	if (!out || !n)
+		return -EINVAL;
+	*out = NULL;
+	*n = 0;
+	root = parse_json(json, len, err);
+	if (!root)
+		return -EPROTO;
+	count = cJSON_GetArraySize(root);
+	if (count > PODMAN_MAX_NETWORKS) {
+		rc = unexpected(err, "%s", "more than 4096 networks");
+		goto out;
+	}
+	if (count > 0) {
+		nets = calloc((size_t)count, sizeof(*nets));
+		if (!nets) {
+			rc = rb_err_set(err, -ENOMEM, "out of memory");
+			goto out;
+		}
+	}
+	cJSON_ArrayForEach(o, root)
+	{
+		if (!nets || i >= (size_t)count)
+			break;
+		rc = parse_network(o, &nets[i], err);
+		if (rc < 0)
+			goto out;
+		i++;
+	}
+	*out = nets;
+	*n = i;
+	nets = NULL;
+out:
+	free(nets);
+	cJSON_Delete(root);
+	return rc;
+}
+
+/* ---- the commands ---- */
+
+/* Names given to podman come from nameplates or rb itself; checked anyway
+ * so none can be read as an option. */
+static int check_arg(const char *kind, const char *name, size_t max, struct rb_err *err)
+{
+	if (!name || !name_ok(name, max))
+		return rb_err_config(err, "invalid podman %s name \"%.64s\"", kind, name ? name : "");
+	return 0;
+}
+
+int rb_podman_container_inspect(const char *name, struct rb_podman_container *out,
+				struct rb_err *err)
+{
+	const char *args[] = { "container", "inspect", "--", name, NULL };
+	struct run_out ro;
+	char what[200];
+	int rc;
+
+	if (!out)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	rc = check_arg("container", name, sizeof(out->name) - 1, err);
+	if (rc < 0)
+		return rc;
+	snprintf(what, sizeof(what), "podman container inspect %s", name);
+	rc = run_podman(args, &ro, what, err);
+	if (rc < 0)
+		return rc;
+	if (ro.status != 0) {
+		if (WIFEXITED(ro.status) && says_not_found(&ro))
+			rc = rb_err_set(err, -ENOENT, "no such container \"%s\"", name);
+		else
+			rc = exit_failed(&ro, what, err);
+		goto out;
+	}
+	rc = rb_podman_parse_container(ro.out, ro.out_len, out, err);
+	if (rc == -ENOENT) {
+		rc = rb_err_set(err, -ENOENT, "no such container \"%s\"", name);
+		goto out;
+	}
+	if (rc < 0) {
+		rc = prefix_err(err, rc, what);
+		goto out;
+	}
+	if (strcmp(out->name, name) != 0) {
+		rc = rb_err_set(err, -EPROTO, "%s: unexpected output: container \"%s\"", what,
+				out->name);
+		memset(out, 0, sizeof(*out));
+	}
+out:
+	free(ro.out);
+	return rc;
+}
+
+int rb_podman_network_inspect(const char *name, struct rb_podman_network *out,
+			      struct rb_err *err)
+{
+	const char *args[] = { "network", "inspect", "--", name, NULL };
+	struct rb_podman_network *nets = NULL;
+	struct run_out ro;
+	char what[200];
+	size_t n = 0;
+	int rc;
+
+	if (!out)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	rc = check_arg("network", name, sizeof(out->name) - 1, err);
+	if (rc < 0)
+		return rc;
+	snprintf(what, sizeof(what), "podman network inspect %s", name);
+	rc = run_podman(args, &ro, what, err);
+	if (rc < 0)
+		return rc;
+	if (ro.status != 0) {
+		if (WIFEXITED(ro.status) && says_not_found(&ro))
+			rc = rb_err_set(err, -ENOENT, "no such podman network \"%s\"", name);
+		else
+			rc = exit_failed(&ro, what, err);
+		goto out;
+	}
+	rc = rb_podman_parse_networks(ro.out, ro.out_len, &nets, &n, err);
+	if (rc < 0) {
+		rc = prefix_err(err, rc, what);
+		goto out;
+	}
+	if (n == 0) {
+		rc = rb_err_set(err, -ENOENT, "no such podman network \"%s\"", name);
+		goto out;
+	}
+	if (n != 1 || strcmp(nets[0].name, name) != 0) {
+		rc = rb_err_set(err, -EPROTO, "%s: unexpected output: %zu networks, first \"%s\"",
+				what, n, nets[0].name);
+		goto out;
+	}
+	*out = nets[0];
+out:
+	free(nets);
+	free(ro.out);
+	return rc;
+}
+
+int rb_podman_network_list(struct rb_podman_network **out, size_t *n, struct rb_err *err)
+{
+	const char *args[] = { "network", "ls", "--format", "json", NULL };
+	const char *what = "podman network ls";
+	struct run_out ro;
+	int rc;
+
+	if (!out || !n)
+		return -EINVAL;
+	*out = NULL;
+	*n = 0;
+	rc = run_podman(args, &ro, what, err);
+	if (rc < 0)
+		return rc;
+	if (ro.status != 0)
+		rc = exit_failed(&ro, what, err);
+	else if ((rc = rb_podman_parse_networks(ro.out, ro.out_len, out, n, err)) < 0)
+		rc = prefix_err(err, rc, what);
+	free(ro.out);
+	return rc;
+}
