@@ -1,0 +1,251 @@
+/* IPv4 routes (see route.h). */
+#include "route.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <linux/rtnetlink.h>
+#include <netlink/addr.h>
+#include <netlink/netlink.h>
+#include <netlink/route/nexthop.h>
+#include <netlink/route/route.h>
+
+static int addr4(struct nl_addr *a, struct in_addr *out)
+{
+	if (!a || nl_addr_get_family(a) != AF_INET || nl_addr_get_len(a) != sizeof(*out))
+		return 0;
+	memcpy(out, nl_addr_get_binary_addr(a), sizeof(*out));
+	return 1;
+}
+
+/* dst of r as a CIDR; a default route may come with an empty address. */
+static void route_dst(struct rtnl_route *r, struct rb_cidr *c)
+{
+	struct nl_addr *dst = rtnl_route_get_dst(r);
+
+	memset(c, 0, sizeof(*c));
+	if (!dst)
+		return;
+	c->prefix = nl_addr_get_prefixlen(dst);
+	if (!addr4(dst, &c->addr))
+		c->addr.s_addr = 0;
+}
+
+static void route_str(struct rtnl_route *r, char *buf, size_t len)
+{
+	struct rtnl_nexthop *nh = rtnl_route_get_nnexthops(r) == 1 ? rtnl_route_nexthop_n(r, 0)
+								  : NULL;
+	char dst[INET_ADDRSTRLEN], via[INET_ADDRSTRLEN];
+	struct in_addr gw;
+	struct rb_cidr c;
+
+	route_dst(r, &c);
+	inet_ntop(AF_INET, &c.addr, dst, sizeof(dst));
+	if (nh && addr4(rtnl_route_nh_get_gateway(nh), &gw)) {
+		inet_ntop(AF_INET, &gw, via, sizeof(via));
+		snprintf(buf, len, "%s/%u via %s", dst, c.prefix, via);
+	} else {
+		snprintf(buf, len, "%s/%u", dst, c.prefix);
+	}
+}
+
+static int is_default(struct rtnl_route *r)
+{
+	struct rb_cidr c;
+
+	route_dst(r, &c);
+	return rtnl_route_get_family(r) == AF_INET && c.prefix == 0;
+}
+
+/* Exactly `default via gw dev ifindex metric 0` in main, unicast. */
+static int is_ours(struct rtnl_route *r, int ifindex, struct in_addr gw)
+{
+	struct rtnl_nexthop *nh;
+	struct in_addr v;
+
+	if (!is_default(r) || rtnl_route_get_table(r) != RT_TABLE_MAIN ||
+	    rtnl_route_get_type(r) != RTN_UNICAST || rtnl_route_get_priority(r) != 0 ||
+	    rtnl_route_get_nnexthops(r) != 1)
+		return 0;
+	nh = rtnl_route_nexthop_n(r, 0);
+	return nh && rtnl_route_nh_get_ifindex(nh) == ifindex &&
+	       addr4(rtnl_route_nh_get_gateway(nh), &v) && v.s_addr == gw.s_addr;
+}
+
+static int is_connected(struct rtnl_route *r, int ifindex, const struct rb_cidr *want)
+{
+	struct rtnl_nexthop *nh;
+	struct rb_cidr c;
+
+	route_dst(r, &c);
+	if (rtnl_route_get_table(r) != RT_TABLE_MAIN || rtnl_route_get_type(r) != RTN_UNICAST ||
+	    c.prefix != want->prefix || c.addr.s_addr != want->addr.s_addr ||
+	    rtnl_route_get_nnexthops(r) != 1)
+		return 0;
+	nh = rtnl_route_nexthop_n(r, 0);
+	return nh && rtnl_route_nh_get_ifindex(nh) == ifindex && !rtnl_route_nh_get_gateway(nh);
+}
+
+static int route_cache(struct rb_nl *nl, struct nl_cache **cache, const char *where,
+		       struct rb_err *err)
+{
+	int rc;
+
+	nl->syserr = 0;
+	rc = rtnl_route_alloc_cache(nl->sk, AF_INET, 0, cache);
+	if (rc < 0) {
+		*cache = NULL;
+		rc = rb_nl_errno(nl, rc);
+		return rb_err_set(err, rc, "cannot list routes in %s: %s", where, strerror(-rc));
+	}
+	return 0;
+}
+
+static int route_del(struct rb_nl *nl, struct rtnl_route *r, const char *where,
+		     struct rb_err *err)
+{
+	char what[64];
+	int rc;
+
+	nl->syserr = 0;
+	rc = rtnl_route_delete(nl->sk, r, 0);
+	if (rc >= 0)
+		return 0;
+	rc = rb_nl_errno(nl, rc);
+	/* Already gone (replaced in place, or went with its address). */
+	if (rc == -ESRCH || rc == -ENOENT)
+		return 0;
+	route_str(r, what, sizeof(what));
+	return rb_err_set(err, rc, "cannot remove route %s in %s: %s", what, where, strerror(-rc));
+}
+
+static int default_add(struct rb_nl *nl, int ifindex, struct in_addr gw, const char *where,
+		       struct rb_err *err)
+{
+	struct rtnl_route *r = NULL;
+	struct rtnl_nexthop *nh = NULL;
+	struct nl_addr *dst = NULL, *via = NULL;
+	struct in_addr any = { 0 };
+	char ip[INET_ADDRSTRLEN];
+	int rc;
+
+	inet_ntop(AF_INET, &gw, ip, sizeof(ip));
+	r = rtnl_route_alloc();
+	nh = rtnl_route_nh_alloc();
+	dst = nl_addr_build(AF_INET, &any, sizeof(any));
+	via = nl_addr_build(AF_INET, &gw, sizeof(gw));
+	if (!r || !nh || !dst || !via) {
+		rc = rb_err_set(err, -ENOMEM, "cannot add default route via %s in %s: %s", ip,
+				where, strerror(ENOMEM));
+		goto out;
+	}
+	nl_addr_set_prefixlen(dst, 0);
+	rtnl_route_set_family(r, AF_INET);
+	rtnl_route_set_table(r, RT_TABLE_MAIN);
+	rtnl_route_set_type(r, RTN_UNICAST);
+	rtnl_route_set_scope(r, RT_SCOPE_UNIVERSE);
+	rtnl_route_set_protocol(r, RTPROT_STATIC);
+	rtnl_route_set_priority(r, 0);
+	rc = rtnl_route_set_dst(r, dst);
+	if (rc < 0) {
+		rc = rb_err_set(err, -EINVAL, "cannot add default route via %s in %s: %s", ip,
+				where, nl_geterror(rc));
+		goto out;
+	}
+	rtnl_route_nh_set_ifindex(nh, ifindex);
+	rtnl_route_nh_set_gateway(nh, via);
+	rtnl_route_add_nexthop(r, nh);
+	nh = NULL; /* the route owns it now */
+	nl->syserr = 0;
+	rc = rtnl_route_add(nl->sk, r, NLM_F_REPLACE);
+	if (rc < 0) {
+		rc = rb_nl_errno(nl, rc);
+		rc = rb_err_set(err, rc, "cannot add default route via %s in %s: %s", ip, where,
+				strerror(-rc));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (nh)
+		rtnl_route_nh_free(nh);
+	if (r)
+		rtnl_route_put(r);
+	if (dst)
+		nl_addr_put(dst);
+	if (via)
+		nl_addr_put(via);
+	return rc;
+}
+
+int rb_route_default_set(struct rb_nl *nl, int ifindex, struct in_addr gw, const char *where,
+			 struct rb_err *err)
+{
+	struct nl_cache *cache = NULL;
+	struct nl_object *o;
+	int rc, ours = 0, others = 0;
+
+	rc = route_cache(nl, &cache, where, err);
+	if (rc < 0)
+		goto out;
+	for (o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		struct rtnl_route *r = (struct rtnl_route *)o;
+
+		if (rtnl_route_get_table(r) != RT_TABLE_MAIN || !is_default(r))
+			continue;
+		if (is_ours(r, ifindex, gw))
+			ours++;
+		else
+			others++;
+	}
+	if (!ours) {
+		rc = default_add(nl, ifindex, gw, where, err);
+		if (rc < 0)
+			goto out;
+	}
+	if (!others)
+		goto out;
+	/* The dump from before the add still lists what stood there; what the
+	 * replace took over is gone already and route_del() lets that pass. */
+	for (o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		struct rtnl_route *r = (struct rtnl_route *)o;
+
+		if (rtnl_route_get_table(r) != RT_TABLE_MAIN || !is_default(r) ||
+		    is_ours(r, ifindex, gw))
+			continue;
+		rc = route_del(nl, r, where, err);
+		if (rc < 0)
+			goto out;
+	}
+out:
+	if (cache)
+		nl_cache_free(cache);
+	return rc;
+}
+
+int rb_route_prune(struct rb_nl *nl, int ifindex, const struct rb_cidr *connected,
+		   struct in_addr gw, const char *where, struct rb_err *err)
+{
+	struct nl_cache *cache = NULL;
+	struct nl_object *o;
+	int rc;
+
+	rc = route_cache(nl, &cache, where, err);
+	if (rc < 0)
+		goto out;
+	for (o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		struct rtnl_route *r = (struct rtnl_route *)o;
+
+		if (rtnl_route_get_table(r) == RT_TABLE_LOCAL || is_ours(r, ifindex, gw) ||
+		    is_connected(r, ifindex, connected))
+			continue;
+		rc = route_del(nl, r, where, err);
+		if (rc < 0)
+			goto out;
+	}
+out:
+	if (cache)
+		nl_cache_free(cache);
+	return rc;
+}
