@@ -1,0 +1,291 @@
+/* The sentry's interfaces, and applying / checking a plan in the current
+ * netns in the fail-closed order DESIGN.md asks for. */
+#include "fw_int.h"
+#include "netns.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int ifname_copy(char *dst, const char *src)
+{
+	if (!src || !src[0] || strlen(src) >= IFNAMSIZ)
+		return -EINVAL;
+	memcpy(dst, src, strlen(src) + 1);
+	return 0;
+}
+
+static unsigned int mask_prefix(struct in_addr m)
+{
+	uint32_t v = ntohl(m.s_addr);
+	unsigned int p = 0;
+
+	while (p < 32 && (v & (0x80000000u >> p)))
+		p++;
+	return p;
+}
+
+static void subnet_of(struct in_addr a, struct in_addr m, struct rb_cidr *c)
+{
+	c->prefix = mask_prefix(m);
+	c->addr.s_addr = a.s_addr & (c->prefix ? htonl(0xffffffffu << (32 - c->prefix)) : 0);
+}
+
+int rb_fw_ifaces_detect(const struct rb_nameplate *np, struct rb_fw_ifaces *ifs,
+			struct rb_err *err)
+{
+	struct ifaddrs *ifa = NULL;
+	int rc = 0;
+
+	memset(ifs, 0, sizeof(*ifs));
+	if (getifaddrs(&ifa) < 0)
+		return rb_err_set(err, -errno, "cannot list interfaces: %s", strerror(errno));
+	for (const struct ifaddrs *i = ifa; i; i = i->ifa_next) {
+		const struct sockaddr_in *sin = (const void *)i->ifa_addr;
+		const struct sockaddr_in *msk = (const void *)i->ifa_netmask;
+
+		if (!sin || sin->sin_family != AF_INET || (i->ifa_flags & IFF_LOOPBACK) ||
+		    !i->ifa_name || strlen(i->ifa_name) >= IFNAMSIZ)
+			continue;
+		if (sin->sin_addr.s_addr == np->sentry_ip.s_addr) {
+			ifname_copy(ifs->enclave, i->ifa_name);
+			continue;
+		}
+		if (ifs->uplink[0] && strcmp(ifs->uplink, i->ifa_name) != 0) {
+			rc = rb_err_set(err, -EEXIST,
+					"the sentry has more than one uplink candidate (%s, %s)",
+					ifs->uplink, i->ifa_name);
+			goto out;
+		}
+		if (!ifs->uplink[0]) {
+			ifname_copy(ifs->uplink, i->ifa_name);
+			ifs->uplink_ip = sin->sin_addr;
+			if (msk)
+				subnet_of(sin->sin_addr, msk->sin_addr, &ifs->uplink_subnet);
+		}
+	}
+	if (!ifs->enclave[0]) {
+		char a[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &np->sentry_ip, a, sizeof(a));
+		rc = rb_err_set(err, -ENOENT, "no interface holds RBRN_ENCLAVE_SENTRY_IP %s", a);
+	} else if (!ifs->uplink[0]) {
+		rc = rb_err_set(err, -ENOENT, "the sentry has no uplink interface with IPv4");
+	} else if (!strcmp(ifs->enclave, ifs->uplink)) {
+		rc = rb_err_set(err, -EEXIST, "enclave and uplink addresses are both on %s",
+				ifs->enclave);
+	}
+out:
+	freeifaddrs(ifa);
+	return rc;
+}
+
+int rb_fw_ifaces_named(const char *enclave, const char *uplink, struct rb_fw_ifaces *ifs,
+		       struct rb_err *err)
+{
+	memset(ifs, 0, sizeof(*ifs));
+	if (ifname_copy(ifs->enclave, enclave) < 0)
+		return rb_err_config(err, "bad enclave interface name \"%s\"",
+				     enclave ? enclave : "");
+	if (ifname_copy(ifs->uplink, uplink) < 0)
+		return rb_err_config(err, "bad uplink interface name \"%s\"", uplink ? uplink : "");
+	if (!strcmp(enclave, uplink))
+		return rb_err_config(err, "enclave and uplink are the same interface \"%s\"",
+				     enclave);
+	return 0;
+}
+
+int rb_fw_ifaces_lookup(const char *enclave, const char *uplink, struct rb_fw_ifaces *ifs,
+			struct rb_err *err)
+{
+	struct ifaddrs *ifa = NULL;
+	int rc, have_enclave = 0;
+
+	rc = rb_fw_ifaces_named(enclave, uplink, ifs, err);
+	if (rc < 0)
+		return rc;
+	if (getifaddrs(&ifa) < 0)
+		return rb_err_set(err, -errno, "cannot list interfaces: %s", strerror(errno));
+	for (const struct ifaddrs *i = ifa; i; i = i->ifa_next) {
+		const struct sockaddr_in *sin = (const void *)i->ifa_addr;
+		const struct sockaddr_in *msk = (const void *)i->ifa_netmask;
+
+		if (!i->ifa_name)
+			continue;
+		if (!strcmp(i->ifa_name, enclave))
+			have_enclave = 1;
+		if (!sin || sin->sin_family != AF_INET || strcmp(i->ifa_name, uplink) != 0 ||
+		    ifs->uplink_ip.s_addr)
+			continue;
+		ifs->uplink_ip = sin->sin_addr;
+		if (msk)
+			subnet_of(sin->sin_addr, msk->sin_addr, &ifs->uplink_subnet);
+	}
+	freeifaddrs(ifa);
+	if (!have_enclave)
+		return rb_err_set(err, -ENOENT, "no interface %s", enclave);
+	if (!ifs->uplink_ip.s_addr)
+		return rb_err_set(err, -ENOENT, "uplink %s has no IPv4 address", uplink);
+	return 0;
+}
+
+static int sysctls_apply(const struct rb_fw_plan *plan, struct rb_err *err)
+{
+	for (size_t i = 0; i < plan->n_sysctls; i++) {
+		const struct rb_fw_sysctl *s = &plan->sysctls[i];
+		int rc = rb_sysctl_set(s->key, s->value, err);
+
+		/* a kernel booted without IPv6 has nothing to turn off */
+		if (rc == -ENOENT && !strncmp(s->key, "net.ipv6.", 9))
+			continue;
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int rb_fw_apply(const struct rb_fw_plan *plan, struct rb_err *err)
+{
+	int rc;
+
+	if (plan->host)
+		return rb_fw_commit_table(plan, &plan->tables[0], err);
+	/* A new netns inherits ip_forward from the host's (IPv4 devconf is
+	 * copied from init_net): stop forwarding until the policy is whole. */
+	rc = rb_sysctl_set("net.ipv4.ip_forward", "0", err);
+	if (rc < 0)
+		return rc;
+	/* rules referencing a set need it to exist; empty denies */
+	for (size_t i = 0; i < plan->n_sets; i++) {
+		rc = rb_ipset_ensure(&plan->sets[i], err);
+		if (rc < 0)
+			return rc;
+	}
+	rc = rb_fw_commit_table(plan, &plan->tables[0], err);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < plan->n_sets; i++) {
+		rc = rb_ipset_replace(&plan->sets[i], err);
+		if (rc < 0)
+			return rc;
+	}
+	for (size_t i = 1; i < plan->n_tables; i++) {
+		rc = rb_fw_commit_table(plan, &plan->tables[i], err);
+		if (rc < 0)
+			return rc;
+	}
+	rc = rb_conntrack_flush(err);
+	if (rc < 0)
+		return rc;
+	return sysctls_apply(plan, err);
+}
+
+typedef void (*diff_cb)(void *, const char *, const char *, const char *);
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int check_set(const struct rb_fw_set *s, diff_cb cb, void *ctx, struct rb_err *err)
+{
+	char **live = NULL, **want = NULL, a[INET_ADDRSTRLEN], what[128];
+	size_t n_live = 0, i = 0, j = 0, nw = s->n_members;
+	int n = 0, rc;
+
+	rc = rb_ipset_members(s->name, &live, &n_live, err);
+	if (rc == -ENOENT) {
+		if (cb)
+			cb(ctx, "ipset", s->name, "set is missing");
+		return 1;
+	}
+	if (rc < 0)
+		return rc;
+	/* RB-DNS is dnsmasq's to fill: only its existence is the plan's */
+	if (!strcmp(s->name, RB_FW_SET_DNS))
+		goto out;
+	want = calloc(nw + 1, sizeof(*want));
+	if (!want) {
+		rc = rb_err_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t k = 0; k < nw; k++) {
+		inet_ntop(AF_INET, &s->members[k].addr, a, sizeof(a));
+		if (asprintf(&want[k], "%s/%u", a, s->members[k].prefix) < 0) {
+			want[k] = NULL;
+			rc = rb_err_set(err, -ENOMEM, "out of memory");
+			goto out;
+		}
+	}
+	if (nw > 1)
+		qsort(want, nw, sizeof(*want), cmp_str);
+	while (i < nw || j < n_live) {
+		int c = i == nw ? 1 : j == n_live ? -1 : strcmp(want[i], live[j]);
+
+		if (c == 0) {
+			i++;
+			j++;
+			continue;
+		}
+		if (c < 0)
+			snprintf(what, sizeof(what), "member %s is missing", want[i++]);
+		else
+			snprintf(what, sizeof(what), "unexpected member %s", live[j++]);
+		if (cb)
+			cb(ctx, "ipset", s->name, what);
+		n++;
+	}
+out:
+	rb_ipset_members_free(live, n_live);
+	rb_ipset_members_free(want, nw);
+	return rc < 0 ? rc : n;
+}
+
+static int check_sysctls(const struct rb_fw_plan *plan, diff_cb cb, void *ctx,
+			 struct rb_err *err)
+{
+	char val[64], what[160];
+	int n = 0;
+
+	for (size_t i = 0; i < plan->n_sysctls; i++) {
+		const struct rb_fw_sysctl *s = &plan->sysctls[i];
+		int rc = rb_sysctl_get(s->key, val, sizeof(val), err);
+
+		if (rc == -ENOENT && !strncmp(s->key, "net.ipv6.", 9))
+			continue;
+		if (rc < 0)
+			return rc;
+		val[strcspn(val, "\n")] = '\0';
+		if (strcmp(val, s->value) != 0) {
+			snprintf(what, sizeof(what), "is %s, expected %s", val, s->value);
+			if (cb)
+				cb(ctx, "sysctl", s->key, what);
+			n++;
+		}
+	}
+	return n;
+}
+
+int rb_fw_check(const struct rb_fw_plan *plan, diff_cb cb, void *ctx, struct rb_err *err)
+{
+	int n = 0, rc;
+
+	for (size_t i = 0; i < plan->n_tables; i++) {
+		rc = rb_fw_check_table(plan, &plan->tables[i], cb, ctx, err);
+		if (rc < 0)
+			return rc;
+		n += rc;
+	}
+	for (size_t i = 0; i < plan->n_sets; i++) {
+		rc = check_set(&plan->sets[i], cb, ctx, err);
+		if (rc < 0)
+			return rc;
+		n += rc;
+	}
+	rc = check_sysctls(plan, cb, ctx, err);
+	if (rc < 0)
+		return rc;
+	return n + rc;
+}

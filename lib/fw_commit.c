@@ -1,0 +1,996 @@
+/* libiptc: encoding plan rules into ipt_entry, committing one table at a
+ * time, and reading the live tables back (drift check, counters). */
+#include "fw_int.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <libiptc/libiptc.h>
+#include <linux/netfilter/nf_nat.h>
+#include <linux/netfilter/xt_comment.h>
+#include <linux/netfilter/xt_conntrack.h>
+#include <linux/netfilter/xt_set.h>
+#include <linux/netfilter/xt_tcpudp.h>
+#include <linux/netfilter_ipv4/ipt_REJECT.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#define XT_LOCK_PATH "/run/xtables.lock"
+#define XT_LOCK_WAIT_MS 5000
+
+int rb_xtables_lock(struct rb_err *err)
+{
+	struct timespec ts = { 0, 50 * 1000 * 1000 };
+	int fd, waited = 0;
+
+	fd = open(XT_LOCK_PATH, O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return rb_err_set(err, -errno, "cannot open %s: %s", XT_LOCK_PATH, strerror(errno));
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+
+		if (e != EWOULDBLOCK || waited >= XT_LOCK_WAIT_MS) {
+			close(fd);
+			if (e == EWOULDBLOCK)
+				return rb_err_set(err, -EBUSY,
+						  "%s is held by another program for %d s",
+						  XT_LOCK_PATH, XT_LOCK_WAIT_MS / 1000);
+			return rb_err_set(err, -e, "cannot lock %s: %s", XT_LOCK_PATH,
+					  strerror(e));
+		}
+		nanosleep(&ts, NULL);
+		waited += 50;
+	}
+	return fd;
+}
+
+void rb_xtables_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd); /* releases the flock */
+}
+
+/* ---- encoding ---------------------------------------------------------- */
+
+struct ebuf {
+	unsigned char *p;
+	size_t size;
+};
+
+static void *ebuf_grow(struct ebuf *b, size_t n)
+{
+	unsigned char *p = realloc(b->p, b->size + n);
+
+	if (!p)
+		return NULL;
+	memset(p + b->size, 0, n);
+	b->p = p;
+	b->size += n;
+	return p + b->size - n;
+}
+
+static int add_match(struct ebuf *b, const char *name, uint8_t rev, const void *data, size_t len)
+{
+	size_t sz = XT_ALIGN(sizeof(struct xt_entry_match)) + XT_ALIGN(len);
+	struct xt_entry_match *m = ebuf_grow(b, sz);
+
+	if (!m)
+		return -ENOMEM;
+	m->u.user.match_size = (uint16_t)sz;
+	snprintf(m->u.user.name, sizeof(m->u.user.name), "%s", name);
+	m->u.user.revision = rev;
+	memcpy(m->data, data, len);
+	return 0;
+}
+
+static int add_target(struct ebuf *b, const char *name, uint8_t rev, const void *data, size_t len)
+{
+	size_t sz = XT_ALIGN(sizeof(struct xt_entry_target)) + XT_ALIGN(len);
+	struct xt_entry_target *t = ebuf_grow(b, sz);
+
+	if (!t)
+		return -ENOMEM;
+	t->u.user.target_size = (uint16_t)sz;
+	snprintf(t->u.user.name, sizeof(t->u.user.name), "%s", name);
+	t->u.user.revision = rev;
+	if (len)
+		memcpy(t->data, data, len);
+	return 0;
+}
+
+static void set_iface(const char *name, char *via, unsigned char *mask)
+{
+	size_t n = strnlen(name, IFNAMSIZ - 1);
+
+	memcpy(via, name, n + 1);
+	memset(mask, 0xff, n + 1);
+}
+
+static void set_addr(const struct rb_cidr *c, struct in_addr *a, struct in_addr *m)
+{
+	a->s_addr = c->addr.s_addr;
+	m->s_addr = c->prefix ? htonl(0xffffffffu << (32 - c->prefix)) : 0;
+}
+
+static unsigned int ct_bits(unsigned int st)
+{
+	unsigned int bits = 0;
+
+	if (st & RB_FW_CT_INVALID)
+		bits |= XT_CONNTRACK_STATE_INVALID;
+	if (st & RB_FW_CT_NEW)
+		bits |= XT_CONNTRACK_STATE_BIT(IP_CT_NEW);
+	if (st & RB_FW_CT_RELATED)
+		bits |= XT_CONNTRACK_STATE_BIT(IP_CT_RELATED);
+	if (st & RB_FW_CT_ESTABLISHED)
+		bits |= XT_CONNTRACK_STATE_BIT(IP_CT_ESTABLISHED);
+	if (st & RB_FW_CT_DNAT)
+		bits |= XT_CONNTRACK_STATE_DNAT;
+	return bits;
+}
+
+/* The entry for r, malloc'd. Set names are resolved to the kernel's set
+ * index here, in the current netns. Matches are laid out in the order
+ * rb_fw_rule_format prints them. */
+static int rule_encode(const struct rb_fw_rule *r, struct ipt_entry **out, struct rb_err *err)
+{
+	struct ebuf b = { NULL, 0 };
+	struct ipt_entry *e;
+	int rc = -ENOMEM;
+
+	*out = NULL;
+	if (!ebuf_grow(&b, XT_ALIGN(sizeof(struct ipt_entry))))
+		goto nomem;
+	e = (struct ipt_entry *)b.p;
+	set_addr(&r->src, &e->ip.src, &e->ip.smsk);
+	set_addr(&r->dst, &e->ip.dst, &e->ip.dmsk);
+	if (r->inv_src)
+		e->ip.invflags |= IPT_INV_SRCIP;
+	if (r->inv_dst)
+		e->ip.invflags |= IPT_INV_DSTIP;
+	if (r->in[0])
+		set_iface(r->in, e->ip.iniface, e->ip.iniface_mask);
+	if (r->out[0])
+		set_iface(r->out, e->ip.outiface, e->ip.outiface_mask);
+	if (r->inv_in)
+		e->ip.invflags |= IPT_INV_VIA_IN;
+	if (r->inv_out)
+		e->ip.invflags |= IPT_INV_VIA_OUT;
+	e->ip.proto = r->proto;
+
+	if (r->proto == IPPROTO_TCP && r->dport) {
+		struct xt_tcp tcp = { .spts = { 0, 0xffff }, .dpts = { r->dport, r->dport } };
+
+		if (add_match(&b, "tcp", 0, &tcp, sizeof(tcp)) < 0)
+			goto nomem;
+	} else if (r->proto == IPPROTO_UDP && r->dport) {
+		struct xt_udp udp = { .spts = { 0, 0xffff }, .dpts = { r->dport, r->dport } };
+
+		if (add_match(&b, "udp", 0, &udp, sizeof(udp)) < 0)
+			goto nomem;
+	} else if (r->proto == IPPROTO_ICMP && r->icmp_type >= 0) {
+		struct ipt_icmp icmp = { .type = (uint8_t)r->icmp_type, .code = { 0, 0xff } };
+
+		if (add_match(&b, "icmp", 0, &icmp, sizeof(icmp)) < 0)
+			goto nomem;
+	}
+	if (r->ctstate) {
+		struct xt_conntrack_mtinfo3 ct;
+
+		memset(&ct, 0, sizeof(ct));
+		ct.match_flags = XT_CONNTRACK_STATE;
+		ct.state_mask = (uint16_t)ct_bits(r->ctstate);
+		if (add_match(&b, "conntrack", 3, &ct, sizeof(ct)) < 0)
+			goto nomem;
+	}
+	if (r->set[0]) {
+		/* rev 4: iptables-legacy-save prints only the newest revision */
+		struct xt_set_info_match_v4 si;
+		uint16_t idx;
+
+		rc = rb_ipset_index(r->set, &idx, err);
+		if (rc < 0)
+			goto out;
+		memset(&si, 0, sizeof(si));
+		si.match_set.index = idx;
+		si.match_set.dim = 1;
+		si.match_set.flags = 0; /* dst */
+		si.packets.op = IPSET_COUNTER_NONE;
+		si.bytes.op = IPSET_COUNTER_NONE;
+		if (add_match(&b, "set", 4, &si, sizeof(si)) < 0)
+			goto nomem;
+	}
+	if (r->id[0]) {
+		struct xt_comment_info ci;
+
+		memset(&ci, 0, sizeof(ci));
+		snprintf(ci.comment, sizeof(ci.comment), "rb:%s", r->id);
+		if (add_match(&b, "comment", 0, &ci, sizeof(ci)) < 0)
+			goto nomem;
+	}
+	e = (struct ipt_entry *)b.p;
+	e->target_offset = (uint16_t)b.size;
+
+	switch (r->verdict) {
+	case RB_FW_ACCEPT:
+	case RB_FW_DROP:
+	case RB_FW_JUMP: {
+		/* libiptc maps a label (ACCEPT, DROP, a chain) to the verdict */
+		int verdict = 0;
+		const char *label = r->verdict == RB_FW_ACCEPT ? IPTC_LABEL_ACCEPT :
+				    r->verdict == RB_FW_DROP   ? IPTC_LABEL_DROP :
+								 r->jump;
+
+		if (add_target(&b, label, 0, &verdict, sizeof(verdict)) < 0)
+			goto nomem;
+		break;
+	}
+	case RB_FW_REJECT: {
+		struct ipt_reject_info ri = { r->reject == RB_FW_REJECT_TCP_RESET ?
+						      IPT_TCP_RESET :
+						      IPT_ICMP_PORT_UNREACHABLE };
+
+		if (add_target(&b, "REJECT", 0, &ri, sizeof(ri)) < 0)
+			goto nomem;
+		break;
+	}
+	case RB_FW_DNAT: {
+		/* rev 2, the one iptables-legacy-save prints */
+		struct nf_nat_range2 nr;
+
+		memset(&nr, 0, sizeof(nr));
+		nr.flags = NF_NAT_RANGE_MAP_IPS;
+		nr.min_addr.ip = r->nat_ip.s_addr;
+		nr.max_addr.ip = r->nat_ip.s_addr;
+		if (r->nat_port) {
+			nr.flags |= NF_NAT_RANGE_PROTO_SPECIFIED;
+			nr.min_proto.tcp.port = htons(r->nat_port);
+			nr.max_proto.tcp.port = htons(r->nat_port);
+		}
+		if (add_target(&b, "DNAT", 2, &nr, sizeof(nr)) < 0)
+			goto nomem;
+		break;
+	}
+	case RB_FW_MASQUERADE: {
+		struct nf_nat_ipv4_multi_range_compat nr;
+
+		memset(&nr, 0, sizeof(nr));
+		nr.rangesize = 1;
+		if (add_target(&b, "MASQUERADE", 0, &nr, sizeof(nr)) < 0)
+			goto nomem;
+		break;
+	}
+	}
+	e = (struct ipt_entry *)b.p;
+	e->next_offset = (uint16_t)b.size;
+	*out = e;
+	return 0;
+nomem:
+	rc = rb_err_set(err, -ENOMEM, "out of memory");
+out:
+	free(b.p);
+	return rc;
+}
+
+/* ---- decoding ---------------------------------------------------------- */
+
+static int iface_decode(const char *via, const unsigned char *mask, char *out)
+{
+	size_t n = strnlen(via, IFNAMSIZ);
+
+	if (n == 0)
+		return mask[0] == 0 ? 0 : -1;
+	if (n >= IFNAMSIZ)
+		return -1;
+	for (size_t i = 0; i < IFNAMSIZ; i++)
+		if (mask[i] != (i <= n ? 0xff : 0))
+			return -1; /* wildcard ("eth+") or odd mask: not ours */
+	memcpy(out, via, n);
+	out[n] = '\0';
+	return 0;
+}
+
+static int cidr_decode(struct in_addr a, struct in_addr m, struct rb_cidr *c)
+{
+	uint32_t mask = ntohl(m.s_addr);
+	unsigned int p = 0;
+
+	while (p < 32 && (mask & (0x80000000u >> p)))
+		p++;
+	if (p < 32 && (mask << p) != 0)
+		return -1; /* non-contiguous mask */
+	c->prefix = p;
+	c->addr.s_addr = a.s_addr & m.s_addr;
+	return 0;
+}
+
+static unsigned int ct_from_bits(unsigned int bits, int *odd)
+{
+	unsigned int st = 0, known = 0;
+
+	known = XT_CONNTRACK_STATE_INVALID | XT_CONNTRACK_STATE_BIT(IP_CT_NEW) |
+		XT_CONNTRACK_STATE_BIT(IP_CT_RELATED) | XT_CONNTRACK_STATE_BIT(IP_CT_ESTABLISHED) |
+		XT_CONNTRACK_STATE_DNAT;
+	if (bits & ~known)
+		*odd = 1;
+	if (bits & XT_CONNTRACK_STATE_INVALID)
+		st |= RB_FW_CT_INVALID;
+	if (bits & XT_CONNTRACK_STATE_BIT(IP_CT_NEW))
+		st |= RB_FW_CT_NEW;
+	if (bits & XT_CONNTRACK_STATE_BIT(IP_CT_RELATED))
+		st |= RB_FW_CT_RELATED;
+	if (bits & XT_CONNTRACK_STATE_BIT(IP_CT_ESTABLISHED))
+		st |= RB_FW_CT_ESTABLISHED;
+	if (bits & XT_CONNTRACK_STATE_DNAT)
+		st |= RB_FW_CT_DNAT;
+	return st;
+}
+
+/* Appends "[what]" to note, the part of a live rule rb does not model. */
+static void note_add(char *note, size_t len, const char *what)
+{
+	size_t o = strlen(note);
+
+	snprintf(note + o, len - o, " [%s]", what);
+}
+
+static void match_decode(const struct xt_entry_match *m, struct rb_fw_rule *r, char *note,
+			 size_t nlen)
+{
+	const char *name = m->u.user.name;
+	size_t dlen = m->u.match_size > sizeof(*m) ? m->u.match_size - sizeof(*m) : 0;
+
+	if (!strcmp(name, "tcp") && dlen >= sizeof(struct xt_tcp)) {
+		const struct xt_tcp *t = (const void *)m->data;
+
+		if (t->spts[0] != 0 || t->spts[1] != 0xffff || t->dpts[0] != t->dpts[1] ||
+		    t->option || t->flg_mask || t->invflags || r->proto != IPPROTO_TCP || r->dport)
+			note_add(note, nlen, "-m tcp");
+		else
+			r->dport = t->dpts[0];
+	} else if (!strcmp(name, "udp") && dlen >= sizeof(struct xt_udp)) {
+		const struct xt_udp *u = (const void *)m->data;
+
+		if (u->spts[0] != 0 || u->spts[1] != 0xffff || u->dpts[0] != u->dpts[1] ||
+		    u->invflags || r->proto != IPPROTO_UDP || r->dport)
+			note_add(note, nlen, "-m udp");
+		else
+			r->dport = u->dpts[0];
+	} else if (!strcmp(name, "icmp") && dlen >= sizeof(struct ipt_icmp)) {
+		const struct ipt_icmp *ic = (const void *)m->data;
+
+		if (ic->code[0] != 0 || ic->code[1] != 0xff || ic->invflags ||
+		    r->proto != IPPROTO_ICMP || r->icmp_type >= 0)
+			note_add(note, nlen, "-m icmp");
+		else
+			r->icmp_type = ic->type;
+	} else if (!strcmp(name, "conntrack") && m->u.user.revision == 3 &&
+		   dlen >= sizeof(struct xt_conntrack_mtinfo3)) {
+		const struct xt_conntrack_mtinfo3 *ct = (const void *)m->data;
+		int odd = 0;
+
+		r->ctstate = ct_from_bits(ct->state_mask, &odd);
+		if (odd || ct->match_flags != XT_CONNTRACK_STATE || ct->invert_flags ||
+		    !r->ctstate)
+			note_add(note, nlen, "-m conntrack");
+	} else if (!strcmp(name, "set") && m->u.user.revision == 4 &&
+		   dlen >= sizeof(struct xt_set_info_match_v4)) {
+		const struct xt_set_info_match_v4 *si = (const void *)m->data;
+
+		if (si->match_set.dim != 1 || si->match_set.flags != 0 || r->set[0] ||
+		    si->flags || si->packets.op != IPSET_COUNTER_NONE ||
+		    si->bytes.op != IPSET_COUNTER_NONE ||
+		    rb_ipset_name(si->match_set.index, r->set, sizeof(r->set)) < 0)
+			note_add(note, nlen, "-m set");
+	} else if (!strcmp(name, "comment") && dlen >= sizeof(struct xt_comment_info)) {
+		const struct xt_comment_info *ci = (const void *)m->data;
+		char c[sizeof(ci->comment) + 1];
+
+		memcpy(c, ci->comment, sizeof(ci->comment));
+		c[sizeof(ci->comment)] = '\0';
+		if (strncmp(c, "rb:", 3) != 0 || strlen(c + 3) >= sizeof(r->id) || r->id[0] ||
+		    !c[3])
+			note_add(note, nlen, "-m comment");
+		else
+			snprintf(r->id, sizeof(r->id), "%s", c + 3);
+	} else {
+		char w[64];
+
+		snprintf(w, sizeof(w), "-m %s rev %u", name, m->u.user.revision);
+		note_add(note, nlen, w);
+	}
+}
+
+static void target_decode(const struct ipt_entry *e, struct xtc_handle *h, struct rb_fw_rule *r,
+			  char *note, size_t nlen)
+{
+	const struct xt_entry_target *t = (const void *)((const char *)e + e->target_offset);
+	size_t dlen = t->u.target_size > sizeof(*t) ? t->u.target_size - sizeof(*t) : 0;
+	const char *name = iptc_get_target(e, h);
+
+	if (!name) {
+		note_add(note, nlen, "no target");
+		return;
+	}
+	if (!strcmp(name, IPTC_LABEL_ACCEPT)) {
+		r->verdict = RB_FW_ACCEPT;
+	} else if (!strcmp(name, IPTC_LABEL_DROP)) {
+		r->verdict = RB_FW_DROP;
+	} else if (!strcmp(name, "REJECT") && dlen >= sizeof(struct ipt_reject_info)) {
+		const struct ipt_reject_info *ri = (const void *)t->data;
+
+		r->verdict = RB_FW_REJECT;
+		if (ri->with == IPT_TCP_RESET)
+			r->reject = RB_FW_REJECT_TCP_RESET;
+		else if (ri->with != IPT_ICMP_PORT_UNREACHABLE)
+			note_add(note, nlen, "--reject-with");
+	} else if (!strcmp(name, "DNAT") && t->u.user.revision == 2 &&
+		   dlen >= sizeof(struct nf_nat_range2)) {
+		const struct nf_nat_range2 *nr = (const void *)t->data;
+
+		r->verdict = RB_FW_DNAT;
+		r->nat_ip.s_addr = nr->min_addr.ip;
+		if (nr->flags & NF_NAT_RANGE_PROTO_SPECIFIED)
+			r->nat_port = ntohs(nr->min_proto.tcp.port);
+		if (nr->min_addr.ip != nr->max_addr.ip || nr->min_proto.all != nr->max_proto.all ||
+		    nr->base_proto.all ||
+		    (nr->flags & ~(unsigned int)(NF_NAT_RANGE_MAP_IPS | NF_NAT_RANGE_PROTO_SPECIFIED)) ||
+		    !(nr->flags & NF_NAT_RANGE_MAP_IPS) ||
+		    (r->nat_port == 0 && (nr->flags & NF_NAT_RANGE_PROTO_SPECIFIED)))
+			note_add(note, nlen, "-j DNAT options");
+	} else if (!strcmp(name, "MASQUERADE") && t->u.user.revision == 0 &&
+		   dlen >= sizeof(struct nf_nat_ipv4_multi_range_compat)) {
+		const struct nf_nat_ipv4_multi_range_compat *nr = (const void *)t->data;
+
+		r->verdict = RB_FW_MASQUERADE;
+		if (nr->rangesize != 1 || nr->range[0].flags)
+			note_add(note, nlen, "-j MASQUERADE options");
+	} else if (iptc_is_chain(name, h) && !iptc_builtin(name, h) && strlen(name) < sizeof(r->jump)) {
+		r->verdict = RB_FW_JUMP;
+		snprintf(r->jump, sizeof(r->jump), "%s", name);
+	} else {
+		char w[64];
+
+		snprintf(w, sizeof(w), "-j %s rev %u", name[0] ? name : "(none)", t->u.user.revision);
+		note_add(note, nlen, w);
+		r->verdict = RB_FW_DROP;
+	}
+	if (e->ip.flags & IPT_F_GOTO)
+		note_add(note, nlen, "-g");
+}
+
+/* The live entry e as rb's save-syntax text ("-A CHAIN ..."); parts rb does
+ * not model are appended as " [..]", so such a rule never equals a plan
+ * rule. Also returns the decoded rule. */
+static void entry_text(const char *chain, const struct ipt_entry *e, struct xtc_handle *h,
+		       struct rb_fw_rule *r, char *buf, size_t len)
+{
+	char note[256] = "";
+	size_t off;
+
+	memset(r, 0, sizeof(*r));
+	r->icmp_type = -1;
+	if (cidr_decode(e->ip.src, e->ip.smsk, &r->src) < 0)
+		note_add(note, sizeof(note), "-s mask");
+	if (cidr_decode(e->ip.dst, e->ip.dmsk, &r->dst) < 0)
+		note_add(note, sizeof(note), "-d mask");
+	r->inv_src = !!(e->ip.invflags & IPT_INV_SRCIP);
+	r->inv_dst = !!(e->ip.invflags & IPT_INV_DSTIP);
+	r->inv_in = !!(e->ip.invflags & IPT_INV_VIA_IN);
+	r->inv_out = !!(e->ip.invflags & IPT_INV_VIA_OUT);
+	if (iface_decode(e->ip.iniface, e->ip.iniface_mask, r->in) < 0)
+		note_add(note, sizeof(note), "-i wildcard");
+	if (iface_decode(e->ip.outiface, e->ip.outiface_mask, r->out) < 0)
+		note_add(note, sizeof(note), "-o wildcard");
+	if (e->ip.proto > 255 || (e->ip.invflags & ~(IPT_INV_SRCIP | IPT_INV_DSTIP |
+						      IPT_INV_VIA_IN | IPT_INV_VIA_OUT)) ||
+	    (e->ip.flags & IPT_F_FRAG))
+		note_add(note, sizeof(note), "-p/-f flags");
+	r->proto = (uint8_t)e->ip.proto;
+	for (size_t o = sizeof(struct ipt_entry); o + sizeof(struct xt_entry_match) <= e->target_offset;) {
+		const struct xt_entry_match *m = (const void *)((const char *)e + o);
+
+		if (m->u.match_size < sizeof(*m) || o + m->u.match_size > e->target_offset) {
+			note_add(note, sizeof(note), "bad match size");
+			break;
+		}
+		match_decode(m, r, note, sizeof(note));
+		o += m->u.match_size;
+	}
+	target_decode(e, h, r, note, sizeof(note));
+	if (rb_fw_rule_format(chain, r, buf, len) < 0)
+		note_add(note, sizeof(note), "too long");
+	off = strnlen(buf, len);
+	if (note[0] && off < len)
+		snprintf(buf + off, len - off, "%s", note);
+}
+
+/* ---- commit ------------------------------------------------------------ */
+
+static void label(xt_chainlabel l, const char *name)
+{
+	memset(l, 0, sizeof(xt_chainlabel));
+	snprintf(l, sizeof(xt_chainlabel), "%s", name);
+}
+
+static int iptc_fail(struct rb_err *err, const char *table, const char *what)
+{
+	int e = errno ? errno : EPROTO;
+
+	return rb_err_set(err, -e, "cannot %s in table \"%s\": %s", what, table, iptc_strerror(e));
+}
+
+/* Names of the plan-owned user chains present in h (so deleting while
+ * iterating is avoided). */
+static int owned_chains(const struct rb_fw_plan *plan, struct xtc_handle *h, char ***out,
+			size_t *n)
+{
+	char **v = NULL;
+	size_t k = 0;
+
+	for (const char *c = iptc_first_chain(h); c; c = iptc_next_chain(h)) {
+		char **nv;
+
+		if (iptc_builtin(c, h) || !rb_fw_plan_owns(plan, c))
+			continue;
+		nv = realloc(v, (k + 1) * sizeof(*v));
+		if (!nv)
+			goto nomem;
+		v = nv;
+		v[k] = strdup(c);
+		if (!v[k])
+			goto nomem;
+		k++;
+	}
+	*out = v;
+	*n = k;
+	return 0;
+nomem:
+	for (size_t i = 0; i < k; i++)
+		free(v[i]);
+	free(v);
+	return -ENOMEM;
+}
+
+static void strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Deletes every rule of builtin chain `chain` that jumps to a chain the plan
+ * owns (a previous apply's jump), last first so numbers stay valid. */
+static int drop_jumps(const struct rb_fw_plan *plan, struct xtc_handle *h, const char *chain,
+		      const char *table, struct rb_err *err)
+{
+	xt_chainlabel l = { 0 };
+	unsigned int num = 0, del[256];
+	size_t nd = 0;
+
+	label(l, chain);
+	for (const struct ipt_entry *e = iptc_first_rule(chain, h); e; e = iptc_next_rule(e, h)) {
+		const char *t = iptc_get_target(e, h);
+
+		num++;
+		if (t && rb_fw_plan_owns(plan, t) && iptc_is_chain(t, h)) {
+			if (nd == sizeof(del) / sizeof(del[0]))
+				return rb_err_set(err, -E2BIG, "too many rb jumps in %s/%s", table,
+						  chain);
+			del[nd++] = num;
+		}
+	}
+	while (nd > 0) {
+		errno = 0;
+		if (!iptc_delete_num_entry(l, del[--nd] - 1, h))
+			return iptc_fail(err, table, "delete an old rb jump");
+	}
+	return 0;
+}
+
+int rb_fw_commit_table(const struct rb_fw_plan *plan, const struct rb_fw_table *t,
+		       struct rb_err *err)
+{
+	struct xtc_handle *h = NULL;
+	struct ipt_entry *e = NULL;
+	char **old = NULL;
+	size_t n_old = 0;
+	int lock = -1, rc;
+	xt_chainlabel l = { 0 }, pol = { 0 };
+
+	lock = rb_xtables_lock(err);
+	if (lock < 0)
+		return lock;
+	errno = 0;
+	h = iptc_init(t->name);
+	if (!h) {
+		rc = iptc_fail(err, t->name, "read the table");
+		goto out;
+	}
+	for (size_t i = 0; i < t->n_chains; i++) {
+		if (!t->chains[i].builtin)
+			continue;
+		rc = drop_jumps(plan, h, t->chains[i].name, t->name, err);
+		if (rc < 0)
+			goto out;
+	}
+	rc = owned_chains(plan, h, &old, &n_old);
+	if (rc < 0) {
+		rb_err_set(err, rc, "out of memory");
+		goto out;
+	}
+	/* flush first: an owned chain may jump to another one */
+	for (size_t i = 0; i < n_old; i++) {
+		label(l, old[i]);
+		errno = 0;
+		if (!iptc_flush_entries(l, h)) {
+			rc = iptc_fail(err, t->name, "flush an rb chain");
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < n_old; i++) {
+		if (rb_fw_table_chain(t, old[i]))
+			continue;
+		label(l, old[i]);
+		errno = 0;
+		if (!iptc_delete_chain(l, h)) {
+			rc = rb_err_set(err, errno ? -errno : -EPROTO,
+					"cannot delete stale chain %s in table \"%s\": %s", old[i],
+					t->name, iptc_strerror(errno));
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < t->n_chains; i++) {
+		const struct rb_fw_chain *c = &t->chains[i];
+
+		if (c->builtin || iptc_is_chain(c->name, h))
+			continue;
+		label(l, c->name);
+		errno = 0;
+		if (!iptc_create_chain(l, h)) {
+			rc = iptc_fail(err, t->name, "create an rb chain");
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < t->n_chains; i++) {
+		const struct rb_fw_chain *c = &t->chains[i];
+
+		label(l, c->name);
+		if (c->builtin && !iptc_is_chain(c->name, h)) {
+			rc = rb_err_set(err, -ENOENT, "table \"%s\" has no chain %s", t->name,
+					c->name);
+			goto out;
+		}
+		for (size_t j = 0; j < c->n_rules; j++) {
+			int ok;
+
+			rc = rule_encode(&c->rules[j], &e, err);
+			if (rc < 0)
+				goto out;
+			errno = 0;
+			/* builtins get the jumps in front, in plan order */
+			ok = c->builtin ? iptc_insert_entry(l, e, (unsigned int)j, h) :
+					  iptc_append_entry(l, e, h);
+			free(e);
+			e = NULL;
+			if (!ok) {
+				char what[96];
+
+				snprintf(what, sizeof(what), "add rule rb:%s to %s",
+					 c->rules[j].id, c->name);
+				rc = iptc_fail(err, t->name, what);
+				goto out;
+			}
+		}
+		if (c->builtin && c->policy) {
+			label(pol, c->policy);
+			errno = 0;
+			if (!iptc_set_policy(l, pol, NULL, h)) {
+				rc = iptc_fail(err, t->name, "set a policy");
+				goto out;
+			}
+		}
+	}
+	errno = 0;
+	if (!iptc_commit(h)) {
+		rc = rb_err_set(err, errno ? -errno : -EPROTO, "cannot commit table \"%s\": %s",
+				t->name, iptc_strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	free(e);
+	strv_free(old, n_old);
+	if (h)
+		iptc_free(h);
+	rb_xtables_unlock(lock);
+	return rc;
+}
+
+int rb_fw_host_remove(const char *moniker, struct rb_err *err)
+{
+	static const char *const hooks[] = { "INPUT", "FORWARD", "OUTPUT" };
+	struct rb_fw_plan p;
+	struct xtc_handle *h = NULL;
+	int lock = -1, rc;
+	xt_chainlabel l = { 0 };
+
+	memset(&p, 0, sizeof(p));
+	p.host = 1;
+	snprintf(p.host_chain, sizeof(p.host_chain), "RB-H-%s", moniker);
+	lock = rb_xtables_lock(err);
+	if (lock < 0)
+		return lock;
+	errno = 0;
+	h = iptc_init("filter");
+	if (!h) {
+		rc = iptc_fail(err, "filter", "read the table");
+		goto out;
+	}
+	rc = 0;
+	if (!iptc_is_chain(p.host_chain, h))
+		goto out;
+	for (size_t i = 0; i < 3; i++) {
+		rc = drop_jumps(&p, h, hooks[i], "filter", err);
+		if (rc < 0)
+			goto out;
+	}
+	label(l, p.host_chain);
+	errno = 0;
+	if (!iptc_flush_entries(l, h) || !iptc_delete_chain(l, h)) {
+		rc = iptc_fail(err, "filter", "delete the host chain");
+		goto out;
+	}
+	errno = 0;
+	if (!iptc_commit(h))
+		rc = rb_err_set(err, errno ? -errno : -EPROTO, "cannot commit table \"filter\": %s",
+				iptc_strerror(errno));
+out:
+	if (h)
+		iptc_free(h);
+	rb_xtables_unlock(lock);
+	return rc;
+}
+
+/* ---- drift ------------------------------------------------------------- */
+
+typedef void (*diff_cb)(void *, const char *, const char *, const char *);
+
+static int diff(diff_cb cb, void *ctx, const char *table, const char *chain, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+static int diff(diff_cb cb, void *ctx, const char *table, const char *chain, const char *fmt, ...)
+{
+	char what[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized): see err.c
+	va_end(ap);
+	if (cb)
+		cb(ctx, table, chain, what);
+	return 1;
+}
+
+static int check_builtin(const struct rb_fw_plan *plan, const struct rb_fw_table *t,
+			 const struct rb_fw_chain *c, struct xtc_handle *h, diff_cb cb, void *ctx)
+{
+	char want[512], got[512];
+	struct rb_fw_rule r;
+	unsigned int num = 0;
+	int n = 0;
+
+	if (c->policy) {
+		struct xt_counters cnt;
+		const char *pol = iptc_get_policy(c->name, &cnt, h);
+
+		if (!pol || strcmp(pol, c->policy) != 0)
+			n += diff(cb, ctx, t->name, c->name, "policy is %s, expected %s",
+				  pol ? pol : "?", c->policy);
+	}
+	for (const struct ipt_entry *e = iptc_first_rule(c->name, h); e; e = iptc_next_rule(e, h)) {
+		const char *tg = iptc_get_target(e, h);
+		int ours = tg && rb_fw_plan_owns(plan, tg);
+
+		entry_text(c->name, e, h, &r, got, sizeof(got));
+		if (num < c->n_rules) {
+			if (rb_fw_rule_format(c->name, &c->rules[num], want, sizeof(want)) < 0)
+				want[0] = '\0';
+			if (strcmp(want, got) != 0)
+				n += diff(cb, ctx, t->name, c->name,
+					  "rule %u is \"%s\", expected \"%s\"", num + 1, got, want);
+		} else if (ours) {
+			n += diff(cb, ctx, t->name, c->name, "extra rb jump at rule %u: \"%s\"",
+				  num + 1, got);
+		}
+		num++;
+	}
+	for (; num < c->n_rules; num++) {
+		if (rb_fw_rule_format(c->name, &c->rules[num], want, sizeof(want)) < 0)
+			want[0] = '\0';
+		n += diff(cb, ctx, t->name, c->name, "missing rule %u \"%s\"", num + 1, want);
+	}
+	return n;
+}
+
+/* Live rules against wanted rules as a shortest edit script (LCS), so one
+ * inserted rule is reported once, not as a shift of every rule after it. */
+static int diff_rules(const char *table, const char *chain, char **got, size_t ng, char **want,
+		      size_t nw, diff_cb cb, void *ctx)
+{
+	unsigned int *l = calloc((ng + 1) * (nw + 1), sizeof(*l));
+	size_t i = 0, j = 0;
+	int n = 0;
+
+	if (!l)
+		return -ENOMEM;
+#define L(a, b) l[(a) * (nw + 1) + (b)]
+	for (size_t a = ng; a-- > 0;)
+		for (size_t b = nw; b-- > 0;)
+			L(a, b) = !strcmp(got[a], want[b]) ? L(a + 1, b + 1) + 1 :
+				  L(a + 1, b) > L(a, b + 1)  ? L(a + 1, b) :
+							       L(a, b + 1);
+	while (i < ng || j < nw) {
+		if (i < ng && j < nw && !strcmp(got[i], want[j])) {
+			i++;
+			j++;
+		} else if (j < nw && (i == ng || L(i, j + 1) >= L(i + 1, j))) {
+			n += diff(cb, ctx, table, chain, "missing rule %zu \"%s\"", j + 1, want[j]);
+			j++;
+		} else {
+			n += diff(cb, ctx, table, chain, "unexpected rule %zu \"%s\"", i + 1, got[i]);
+			i++;
+		}
+	}
+#undef L
+	free(l);
+	return n;
+}
+
+static int check_user(const struct rb_fw_table *t, const struct rb_fw_chain *c,
+		      struct xtc_handle *h, diff_cb cb, void *ctx)
+{
+	char **got = NULL, **want = NULL, buf[512];
+	struct rb_fw_rule r;
+	size_t ng = 0, nw = 0;
+	int n = -ENOMEM;
+
+	if (!iptc_is_chain(c->name, h))
+		return diff(cb, ctx, t->name, c->name, "chain is missing");
+	want = calloc(c->n_rules + 1, sizeof(*want));
+	if (!want)
+		goto out;
+	for (; nw < c->n_rules; nw++) {
+		if (rb_fw_rule_format(c->name, &c->rules[nw], buf, sizeof(buf)) < 0)
+			buf[0] = '\0';
+		want[nw] = strdup(buf);
+		if (!want[nw])
+			goto out;
+	}
+	for (const struct ipt_entry *e = iptc_first_rule(c->name, h); e; e = iptc_next_rule(e, h)) {
+		char **ng_v = realloc(got, (ng + 1) * sizeof(*got));
+
+		if (!ng_v)
+			goto out;
+		got = ng_v;
+		entry_text(c->name, e, h, &r, buf, sizeof(buf));
+		got[ng] = strdup(buf);
+		if (!got[ng])
+			goto out;
+		ng++;
+	}
+	n = diff_rules(t->name, c->name, got, ng, want, nw, cb, ctx);
+out:
+	strv_free(got, ng);
+	strv_free(want, nw);
+	return n;
+}
+
+int rb_fw_check_table(const struct rb_fw_plan *plan, const struct rb_fw_table *t, diff_cb cb,
+		      void *ctx, struct rb_err *err)
+{
+	struct xtc_handle *h = NULL;
+	int n = 0;
+
+	errno = 0;
+	h = iptc_init(t->name);
+	if (!h)
+		return iptc_fail(err, t->name, "read the table");
+	for (size_t i = 0; i < t->n_chains; i++) {
+		const struct rb_fw_chain *c = &t->chains[i];
+
+		int k = c->builtin ? check_builtin(plan, t, c, h, cb, ctx) :
+				     check_user(t, c, h, cb, ctx);
+
+		if (k < 0) {
+			iptc_free(h);
+			return rb_err_set(err, k, "out of memory");
+		}
+		n += k;
+	}
+	for (const char *c = iptc_first_chain(h); c; c = iptc_next_chain(h)) {
+		if (!iptc_builtin(c, h) && rb_fw_plan_owns(plan, c) && !rb_fw_table_chain(t, c))
+			n += diff(cb, ctx, t->name, c, "unexpected rb chain");
+	}
+	/* built-in chains the plan does not list must not jump into ours */
+	for (const char *c = iptc_first_chain(h); c; c = iptc_next_chain(h)) {
+		if (rb_fw_table_chain(t, c))
+			continue;
+		for (const struct ipt_entry *e = iptc_first_rule(c, h); e; e = iptc_next_rule(e, h)) {
+			const char *tg = iptc_get_target(e, h);
+
+			if (tg && rb_fw_plan_owns(plan, tg) && !rb_fw_plan_owns(plan, c))
+				n += diff(cb, ctx, t->name, c, "unexpected jump to %s", tg);
+		}
+	}
+	iptc_free(h);
+	return n;
+}
+
+/* ---- counters ---------------------------------------------------------- */
+
+int rb_fw_counters_read(struct rb_fw_counter **out, size_t *n, struct rb_err *err)
+{
+	static const char *const tables[] = { "filter", "nat" };
+	struct rb_fw_counter *v = NULL;
+	struct xtc_handle *h = NULL;
+	size_t k = 0, cap = 0;
+	struct rb_fw_rule r;
+	int rc = 0;
+
+	*out = NULL;
+	*n = 0;
+	for (size_t ti = 0; ti < 2; ti++) {
+		errno = 0;
+		h = iptc_init(tables[ti]);
+		if (!h) {
+			rc = iptc_fail(err, tables[ti], "read the table");
+			goto out;
+		}
+		for (const char *c = iptc_first_chain(h); c; c = iptc_next_chain(h)) {
+			unsigned int idx = 0;
+
+			if (strncmp(c, "RB-", 3) != 0)
+				continue;
+			for (const struct ipt_entry *e = iptc_first_rule(c, h); e;
+			     e = iptc_next_rule(e, h)) {
+				struct rb_fw_counter *x;
+
+				if (k == cap) {
+					size_t ncap = cap ? cap * 2 : 64;
+
+					x = realloc(v, ncap * sizeof(*v));
+					if (!x) {
+						rc = rb_err_set(err, -ENOMEM, "out of memory");
+						goto out;
+					}
+					v = x;
+					cap = ncap;
+				}
+				x = &v[k++];
+				memset(x, 0, sizeof(*x));
+				snprintf(x->table, sizeof(x->table), "%s", tables[ti]);
+				snprintf(x->chain, sizeof(x->chain), "%s", c);
+				x->index = ++idx;
+				entry_text(c, e, h, &r, x->text, sizeof(x->text));
+				if (r.id[0])
+					snprintf(x->id, sizeof(x->id), "rb:%s", r.id);
+				x->pkts = e->counters.pcnt;
+				x->bytes = e->counters.bcnt;
+			}
+		}
+		iptc_free(h);
+		h = NULL;
+	}
+	*out = v;
+	*n = k;
+	v = NULL;
+out:
+	if (h)
+		iptc_free(h);
+	free(v);
+	return rc;
+}

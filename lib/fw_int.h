@@ -1,0 +1,124 @@
+/* Internal to lib/fw*.c, lib/ipset.c, lib/conntrack.c: the plan's data
+ * model. A rule is kept abstract (fields, not bytes) so the same value is
+ * printed in save syntax, encoded into an ipt_entry for libiptc, and compared
+ * with what the kernel holds (decoded back into save syntax). */
+#ifndef RB_FW_INT_H
+#define RB_FW_INT_H
+
+#include "fw.h"
+
+#include <net/if.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define RB_FW_CHAIN_MAX 29 /* user chain names: 28 characters + NUL */
+
+enum rb_fw_verdict {
+	RB_FW_ACCEPT,
+	RB_FW_DROP,
+	RB_FW_REJECT,
+	RB_FW_JUMP,
+	RB_FW_DNAT,
+	RB_FW_MASQUERADE,
+};
+
+enum rb_fw_reject {
+	RB_FW_REJECT_PORT, /* icmp-port-unreachable */
+	RB_FW_REJECT_TCP_RESET,
+};
+
+/* ctstate bits, in the order iptables prints them */
+enum {
+	RB_FW_CT_INVALID = 1 << 0,
+	RB_FW_CT_NEW = 1 << 1,
+	RB_FW_CT_RELATED = 1 << 2,
+	RB_FW_CT_ESTABLISHED = 1 << 3,
+	RB_FW_CT_DNAT = 1 << 4,
+};
+
+struct rb_fw_rule {
+	struct rb_cidr src, dst; /* prefix 0: any */
+	int inv_src, inv_dst;
+	char in[IFNAMSIZ], out[IFNAMSIZ]; /* "": any */
+	int inv_in, inv_out;
+	uint8_t proto;     /* 0, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP */
+	uint16_t dport;    /* tcp/udp; 0: any */
+	int icmp_type;     /* icmp; -1: any */
+	unsigned int ctstate; /* RB_FW_CT_*; 0: no conntrack match */
+	char set[32];      /* "": no set match; matched on dst */
+	char id[48];       /* comment is "rb:<id>" */
+	enum rb_fw_verdict verdict;
+	char jump[RB_FW_CHAIN_MAX];
+	enum rb_fw_reject reject;
+	struct in_addr nat_ip;
+	uint16_t nat_port;
+};
+
+struct rb_fw_chain {
+	char name[RB_FW_CHAIN_MAX];
+	int builtin;
+	const char *policy; /* builtin: "DROP"/"ACCEPT" to set, NULL: leave */
+	struct rb_fw_rule *rules; /* builtin: the rb jumps, inserted at 0 */
+	size_t n_rules, cap_rules;
+};
+
+struct rb_fw_table {
+	char name[16];
+	struct rb_fw_chain *chains; /* builtins in hook order, then ours */
+	size_t n_chains;
+};
+
+struct rb_fw_set {
+	char name[32];
+	const char *type; /* "hash:net", "hash:ip" */
+	struct rb_cidr *members;
+	size_t n_members;
+};
+
+struct rb_fw_sysctl {
+	const char *key, *value;
+};
+
+struct rb_fw_plan {
+	int host; /* 1: host plan (owns only host_chain) */
+	char host_chain[RB_FW_CHAIN_MAX];
+	struct rb_fw_table tables[2];
+	size_t n_tables;
+	struct rb_fw_set sets[2];
+	size_t n_sets;
+	const struct rb_fw_sysctl *sysctls;
+	size_t n_sysctls;
+};
+
+/* fw_rules.c: "-A CHAIN ..." for r into buf; -ENOSPC if it does not fit. */
+int rb_fw_rule_format(const char *chain, const struct rb_fw_rule *r, char *buf, size_t len);
+/* The iptables-save quoting of a --comment value. */
+void rb_fw_quote(const char *s, char *buf, size_t len);
+/* 1 if the plan owns user chain `name` (may create, flush, delete it). */
+int rb_fw_plan_owns(const struct rb_fw_plan *plan, const char *name);
+const struct rb_fw_chain *rb_fw_table_chain(const struct rb_fw_table *t, const char *name);
+
+/* fw_commit.c */
+int rb_fw_commit_table(const struct rb_fw_plan *plan, const struct rb_fw_table *t,
+		       struct rb_err *err);
+int rb_fw_check_table(const struct rb_fw_plan *plan, const struct rb_fw_table *t,
+		      void (*cb)(void *, const char *, const char *, const char *), void *ctx,
+		      struct rb_err *err);
+
+/* ipset.c */
+int rb_ipset_index(const char *name, uint16_t *index, struct rb_err *err);
+int rb_ipset_name(uint16_t index, char *name, size_t len);
+int rb_ipset_ensure(const struct rb_fw_set *set, struct rb_err *err);
+int rb_ipset_replace(const struct rb_fw_set *set, struct rb_err *err);
+/* Members of `name` as "a.b.c.d/n" text (hash:ip members get /32), sorted. */
+int rb_ipset_members(const char *name, char ***out, size_t *n, struct rb_err *err);
+void rb_ipset_members_free(char **m, size_t n);
+
+/* conntrack.c: deletes every IPv4 and IPv6 conntrack entry of the netns. */
+int rb_conntrack_flush(struct rb_err *err);
+
+/* fw_commit.c: /run/xtables.lock, like iptables -w. */
+int rb_xtables_lock(struct rb_err *err);
+void rb_xtables_unlock(int fd);
+
+#endif

@@ -1,0 +1,696 @@
+/* Building the plan from a nameplate, and printing it in iptables-save
+ * syntax. Nothing here touches the system. */
+#include "fw_int.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Never reachable from the bottle unless a CIDR names them (DESIGN.md). */
+static const char *const never_private[] = {
+	"0.0.0.0/8",	"10.0.0.0/8",	  "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
+	"172.16.0.0/12", "192.168.0.0/16", "224.0.0.0/4",   "240.0.0.0/4",
+};
+
+/* DNS goes only through the sentry: plain DNS, DNS over TLS, mDNS. */
+static const uint16_t dns_ports[] = { 53, 853, 5353 };
+
+/* IPv6 off before forwarding on: the bottle must never get a v6 path. */
+static const struct rb_fw_sysctl sentry_sysctls[] = {
+	{ "net.ipv6.conf.all.disable_ipv6", "1" },
+	{ "net.ipv6.conf.default.disable_ipv6", "1" },
+	{ "net.ipv6.conf.all.forwarding", "0" },
+	{ "net.ipv4.ip_forward", "1" },
+};
+
+static const char *const filter_builtins[] = { "INPUT", "FORWARD", "OUTPUT" };
+static const char *const nat_builtins[] = { "PREROUTING", "INPUT", "OUTPUT", "POSTROUTING" };
+
+static struct rb_fw_chain *table_add_chain(struct rb_fw_table *t, const char *name, int builtin)
+{
+	struct rb_fw_chain *c;
+
+	c = realloc(t->chains, (t->n_chains + 1) * sizeof(*c));
+	if (!c)
+		return NULL;
+	t->chains = c;
+	c = &t->chains[t->n_chains++];
+	memset(c, 0, sizeof(*c));
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	c->builtin = builtin;
+	return c;
+}
+
+static struct rb_fw_chain *table_find(struct rb_fw_table *t, const char *name)
+{
+	for (size_t i = 0; i < t->n_chains; i++)
+		if (!strcmp(t->chains[i].name, name))
+			return &t->chains[i];
+	return NULL;
+}
+
+const struct rb_fw_chain *rb_fw_table_chain(const struct rb_fw_table *t, const char *name)
+{
+	for (size_t i = 0; i < t->n_chains; i++)
+		if (!strcmp(t->chains[i].name, name))
+			return &t->chains[i];
+	return NULL;
+}
+
+/* Appends a rule with verdict v and comment rb:<id>; returns it so the
+ * caller fills in the matches, or NULL on ENOMEM. */
+static struct rb_fw_rule *add(struct rb_fw_chain *c, const char *id, enum rb_fw_verdict v)
+{
+	struct rb_fw_rule *r;
+
+	if (c->n_rules == c->cap_rules) {
+		size_t cap = c->cap_rules ? c->cap_rules * 2 : 16;
+
+		r = realloc(c->rules, cap * sizeof(*r));
+		if (!r)
+			return NULL;
+		c->rules = r;
+		c->cap_rules = cap;
+	}
+	r = &c->rules[c->n_rules++];
+	memset(r, 0, sizeof(*r));
+	r->icmp_type = -1;
+	r->verdict = v;
+	snprintf(r->id, sizeof(r->id), "%s", id);
+	return r;
+}
+
+static struct rb_fw_rule *add_jump(struct rb_fw_chain *c, const char *id, const char *to)
+{
+	struct rb_fw_rule *r = add(c, id, RB_FW_JUMP);
+
+	if (r)
+		snprintf(r->jump, sizeof(r->jump), "%s", to);
+	return r;
+}
+
+static void host32(struct rb_cidr *c, struct in_addr a)
+{
+	c->addr = a;
+	c->prefix = 32;
+}
+
+static int cmp_chain(const void *a, const void *b)
+{
+	const struct rb_fw_chain *x = a, *y = b;
+
+	if (x->builtin != y->builtin)
+		return x->builtin ? -1 : 1;
+	if (x->builtin)
+		return 0;
+	return strcmp(x->name, y->name);
+}
+
+/* User chains sorted the way libiptc keeps them, builtins stay in hook
+ * order (qsort is not stable, so builtins are re-laid from the list). */
+static void table_sort(struct rb_fw_table *t, size_t n_builtin)
+{
+	if (t->n_chains > n_builtin)
+		qsort(t->chains + n_builtin, t->n_chains - n_builtin, sizeof(*t->chains), cmp_chain);
+}
+
+static int table_init(struct rb_fw_table *t, const char *name, const char *const *builtins,
+		      size_t n, const char *policy)
+{
+	snprintf(t->name, sizeof(t->name), "%s", name);
+	for (size_t i = 0; i < n; i++) {
+		struct rb_fw_chain *c = table_add_chain(t, builtins[i], 1);
+
+		if (!c)
+			return -ENOMEM;
+		c->policy = policy;
+	}
+	return 0;
+}
+
+static int set_init(struct rb_fw_set *s, const char *name, const char *type)
+{
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	s->type = type;
+	return 0;
+}
+
+/* hash:net cannot hold a /0: store it as its two halves. */
+static int set_fill_cidrs(struct rb_fw_set *s, const struct rb_nameplate *np)
+{
+	size_t n = 0;
+
+	s->members = calloc(np->n_cidrs + 1, sizeof(*s->members));
+	if (!s->members)
+		return -ENOMEM;
+	for (size_t i = 0; i < np->n_cidrs; i++) {
+		if (np->cidrs[i].prefix == 0) {
+			s->members[n].addr.s_addr = htonl(0);
+			s->members[n++].prefix = 1;
+			s->members[n].addr.s_addr = htonl(0x80000000u);
+			s->members[n++].prefix = 1;
+			continue;
+		}
+		s->members[n++] = np->cidrs[i];
+	}
+	s->n_members = n;
+	return 0;
+}
+
+#define ADD(c, id, v)                         \
+	do {                                  \
+		r = add((c), (id), (v));      \
+		if (!r)                       \
+			goto nomem;           \
+	} while (0)
+
+static int build_filter(struct rb_fw_table *t, const struct rb_nameplate *np,
+			const struct rb_fw_ifaces *ifs)
+{
+	struct rb_fw_chain *in, *fwd, *egr, *out, *c;
+	struct rb_fw_rule *r;
+	struct rb_cidr B, S;
+
+	host32(&B, np->bottle_ip);
+	host32(&S, np->sentry_ip);
+	if (table_init(t, "filter", filter_builtins, 3, "DROP") < 0)
+		return -ENOMEM;
+	egr = table_add_chain(t, "RB-EGRESS", 0);
+	fwd = egr ? table_add_chain(t, "RB-FORWARD", 0) : NULL;
+	in = fwd ? table_add_chain(t, "RB-INPUT", 0) : NULL;
+	out = in ? table_add_chain(t, "RB-OUTPUT", 0) : NULL;
+	if (!out)
+		return -ENOMEM;
+	/* pointers may have moved with realloc: look them up again */
+	egr = table_find(t, "RB-EGRESS");
+	fwd = table_find(t, "RB-FORWARD");
+	in = table_find(t, "RB-INPUT");
+	out = table_find(t, "RB-OUTPUT");
+
+	for (size_t i = 0; i < 3; i++) {
+		char to[RB_FW_CHAIN_MAX];
+
+		c = table_find(t, filter_builtins[i]);
+		snprintf(to, sizeof(to), "RB-%s", filter_builtins[i]);
+		if (!add_jump(c, "jump", to))
+			goto nomem;
+	}
+
+	/* RB-FORWARD: only the bottle's own traffic towards the uplink gets to
+	 * RB-EGRESS; replies come back as ESTABLISHED. */
+	ADD(fwd, "est", RB_FW_ACCEPT);
+	r->ctstate = RB_FW_CT_RELATED | RB_FW_CT_ESTABLISHED;
+	ADD(fwd, "invalid", RB_FW_DROP);
+	r->ctstate = RB_FW_CT_INVALID;
+	if (np->entry_enabled) {
+		ADD(fwd, "entry", RB_FW_ACCEPT);
+		r->dst = B;
+		snprintf(r->in, sizeof(r->in), "%s", ifs->uplink);
+		snprintf(r->out, sizeof(r->out), "%s", ifs->enclave);
+		r->proto = IPPROTO_TCP;
+		r->dport = np->entry_port_enclave;
+		r->ctstate = RB_FW_CT_DNAT;
+	}
+	if (!add_jump(fwd, "egress", "RB-EGRESS"))
+		goto nomem;
+	r = &fwd->rules[fwd->n_rules - 1];
+	r->src = B;
+	snprintf(r->in, sizeof(r->in), "%s", ifs->enclave);
+	snprintf(r->out, sizeof(r->out), "%s", ifs->uplink);
+	/* fail fast for the enclave, silence for anything else */
+	ADD(fwd, "forward-reject", RB_FW_REJECT);
+	snprintf(r->in, sizeof(r->in), "%s", ifs->enclave);
+	ADD(fwd, "forward-drop", RB_FW_DROP);
+
+	/* RB-EGRESS: DNS first, so no CIDR can open a resolver other than the
+	 * sentry's; then the allowlist, the never-reachable ranges, the rest. */
+	for (size_t i = 0; i < sizeof(dns_ports) / sizeof(dns_ports[0]); i++) {
+		ADD(egr, "dns-udp", RB_FW_REJECT);
+		r->proto = IPPROTO_UDP;
+		r->dport = dns_ports[i];
+		ADD(egr, "dns-tcp", RB_FW_REJECT);
+		r->proto = IPPROTO_TCP;
+		r->dport = dns_ports[i];
+	}
+	if (np->access_enabled) {
+		ADD(egr, "cidr", RB_FW_ACCEPT);
+		snprintf(r->set, sizeof(r->set), "%s", RB_FW_SET_CIDR);
+	}
+	for (size_t i = 0; i < sizeof(never_private) / sizeof(never_private[0]); i++) {
+		ADD(egr, "never-private", RB_FW_REJECT);
+		if (rb_parse_cidr(never_private[i], &r->dst) < 0)
+			return -EINVAL;
+	}
+	if (ifs->uplink_subnet.prefix > 0) {
+		ADD(egr, "never-uplink", RB_FW_REJECT);
+		r->dst = ifs->uplink_subnet;
+	}
+	if (np->access_enabled && np->access_global) {
+		ADD(egr, "global", RB_FW_ACCEPT);
+	} else if (np->access_enabled) {
+		ADD(egr, "dns-set", RB_FW_ACCEPT);
+		snprintf(r->set, sizeof(r->set), "%s", RB_FW_SET_DNS);
+	}
+	ADD(egr, "reject", RB_FW_REJECT);
+
+	/* RB-INPUT: the sentry answers the bottle's DNS and ping, nothing else */
+	ADD(in, "lo", RB_FW_ACCEPT);
+	snprintf(r->in, sizeof(r->in), "lo");
+	ADD(in, "est", RB_FW_ACCEPT);
+	r->ctstate = RB_FW_CT_RELATED | RB_FW_CT_ESTABLISHED;
+	ADD(in, "invalid", RB_FW_DROP);
+	r->ctstate = RB_FW_CT_INVALID;
+	if (np->dns_enabled) {
+		static const uint8_t protos[] = { IPPROTO_UDP, IPPROTO_TCP };
+
+		for (size_t i = 0; i < 2; i++) {
+			ADD(in, i ? "dns-in-tcp" : "dns-in-udp", RB_FW_ACCEPT);
+			r->src = B;
+			r->dst = S;
+			snprintf(r->in, sizeof(r->in), "%s", ifs->enclave);
+			r->proto = protos[i];
+			r->dport = 53;
+		}
+	}
+	ADD(in, "ping", RB_FW_ACCEPT);
+	r->src = B;
+	r->dst = S;
+	snprintf(r->in, sizeof(r->in), "%s", ifs->enclave);
+	r->proto = IPPROTO_ICMP;
+	r->icmp_type = 8;
+	ADD(in, "in-reject", RB_FW_REJECT);
+	snprintf(r->in, sizeof(r->in), "%s", ifs->enclave);
+	ADD(in, "in-drop", RB_FW_DROP);
+
+	/* RB-OUTPUT: the sentry itself talks only to its upstream resolver */
+	ADD(out, "lo", RB_FW_ACCEPT);
+	snprintf(r->out, sizeof(r->out), "lo");
+	ADD(out, "est", RB_FW_ACCEPT);
+	r->ctstate = RB_FW_CT_RELATED | RB_FW_CT_ESTABLISHED;
+	if (np->has_uplink_dns_server && np->dns_enabled) {
+		static const uint8_t protos[] = { IPPROTO_UDP, IPPROTO_TCP };
+
+		for (size_t i = 0; i < 2; i++) {
+			ADD(out, i ? "upstream-tcp" : "upstream-udp", RB_FW_ACCEPT);
+			host32(&r->dst, np->uplink_dns_server);
+			snprintf(r->out, sizeof(r->out), "%s", ifs->uplink);
+			r->proto = protos[i];
+			r->dport = 53;
+		}
+	}
+	ADD(out, "out-reject", RB_FW_REJECT);
+
+	table_sort(t, 3);
+	return 0;
+nomem:
+	return -ENOMEM;
+}
+
+static int build_nat(struct rb_fw_table *t, const struct rb_nameplate *np,
+		     const struct rb_fw_ifaces *ifs)
+{
+	struct rb_fw_chain *pre, *post;
+	struct rb_fw_rule *r;
+	struct rb_cidr B, S;
+
+	host32(&B, np->bottle_ip);
+	host32(&S, np->sentry_ip);
+	if (table_init(t, "nat", nat_builtins, 4, NULL) < 0)
+		return -ENOMEM;
+	if (!table_add_chain(t, "RB-POSTROUTING", 0) || !table_add_chain(t, "RB-PREROUTING", 0))
+		return -ENOMEM;
+	pre = table_find(t, "RB-PREROUTING");
+	post = table_find(t, "RB-POSTROUTING");
+	if (!add_jump(table_find(t, "PREROUTING"), "jump", "RB-PREROUTING") ||
+	    !add_jump(table_find(t, "POSTROUTING"), "jump", "RB-POSTROUTING"))
+		goto nomem;
+
+	if (np->entry_enabled) {
+		ADD(pre, "entry-dnat", RB_FW_DNAT);
+		snprintf(r->in, sizeof(r->in), "%s", ifs->uplink);
+		r->proto = IPPROTO_TCP;
+		r->dport = np->entry_port_workstation;
+		r->nat_ip = np->bottle_ip;
+		r->nat_port = np->entry_port_enclave;
+	}
+	if (np->dns_intercept) {
+		static const uint8_t protos[] = { IPPROTO_UDP, IPPROTO_TCP };
+
+		for (size_t i = 0; i < 2; i++) {
+			ADD(pre, i ? "intercept-tcp" : "intercept-udp", RB_FW_DNAT);
+			r->src = B;
+			r->dst = S;
+			r->inv_dst = 1;
+			snprintf(r->in, sizeof(r->in), "%s", ifs->enclave);
+			r->proto = protos[i];
+			r->dport = 53;
+			r->nat_ip = np->sentry_ip;
+			r->nat_port = 53;
+		}
+	}
+	ADD(post, "masq", RB_FW_MASQUERADE);
+	r->src = B;
+	snprintf(r->out, sizeof(r->out), "%s", ifs->uplink);
+
+	table_sort(t, 4);
+	return 0;
+nomem:
+	return -ENOMEM;
+}
+
+static int ifname_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= IFNAMSIZ || !strcmp(s, ".") || !strcmp(s, ".."))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] <= ' ' || s[i] == '/' || s[i] == ':' || s[i] == '+' || s[i] == '!' ||
+		    (unsigned char)s[i] >= 0x7f)
+			return 0;
+	return 1;
+}
+
+int rb_fw_plan_build(const struct rb_nameplate *np, const struct rb_fw_ifaces *ifs,
+		     struct rb_fw_plan **out, struct rb_err *err)
+{
+	struct rb_fw_plan *p = NULL;
+	int rc;
+
+	*out = NULL;
+	if (!ifname_ok(ifs->enclave) || !ifname_ok(ifs->uplink))
+		return rb_err_config(err, "bad interface names \"%s\" / \"%s\"", ifs->enclave,
+				     ifs->uplink);
+	if (!strcmp(ifs->enclave, ifs->uplink))
+		return rb_err_config(err, "enclave and uplink are the same interface \"%s\"",
+				     ifs->enclave);
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return rb_err_set(err, -ENOMEM, "out of memory");
+	p->n_tables = 2;
+	rc = build_filter(&p->tables[0], np, ifs);
+	if (rc == 0)
+		rc = build_nat(&p->tables[1], np, ifs);
+	if (rc == 0) {
+		p->n_sets = 2;
+		set_init(&p->sets[0], RB_FW_SET_CIDR, "hash:net");
+		set_init(&p->sets[1], RB_FW_SET_DNS, "hash:ip");
+		/* with egress off the set is not referenced; keep it empty */
+		if (np->access_enabled)
+			rc = set_fill_cidrs(&p->sets[0], np);
+	}
+	if (rc < 0) {
+		rb_fw_plan_free(p);
+		return rb_err_set(err, rc, "cannot build the firewall plan: %s", strerror(-rc));
+	}
+	p->sysctls = sentry_sysctls;
+	p->n_sysctls = sizeof(sentry_sysctls) / sizeof(sentry_sysctls[0]);
+	*out = p;
+	return 0;
+}
+
+int rb_fw_host_plan_build(const struct rb_nameplate *np, const char *bridge,
+			  struct rb_fw_plan **out, struct rb_err *err)
+{
+	static const char *const hooks[] = { "INPUT", "FORWARD", "OUTPUT" };
+	struct rb_fw_plan *p = NULL;
+	struct rb_fw_table *t;
+	struct rb_fw_chain *c;
+	struct rb_fw_rule *r;
+
+	*out = NULL;
+	if (!bridge || !ifname_ok(bridge))
+		return rb_err_config(err, "bad bridge name \"%s\"", bridge ? bridge : "");
+	if (!np->moniker[0])
+		return rb_err_config(err, "RBRN_MONIKER is empty");
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return rb_err_set(err, -ENOMEM, "out of memory");
+	p->host = 1;
+	snprintf(p->host_chain, sizeof(p->host_chain), "RB-H-%s", np->moniker);
+	p->n_tables = 1;
+	t = &p->tables[0];
+	if (table_init(t, "filter", hooks, 3, NULL) < 0 || !table_add_chain(t, p->host_chain, 0))
+		goto nomem;
+	/* FORWARD sees bridged bottle<->sentry frames too
+	 * (bridge-nf-call-iptables), with -i BR -o BR: those stay allowed. */
+	if (!add_jump(table_find(t, "INPUT"), "jump", p->host_chain) ||
+	    !add_jump(table_find(t, "FORWARD"), "jump", p->host_chain))
+		goto nomem;
+	c = table_find(t, p->host_chain);
+	ADD(c, "host-bridged", RB_FW_ACCEPT);
+	snprintf(r->in, sizeof(r->in), "%s", bridge);
+	snprintf(r->out, sizeof(r->out), "%s", bridge);
+	/* in INPUT there is no output interface, so this also drops every
+	 * packet from the enclave addressed to the host itself */
+	ADD(c, "host-from-enclave", RB_FW_DROP);
+	snprintf(r->in, sizeof(r->in), "%s", bridge);
+	snprintf(r->out, sizeof(r->out), "%s", bridge);
+	r->inv_out = 1;
+	ADD(c, "host-to-enclave", RB_FW_DROP);
+	snprintf(r->in, sizeof(r->in), "%s", bridge);
+	snprintf(r->out, sizeof(r->out), "%s", bridge);
+	r->inv_in = 1;
+	*out = p;
+	return 0;
+nomem:
+	rb_fw_plan_free(p);
+	return rb_err_set(err, -ENOMEM, "out of memory");
+}
+
+void rb_fw_plan_free(struct rb_fw_plan *plan)
+{
+	if (!plan)
+		return;
+	for (size_t i = 0; i < plan->n_tables; i++) {
+		for (size_t j = 0; j < plan->tables[i].n_chains; j++)
+			free(plan->tables[i].chains[j].rules);
+		free(plan->tables[i].chains);
+	}
+	for (size_t i = 0; i < plan->n_sets; i++)
+		free(plan->sets[i].members);
+	free(plan);
+}
+
+int rb_fw_plan_owns(const struct rb_fw_plan *plan, const char *name)
+{
+	if (plan->host)
+		return !strcmp(name, plan->host_chain);
+	return !strncmp(name, "RB-", 3) && strncmp(name, "RB-H-", 5) != 0;
+}
+
+void rb_fw_quote(const char *s, char *buf, size_t len)
+{
+	static const char plain[] = "_-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+	size_t n = strspn(s, plain), o = 0;
+
+	if (len == 0)
+		return;
+	if (n > 0 && s[n] == '\0') {
+		snprintf(buf, len, "%s", s);
+		return;
+	}
+	buf[o++] = '"';
+	for (; *s && o + 3 < len; s++) {
+		if (*s == '"' || *s == '\\' || *s == '\'')
+			buf[o++] = '\\';
+		buf[o++] = *s;
+	}
+	if (o + 1 < len)
+		buf[o++] = '"';
+	buf[o] = '\0';
+}
+
+struct sbuf {
+	char *p;
+	size_t len, off;
+	int overflow;
+};
+
+static void sb_add(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_add(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->overflow)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(b->p + b->off, b->len - b->off, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized): see err.c
+	va_end(ap);
+	if (n < 0 || (size_t)n >= b->len - b->off) {
+		b->overflow = 1;
+		return;
+	}
+	b->off += (size_t)n;
+}
+
+static void sb_cidr(struct sbuf *b, const char *opt, const struct rb_cidr *c, int inv)
+{
+	char a[INET_ADDRSTRLEN];
+
+	if (c->prefix == 0 && !inv)
+		return;
+	inet_ntop(AF_INET, &c->addr, a, sizeof(a));
+	sb_add(b, "%s %s %s/%u", inv ? " !" : "", opt, a, c->prefix);
+}
+
+static const char *proto_name(uint8_t p)
+{
+	switch (p) {
+	case IPPROTO_TCP:
+		return "tcp";
+	case IPPROTO_UDP:
+		return "udp";
+	case IPPROTO_ICMP:
+		return "icmp";
+	default:
+		return NULL;
+	}
+}
+
+static void sb_ctstate(struct sbuf *b, unsigned int st)
+{
+	static const struct {
+		unsigned int bit;
+		const char *name;
+	} names[] = {
+		{ RB_FW_CT_INVALID, "INVALID" },
+		{ RB_FW_CT_NEW, "NEW" },
+		{ RB_FW_CT_RELATED, "RELATED" },
+		{ RB_FW_CT_ESTABLISHED, "ESTABLISHED" },
+		{ RB_FW_CT_DNAT, "DNAT" },
+	};
+	const char *sep = " ";
+
+	sb_add(b, " -m conntrack --ctstate");
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (st & names[i].bit) {
+			sb_add(b, "%s%s", sep, names[i].name);
+			sep = ",";
+		}
+	}
+}
+
+/* Mirrors iptables-legacy-save: addresses, interfaces, protocol, then the
+ * matches in entry order (protocol match, conntrack, set, comment), then the
+ * target. fw_commit.c encodes the matches in this same order. */
+int rb_fw_rule_format(const char *chain, const struct rb_fw_rule *r, char *buf, size_t len)
+{
+	struct sbuf b = { buf, len, 0, 0 };
+	char q[128], cm[64];
+
+	sb_add(&b, "-A %s", chain);
+	sb_cidr(&b, "-s", &r->src, r->inv_src);
+	sb_cidr(&b, "-d", &r->dst, r->inv_dst);
+	if (r->in[0])
+		sb_add(&b, "%s -i %s", r->inv_in ? " !" : "", r->in);
+	if (r->out[0])
+		sb_add(&b, "%s -o %s", r->inv_out ? " !" : "", r->out);
+	if (r->proto) {
+		const char *pn = proto_name(r->proto);
+
+		if (pn)
+			sb_add(&b, " -p %s", pn);
+		else
+			sb_add(&b, " -p %u", r->proto);
+	}
+	if ((r->proto == IPPROTO_TCP || r->proto == IPPROTO_UDP) && r->dport)
+		sb_add(&b, " -m %s --dport %u", proto_name(r->proto), r->dport);
+	if (r->proto == IPPROTO_ICMP && r->icmp_type >= 0)
+		sb_add(&b, " -m icmp --icmp-type %d", r->icmp_type);
+	if (r->ctstate)
+		sb_ctstate(&b, r->ctstate);
+	if (r->set[0])
+		sb_add(&b, " -m set --match-set %s dst", r->set);
+	if (r->id[0]) {
+		snprintf(cm, sizeof(cm), "rb:%s", r->id);
+		rb_fw_quote(cm, q, sizeof(q));
+		sb_add(&b, " -m comment --comment %s", q);
+	}
+	switch (r->verdict) {
+	case RB_FW_ACCEPT:
+		sb_add(&b, " -j ACCEPT");
+		break;
+	case RB_FW_DROP:
+		sb_add(&b, " -j DROP");
+		break;
+	case RB_FW_JUMP:
+		sb_add(&b, " -j %s", r->jump);
+		break;
+	case RB_FW_REJECT:
+		sb_add(&b, " -j REJECT --reject-with %s",
+		       r->reject == RB_FW_REJECT_TCP_RESET ? "tcp-reset" : "icmp-port-unreachable");
+		break;
+	case RB_FW_DNAT: {
+		char a[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &r->nat_ip, a, sizeof(a));
+		if (r->nat_port)
+			sb_add(&b, " -j DNAT --to-destination %s:%u", a, r->nat_port);
+		else
+			sb_add(&b, " -j DNAT --to-destination %s", a);
+		break;
+	}
+	case RB_FW_MASQUERADE:
+		sb_add(&b, " -j MASQUERADE");
+		break;
+	}
+	return b.overflow ? -ENOSPC : 0;
+}
+
+static int print_table(const struct rb_fw_plan *plan, const struct rb_fw_table *t, FILE *out)
+{
+	char line[512];
+
+	fprintf(out, "*%s\n", t->name);
+	for (size_t i = 0; i < t->n_chains; i++) {
+		const struct rb_fw_chain *c = &t->chains[i];
+
+		if (c->builtin)
+			fprintf(out, ":%s %s [0:0]\n", c->name, c->policy ? c->policy : "ACCEPT");
+		else
+			fprintf(out, ":%s - [0:0]\n", c->name);
+	}
+	for (size_t i = 0; i < t->n_chains; i++) {
+		const struct rb_fw_chain *c = &t->chains[i];
+
+		if (c->builtin && !c->policy && plan->host && c->n_rules)
+			fprintf(out, "# %s: policy left as it is\n", c->name);
+		for (size_t j = 0; j < c->n_rules; j++) {
+			if (rb_fw_rule_format(c->name, &c->rules[j], line, sizeof(line)) < 0)
+				return -ENOSPC;
+			fprintf(out, "%s\n", line);
+		}
+	}
+	fprintf(out, "COMMIT\n");
+	return 0;
+}
+
+int rb_fw_plan_print(const struct rb_fw_plan *plan, FILE *out)
+{
+	char a[INET_ADDRSTRLEN];
+	int rc;
+
+	for (size_t i = 0; i < plan->n_sets; i++) {
+		const struct rb_fw_set *s = &plan->sets[i];
+
+		fprintf(out, "# ipset create %s %s family inet\n", s->name, s->type);
+		for (size_t j = 0; j < s->n_members; j++) {
+			inet_ntop(AF_INET, &s->members[j].addr, a, sizeof(a));
+			fprintf(out, "# ipset add %s %s/%u\n", s->name, a, s->members[j].prefix);
+		}
+	}
+	for (size_t i = 0; i < plan->n_sysctls; i++)
+		fprintf(out, "# sysctl %s=%s\n", plan->sysctls[i].key, plan->sysctls[i].value);
+	for (size_t i = 0; i < plan->n_tables; i++) {
+		rc = print_table(plan, &plan->tables[i], out);
+		if (rc < 0)
+			return rc;
+	}
+	if (fflush(out) == EOF || ferror(out))
+		return -EIO;
+	return 0;
+}
