@@ -1078,8 +1078,11 @@ static int check_routes(const struct rb_nameplate *np, const char *skip_dev, str
 			continue;
 		inet_ntop(AF_INET, &np->enclave_subnet.addr, sub, sizeof(sub));
 		inet_ntop(AF_INET, &c.addr, rt, sizeof(rt));
-		rc = rb_err_config(err, "RBRN_ENCLAVE_SUBNET: \"%s/%u\": overlaps host route %s/%u dev %s",
-				   sub, np->enclave_subnet.prefix, rt, c.prefix, dev);
+		/* "*": a route without a device (unreachable, blackhole, ...) */
+		rc = rb_err_config(err, "RBRN_ENCLAVE_SUBNET: \"%s/%u\": overlaps host route %s/%u%s%s",
+				   sub, np->enclave_subnet.prefix, rt, c.prefix,
+				   strcmp(dev, "*") ? " dev " : " (unreachable or blackhole)",
+				   strcmp(dev, "*") ? dev : "");
 		break;
 	}
 out:

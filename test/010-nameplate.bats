@@ -1,0 +1,366 @@
+#!/usr/bin/env bats
+# Nameplate validation (lib/nameplate.c) through `rb-net-create --check`:
+# every bad value is refused with exit 1 and one message that names the
+# variable and the value, and nothing on the host changes. Good nameplates
+# pass, the environment overrides the file, --print-env quotes safely.
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+# The base nameplate every row changes one thing of. @NET@ and @MON@ are
+# this run's free /24 (first three octets) and moniker, found in setup_file.
+NP_VARS=(
+    "RBRN_MONIKER=@MON@"
+    "RBRN_DESCRIPTION=rb test nameplate"
+    "RBRN_ENCLAVE_SUBNET=@NET@.0/24"
+    "RBRN_ENCLAVE_SENTRY_IP=@NET@.2"
+    "RBRN_ENCLAVE_BOTTLE_IP=@NET@.3"
+    "RBRN_UPLINK_NETWORK=rbt-uplink"
+    "RBRN_UPLINK_GATEWAY=192.0.2.1"
+    "RBRN_UPLINK_DNS_SERVER=192.0.2.53"
+    "RBRN_ENTRY_ENABLED=1"
+    "RBRN_ENTRY_PORT_WORKSTATION=18890"
+    "RBRN_ENTRY_PORT_ENCLAVE=8888"
+    "RBRN_UPLINK_DNS_ENABLED=1"
+    "RBRN_UPLINK_DNS_GLOBAL=0"
+    "RBRN_UPLINK_DNS_INTERCEPT=0"
+    "RBRN_UPLINK_ACCESS_ENABLED=1"
+    "RBRN_UPLINK_ACCESS_GLOBAL=0"
+    "RBRN_UPLINK_ALLOWED_CIDRS=160.79.104.0/23"
+    "RBRN_UPLINK_ALLOWED_DOMAINS=anthropic.com"
+)
+
+np_subst() {
+    local s=$1
+    s=${s//@NET@/$NP_NET}
+    s=${s//@MON@/$NP_MON}
+    printf '%s' "$s"
+}
+
+# np_write FILE [NAME=VALUE | -NAME]...: the base nameplate with NAME set to
+# VALUE (appended when not in the base) or its line dropped.
+np_write() {
+    local file=$1 kv name val o found; shift
+    : >"$file"
+    for kv in "${NP_VARS[@]}"; do
+        name=${kv%%=*} val=${kv#*=}
+        for o in "$@"; do
+            [ "$o" = "-$name" ] && continue 2
+            [ "${o%%=*}" = "$name" ] && val=${o#*=}
+        done
+        printf '%s = %s\n' "$name" "$(np_subst "$val")" >>"$file"
+    done
+    for o in "$@"; do
+        [ "${o#-}" = "$o" ] || continue
+        found=
+        for kv in "${NP_VARS[@]}"; do [ "${kv%%=*}" = "${o%%=*}" ] && found=1; done
+        [ -n "$found" ] || printf '%s = %s\n' "${o%%=*}" "$(np_subst "${o#*=}")" >>"$file"
+    done
+}
+
+# What rb could conceivably change on the host. Policy counters are dropped:
+# traffic may move them while we look. Objects named rbt-* belong to tests
+# (rb itself never makes one), possibly to another suite running on this
+# machine at the same time, so they are left out.
+np_snapshot() {
+    podman network ls --format '{{.Name}}' | grep -v '^rbt-' | sort
+    echo --
+    podman ps -a --format '{{.Names}}' | grep -v '^rbt-' | sort
+    echo --
+    ip -j route
+    echo --
+    ip netns list | awk '{print $1}' | grep -v '^rbt-' | sort
+    echo --
+    iptables-legacy-save | grep -v '^#' | sed -E 's/\[[0-9]+:[0-9]+\]//'
+}
+
+# np_refused WHAT SHOWN CMD...: CMD must exit 1 with one line on stderr
+# naming WHAT and containing SHOWN, print nothing on stdout, and leave the
+# host as it was.
+np_refused() {
+    local what=$1 shown=$2 before after; shift 2
+    before=$(np_snapshot)
+    run --separate-stderr "$@"
+    after=$(np_snapshot)
+    if [ "$status" -ne 1 ]; then
+        fail "[$what $shown] exit $status, expected 1; stderr: $stderr"
+    fi
+    [[ "$stderr" == *"$what"* ]] || fail "[$what $shown] stderr does not name $what: $stderr"
+    [[ "$stderr" == *"$shown"* ]] || fail "[$what $shown] stderr does not show $shown: $stderr"
+    [ "${#stderr_lines[@]}" -eq 1 ] || fail "[$what $shown] not one line: $stderr"
+    [ -z "$output" ] || fail "[$what $shown] stdout not empty: $output"
+    if [ "$before" != "$after" ]; then
+        diff <(echo "$before") <(echo "$after") >&2
+        fail "[$what $shown] the host changed"
+    fi
+}
+
+np_check() { "$RB_BIN/rb-net-create" --check --nameplate "$@"; }
+
+setup_file() {
+    local np try
+    # A moniker and a /24 that no podman network and no host route touch,
+    # so every refusal below is the one the row means.
+    export NP_MON="t$(head -c3 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+    np="$BATS_FILE_TMPDIR/probe.mk"
+    for try in $(seq 1 30); do
+        export NP_NET="10.$((RANDOM % 200 + 50)).$((RANDOM % 256))"
+        np_write "$np"
+        np_check "$np" >/dev/null 2>&1 && return 0
+    done
+    echo "no free /24 found for the test nameplate (or the base nameplate fails)" >&2
+    return 1
+}
+
+teardown() {
+    rb_default_teardown
+}
+
+@test "the base nameplate and the shipped nameplates validate" {
+    np_write "$BATS_TEST_TMPDIR/base.mk"
+    run --separate-stderr np_check "$BATS_TEST_TMPDIR/base.mk"
+    assert_success
+    [ -z "$stderr" ]
+    for f in "$RB_TOP"/nameplates/*.mk; do
+        run --separate-stderr np_check "$f"
+        [ "$status" -eq 0 ] || fail "$f: $stderr"
+    done
+}
+
+# VAR | VALUE | what stderr must contain besides VAR (default: "VALUE")
+# | more NAME=VALUE or -NAME changes. <empty> is the empty value.
+BAD_VALUES='
+RBRN_ENCLAVE_SUBNET | 10.242.0.0/33
+RBRN_ENCLAVE_SUBNET | @NET@.1/24 | host bits
+RBRN_ENCLAVE_SUBNET | @NET@.0 | prefix missing
+RBRN_ENCLAVE_SUBNET | @NET@.0/024
+RBRN_ENCLAVE_SUBNET | @NET@.0/30 | prefix must be 16..29
+RBRN_ENCLAVE_SUBNET | 10.0.0.0/8 | prefix must be 16..29
+RBRN_ENCLAVE_SUBNET | 100.64.0.0/24 | must be private
+RBRN_ENCLAVE_SUBNET | <empty> | required
+RBRN_ENCLAVE_SENTRY_IP | 10.1.2.3 | not inside
+RBRN_ENCLAVE_SENTRY_IP | @NET@.0 | network address
+RBRN_ENCLAVE_SENTRY_IP | @NET@.255 | broadcast
+RBRN_ENCLAVE_SENTRY_IP | @NET@.1 | first address
+RBRN_ENCLAVE_BOTTLE_IP | @NET@.2 | same address as RBRN_ENCLAVE_SENTRY_IP
+RBRN_ENCLAVE_BOTTLE_IP | @NET@.03
+RBRN_ENCLAVE_BOTTLE_IP | @NET@.3x
+RBRN_ENCLAVE_BOTTLE_IP | @NET@.256
+RBRN_ENCLAVE_BOTTLE_IP | <empty> | required
+RBRN_ENTRY_PORT_WORKSTATION | 0
+RBRN_ENTRY_PORT_ENCLAVE | 70000
+RBRN_ENTRY_PORT_ENCLAVE | -1
+RBRN_ENTRY_PORT_ENCLAVE | 0x50
+RBRN_ENTRY_PORT_WORKSTATION | <empty> | required when RBRN_ENTRY_ENABLED=1
+RBRN_UPLINK_ALLOWED_DOMAINS | anthropic.com;reboot
+RBRN_UPLINK_ALLOWED_DOMAINS | anthropic.com/127.0.0.1
+RBRN_UPLINK_ALLOWED_DOMAINS | anthropic.com#127.0.0.1
+RBRN_UPLINK_ALLOWED_DOMAINS | $(shell touch /tmp/rbt-pwned).com
+RBRN_UPLINK_ALLOWED_DOMAINS | `touch /tmp/rbt-pwned`.com
+RBRN_UPLINK_ALLOWED_DOMAINS | "anthropic.com" | "\"anthropic.com\""
+RBRN_UPLINK_ALLOWED_DOMAINS | anthropic.com .com | ".com"
+RBRN_UPLINK_ALLOWED_DOMAINS | anthropic com | "anthropic"
+RBRN_UPLINK_ALLOWED_DOMAINS | -evil.com
+RBRN_UPLINK_ALLOWED_DOMAINS | evil-.com
+RBRN_UPLINK_ALLOWED_DOMAINS | a..com
+RBRN_UPLINK_ALLOWED_DOMAINS | under_score.com
+RBRN_UPLINK_ALLOWED_DOMAINS | 1.2.3.4 | addresses go in
+RBRN_UPLINK_ALLOWED_DOMAINS | aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.com
+RBRN_UPLINK_ALLOWED_DOMAINS | anthropic.com\server=/x/1.1.1.1 | character
+RBRN_UPLINK_ALLOWED_CIDRS | 160.79.104.0/33
+RBRN_UPLINK_ALLOWED_CIDRS | 160.79.104.1/23 | host bits
+RBRN_UPLINK_ALLOWED_CIDRS | 160.79.104.0/23,1.1.1.0/24
+RBRN_UPLINK_ALLOWED_CIDRS | 0.0.0.0/0 | overlaps RBRN_ENCLAVE_SUBNET
+RBRN_UPLINK_ALLOWED_CIDRS | 1.1.1.1/32 @NET@.128/25 | "@NET@.128/25"
+RBRN_UPLINK_DNS_ENABLED | yes | unknown mode
+RBRN_UPLINK_ACCESS_ENABLED | 2 | unknown mode
+RBRN_ENTRY_ENABLED | true | unknown mode
+RBRN_UPLINK_DNS_INTERCEPT | 01 | unknown mode
+RBRN_UPLINK_ACCESS_GLOBAL | 1 | needs RBRN_UPLINK_ACCESS_ENABLED=1 | RBRN_UPLINK_ACCESS_ENABLED=0
+RBRN_UPLINK_DNS_GLOBAL | 1 | needs RBRN_UPLINK_DNS_ENABLED=1 | RBRN_UPLINK_DNS_ENABLED=0
+RBRN_UPLINK_DNS_INTERCEPT | 1 | needs RBRN_UPLINK_DNS_ENABLED=1 | RBRN_UPLINK_DNS_ENABLED=0
+RBRN_UPLINK_DNS_SERVER | <empty> | required when RBRN_UPLINK_DNS_ENABLED=1
+RBRN_UPLINK_DNS_SERVER | 8.8.8 | not an IPv4 address
+RBRN_UPLINK_DNS_SERVER | 127.0.0.53 | not a unicast address
+RBRN_UPLINK_GATEWAY | 255.255.255.255 | not a unicast address
+RBRN_UPLINK_GATEWAY | @NET@.9 | inside RBRN_ENCLAVE_SUBNET
+RBRN_MONIKER | <empty> | required
+RBRN_MONIKER | Nsproto
+RBRN_MONIKER | 1abc
+RBRN_MONIKER | a
+RBRN_MONIKER | abcdefghijklm
+RBRN_MONIKER | ns-proto
+RBRN_BOTTLE_UID | 0 | never 0
+RBRN_BOTTLE_UID | 65535
+RBRN_BOTTLE_UID | -1
+RBRN_BOTTLE_UID | 1e3
+RBRN_UPLINK_NETWORK | host | reserved
+RBRN_UPLINK_NETWORK | rb-@MON@-enclave | reserved
+RBRN_UPLINK_NETWORK | bad/name
+RBRN_UPLINK_NETWORK | -net
+RBRN_SENTRY_IMAGE | Upper/case:latest
+RBRN_BOTTLE_IMAGE | img;rm
+RBRN_DESCRIPTION | costs $5 | character
+RBRN_DESCRIPTION | run `id` | character
+'
+
+@test "bad values in the file are refused, named, and change nothing" {
+    local line var val shown extra n=0 np="$BATS_TEST_TMPDIR/bad.mk"
+    rm -f /tmp/rbt-pwned
+    while IFS= read -r line; do
+        [ -n "$line" ] || continue
+        IFS='|' read -r var val shown extra <<<"$line"
+        var=$(echo $var) val=${val# } val=${val% } shown=${shown# } shown=${shown% }
+        [ "$val" = "<empty>" ] && val=
+        val=$(np_subst "$val")
+        [ -n "$shown" ] || shown="\"$val\""
+        shown=$(np_subst "$shown")
+        # shellcheck disable=SC2086
+        np_write "$np" "$var=$val" $extra
+        np_refused "$var" "$shown" np_check "$np"
+        n=$((n + 1))
+    done <<<"$BAD_VALUES"
+    [ "$n" -ge 60 ]
+    [ ! -e /tmp/rbt-pwned ]
+}
+
+@test "the message says where the value came from" {
+    np_write "$BATS_TEST_TMPDIR/np.mk" RBRN_ENCLAVE_SUBNET=10.242.0.0/33
+    np_refused RBRN_ENCLAVE_SUBNET "$BATS_TEST_TMPDIR/np.mk:3: RBRN_ENCLAVE_SUBNET: \"10.242.0.0/33\"" \
+        np_check "$BATS_TEST_TMPDIR/np.mk"
+    np_write "$BATS_TEST_TMPDIR/np.mk"
+    np_refused RBRN_ENCLAVE_SUBNET 'environment: RBRN_ENCLAVE_SUBNET: "10.242.0.0/33"' \
+        env RBRN_ENCLAVE_SUBNET=10.242.0.0/33 "$RB_BIN/rb-net-create" --check --nameplate "$BATS_TEST_TMPDIR/np.mk"
+}
+
+# Values a file line cannot carry (control characters) arrive through the
+# environment; the message shows them escaped, never raw.
+@test "bad values from the environment are refused and shown escaped" {
+    local np="$BATS_TEST_TMPDIR/np.mk"
+    local check=("$RB_BIN/rb-net-create" --check --nameplate "$np")
+    np_write "$np"
+    np_refused RBRN_UPLINK_ALLOWED_DOMAINS '"anthropic.com\nserver=/evil.com/1.2.3.4"' \
+        env RBRN_UPLINK_ALLOWED_DOMAINS=$'anthropic.com\nserver=/evil.com/1.2.3.4' "${check[@]}"
+    np_refused RBRN_DESCRIPTION '"line one\nline two"' \
+        env RBRN_DESCRIPTION=$'line one\nline two' "${check[@]}"
+    np_refused RBRN_UPLINK_ALLOWED_DOMAINS '"a.com\x0db.com"' \
+        env RBRN_UPLINK_ALLOWED_DOMAINS=$'a.com\rb.com' "${check[@]}"
+    np_refused RBRN_DESCRIPTION '"\x1b[31mred"' \
+        env RBRN_DESCRIPTION=$'\e[31mred' "${check[@]}"
+    np_refused RBRN_MONIKER '""' env RBRN_MONIKER= "${check[@]}"
+    np_refused RBRN_ENCLAVE_SUBNET '"10.242.0.0/24 10.243.0.0/24"' \
+        env "RBRN_ENCLAVE_SUBNET=10.242.0.0/24 10.243.0.0/24" "${check[@]}"
+    # a typo in a command-line override must not be ignored silently
+    np_refused RBRN_UPLINK_ALLOWED_CIDR 'unknown' \
+        env RBRN_UPLINK_ALLOWED_CIDR=1.1.1.1/32 "${check[@]}"
+}
+
+# LINE | what stderr must contain besides the line number
+BAD_LINES='
+FOO = bar | FOO: only RBRN_
+RBRN_UNKNOWN = 1 | RBRN_UNKNOWN: unknown variable
+include /etc/passwd | "include /etc/passwd": not a NAME = value line
+export RBRN_MONIKER = x | not a NAME = value line
+RBRN_MONIKER += x | "RBRN_MONIKER += x"
+RBRN_MONIKER ?= x | "RBRN_MONIKER ?= x"
+RBRN_MONIKER != id | "RBRN_MONIKER != id"
+$(shell touch /tmp/rbt-pwned) | "$(shell touch /tmp/rbt-pwned)"
+RBRN_MONIKER = other | RBRN_MONIKER: already set on line 1
+all: ; touch /tmp/rbt-pwned | not a NAME = value line
+RBRN_DESCRIPTION = continued \ | continuation
+'
+
+@test "lines that are not plain RBRN_ assignments are refused with their line number" {
+    local line text shown n=0 np="$BATS_TEST_TMPDIR/np.mk" last
+    rm -f /tmp/rbt-pwned
+    while IFS= read -r line; do
+        [ -n "$line" ] || continue
+        text=${line% | *} shown=${line##* | }
+        np_write "$np" -RBRN_DESCRIPTION
+        echo "$text" >>"$np"
+        last=$(wc -l <"$np")
+        np_refused "$np:$last:" "$shown" np_check "$np"
+        n=$((n + 1))
+    done <<<"$BAD_LINES"
+    [ "$n" -ge 11 ]
+    [ ! -e /tmp/rbt-pwned ]
+}
+
+@test "a subnet overlapping an existing podman network is refused" {
+    local net="rbt-$(rb_uid)" sub np="$BATS_TEST_TMPDIR/np.mk"
+    # a /25 inside this run's /24: the overlap is partial, not equality
+    sub="$NP_NET.128/25"
+    rb_track network "$net"
+    podman network create --internal --disable-dns --subnet "$sub" "$net" >/dev/null
+    np_write "$np" RBRN_ENCLAVE_SUBNET=@NET@.0/24
+    np_refused RBRN_ENCLAVE_SUBNET "\"$NP_NET.0/24\": overlaps podman network \"$net\" ($sub)" \
+        np_check "$np"
+}
+
+# Host routes are read from the netns rb runs in; a netns of our own holds
+# the route, so the host's routing table is never touched.
+@test "a subnet overlapping a host route is refused" {
+    local ns net23 np="$BATS_TEST_TMPDIR/np.mk"
+    ns=$(rb_netns_new)
+    ip -n "$ns" link add rbt-a type veth peer name rbt-b
+    ip -n "$ns" link set rbt-a up
+    ip -n "$ns" route add "$NP_NET.64/26" dev rbt-a
+    np_write "$np"
+    np_refused RBRN_ENCLAVE_SUBNET "\"$NP_NET.0/24\": overlaps host route $NP_NET.64/26 dev rbt-a" \
+        ip netns exec "$ns" "$RB_BIN/rb-net-create" --check --nameplate "$np"
+    # a route without a device (unreachable) counts too
+    ip -n "$ns" route del "$NP_NET.64/26"
+    net23="${NP_NET%.*}.$(( ${NP_NET##*.} & 254 )).0/23"
+    ip -n "$ns" route add unreachable "$net23"
+    np_refused RBRN_ENCLAVE_SUBNET "overlaps host route $net23 (unreachable" \
+        ip netns exec "$ns" "$RB_BIN/rb-net-create" --check --nameplate "$np"
+    # the default route is not an overlap
+    ip -n "$ns" route del unreachable "$net23"
+    ip -n "$ns" route add default dev rbt-a
+    run --separate-stderr ip netns exec "$ns" "$RB_BIN/rb-net-create" --check --nameplate "$np"
+    assert_success
+}
+
+# Re-checking a nameplate whose enclave exists: its own podman network and
+# the route of its bridge are not overlaps, anything else still is.
+@test "the nameplate's own enclave network and bridge route are not overlaps" {
+    local ns net="rb-$NP_MON-enclave" br np="$BATS_TEST_TMPDIR/np.mk"
+    rb_track network "$net"
+    podman network create --internal --disable-dns --subnet "$NP_NET.0/24" "$net" >/dev/null
+    br=$(podman network inspect --format '{{.NetworkInterface}}' "$net")
+    [ -n "$br" ]
+    np_write "$np"
+    ns=$(rb_netns_new)
+    # a stand-in for the bridge podman would create, inside our netns
+    ip -n "$ns" link add "$br" type veth peer name rbt-peer
+    ip -n "$ns" link set "$br" up
+    ip -n "$ns" route add "$NP_NET.0/24" dev "$br"
+    run --separate-stderr ip netns exec "$ns" "$RB_BIN/rb-net-create" --check --nameplate "$np"
+    [ "$status" -eq 0 ] || fail "own enclave refused: $stderr"
+    # another moniker with the same subnet overlaps that network
+    np_write "$np" RBRN_MONIKER=x@MON@
+    np_refused RBRN_ENCLAVE_SUBNET "overlaps podman network \"$net\"" np_check "$np"
+    # a route for the subnet on another device still overlaps
+    np_write "$np"
+    ip -n "$ns" link add rbt-other type veth peer name rbt-other-p
+    ip -n "$ns" link set rbt-other up
+    ip -n "$ns" route add "$NP_NET.0/25" dev rbt-other
+    np_refused RBRN_ENCLAVE_SUBNET "overlaps host route $NP_NET.0/25 dev rbt-other" \
+        ip netns exec "$ns" "$RB_BIN/rb-net-create" --check --nameplate "$np"
+}
+
+@test "the environment overrides the file, and --print-env round-trips through sh" {
+    local np="$BATS_TEST_TMPDIR/np.mk" out
+    np_write "$np"
+    run --separate-stderr env RBRN_UPLINK_ACCESS_GLOBAL=1 RBRN_ENTRY_ENABLED=0 \
+        RBRN_ENTRY_PORT_WORKSTATION= RBRN_UPLINK_GATEWAY= \
+        "RBRN_UPLINK_ALLOWED_DOMAINS=Example.ORG. anthropic.com example.org" \
+        "RBRN_DESCRIPTION=it's \"quoted\" (and <odd> & ; | ~ *)" \
+        "$RB_BIN/rb-net-create" --check --nameplate "$np" --print-env
+    assert_success
+    out=$output
+    # evaluate what mk/ would eval, in a clean shell, and compare
+    run env -i bash -c "$out"$'\n''printf "%s|" "$RBRN_UPLINK_ACCESS_GLOBAL" "$RBRN_ENTRY_ENABLED" "$RBRN_ENTRY_PORT_WORKSTATION" "$RBRN_UPLINK_GATEWAY" "$RBRN_UPLINK_ALLOWED_DOMAINS" "$RBRN_DESCRIPTION" "$RBRN_MONIKER" "$RBRN_ENCLAVE_SUBNET" "$RBRN_BOTTLE_UID" "$RBRN_SENTRY_IMAGE"'
+    assert_success
+    assert_output "1|0|||anthropic.com example.org|it's \"quoted\" (and <odd> & ; | ~ *)|$NP_MON|$NP_NET.0/24|1000|localhost/rb-sentry:latest|"
+}
