@@ -1,0 +1,441 @@
+/* rb-fw-apply: writes the sentry's packet filter (and the host's hardening
+ * of the enclave bridge) from a nameplate, or prints it (--dry-run), or
+ * prints the sentry's resolver configuration (--resolver-conf). */
+#include "fw.h"
+#include "nameplate.h"
+#include "netns.h"
+#include "podman.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *prog = "rb-fw-apply";
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: %s --nameplate FILE [--dry-run] [--netns PATH | --pid PID]\n"
+		"                   [--enclave-if IF --uplink-if IF] [--host | --no-host]\n"
+		"       %s --nameplate FILE --resolver-conf\n"
+		"       %s --nameplate FILE --host-only [--bridge BR] [--netns PATH] [--dry-run]\n"
+		"       %s --nameplate FILE --remove [--host-only --netns PATH]\n"
+		"\n"
+		"Writes the sentry's policy into rb-owned chains (RB-*) of its netns with\n"
+		"one atomic commit per table, then flushes conntrack and turns forwarding on.\n"
+		"\n"
+		"  -n, --nameplate FILE  nameplate (RBRN_* in the environment override it)\n"
+		"      --dry-run         print the rules (iptables-save syntax), touch nothing\n"
+		"      --check           compare the target with the plan, print each\n"
+		"                        difference; exit 3 if there is any\n"
+		"      --counters        print the packet counters of every rb rule\n"
+		"      --resolver-conf   print the sentry's dnsmasq configuration\n"
+		"      --netns PATH      target this netns instead of rb-<moniker>-sentry\n"
+		"      --pid PID         target the netns of PID\n"
+		"      --enclave-if IF   enclave interface (default: the one holding the\n"
+		"      --uplink-if IF    sentry IP) and uplink interface (default: the other)\n"
+		"      --host            also harden the enclave bridge in this (host) netns\n"
+		"                        (default when targeting the sentry container)\n"
+		"      --no-host         do not\n"
+		"      --host-only       only the bridge hardening, in --netns/--pid or here\n"
+		"      --bridge BR       the enclave bridge (default: podman network\n"
+		"                        rb-<moniker>-enclave)\n"
+		"      --remove          delete the bridge hardening of this moniker\n"
+		"  -h, --help            this help\n"
+		"\n"
+		"Exit status: 0 ok, 1 usage or configuration error, 2 the system refused,\n"
+		"3 --check found a difference.\n",
+		prog, prog, prog, prog);
+}
+
+enum {
+	OPT_DRY = 256,
+	OPT_CHECK,
+	OPT_COUNTERS,
+	OPT_RESOLVER,
+	OPT_NETNS,
+	OPT_PID,
+	OPT_ENCLAVE_IF,
+	OPT_UPLINK_IF,
+	OPT_HOST,
+	OPT_NO_HOST,
+	OPT_HOST_ONLY,
+	OPT_BRIDGE,
+	OPT_REMOVE,
+};
+
+struct opts {
+	const char *nameplate, *netns, *enclave_if, *uplink_if, *bridge;
+	pid_t pid;
+	int dry_run, check, counters, resolver, host, host_only, remove;
+};
+
+/* Where the sentry's netns is: an explicit netns, a PID, or the container. */
+struct target {
+	int container; /* 1: rb-<moniker>-sentry */
+	pid_t pid;
+	const char *path;
+	int has_uplink_ip; /* the container's uplink attachment, to cross-check */
+	struct in_addr uplink_ip;
+};
+
+static int target_enter(const struct target *t, int *saved, struct rb_err *err)
+{
+	if (t->path)
+		return rb_netns_enter_path(t->path, saved, err);
+	return rb_netns_enter_pid(t->pid, saved, err);
+}
+
+static int find_container(const struct rb_nameplate *np, struct target *t, struct rb_err *err)
+{
+	struct rb_podman_container c;
+	char name[128];
+	int rc;
+
+	snprintf(name, sizeof(name), "rb-%s-sentry", np->moniker);
+	memset(&c, 0, sizeof(c));
+	rc = rb_podman_container_inspect(name, &c, err);
+	if (rc < 0)
+		return rc;
+	if (!c.running || c.pid <= 0)
+		return rb_err_set(err, -ESRCH, "container %s is not running", name);
+	t->container = 1;
+	t->pid = c.pid;
+	for (size_t i = 0; i < c.n_nets && i < RB_PODMAN_MAX_NETS; i++) {
+		if (!strcmp(c.nets[i].network, np->uplink_network)) {
+			t->has_uplink_ip = 1;
+			t->uplink_ip = c.nets[i].ip;
+		}
+	}
+	if (!t->has_uplink_ip)
+		return rb_err_set(err, -ENOENT, "container %s is not attached to network %s", name,
+				  np->uplink_network);
+	return 0;
+}
+
+/* Interfaces inside the target netns (the caller is inside it). */
+static int ifaces_here(const struct rb_nameplate *np, const struct opts *o,
+		       const struct target *t, struct rb_fw_ifaces *ifs, struct rb_err *err)
+{
+	int rc;
+
+	if (o->enclave_if || o->uplink_if)
+		rc = rb_fw_ifaces_lookup(o->enclave_if, o->uplink_if, ifs, err);
+	else
+		rc = rb_fw_ifaces_detect(np, ifs, err);
+	if (rc == 0 && t->has_uplink_ip && ifs->uplink_ip.s_addr != t->uplink_ip.s_addr) {
+		char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &ifs->uplink_ip, a, sizeof(a));
+		inet_ntop(AF_INET, &t->uplink_ip, b, sizeof(b));
+		rc = rb_err_set(err, -EEXIST, "uplink %s holds %s, but podman says %s", ifs->uplink,
+				a, b);
+	}
+	return rc;
+}
+
+static void print_diff(void *ctx, const char *table, const char *chain, const char *what)
+{
+	int *n = ctx;
+
+	printf("%s %s: %s\n", table, chain, what);
+	(*n)++;
+}
+
+/* Builds the sentry plan inside the target netns (interfaces are found
+ * there) and applies or checks it there. With --dry-run and explicit
+ * interface names and no target, nothing is entered. *drift counts the
+ * differences --check found. */
+static int sentry_part(const struct rb_nameplate *np, const struct opts *o,
+		       const struct target *t, int enter, struct rb_fw_plan **plan, int *drift,
+		       struct rb_err *err)
+{
+	struct rb_fw_ifaces ifs;
+	struct rb_err tmp;
+	int saved = -1, rc;
+
+	if (enter) {
+		rc = target_enter(t, &saved, err);
+		if (rc < 0)
+			return rc;
+		rc = ifaces_here(np, o, t, &ifs, err);
+	} else {
+		rc = rb_fw_ifaces_named(o->enclave_if, o->uplink_if, &ifs, err);
+	}
+	if (rc == 0)
+		rc = rb_fw_plan_build(np, &ifs, plan, err);
+	if (rc == 0 && o->check) {
+		rc = rb_fw_check(*plan, print_diff, drift, err);
+		if (rc > 0)
+			rc = 0;
+	} else if (rc == 0 && !o->dry_run) {
+		rc = rb_fw_apply(*plan, err);
+	}
+	if (rb_netns_leave(&saved, rc < 0 ? &tmp : err) < 0 && rc == 0)
+		rc = -EIO;
+	return rc;
+}
+
+static int bridge_name(const struct rb_nameplate *np, const struct opts *o, char *br,
+		       size_t len, struct rb_err *err)
+{
+	struct rb_podman_network net;
+	char name[96];
+	int rc;
+
+	if (o->bridge) {
+		snprintf(br, len, "%s", o->bridge);
+		return 0;
+	}
+	snprintf(name, sizeof(name), "rb-%s-enclave", np->moniker);
+	memset(&net, 0, sizeof(net));
+	rc = rb_podman_network_inspect(name, &net, err);
+	if (rc < 0)
+		return rc;
+	if (!net.bridge[0])
+		return rb_err_set(err, -ENOENT, "podman network %s has no bridge", name);
+	snprintf(br, len, "%s", net.bridge);
+	return 0;
+}
+
+/* Host rules go into this process's netns, or with --host-only into the
+ * one --netns/--pid names (tests build a fake host in a netns). */
+static int host_part(const struct rb_nameplate *np, const struct opts *o, const struct target *t,
+		     int *drift, struct rb_err *err)
+{
+	struct rb_fw_plan *plan = NULL;
+	struct rb_err tmp;
+	char br[IFNAMSIZ + 1];
+	int saved = -1, rc, elsewhere = o->host_only && (o->netns || o->pid);
+
+	if (!o->remove) {
+		rc = bridge_name(np, o, br, sizeof(br), err);
+		if (rc < 0)
+			return rc;
+		rc = rb_fw_host_plan_build(np, br, &plan, err);
+		if (rc < 0)
+			return rc;
+		if (o->dry_run) {
+			printf("# host netns: bridge %s\n", br);
+			rc = rb_fw_plan_print(plan, stdout);
+			if (rc < 0)
+				rb_err_set(err, rc, "cannot write the plan: %s", strerror(-rc));
+			goto out;
+		}
+	}
+	if (elsewhere) {
+		rc = target_enter(t, &saved, err);
+		if (rc < 0)
+			goto out;
+	}
+	if (o->remove)
+		rc = rb_fw_host_remove(np->moniker, err);
+	else if (o->check)
+		rc = rb_fw_check(plan, print_diff, drift, err);
+	else
+		rc = rb_fw_apply(plan, err);
+	if (rc > 0)
+		rc = 0;
+	if (rb_netns_leave(&saved, rc < 0 ? &tmp : err) < 0 && rc == 0)
+		rc = -EIO;
+out:
+	rb_fw_plan_free(plan);
+	return rc;
+}
+
+static int counters_part(const struct target *t, struct rb_err *err)
+{
+	struct rb_fw_counter *c = NULL;
+	struct rb_err tmp;
+	size_t n = 0;
+	int saved = -1, rc;
+
+	rc = target_enter(t, &saved, err);
+	if (rc < 0)
+		return rc;
+	rc = rb_fw_counters_read(&c, &n, err);
+	if (rb_netns_leave(&saved, rc < 0 ? &tmp : err) < 0 && rc == 0)
+		rc = -EIO;
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		printf("%s %s %u %" PRIu64 " %" PRIu64 " %s %s\n", c[i].table, c[i].chain,
+		       c[i].index, c[i].pkts, c[i].bytes, c[i].id[0] ? c[i].id : "-", c[i].text);
+	free(c);
+	return rc;
+}
+
+static int parse_pid(const char *s, pid_t *pid)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v <= 0 || v > 4194304)
+		return -EINVAL;
+	*pid = (pid_t)v;
+	return 0;
+}
+
+static int usage_error(const char *msg, const char *arg)
+{
+	if (arg)
+		fprintf(stderr, "%s: %s \"%s\"\n", prog, msg, arg);
+	else
+		fprintf(stderr, "%s: %s\n", prog, msg);
+	return RB_EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "nameplate", required_argument, NULL, 'n' },
+		{ "dry-run", no_argument, NULL, OPT_DRY },
+		{ "check", no_argument, NULL, OPT_CHECK },
+		{ "counters", no_argument, NULL, OPT_COUNTERS },
+		{ "resolver-conf", no_argument, NULL, OPT_RESOLVER },
+		{ "netns", required_argument, NULL, OPT_NETNS },
+		{ "pid", required_argument, NULL, OPT_PID },
+		{ "enclave-if", required_argument, NULL, OPT_ENCLAVE_IF },
+		{ "uplink-if", required_argument, NULL, OPT_UPLINK_IF },
+		{ "host", no_argument, NULL, OPT_HOST },
+		{ "no-host", no_argument, NULL, OPT_NO_HOST },
+		{ "host-only", no_argument, NULL, OPT_HOST_ONLY },
+		{ "bridge", required_argument, NULL, OPT_BRIDGE },
+		{ "remove", no_argument, NULL, OPT_REMOVE },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct rb_nameplate np;
+	struct rb_err err = { 0 };
+	struct rb_fw_plan *plan = NULL;
+	struct target t;
+	struct opts o;
+	int c, rc, loaded = 0, drift = 0, exit_ok = RB_EXIT_OK;
+
+	memset(&o, 0, sizeof(o));
+	memset(&t, 0, sizeof(t));
+	memset(&np, 0, sizeof(np));
+	o.host = -1;
+	while ((c = getopt_long(argc, argv, "n:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			o.nameplate = optarg;
+			break;
+		case OPT_DRY:
+			o.dry_run = 1;
+			break;
+		case OPT_CHECK:
+			o.check = 1;
+			break;
+		case OPT_COUNTERS:
+			o.counters = 1;
+			break;
+		case OPT_RESOLVER:
+			o.resolver = 1;
+			break;
+		case OPT_NETNS:
+			o.netns = optarg;
+			break;
+		case OPT_PID:
+			if (parse_pid(optarg, &o.pid) < 0)
+				return usage_error("--pid: bad PID", optarg);
+			break;
+		case OPT_ENCLAVE_IF:
+			o.enclave_if = optarg;
+			break;
+		case OPT_UPLINK_IF:
+			o.uplink_if = optarg;
+			break;
+		case OPT_HOST:
+		case OPT_NO_HOST:
+			if (o.host != -1 && o.host != (c == OPT_HOST))
+				return usage_error("--host and --no-host exclude each other", NULL);
+			o.host = c == OPT_HOST;
+			break;
+		case OPT_HOST_ONLY:
+			o.host_only = 1;
+			break;
+		case OPT_BRIDGE:
+			o.bridge = optarg;
+			break;
+		case OPT_REMOVE:
+			o.remove = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return RB_EXIT_OK;
+		default:
+			usage(stderr);
+			return RB_EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument", argv[optind]);
+	if (!o.nameplate)
+		return usage_error("--nameplate FILE is required", NULL);
+	if (o.netns && o.pid)
+		return usage_error("--netns and --pid exclude each other", NULL);
+	if (!o.enclave_if != !o.uplink_if)
+		return usage_error("--enclave-if and --uplink-if go together", NULL);
+	if (o.dry_run + o.check + o.counters + o.resolver + o.remove > 1)
+		return usage_error("--dry-run, --check, --counters, --resolver-conf and "
+					 "--remove exclude each other", NULL);
+	if (o.host_only && o.host == 0)
+		return usage_error("--host-only and --no-host exclude each other", NULL);
+
+	/* Nothing is touched before the whole nameplate is valid. */
+	rc = rb_nameplate_load(&np, o.nameplate, &err);
+	if (rc < 0)
+		goto fail;
+	loaded = 1;
+	t.path = o.netns;
+	t.pid = o.pid;
+
+	if (o.resolver) {
+		rc = rb_resolver_conf_write(&np, stdout, &err);
+		goto end;
+	}
+	if (o.remove || o.host_only) {
+		rc = host_part(&np, &o, &t, &drift, &err);
+		goto end;
+	}
+	if (!o.netns && !o.pid && !(o.dry_run && o.enclave_if)) {
+		rc = find_container(&np, &t, &err);
+		if (rc < 0)
+			goto fail;
+	}
+	if (o.counters) {
+		rc = counters_part(&t, &err);
+		goto end;
+	}
+	rc = sentry_part(&np, &o, &t, o.netns || o.pid || t.container, &plan, &drift, &err);
+	if (rc < 0)
+		goto fail;
+	if (o.dry_run) {
+		rc = rb_fw_plan_print(plan, stdout);
+		if (rc < 0) {
+			rb_err_set(&err, rc, "cannot write the plan: %s", strerror(-rc));
+			goto fail;
+		}
+	}
+	if (o.host == 1 || (o.host == -1 && t.container))
+		rc = host_part(&np, &o, &t, &drift, &err);
+end:
+	if (rc < 0)
+		goto fail;
+	if (drift)
+		exit_ok = RB_EXIT_VIOLATION;
+	rb_fw_plan_free(plan);
+	rb_nameplate_free(&np);
+	return exit_ok;
+fail:
+	fprintf(stderr, "%s: %s\n", prog, err.msg[0] ? err.msg : strerror(-rc));
+	rb_fw_plan_free(plan);
+	if (loaded)
+		rb_nameplate_free(&np);
+	return rb_err_exit_code(&err);
+}

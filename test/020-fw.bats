@@ -1,0 +1,424 @@
+#!/usr/bin/env bats
+# rb-fw-apply against network namespaces built here: a bottle netns, a
+# sentry netns and a "world" netns that owns the public-looking addresses
+#
+#   B: b0 10.242.0.3 --- en0 10.242.0.2  S  up0 198.51.100.2 --- w0 198.51.100.1  W
+#                                                    (W also owns 8.8.8.8, 1.1.1.1,
+#                                                     160.79.104.10, 10.99.0.1 on lo)
+#
+# Every test asserts on what the kernel holds (iptables-legacy-save, ipset,
+# sysctl, conntrack) or on packets that did or did not arrive.
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+setup() {
+    B=$(rb_netns_new) && S=$(rb_netns_new) && W=$(rb_netns_new) || fail "cannot create netns"
+    ip link add b0 netns "$B" type veth peer name en0 netns "$S"
+    ip link add up0 netns "$S" type veth peer name w0 netns "$W"
+    ip -n "$B" addr add 10.242.0.3/24 dev b0
+    ip -n "$B" link set b0 up
+    ip -n "$B" route add default via 10.242.0.2
+    ip -n "$S" addr add 10.242.0.2/24 dev en0
+    ip -n "$S" addr add 198.51.100.2/24 dev up0
+    ip -n "$S" link set en0 up
+    ip -n "$S" link set up0 up
+    ip -n "$S" route add default via 198.51.100.1
+    ip -n "$W" addr add 198.51.100.1/24 dev w0
+    ip -n "$W" link set w0 up
+    local a
+    for a in 8.8.8.8 1.1.1.1 160.79.104.10 10.99.0.1; do
+        ip -n "$W" addr add "$a/32" dev lo
+    done
+    # The world answers back to the sentry's uplink only (masquerade).
+    # A new netns copies ip_forward from the host; the sentry container
+    # starts without it, and so does this one.
+    ip netns exec "$S" sysctl -qw net.ipv4.ip_forward=0
+    ip netns exec "$S" sysctl -qw net.ipv6.conf.all.disable_ipv6=0
+    NP=$BATS_TEST_TMPDIR/np.mk
+    np_write
+}
+
+teardown() {
+    rb_default_teardown
+}
+
+# np_write [NAME=VALUE]...: the test nameplate, with values replaced.
+NP_BASE=(
+    "RBRN_MONIKER=rbtfw"
+    "RBRN_ENCLAVE_SUBNET=10.242.0.0/24"
+    "RBRN_ENCLAVE_SENTRY_IP=10.242.0.2"
+    "RBRN_ENCLAVE_BOTTLE_IP=10.242.0.3"
+    "RBRN_UPLINK_NETWORK=rbt-none"
+    "RBRN_UPLINK_DNS_SERVER=8.8.8.8"
+    "RBRN_ENTRY_ENABLED=1"
+    "RBRN_ENTRY_PORT_WORKSTATION=8080"
+    "RBRN_ENTRY_PORT_ENCLAVE=8888"
+    "RBRN_UPLINK_DNS_ENABLED=1"
+    "RBRN_UPLINK_DNS_GLOBAL=0"
+    "RBRN_UPLINK_DNS_INTERCEPT=0"
+    "RBRN_UPLINK_ACCESS_ENABLED=1"
+    "RBRN_UPLINK_ACCESS_GLOBAL=0"
+    "RBRN_UPLINK_ALLOWED_CIDRS=160.79.104.0/24"
+    "RBRN_UPLINK_ALLOWED_DOMAINS=anthropic.com"
+)
+np_write() {
+    local kv o val
+    : >"$NP"
+    for kv in "${NP_BASE[@]}"; do
+        val=${kv#*=}
+        for o in "$@"; do
+            [ "${o%%=*}" = "${kv%%=*}" ] && val=${o#*=}
+        done
+        echo "${kv%%=*} = $val" >>"$NP"
+    done
+}
+
+fw() { "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns "/run/netns/$S" "$@"; }
+
+# The rules of one table as iptables-save prints them, counters zeroed and
+# the "# Generated" lines dropped, so two states compare with diff.
+save_table() {
+    ip netns exec "$1" iptables-legacy-save -t "$2" | grep -v '^#' | sed -E 's/\[[0-9]+:[0-9]+\]$/[0:0]/'
+}
+
+dry_table() {
+    sed -n "/^\*$2\$/,/^COMMIT\$/p" "$1"
+}
+
+# A TCP listener in the world on every address; nc exits 0 when it connects.
+listen_world() {
+    local port
+    for port in "$@"; do
+        ip netns exec "$W" nc -lk 0.0.0.0 "$port" </dev/null >/dev/null 2>&1 3>&- &
+    done
+    for port in "$@"; do
+        wait_listen "$W" "$port"
+    done
+}
+
+wait_listen() {
+    local i
+    for i in $(seq 50); do
+        ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q LISTEN && return 0
+        sleep 0.1
+    done
+    fail "nothing listens on $1:$2"
+}
+
+# connect ADDR PORT: TCP connect from the bottle; nc -v says why it failed.
+connect() {
+    run ip netns exec "$B" nc -v -w 2 -z "$1" "$2"
+}
+
+@test "--dry-run prints both tables and touches nothing" {
+    local before after
+    before=$(ip netns exec "$S" iptables-legacy-save; ip netns exec "$S" ipset list -n)
+    run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --dry-run --enclave-if en0 --uplink-if up0
+    assert_line ":FORWARD DROP [0:0]"
+    assert_line '-A FORWARD -m comment --comment "rb:jump" -j RB-FORWARD'
+    assert_line '-A RB-POSTROUTING -s 10.242.0.3/32 -o up0 -m comment --comment "rb:masq" -j MASQUERADE'
+    assert_line "# ipset add RB-CIDR 160.79.104.0/24"
+    assert_line "*nat"
+    run -0 fw --dry-run
+    assert_line '-A RB-EGRESS -d 198.51.100.0/24 -m comment --comment "rb:never-uplink" -j REJECT --reject-with icmp-port-unreachable'
+    after=$(ip netns exec "$S" iptables-legacy-save; ip netns exec "$S" ipset list -n)
+    [ "$before" = "$after" ] || fail "dry-run changed the netns: $after"
+    run -0 ip netns exec "$S" sysctl -n net.ipv4.ip_forward
+    assert_output 0
+}
+
+@test "apply: iptables-legacy-save prints back exactly what --dry-run printed" {
+    fw --dry-run >"$BATS_TEST_TMPDIR/dry"
+    run -0 fw
+    local t
+    for t in filter nat; do
+        diff -u <(dry_table "$BATS_TEST_TMPDIR/dry" "$t") <(save_table "$S" "$t") ||
+            fail "table $t differs from the dry run"
+    done
+    run ip netns exec "$S" iptables-legacy-save
+    refute_output --partial "unsupported revision"
+    assert_line --partial ":INPUT DROP"
+    assert_line --partial ":OUTPUT DROP"
+    # every rule rb wrote names itself
+    run bash -c "ip netns exec $S iptables-legacy-save | grep '^-A' | grep -vc 'rb:'"
+    assert_output 0
+    run -0 ip netns exec "$S" ipset list RB-CIDR
+    assert_line "160.79.104.0/24"
+    run -0 ip netns exec "$S" ipset list -t RB-DNS
+    assert_line "Number of entries: 0"
+}
+
+@test "forwarding is off before the policy and on after it" {
+    run -0 ip netns exec "$S" sysctl -n net.ipv4.ip_forward
+    assert_output 0
+    run -0 fw
+    run -0 ip netns exec "$S" sysctl -n net.ipv4.ip_forward
+    assert_output 1
+    run -0 ip netns exec "$S" sysctl -n net.ipv6.conf.all.disable_ipv6
+    assert_output 1
+    run -0 ip netns exec "$S" sysctl -n net.ipv6.conf.all.forwarding
+    assert_output 0
+}
+
+@test "re-applying is idempotent: same rules, no duplicates, one jump" {
+    run -0 fw
+    save_table "$S" filter >"$BATS_TEST_TMPDIR/1.f"
+    save_table "$S" nat >"$BATS_TEST_TMPDIR/1.n"
+    run -0 fw
+    run -0 fw
+    diff -u "$BATS_TEST_TMPDIR/1.f" <(save_table "$S" filter) || fail "filter changed"
+    diff -u "$BATS_TEST_TMPDIR/1.n" <(save_table "$S" nat) || fail "nat changed"
+    run bash -c "grep '^-A' $BATS_TEST_TMPDIR/1.f | sort | uniq -d"
+    assert_output ""
+    run bash -c "grep -c '^-A FORWARD' $BATS_TEST_TMPDIR/1.f"
+    assert_output 1
+    run -0 ip netns exec "$S" ipset list -n
+    assert_output $'RB-CIDR\nRB-DNS'
+    run -0 fw --check
+    assert_output ""
+}
+
+@test "allowed CIDR passes; unlisted, private, uplink and DNS are refused at once" {
+    listen_world 443 53 853
+    # without rb, everything is reachable (the test would prove nothing)
+    ip netns exec "$S" sysctl -qw net.ipv4.ip_forward=1
+    ip netns exec "$S" iptables-legacy -t nat -A POSTROUTING -o up0 -j MASQUERADE
+    connect 1.1.1.1 443
+    assert_success
+    ip netns exec "$S" iptables-legacy -t nat -F POSTROUTING
+    run -0 fw
+    connect 160.79.104.10 443
+    assert_success
+    local a
+    for a in "1.1.1.1 443" "10.99.0.1 443" "198.51.100.1 443" "8.8.8.8 53" "160.79.104.10 53" "8.8.8.8 853"; do
+        # shellcheck disable=SC2086
+        connect $a
+        assert_failure
+        assert_output --partial "refused" # REJECT, not a timeout
+    done
+    # which rule decided shows in the kernel's counters
+    run -0 fw --counters
+    assert_line --regexp '^filter RB-EGRESS [0-9]+ [1-9][0-9]* [0-9]+ rb:reject '
+    assert_line --regexp '^filter RB-EGRESS [0-9]+ [1-9][0-9]* [0-9]+ rb:never-uplink '
+    assert_line --regexp '^filter RB-EGRESS [0-9]+ [1-9][0-9]* [0-9]+ rb:cidr '
+    run bash -c "ip netns exec $S iptables-legacy -vxnL RB-EGRESS | awk '/rb:reject/ {print \$1}'"
+    [ "$output" -gt 0 ] || fail "rb:reject counted nothing: $output"
+}
+
+@test "a CIDR may name a private range explicitly" {
+    listen_world 443
+    np_write "RBRN_UPLINK_ALLOWED_CIDRS=10.99.0.0/16"
+    run -0 fw
+    connect 10.99.0.1 443
+    assert_success
+    connect 160.79.104.10 443
+    assert_failure
+    assert_output --partial "refused"
+}
+
+@test "ACCESS_GLOBAL=1 allows public addresses, still refuses private ones and DNS" {
+    listen_world 443 53
+    np_write "RBRN_UPLINK_ACCESS_GLOBAL=1"
+    run -0 fw
+    connect 1.1.1.1 443
+    assert_success
+    connect 10.99.0.1 443
+    assert_failure
+    assert_output --partial "refused"
+    connect 8.8.8.8 53
+    assert_failure
+    assert_output --partial "refused"
+}
+
+@test "ACCESS_ENABLED=0 lets nothing out, not even the CIDRs" {
+    listen_world 443
+    np_write "RBRN_UPLINK_ACCESS_ENABLED=0"
+    run -0 fw
+    connect 160.79.104.10 443
+    assert_failure
+    assert_output --partial "refused"
+    run -0 ip netns exec "$S" iptables-legacy-save -t filter
+    refute_output --partial "match-set"
+}
+
+@test "DNS_INTERCEPT=1: DNS to any server is answered by the sentry's resolver" {
+    np_write "RBRN_UPLINK_DNS_INTERCEPT=1"
+    run -0 fw
+    run -0 ip netns exec "$S" iptables-legacy-save -t nat
+    assert_line '-A RB-PREROUTING -s 10.242.0.3/32 ! -d 10.242.0.2/32 -i en0 -p udp -m udp --dport 53 -m comment --comment "rb:intercept-udp" -j DNAT --to-destination 10.242.0.2:53'
+    assert_line '-A RB-PREROUTING -s 10.242.0.3/32 ! -d 10.242.0.2/32 -i en0 -p tcp -m tcp --dport 53 -m comment --comment "rb:intercept-tcp" -j DNAT --to-destination 10.242.0.2:53'
+    # the world would say 192.0.2.66 for every name; the sentry's resolver
+    # knows only what its configuration says
+    ip netns exec "$W" dnsmasq -k --listen-address=8.8.8.8 --bind-interfaces --no-resolv \
+        --no-hosts --pid-file= --address=/#/192.0.2.66 --log-queries \
+        --log-facility="$BATS_TEST_TMPDIR/world.log" </dev/null >/dev/null 2>&1 3>&- &
+    ip netns exec "$S" dnsmasq -k --listen-address=10.242.0.2 --bind-interfaces --no-resolv \
+        --no-hosts --pid-file= --address=/probe.test/192.0.2.77 \
+        </dev/null >/dev/null 2>&1 3>&- &
+    wait_listen "$W" 53
+    wait_listen "$S" 53
+    run -0 ip netns exec "$B" dig +short +time=2 +tries=1 @8.8.8.8 probe.test
+    assert_output 192.0.2.77
+    run -0 ip netns exec "$B" dig +tcp +short +time=2 +tries=1 @8.8.8.8 probe.test
+    assert_output 192.0.2.77
+    run grep -c probe.test "$BATS_TEST_TMPDIR/world.log"
+    assert_output 0
+}
+
+@test "conntrack flush: a connection opened before the policy dies with it" {
+    ip netns exec "$S" sysctl -qw net.ipv4.ip_forward=1
+    ip netns exec "$S" iptables-legacy -t nat -A POSTROUTING -o up0 -j MASQUERADE
+    mkfifo "$BATS_TEST_TMPDIR/go"
+    rm -f "$BATS_TEST_TMPDIR/sent"
+    # a long-lived connection to an address the policy will not allow
+    ip netns exec "$W" nc -l 1.1.1.1 444 >"$BATS_TEST_TMPDIR/recv" </dev/null 2>/dev/null 3>&- &
+    wait_listen "$W" 444
+    ip netns exec "$B" bash -c "exec 4<>/dev/tcp/1.1.1.1/444 && echo before >&4 &&
+        read -r x <'$BATS_TEST_TMPDIR/go' && echo after >&4 && echo after >&4 &&
+        touch '$BATS_TEST_TMPDIR/sent'; sleep 1" </dev/null >/dev/null 2>&1 3>&- &
+    local i
+    for i in $(seq 50); do grep -q before "$BATS_TEST_TMPDIR/recv" && break; sleep 0.1; done
+    grep -q before "$BATS_TEST_TMPDIR/recv" || fail "the connection never came up"
+    run -0 ip netns exec "$S" conntrack -L -p tcp --dport 444
+    assert_output --partial ESTABLISHED
+    ip netns exec "$S" iptables-legacy -t nat -F POSTROUTING
+    run -0 fw
+    echo go >"$BATS_TEST_TMPDIR/go"
+    for i in $(seq 20); do [ -e "$BATS_TEST_TMPDIR/sent" ] && break; sleep 0.1; done
+    sleep 1
+    run grep -c after "$BATS_TEST_TMPDIR/recv"
+    assert_output 0
+}
+
+@test "entry port: the uplink reaches the bottle's service through DNAT" {
+    run -0 fw
+    ip netns exec "$B" nc -l 10.242.0.3 8888 </dev/null >/dev/null 2>&1 3>&- &
+    wait_listen "$B" 8888
+    run ip netns exec "$W" nc -v -w 2 -z 198.51.100.2 8080
+    assert_success
+    # only through the published port: with a route into the enclave the
+    # world still reaches none of the bottle's ports directly
+    ip netns exec "$B" nc -l 10.242.0.3 8888 </dev/null >/dev/null 2>&1 3>&- &
+    wait_listen "$B" 8888
+    ip -n "$W" route add 10.242.0.0/24 via 198.51.100.2
+    run ip netns exec "$W" nc -w 1 -z 10.242.0.3 8888
+    assert_failure
+}
+
+@test "the sentry answers ping and DNS from the bottle only, nothing else" {
+    run -0 fw
+    run -0 ip netns exec "$B" busybox ping -c1 -W2 10.242.0.2
+    ip netns exec "$S" nc -l 10.242.0.2 22 </dev/null >/dev/null 2>&1 3>&- &
+    wait_listen "$S" 22
+    connect 10.242.0.2 22
+    assert_failure
+    assert_output --partial "refused"
+    run ip netns exec "$W" nc -w 1 -z 198.51.100.2 22
+    assert_failure
+}
+
+@test "--check names drift and a re-apply repairs it" {
+    run -0 fw
+    ip netns exec "$S" iptables-legacy -I RB-EGRESS 1 -d 1.1.1.1 -j ACCEPT
+    ip netns exec "$S" iptables-legacy -P FORWARD ACCEPT
+    ip netns exec "$S" ipset add RB-CIDR 9.9.9.0/24
+    run -3 fw --check
+    assert_line 'filter RB-EGRESS: unexpected rule 1 "-A RB-EGRESS -d 1.1.1.1/32 -j ACCEPT"'
+    assert_line "filter FORWARD: policy is ACCEPT, expected DROP"
+    assert_line "ipset RB-CIDR: unexpected member 9.9.9.0/24"
+    run -0 fw
+    run -0 fw --check
+    assert_output ""
+    run -0 ip netns exec "$S" iptables-legacy-save -t filter
+    refute_output --partial "1.1.1.1"
+    run -0 ip netns exec "$S" ipset list RB-CIDR
+    refute_output --partial "9.9.9.0"
+}
+
+@test "rb leaves rules and chains that are not its own alone" {
+    ip netns exec "$S" iptables-legacy -N OTHER
+    ip netns exec "$S" iptables-legacy -A OTHER -s 192.0.2.9 -j DROP
+    ip netns exec "$S" iptables-legacy -A INPUT -j OTHER
+    ip netns exec "$S" iptables-legacy -t nat -A POSTROUTING -s 192.0.2.9 -j RETURN
+    run -0 fw
+    run -0 fw
+    run -0 ip netns exec "$S" iptables-legacy-save
+    assert_line "-A OTHER -s 192.0.2.9/32 -j DROP"
+    assert_line "-A INPUT -j OTHER"
+    assert_line "-A POSTROUTING -s 192.0.2.9/32 -j RETURN"
+    # rb's jump comes first
+    run bash -c "ip netns exec $S iptables-legacy-save -t filter | grep -m1 '^-A INPUT'"
+    assert_output '-A INPUT -m comment --comment "rb:jump" -j RB-INPUT'
+}
+
+@test "a bad nameplate or interface: exit 1/2 and the netns is unchanged" {
+    run -0 fw
+    local before
+    before=$(save_table "$S" filter; save_table "$S" nat; ip netns exec "$S" ipset save)
+    np_write "RBRN_ENCLAVE_BOTTLE_IP=10.242.0.300"
+    run -1 fw
+    assert_output --partial "RBRN_ENCLAVE_BOTTLE_IP"
+    np_write "RBRN_UPLINK_ALLOWED_CIDRS=160.79.104.1/24"
+    run -1 fw
+    np_write
+    run -2 fw --enclave-if nosuch0 --uplink-if up0
+    run -1 fw --enclave-if en0
+    run -1 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns "/run/netns/$S" --pid 1
+    [ "$before" = "$(save_table "$S" filter; save_table "$S" nat; ip netns exec "$S" ipset save)" ] ||
+        fail "a failed run changed the netns"
+    # and a failure on a fresh netns leaves it fresh, forwarding off
+    local fresh
+    fresh=$(rb_netns_new)
+    np_write "RBRN_UPLINK_DNS_SERVER=8.8.8"
+    run -1 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns "/run/netns/$fresh" --enclave-if lo --uplink-if lo
+    run -0 ip netns exec "$fresh" iptables-legacy-save
+    assert_output ""
+}
+
+@test "host hardening: the enclave bridge carries bottle<->sentry and nothing else" {
+    local H HB HS HO
+    H=$(rb_netns_new) && HB=$(rb_netns_new) && HS=$(rb_netns_new) && HO=$(rb_netns_new)
+    ip -n "$H" link add rbtbr0 type bridge
+    ip -n "$H" addr add 10.242.0.1/24 dev rbtbr0
+    ip -n "$H" link set rbtbr0 up
+    ip link add pb netns "$H" type veth peer name eth0 netns "$HB"
+    ip link add ps netns "$H" type veth peer name eth0 netns "$HS"
+    ip link add po netns "$H" type veth peer name eth0 netns "$HO"
+    ip -n "$H" link set pb master rbtbr0 up
+    ip -n "$H" link set ps master rbtbr0 up
+    ip -n "$H" addr add 192.0.2.1/24 dev po
+    ip -n "$H" link set po up
+    ip netns exec "$H" sysctl -qw net.ipv4.ip_forward=1
+    ip -n "$HB" addr add 10.242.0.3/24 dev eth0
+    ip -n "$HB" link set eth0 up
+    ip -n "$HB" route add default via 10.242.0.1
+    ip -n "$HS" addr add 10.242.0.2/24 dev eth0
+    ip -n "$HS" link set eth0 up
+    ip -n "$HO" addr add 192.0.2.2/24 dev eth0
+    ip -n "$HO" link set eth0 up
+    ip -n "$HO" route add default via 192.0.2.1
+    # before: the bottle reaches the host and, through it, the other net
+    run -0 ip netns exec "$HB" busybox ping -c1 -W1 10.242.0.1
+    run -0 ip netns exec "$HB" busybox ping -c1 -W1 192.0.2.2
+
+    run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --host-only --bridge rbtbr0 --netns "/run/netns/$H"
+    run -0 ip netns exec "$H" iptables-legacy-save -t filter
+    assert_line '-A INPUT -m comment --comment "rb:jump" -j RB-H-rbtfw'
+    assert_line '-A FORWARD -m comment --comment "rb:jump" -j RB-H-rbtfw'
+    assert_line '-A RB-H-rbtfw -i rbtbr0 ! -o rbtbr0 -m comment --comment "rb:host-from-enclave" -j DROP'
+    assert_line --partial ":FORWARD ACCEPT" # the host's policies are not rb's
+    run -0 ip netns exec "$HB" busybox ping -c1 -W1 10.242.0.2
+    run -1 ip netns exec "$HB" busybox ping -c1 -W1 10.242.0.1
+    run -1 ip netns exec "$HB" busybox ping -c1 -W1 192.0.2.2
+    run -1 ip netns exec "$HO" busybox ping -c1 -W1 10.242.0.3
+    run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --host-only --bridge rbtbr0 --netns "/run/netns/$H"
+    run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --host-only --bridge rbtbr0 --netns "/run/netns/$H" --check
+    run bash -c "ip netns exec $H iptables-legacy-save -t filter | grep -c 'rb:jump'"
+    assert_output 2
+
+    run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --remove --host-only --netns "/run/netns/$H"
+    run -0 ip netns exec "$H" iptables-legacy-save -t filter
+    refute_output --partial "RB-"
+    run -0 ip netns exec "$HB" busybox ping -c1 -W1 10.242.0.1
+}
