@@ -1,0 +1,210 @@
+#!/usr/bin/env bats
+# The sentry's resolver: a real dnsmasq run with the configuration
+# `rb-fw-apply --resolver-conf` prints, in a sentry netns whose policy
+# rb-fw-apply wrote, asking a fake upstream (another dnsmasq owning 8.8.8.8
+# in a world netns) that logs every query it gets.
+#
+#   B: b0 10.242.0.3 --- en0 10.242.0.2  S  up0 198.51.100.2 --- w0 198.51.100.1  W
+#                                                          8.8.8.8, 160.79.104.10 on lo
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+setup() {
+    B=$(rb_netns_new) && S=$(rb_netns_new) && W=$(rb_netns_new) || fail "cannot create netns"
+    ip link add b0 netns "$B" type veth peer name en0 netns "$S"
+    ip link add up0 netns "$S" type veth peer name w0 netns "$W"
+    ip -n "$B" addr add 10.242.0.3/24 dev b0
+    ip -n "$B" link set b0 up
+    ip -n "$B" route add default via 10.242.0.2
+    ip -n "$S" addr add 10.242.0.2/24 dev en0
+    ip -n "$S" addr add 198.51.100.2/24 dev up0
+    ip -n "$S" link set en0 up
+    ip -n "$S" link set up0 up
+    ip -n "$S" route add default via 198.51.100.1
+    ip -n "$W" addr add 198.51.100.1/24 dev w0
+    ip -n "$W" link set w0 up
+    ip -n "$W" addr add 8.8.8.8/32 dev lo
+    ip -n "$W" addr add 160.79.104.10/32 dev lo
+    ip -n "$W" addr add 142.250.1.1/32 dev lo
+    WLOG=$BATS_TEST_TMPDIR/world.log
+    SLOG=$BATS_TEST_TMPDIR/sentry.log
+    NP=$BATS_TEST_TMPDIR/np.mk
+    # the fake upstream: anthropic.com and its subdomains, google.com
+    : >"$WLOG"
+    chmod 0666 "$WLOG"
+    ip netns exec "$W" dnsmasq -k --listen-address=8.8.8.8 --bind-interfaces --no-resolv \
+        --no-hosts --pid-file= --log-queries --log-facility="$WLOG" \
+        --address=/anthropic.com/160.79.104.10 --address=/google.com/142.250.1.1 \
+        --address=/notanthropic.com/192.0.2.1 \
+        </dev/null >/dev/null 2>&1 3>&- &
+    wait_listen "$W" 53
+}
+
+teardown() {
+    rb_default_teardown
+}
+
+np_write() {
+    local base=(
+        "RBRN_MONIKER=rbtdns"
+        "RBRN_ENCLAVE_SUBNET=10.242.0.0/24"
+        "RBRN_ENCLAVE_SENTRY_IP=10.242.0.2"
+        "RBRN_ENCLAVE_BOTTLE_IP=10.242.0.3"
+        "RBRN_UPLINK_NETWORK=rbt-none"
+        "RBRN_UPLINK_DNS_SERVER=8.8.8.8"
+        "RBRN_ENTRY_ENABLED=0"
+        "RBRN_UPLINK_DNS_ENABLED=1"
+        "RBRN_UPLINK_DNS_GLOBAL=0"
+        "RBRN_UPLINK_DNS_INTERCEPT=1"
+        "RBRN_UPLINK_ACCESS_ENABLED=1"
+        "RBRN_UPLINK_ACCESS_GLOBAL=0"
+        "RBRN_UPLINK_ALLOWED_CIDRS="
+        "RBRN_UPLINK_ALLOWED_DOMAINS=anthropic.com"
+    )
+    local kv o val
+    : >"$NP"
+    for kv in "${base[@]}"; do
+        val=${kv#*=}
+        for o in "$@"; do
+            [ "${o%%=*}" = "${kv%%=*}" ] && val=${o#*=}
+        done
+        echo "${kv%%=*} = $val" >>"$NP"
+    done
+}
+
+wait_listen() {
+    local i
+    for i in $(seq 50); do
+        ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q LISTEN && return 0
+        sleep 0.1
+    done
+    fail "nothing listens on $1:$2"
+}
+
+# sentry_up [NAME=VALUE]...: policy and resolver of that nameplate, with
+# dnsmasq run the way the sentry container runs it (as root, -k, the file).
+sentry_up() {
+    np_write "$@"
+    run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns "/run/netns/$S"
+    "$RB_BIN/rb-fw-apply" --nameplate "$NP" --resolver-conf >"$BATS_TEST_TMPDIR/dnsmasq.conf" ||
+        fail "--resolver-conf failed"
+    ip netns exec "$S" dnsmasq -k --conf-file="$BATS_TEST_TMPDIR/dnsmasq.conf" \
+        </dev/null >/dev/null 2>"$SLOG" 3>&- &
+    wait_listen "$S" 53
+}
+
+# ask NAME [dig options]: the bottle asks the sentry; prints status and answers.
+ask() {
+    local name=$1
+    shift
+    run ip netns exec "$B" dig +time=2 +tries=1 +noall +comments +answer "$@" @10.242.0.2 "$name"
+}
+
+@test "--resolver-conf: the configuration, and nothing touched" {
+    np_write
+    run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --resolver-conf
+    assert_line "listen-address=10.242.0.2"
+    assert_line "no-resolv"
+    assert_line "cache-size=0"
+    assert_line "address=/#/"
+    assert_line "server=/anthropic.com/8.8.8.8"
+    assert_line "ipset=/anthropic.com/RB-DNS"
+    refute_line "server=8.8.8.8"
+    run -0 ip netns exec "$S" iptables-legacy-save
+    assert_output ""
+}
+
+@test "an allowed name and its subdomains resolve upstream and land in RB-DNS" {
+    sentry_up
+    run -0 ip netns exec "$S" ipset list RB-DNS
+    refute_output --partial "160.79.104.10"
+    ask anthropic.com
+    assert_success
+    assert_output --partial "status: NOERROR"
+    assert_output --regexp "anthropic\.com\.[[:space:]]+[0-9]+[[:space:]]+IN[[:space:]]+A[[:space:]]+160\.79\.104\.10"
+    ask api.anthropic.com +tcp
+    assert_output --partial "160.79.104.10"
+    run -0 grep -c "query\[A\] anthropic.com from 198.51.100.2" "$WLOG"
+    run -0 grep -c "query\[A\] api.anthropic.com from" "$WLOG"
+    run -0 ip netns exec "$S" ipset list RB-DNS
+    assert_line "160.79.104.10"
+}
+
+@test "a name not allowed is NXDOMAIN from the sentry and never reaches upstream" {
+    sentry_up
+    local n
+    for n in google.com notanthropic.com anthropic.com.google.com com; do
+        ask "$n"
+        assert_output --partial "status: NXDOMAIN"
+    done
+    ask google.com +tcp
+    assert_output --partial "status: NXDOMAIN"
+    run grep -E "google|notanthropic|query\[A\] com " "$WLOG"
+    assert_output ""
+    run -0 ip netns exec "$S" ipset list RB-DNS
+    refute_output --partial "142.250.1.1"
+    refute_output --partial "192.0.2.1"
+    # the sentry logs every query (podman logs shows them)
+    run -0 grep -c "query\[A\] google.com from 10.242.0.3" "$SLOG"
+}
+
+@test "intercepted: DNS sent to 8.8.8.8 is answered by the sentry's policy" {
+    sentry_up
+    run ip netns exec "$B" dig +time=2 +tries=1 @8.8.8.8 google.com
+    assert_output --partial "status: NXDOMAIN"
+    run ip netns exec "$B" dig +short +time=2 +tries=1 @8.8.8.8 anthropic.com
+    assert_output "160.79.104.10"
+    run grep -c "google" "$WLOG"
+    assert_output 0
+}
+
+@test "egress follows the answers: an allowed name's address opens after it resolves" {
+    ip netns exec "$W" nc -lk 0.0.0.0 443 </dev/null >/dev/null 2>&1 3>&- &
+    wait_listen "$W" 443
+    sentry_up
+    run ip netns exec "$B" nc -v -w 2 -z 160.79.104.10 443
+    assert_failure
+    assert_output --partial "refused"
+    ask anthropic.com
+    assert_output --partial "160.79.104.10"
+    run ip netns exec "$B" nc -v -w 2 -z 160.79.104.10 443
+    assert_success
+    # google.com's address never entered the set: still refused
+    run ip netns exec "$B" nc -v -w 2 -z 142.250.1.1 443
+    assert_failure
+    assert_output --partial "refused"
+}
+
+@test "DNS_GLOBAL=1 resolves any name, but only allowed names open egress" {
+    sentry_up "RBRN_UPLINK_DNS_GLOBAL=1"
+    run -0 grep -x "server=8.8.8.8" "$BATS_TEST_TMPDIR/dnsmasq.conf"
+    ask google.com
+    assert_output --partial "142.250.1.1"
+    ask anthropic.com
+    assert_output --partial "160.79.104.10"
+    run -0 ip netns exec "$S" ipset list RB-DNS
+    assert_line "160.79.104.10"
+    refute_line "142.250.1.1"
+}
+
+@test "DNS_ENABLED=0: nothing resolves, nothing is forwarded" {
+    sentry_up "RBRN_UPLINK_DNS_ENABLED=0" "RBRN_UPLINK_DNS_INTERCEPT=0"
+    run grep -E "^server=" "$BATS_TEST_TMPDIR/dnsmasq.conf"
+    assert_output ""
+    # the bottle may not even ask; the resolver itself knows nothing
+    ask anthropic.com
+    refute_output --partial "160.79.104.10"
+    run ip netns exec "$S" dig +time=2 +tries=1 @127.0.0.1 anthropic.com
+    assert_output --partial "status: NXDOMAIN"
+    run -0 cat "$WLOG"
+    refute_output --partial "anthropic"
+}
+
+@test "--resolver-conf refuses a nameplate that could inject directives" {
+    np_write "RBRN_UPLINK_ALLOWED_DOMAINS=anthropic.com/#/1.2.3.4"
+    run -1 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --resolver-conf
+    refute_output --partial "server="
+    np_write "RBRN_UPLINK_DNS_SERVER="
+    run -1 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --resolver-conf
+}
