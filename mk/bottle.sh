@@ -49,12 +49,13 @@ start() {
 	podman network create --internal --disable-dns --subnet "$RBRN_ENCLAVE_SUBNET" \
 		--label "rb.moniker=$M" "$ENCLAVE" >/dev/null
 
-	# The sentry starts with forwarding off (a new netns has ip_forward=0):
-	# it routes nothing until rb-fw-apply has committed the policy.
+	# The sentry starts with forwarding off (a container's netns would inherit
+	# the host's ip_forward=1), also after a restart of the container: it
+	# routes nothing until rb-fw-apply has committed the policy.
 	podman create --name "$SENTRY" --label "rb.moniker=$M" \
 		--network "$ENCLAVE:ip=$RBRN_ENCLAVE_SENTRY_IP" --network "$RBRN_UPLINK_NETWORK" \
 		--cap-drop ALL --cap-add NET_BIND_SERVICE,NET_ADMIN,SETUID,SETGID \
-		--security-opt no-new-privileges \
+		--security-opt no-new-privileges --sysctl net.ipv4.ip_forward=0 \
 		--sysctl net.ipv6.conf.all.disable_ipv6=1 --sysctl net.ipv6.conf.default.disable_ipv6=1 \
 		--read-only --tmpfs /run --tmpfs /tmp \
 		-v "$RUN/dnsmasq.conf:/etc/rb/dnsmasq.conf:ro" \
@@ -67,7 +68,7 @@ start() {
 	podman create --name "$BOTTLE" --label "rb.moniker=$M" \
 		--network "$ENCLAVE:ip=$RBRN_ENCLAVE_BOTTLE_IP" --dns "$RBRN_ENCLAVE_SENTRY_IP" \
 		--user "$RBRN_BOTTLE_UID:$RBRN_BOTTLE_UID" \
-		--cap-drop ALL --security-opt no-new-privileges \
+		--cap-drop ALL --security-opt no-new-privileges --sysctl net.ipv4.ip_forward=0 \
 		--sysctl net.ipv6.conf.all.disable_ipv6=1 --sysctl net.ipv6.conf.default.disable_ipv6=1 \
 		--sysctl "net.ipv4.ping_group_range=$RBRN_BOTTLE_UID $RBRN_BOTTLE_UID" \
 		"$RBRN_BOTTLE_IMAGE" >/dev/null
