@@ -8,11 +8,14 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static const char *prog = "rb-fw-apply";
 
@@ -90,6 +93,33 @@ static int target_enter(const struct target *t, int *saved, struct rb_err *err)
 	return rb_netns_enter_pid(t->pid, saved, err);
 }
 
+static int same_file(int fd, const char *path)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
+/* The sentry policy sets INPUT/OUTPUT/FORWARD to DROP and owns every RB-*
+ * chain: written into the host's netns (--pid 1, a wrong --netns) it would
+ * cut the host off. */
+static int refuse_host_netns(int saved, struct rb_err *err)
+{
+	int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC), host;
+
+	if (self < 0)
+		return rb_err_set(err, -errno, "cannot open /proc/thread-self/ns/net: %s",
+				  strerror(errno));
+	host = same_file(self, "/proc/1/ns/net") ||
+	       (saved >= 0 && same_file(saved, "/proc/thread-self/ns/net"));
+	close(self);
+	if (host)
+		return rb_err_config(err, "refusing to write the sentry policy into the host's "
+					  "network namespace");
+	return 0;
+}
+
 static int find_container(const struct rb_nameplate *np, struct target *t, struct rb_err *err)
 {
 	struct rb_podman_container c;
@@ -162,7 +192,9 @@ static int sentry_part(const struct rb_nameplate *np, const struct opts *o,
 		rc = target_enter(t, &saved, err);
 		if (rc < 0)
 			return rc;
-		rc = ifaces_here(np, o, t, &ifs, err);
+		rc = refuse_host_netns(saved, err);
+		if (rc == 0)
+			rc = ifaces_here(np, o, t, &ifs, err);
 	} else {
 		rc = rb_fw_ifaces_named(o->enclave_if, o->uplink_if, &ifs, err);
 	}

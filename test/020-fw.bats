@@ -376,6 +376,11 @@ connect() {
     assert_output ""
 }
 
+@test "the sentry policy is never written into the host's netns" {
+    run -1 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns /proc/self/ns/net --dry-run
+    assert_output --partial "host's network namespace"
+}
+
 @test "host hardening: the enclave bridge carries bottle<->sentry and nothing else" {
     local H HB HS HO
     H=$(rb_netns_new) && HB=$(rb_netns_new) && HS=$(rb_netns_new) && HO=$(rb_netns_new)
@@ -416,6 +421,16 @@ connect() {
     run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --host-only --bridge rbtbr0 --netns "/run/netns/$H" --check
     run bash -c "ip netns exec $H iptables-legacy-save -t filter | grep -c 'rb:jump'"
     assert_output 2
+    # a second bottle on the same host: both chains, each one's check clean
+    local np1=$NP
+    NP=$BATS_TEST_TMPDIR/np2.mk
+    np_write "RBRN_MONIKER=rbtfw2"
+    ip -n "$H" link add rbtbr1 type bridge
+    run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --host-only --bridge rbtbr1 --netns "/run/netns/$H"
+    run -0 "$RB_BIN/rb-fw-apply" --nameplate "$np1" --host-only --bridge rbtbr0 --netns "/run/netns/$H" --check
+    assert_output ""
+    run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --remove --host-only --netns "/run/netns/$H"
+    NP=$np1
 
     run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --remove --host-only --netns "/run/netns/$H"
     run -0 ip netns exec "$H" iptables-legacy-save -t filter
