@@ -85,7 +85,10 @@ int rb_fw_plan_print(const struct rb_fw_plan *plan, FILE *out);
  *  policies DROP, previous rb jumps removed, one jump at position 0 per
  *  built-in chain, RB-* chains rebuilt, stale RB-* chains deleted); fill the
  *  sets through a temporary set + atomic swap (RB-DNS starts empty again);
- *  commit nat; flush conntrack; then ip_forward=1, IPv6 off.
+ *  commit nat; flush conntrack; then IPv6 off and ip_forward=1. ip_forward
+ *  is set to 0 first, so a failure anywhere leaves the sentry not routing.
+ *  RB-DNS is emptied: answers given under an older allowlist do not
+ *  survive, the bottle's next lookups refill it.
  *  host plan: one commit of filter with RB-H-<moniker> and its jumps.
  * Chains and rules not owned by the plan are never touched. Takes
  * /run/xtables.lock around each commit. Idempotent. */
@@ -96,8 +99,10 @@ int rb_fw_apply(const struct rb_fw_plan *plan, struct rb_err *err);
 int rb_fw_host_remove(const char *moniker, struct rb_err *err);
 
 /* Drift: compares the current netns with the plan: built-in policies, the
- * rb jumps (exactly one, at position 0), every rule of the plan's chains, no
- * extra RB-* chains, the RB-CIDR contents and the sysctls (sentry plans).
+ * rb jumps (one per hooked built-in chain, at the top; other bottles' host
+ * jumps may come first), every rule of the plan's chains (as an edit
+ * script: one inserted rule is one difference), no extra RB-* chains, the
+ * RB-CIDR contents, RB-DNS present, and the sysctls (sentry plans).
  * cb (may be NULL) is called once per difference with table ("filter",
  * "nat", "ipset", "sysctl"), chain (or set / key) and a one-line
  * description. Returns the number of differences (>= 0) or -errno. */
