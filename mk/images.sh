@@ -15,7 +15,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 recipe_packages() {
 	case $1 in
 	sentry) echo "dnsmasq-base iproute2" ;;
-	bottle) echo "bind9-dnsutils netcat-openbsd busybox iproute2 iperf3 curl ca-certificates" ;;
+	bottle) echo "bind9-dnsutils netcat-openbsd busybox iputils-ping iproute2 iperf3 curl ca-certificates" ;;
 	world)  echo "dnsmasq-base iproute2 socat iperf3 busybox" ;;
 	*) return 1 ;;
 	esac
