@@ -1,0 +1,126 @@
+/* libFuzzer target for the nameplate parser and validator: any text that
+ * rb_nameplate_parse() accepts must give a nameplate whose invariants hold
+ * and whose --print-env output is safe to eval in sh.
+ *
+ *   clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+ *         -Ilib $(pkg-config --cflags libcjson) -o build/fuzz-nameplate \
+ *         fuzz/nameplate.c lib/nameplate.c lib/addr.c lib/podman.c lib/err.c \
+ *         $(pkg-config --libs libcjson)
+ *   build/fuzz-nameplate -max_len=8192 -dict=fuzz/nameplate.dict fuzz/corpus/nameplate */
+#include "nameplate.h"
+
+#include <arpa/inet.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Every line is NAME='...' where a quote inside only appears as '\''. */
+static void check_env(const char *buf, size_t len)
+{
+	size_t i = 0, lines = 0;
+
+	while (i < len) {
+		int quoted = 0;
+
+		if (strncmp(buf + i, "RBRN_", 5) != 0)
+			abort();
+		while (i < len && buf[i] != '=') {
+			char c = buf[i++];
+
+			if (!((c >= 'A' && c <= 'Z') || c == '_'))
+				abort();
+		}
+		if (i + 1 >= len || buf[++i] != '\'')
+			abort();
+		for (; i < len; i++) {
+			char c = buf[i];
+
+			if (c == '\'' && quoted) {
+				quoted = 0;
+			} else if (c == '\'') {
+				quoted = 1;
+			} else if (!quoted && c == '\\' && i + 1 < len && buf[i + 1] == '\'') {
+				i++;
+			} else if (!quoted && c == '\n') {
+				break;
+			} else if (!quoted || (unsigned char)c < 0x20 || c == 0x7f) {
+				abort(); /* text outside quotes, or a control char inside */
+			}
+		}
+		if (i >= len || quoted)
+			abort();
+		i++;
+		lines++;
+	}
+	if (lines != 21)
+		abort();
+}
+
+static void check(const struct rb_nameplate *np)
+{
+	size_t i, j;
+
+	if (!rb_cidr_contains(&np->enclave_subnet, np->sentry_ip) ||
+	    !rb_cidr_contains(&np->enclave_subnet, np->bottle_ip) ||
+	    np->sentry_ip.s_addr == np->bottle_ip.s_addr)
+		abort();
+	if (np->enclave_subnet.prefix < 16 || np->enclave_subnet.prefix > 29)
+		abort();
+	if (np->bottle_uid == 0 || np->bottle_uid > 65534 || strlen(np->moniker) < 2)
+		abort();
+	if (np->entry_enabled && (!np->entry_port_enclave || !np->entry_port_workstation))
+		abort();
+	if ((np->dns_global || np->dns_intercept) && !np->dns_enabled)
+		abort();
+	if (np->access_global && !np->access_enabled)
+		abort();
+	if (np->n_cidrs > RB_NP_MAX_CIDRS || np->n_domains > RB_NP_MAX_DOMAINS)
+		abort();
+	for (i = 0; i < np->n_cidrs; i++)
+		if (rb_cidr_overlaps(&np->cidrs[i], &np->enclave_subnet))
+			abort();
+	/* What reaches a dnsmasq config: lower-case LDH and dots only. */
+	for (i = 0; i < np->n_domains; i++) {
+		const char *d = np->domains[i];
+
+		if (!rb_domain_valid(d) || !strchr(d, '.'))
+			abort();
+		for (j = 0; d[j]; j++)
+			if (!((d[j] >= 'a' && d[j] <= 'z') || (d[j] >= '0' && d[j] <= '9') ||
+			      d[j] == '-' || d[j] == '.'))
+				abort();
+	}
+	for (j = 0; np->description[j]; j++)
+		if (np->description[j] == '$' || np->description[j] == '`' ||
+		    (unsigned char)np->description[j] < 0x20)
+			abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct rb_nameplate np;
+	struct rb_err err = { 0 };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (rb_nameplate_parse(&np, (const char *)data, size, "fuzz", &err) < 0) {
+		if (!err.msg[0] || !err.config)
+			abort(); /* every refusal has a message and is exit 1 */
+		return 0;
+	}
+	check(&np);
+	f = open_memstream(&buf, &len);
+	if (f) {
+		if (rb_nameplate_print_env(&np, f) < 0)
+			abort();
+		fclose(f);
+		check_env(buf, len);
+		free(buf);
+	}
+	rb_nameplate_free(&np);
+	return 0;
+}
