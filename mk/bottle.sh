@@ -29,8 +29,9 @@ load() {
 
 exists() { podman container exists "$1"; }
 
+CREATED=0
+
 start() {
-	local created=0
 	if exists "$SENTRY" || exists "$BOTTLE" || podman network exists "$ENCLAVE"; then
 		die "$M is already started (or left over): run make bottle-stop NAMEPLATE=$NP_ARG first"
 	fi
@@ -40,8 +41,8 @@ start() {
 	podman image exists "$RBRN_BOTTLE_IMAGE" || die "RBRN_BOTTLE_IMAGE: \"$RBRN_BOTTLE_IMAGE\": no such image (make images)"
 
 	# From here on every failure takes down what this run created.
-	trap 'rc=$?; if [ $rc -ne 0 ] && [ $created = 1 ]; then echo "bottle: start failed, removing $M" >&2; stop >&2 || true; fi' EXIT
-	created=1
+	trap 'rc=$?; if [ $rc -ne 0 ] && [ $CREATED = 1 ]; then echo "bottle: start failed, removing $M" >&2; stop >&2 || true; fi' EXIT
+	CREATED=1
 	mkdir -p "$RUN"
 	chmod 0755 "$RUN"
 	"$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE" --resolver-conf >"$RUN/dnsmasq.conf"

