@@ -12,7 +12,7 @@ setup_file() {
 }
 
 teardown_file() {
-    for np in nsproto open; do
+    for np in nsproto open offline; do
         RB_BIN=$RB_BIN bash "$RB_TOP/mk/bottle.sh" stop "$RB_TOP/nameplates/$np.mk" >/dev/null 2>&1 || true
     done
 }
@@ -165,22 +165,29 @@ snapshot() {
     assert_success
 }
 
-@test "two nameplates at once do not interfere" {
+@test "three nameplates at once do not interfere" {
     run bottle start open
     assert_success
-    run ztest all $NP
+    run bottle start offline
     assert_success
-    run ztest all open
-    assert_success
-    refute_output --partial FAIL
-    # Neither bottle reaches the other's enclave.
+    local np
+    for np in $NP open offline; do
+        run ztest all $np
+        assert_success
+        refute_output --partial FAIL
+    done
+    # No bottle reaches another's enclave.
     run podman exec rb-$NP-bottle nc -w 2 -z 10.242.2.3 8888
     assert_failure
     run podman exec rb-open-bottle nc -w 2 -z 10.242.0.3 8888
     assert_failure
+    run podman exec rb-open-bottle nc -w 2 -z 10.242.1.2 53
+    assert_failure
     run bottle stop open
     assert_success
-    # ... and stopping one leaves the other intact.
+    run bottle stop offline
+    assert_success
+    # ... and stopping them leaves the first intact.
     run ztest ztest_bottle_tcp443_allow $NP
     assert_success
 }
