@@ -12,4 +12,5 @@ include mk/bottle.mk
 include mk/ztest.mk
 include mk/check.mk
 include mk/bench.mk
+include mk/fuzz.mk
 include mk/help.mk
