@@ -70,6 +70,10 @@ static void child(char *const argv[], int out_w, int err_w, int st_w)
 		e = errno;
 		goto fail;
 	}
+	/* The caller may hold netns fds or netlink sockets without
+	 * O_CLOEXEC; podman gets none of them. Marked, not closed, so the
+	 * status pipe lives until exec. Best effort on old kernels. */
+	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
 	execvp(argv[0], argv);
 	e = errno;
 fail:
@@ -197,9 +201,14 @@ out:
 	close_fd(&st_p[1]);
 	if (pid > 0) {
 		int status = 0;
+		pid_t w;
 
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
+		do
+			w = waitpid(pid, &status, 0);
+		while (w < 0 && errno == EINTR);
+		/* Without a status (SIGCHLD ignored by the caller) success is unknown. */
+		if (w < 0 && rc == 0)
+			rc = rb_err_set(err, -errno, "%s: waitpid: %s", what, strerror(errno));
 		ro->status = status;
 	}
 	if (rc < 0) {
