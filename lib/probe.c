@@ -537,14 +537,15 @@ static void start_one(const struct rb_probe *p, struct slot *s, struct rb_probe_
 		s->qlen = (size_t)rc + 2;
 		s->qoff = p->kind == RB_PROBE_DNS ? 2 : 0;
 	} else if (p->kind == RB_PROBE_ICMP) {
-		struct icmphdr *h = (struct icmphdr *)s->q;
+		struct icmphdr h;
 
 		/* the kernel fills in the id and the checksum of ping sockets */
-		memset(s->q, 0, sizeof(s->q));
-		h->type = ICMP_ECHO;
-		h->un.echo.sequence = htons(1);
-		memcpy(s->q + sizeof(*h), "rb-verify", 9);
-		s->qlen = sizeof(*h) + 9;
+		memset(&h, 0, sizeof(h));
+		h.type = ICMP_ECHO;
+		h.un.echo.sequence = htons(1);
+		memcpy(s->q, &h, sizeof(h));
+		memcpy(s->q + sizeof(h), "rb-verify", 9);
+		s->qlen = sizeof(h) + 9;
 	} else if (p->kind == RB_PROBE_UDP) {
 		memcpy(s->q, "rb-verify\n", 10);
 		s->qlen = 10;
@@ -999,8 +1000,19 @@ int rb_prober_run(struct rb_prober *pr, const struct rb_probe *p, size_t n, int 
 		rc = read_all(pr->fd, &crc, sizeof(crc), timeout_ms + 10000);
 	if (rc == 0)
 		rc = read_all(pr->fd, res, n * sizeof(*res), 10000);
-	if (rc < 0)
+	if (rc < 0) {
+		int st = 0;
+
+		if (waitpid(pr->pid, &st, WNOHANG) == pr->pid) {
+			pr->pid = 0;
+			if (WIFSIGNALED(st))
+				return rb_err_set(err, -ECHILD, "the prober died of signal %d",
+						  WTERMSIG(st));
+			return rb_err_set(err, -ECHILD, "the prober exited with status %d",
+					  WEXITSTATUS(st));
+		}
 		return rb_err_set(err, rc, "lost the prober: %s", strerror(-rc));
+	}
 	if (crc < 0)
 		return rb_err_set(err, crc, "the prober failed: %s", strerror(-crc));
 	return 0;
