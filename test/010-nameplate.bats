@@ -349,6 +349,27 @@ RBRN_DESCRIPTION = continued \ | continuation
         ip netns exec "$ns" "$RB_BIN/rb-net-create" --check --nameplate "$np"
 }
 
+@test "list limits hold, duplicates are dropped, CRLF files are read" {
+    local np="$BATS_TEST_TMPDIR/np.mk" many
+    # 65536 distinct CIDRs (plus a duplicate) are the most a nameplate takes
+    many=$(for i in $(seq 0 255); do printf '11.%d.%%d.0/24 ' "$i"; done)
+    many=$(for j in $(seq 0 255); do printf "$many" $(yes "$j" | head -256); done)
+    np_write "$np" "RBRN_UPLINK_ALLOWED_CIDRS=$many 11.0.0.0/24"
+    run --separate-stderr np_check "$np"
+    [ "$status" -eq 0 ] || fail "65536 CIDRs refused: ${stderr:0:300}"
+    np_write "$np" "RBRN_UPLINK_ALLOWED_CIDRS=$many 12.0.0.0/8"
+    np_refused RBRN_UPLINK_ALLOWED_CIDRS "65537 CIDRs, at most 65536 allowed" np_check "$np"
+
+    many=$(for i in $(seq 1 1025); do printf 'd%d.example.com ' "$i"; done)
+    np_write "$np" "RBRN_UPLINK_ALLOWED_DOMAINS=$many d1.example.com."
+    np_refused RBRN_UPLINK_ALLOWED_DOMAINS "1025 names, at most 1024 allowed" np_check "$np"
+
+    np_write "$np"
+    sed -i 's/$/\r/' "$np"
+    run --separate-stderr np_check "$np"
+    [ "$status" -eq 0 ] || fail "CRLF nameplate refused: $stderr"
+}
+
 @test "the environment overrides the file, and --print-env round-trips through sh" {
     local np="$BATS_TEST_TMPDIR/np.mk" out
     np_write "$np"
