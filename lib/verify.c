@@ -560,6 +560,11 @@ static int attribute(struct rb_prober *pr, const struct rb_verify_env *env,
 		else
 			snprintf(vp->note, sizeof(vp->note), "REJECTed, but no ICMP error came back");
 	}
+	if (vp->probe.expect == RB_EXPECT_PASS && !rb_probe_passed(&vp->probe, &vp->res) &&
+	    vp->has_rule && !strcmp(vp->rule.target, "ACCEPT") && !vp->note[0])
+		snprintf(vp->note, sizeof(vp->note),
+			 "the sentry accepted it (%s %s): it failed beyond the sentry",
+			 vp->rule.chain, vp->rule.id);
 	/* seeds 000/001: traffic that got out while no counter moved. A probe
 	 * that passed must have been counted by the sentry's policy. */
 	if (rb_probe_passed(&vp->probe, &vp->res) && !rules_moved_in(vp)) {

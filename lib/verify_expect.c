@@ -117,6 +117,12 @@ static enum rb_probe_expect expect_addr(const struct rb_nameplate *np,
 		snprintf(why, len, "the sentry serves the bottle DNS and ping only");
 		return RB_EXPECT_FAIL;
 	}
+	if (p->kind == RB_PROBE_ICMP) {
+		/* an "all ports" CIDR does not open ping (or ICMP tunnels): the
+		 * errors that belong to allowed flows come back as RELATED */
+		snprintf(why, len, "ICMP: the bottle pings the sentry only");
+		return RB_EXPECT_FAIL;
+	}
 	if (cidr_has(&np->enclave_subnet, a)) {
 		snprintf(why, len, "in the enclave, where only the sentry is reachable");
 		return RB_EXPECT_FAIL;
@@ -278,10 +284,6 @@ int rb_verify_default_probes(const struct rb_nameplate *np, const struct rb_veri
 		inet_ntop(AF_INET, &h, a, sizeof(a));
 		snprintf(spec, sizeof(spec), "tcp:%s:443", a);
 		rc = plist_add(&l, np, env, spec);
-		if (rc == 0 && i == 0) {
-			snprintf(spec, sizeof(spec), "icmp:%s", a);
-			rc = plist_add(&l, np, env, spec);
-		}
 	}
 	{
 		char s[8][RB_PROBE_SPEC_MAX];
@@ -317,6 +319,10 @@ int rb_verify_default_probes(const struct rb_nameplate *np, const struct rb_veri
 		inet_ntop(AF_INET, &np->sentry_ip, a, sizeof(a));
 		snprintf(spec, sizeof(spec), "tcp:%s:22", a);
 		rc = plist_add(&l, np, env, spec);
+		if (rc == 0) {
+			snprintf(spec, sizeof(spec), "icmp:%s", a);
+			rc = plist_add(&l, np, env, spec);
+		}
 	}
 	if (rc == 0 && env && env->has_bridge) {
 		inet_ntop(AF_INET, &env->bridge_ip, a, sizeof(a));

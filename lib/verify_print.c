@@ -185,10 +185,9 @@ static void json_rule(struct rb_json *j, cJSON *parent, const char *key,
 	rb_json_str(j, o, "chain", u->chain);
 	rb_json_str(j, o, "id", u->id);
 	rb_json_int(j, o, "index", u->index);
-	if (full) {
-		rb_json_str(j, o, "target", u->target);
+	rb_json_str(j, o, "target", u->target);
+	if (full)
 		rb_json_str(j, o, "text", u->text);
-	}
 	rb_json_int(j, o, "packets", (int64_t)u->pkts);
 	if (full)
 		rb_json_int(j, o, "bytes", (int64_t)u->bytes);

@@ -221,7 +221,7 @@ probe() {
 	probe dns:anthropic.com | jq -e '.ok and .rcode == "NOERROR" and .answers == ["160.79.104.10"] and
 		.rule.chain == "RB-INPUT" and .rule.id == "rb:dns-in-udp"'
 	probe tcp:160.79.104.10:443 | jq -e '.ok and .observed == "open"'
-	probe icmp:160.79.104.1 | jq -e '.ok and .observed == "reply"'
+	probe icmp:10.242.0.2 | jq -e '.ok and .observed == "reply" and .rule.chain == "RB-INPUT" and .rule.id == "rb:ping"'
 	# the sentry answered the not-allowed name itself
 	probe dns:example.com | jq -e '.ok and .expect == "nxdomain" and .rcode == "NXDOMAIN"'
 	# what must fail failed, each at the rule that should stop it
@@ -230,7 +230,7 @@ probe() {
 	probe tcp-dns:8.8.8.8:example.com | jq -e '.ok and .rule.id == "rb:dns-tcp"'
 	probe tcp:198.51.100.7:443 | jq -e '.ok and .expect == "fail" and .rule.id == "rb:reject"'
 	probe udp:198.51.100.7:443 | jq -e '.ok and .rule.id == "rb:reject"'
-	probe icmp:198.51.100.7 | jq -e '.ok and .rule.id == "rb:reject"'
+	probe icmp:198.51.100.7 | jq -e '.ok and .expect == "fail" and .rule.chain == "RB-EGRESS" and .rule.target == "REJECT"'
 	probe tcp:169.254.169.254:80 | jq -e '.ok and .rule.id == "rb:never-private"'
 	probe tcp:10.0.0.1:22 | jq -e '.ok and .rule.id == "rb:never-private"'
 	probe tcp:192.168.1.1:80 | jq -e '.ok and .rule.id == "rb:never-private"'
