@@ -621,6 +621,35 @@ static int counter_checks(const struct rb_nameplate *np, struct rb_verify_report
 	return 0;
 }
 
+/* The resolver, as a state check: the first default DNS probe to the
+ * sentry (an allowed name, or the not-allowed one) answered per policy. */
+static int resolver_check(const struct rb_nameplate *np, struct rb_verify_report *r)
+{
+	for (size_t i = 0; i < r->n_probes; i++) {
+		const struct rb_verify_probe *vp = &r->probes[i];
+		char subject[64], expect[96], obs[160], a[INET_ADDRSTRLEN];
+
+		if (vp->from_cli || !vp->probe.to_sentry || vp->probe.kind != RB_PROBE_DNS ||
+		    vp->res.outcome == RB_OUT_UNTESTABLE)
+			continue;
+		inet_ntop(AF_INET, &np->sentry_ip, a, sizeof(a));
+		snprintf(subject, sizeof(subject), "sentry resolver %s:53", a);
+		switch (vp->probe.expect) {
+		case RB_EXPECT_PASS:
+			snprintf(expect, sizeof(expect), "answers %.64s", vp->probe.name);
+			break;
+		case RB_EXPECT_NXDOMAIN:
+			snprintf(expect, sizeof(expect), "NXDOMAIN for %.64s", vp->probe.name);
+			break;
+		default:
+			snprintf(expect, sizeof(expect), "no address for %.64s", vp->probe.name);
+		}
+		rb_probe_observed(&vp->probe, &vp->res, obs, sizeof(obs));
+		return add_check(r, "resolver", subject, expect, obs, vp->verdict == RB_VERDICT_OK);
+	}
+	return 0;
+}
+
 static void tally(struct rb_verify_report *r)
 {
 	r->passed = r->failed = r->untestable = 0;
@@ -772,7 +801,9 @@ int rb_verify_run(const struct rb_nameplate *np, const struct rb_verify_opts *o,
 			rc = -EIO;
 		if (rc < 0)
 			goto out;
-		rc = counter_checks(np, r);
+		rc = resolver_check(np, r);
+		if (rc == 0)
+			rc = counter_checks(np, r);
 		if (rc < 0) {
 			rb_err_set(err, rc, "out of memory");
 			goto out;

@@ -53,7 +53,7 @@ struct rb_verify_env {
 };
 
 struct rb_verify_check {
-	char name[32];       /* "fw", "ip_forward", "route", "ipv6", "counters" */
+	char name[32]; /* fw, ip_forward, route, ipv6, address, resolver, counters */
 	char subject[96];    /* what was looked at: "filter RB-EGRESS", ... */
 	char expect[96];
 	char observed[256];

@@ -265,7 +265,7 @@ probe() {
 	assert_line --regexp '^PROBE +TARGET +EXPECT +RESULT +OBSERVED +RULE +WHY$'
 	assert_line --regexp '^tcp +160\.79\.104\.1:443 +pass +ok +open +filter RB-EGRESS rb:cidr +in allowed CIDR 160\.79\.104\.0/23$'
 	assert_line "$total checks, $total passed, 0 failed"
-	[ "$(grep -cE '^(fw|ip_forward|route|ipv6|address|counters) ' <<<"$output")" -eq "$n_checks" ]
+	[ "$(grep -cE '^(fw|ip_forward|route|ipv6|address|resolver|counters) ' <<<"$output")" -eq "$n_checks" ]
 	[ "$(grep -cE '^(tcp|udp|icmp|dns|udp-dns|tcp-dns) ' <<<"$output")" -eq "$n_probes" ]
 }
 
@@ -328,6 +328,7 @@ probe() {
 	verify --json
 	assert_failure 3
 	probe dns:anthropic.com | jq -e '.ok == false and .expect == "pass" and (.observed|IN("refused","timeout"))'
+	jqr -e '.checks[] | select(.name == "resolver") | .ok == false and .expect == "answers anthropic.com"'
 	# the resolver's port is open in the policy, nothing listens behind it
 	probe dns:anthropic.com | jq -e '.rule.id == "rb:dns-in-udp"'
 	# the allowlist by address still works
