@@ -1,6 +1,7 @@
-/* rb-fw-apply: writes the sentry's packet filter (and the host's hardening
- * of the enclave bridge) from a nameplate, or prints it (--dry-run), or
- * prints the sentry's resolver configuration (--resolver-conf). */
+/* rb-fw-apply: writes the sentry's packet filter (and the host's part: the
+ * hardening of the enclave bridge and the published entry port) from a
+ * nameplate, or prints it (--dry-run), checks it (--check), shows its
+ * counters, or prints the sentry's resolver configuration (--resolver-conf). */
 #include "fw.h"
 #include "nameplate.h"
 #include "netns.h"
@@ -22,33 +23,49 @@ static const char *prog = "rb-fw-apply";
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: %s --nameplate FILE [--dry-run] [--netns PATH | --pid PID]\n"
-		"                   [--enclave-if IF --uplink-if IF] [--host | --no-host]\n"
+		"Usage: %s --nameplate FILE [--dry-run | --check | --counters]\n"
+		"                   [--netns PATH | --pid PID] [--enclave-if IF --uplink-if IF]\n"
+		"                   [--host | --no-host] [--bridge BR] [--uplink-bridge BR]\n"
 		"       %s --nameplate FILE --resolver-conf\n"
-		"       %s --nameplate FILE --host-only [--bridge BR] [--netns PATH] [--dry-run]\n"
+		"       %s --nameplate FILE --host-only [--dry-run | --check] [--netns PATH]\n"
+		"                   [--bridge BR] [--uplink-bridge BR] [--sentry-uplink-ip IP]\n"
 		"       %s --nameplate FILE --remove [--host-only --netns PATH]\n"
 		"\n"
-		"Writes the sentry's policy into rb-owned chains (RB-*) of its netns with\n"
-		"one atomic commit per table, then flushes conntrack and turns forwarding on.\n"
+		"Writes the sentry's policy into rb-owned chains (RB-*) of its netns, one\n"
+		"atomic commit per table, forwarding off until the policy is whole; then\n"
+		"flushes conntrack and turns forwarding on. The host's own addresses (read\n"
+		"where rb-fw-apply runs, before it enters the sentry) are rejected unless a\n"
+		"CIDR names them; they are read at each apply only. Targeting the sentry\n"
+		"container also writes the host's part: RB-H-<moniker> (the enclave bridge\n"
+		"carries bottle<->sentry only) and, with RBRN_ENTRY_ENABLED=1, the entry\n"
+		"port: RB-E-<moniker> DNATs host port ENTRY_PORT_WORKSTATION (any local\n"
+		"address, 127.0.0.1 too) to the sentry's uplink address, RB-EPOST-<moniker>\n"
+		"masquerades 127.0.0.1, route_localnet=1 on the uplink bridge (set if 0,\n"
+		"never reset).\n"
 		"\n"
-		"  -n, --nameplate FILE  nameplate (RBRN_* in the environment override it)\n"
-		"      --dry-run         print the rules (iptables-save syntax), touch nothing\n"
-		"      --check           compare the target with the plan, print each\n"
-		"                        difference; exit 3 if there is any\n"
-		"      --counters        print the packet counters of every rb rule\n"
-		"      --resolver-conf   print the sentry's dnsmasq configuration\n"
-		"      --netns PATH      target this netns instead of rb-<moniker>-sentry\n"
-		"      --pid PID         target the netns of PID\n"
-		"      --enclave-if IF   enclave interface (default: the one holding the\n"
-		"      --uplink-if IF    sentry IP) and uplink interface (default: the other)\n"
-		"      --host            also harden the enclave bridge in this (host) netns\n"
-		"                        (default when targeting the sentry container)\n"
-		"      --no-host         do not\n"
-		"      --host-only       only the bridge hardening, in --netns/--pid or here\n"
-		"      --bridge BR       the enclave bridge (default: podman network\n"
-		"                        rb-<moniker>-enclave)\n"
-		"      --remove          delete the bridge hardening of this moniker\n"
-		"  -h, --help            this help\n"
+		"  -n, --nameplate FILE      nameplate (RBRN_* in the environment override it)\n"
+		"      --dry-run             print the rules (iptables-save syntax), touch nothing\n"
+		"      --check               compare the target with the plan, print each\n"
+		"                            difference; exit 3 if there is any\n"
+		"      --counters            print the packet counters of every rb rule\n"
+		"      --resolver-conf       print the sentry's dnsmasq configuration\n"
+		"      --netns PATH          target this netns instead of rb-<moniker>-sentry\n"
+		"      --pid PID             target the netns of PID\n"
+		"      --enclave-if IF       enclave interface (default: the one holding the\n"
+		"      --uplink-if IF        sentry IP) and uplink interface (default: the other)\n"
+		"      --host                also write the host's part in this netns\n"
+		"                            (default when targeting the sentry container)\n"
+		"      --no-host             do not\n"
+		"      --host-only           only the host's part, in --netns/--pid or here\n"
+		"      --bridge BR           the enclave bridge (default: podman network\n"
+		"                            rb-<moniker>-enclave)\n"
+		"      --uplink-bridge BR    the uplink bridge (default: podman network\n"
+		"                            RBRN_UPLINK_NETWORK)\n"
+		"      --sentry-uplink-ip IP the sentry's uplink address the entry port is\n"
+		"                            DNATed to (default: podman inspect rb-<moniker>-sentry)\n"
+		"      --remove              delete the host's part of this moniker (chains\n"
+		"                            and jumps in filter and nat)\n"
+		"  -h, --help                this help\n"
 		"\n"
 		"Exit status: 0 ok, 1 usage or configuration error, 2 the system refused,\n"
 		"3 --check found a difference.\n",
@@ -68,11 +85,15 @@ enum {
 	OPT_NO_HOST,
 	OPT_HOST_ONLY,
 	OPT_BRIDGE,
+	OPT_UPLINK_BRIDGE,
+	OPT_SENTRY_UPLINK_IP,
 	OPT_REMOVE,
 };
 
 struct opts {
-	const char *nameplate, *netns, *enclave_if, *uplink_if, *bridge;
+	const char *nameplate, *netns, *enclave_if, *uplink_if, *bridge, *uplink_bridge;
+	int has_sentry_uplink_ip;
+	struct in_addr sentry_uplink_ip;
 	pid_t pid;
 	int dry_run, check, counters, resolver, host, host_only, remove;
 };
@@ -185,9 +206,15 @@ static int sentry_part(const struct rb_nameplate *np, const struct opts *o,
 		       struct rb_err *err)
 {
 	struct rb_fw_ifaces ifs;
+	struct in_addr *host = NULL;
+	size_t n_host = 0;
 	struct rb_err tmp;
 	int saved = -1, rc;
 
+	/* here, in the host's netns: the sentry's view has none of them */
+	rc = rb_fw_host_addrs_read(&host, &n_host, err);
+	if (rc < 0)
+		return rc;
 	if (enter) {
 		rc = target_enter(t, &saved, err);
 		if (rc < 0)
@@ -200,6 +227,8 @@ static int sentry_part(const struct rb_nameplate *np, const struct opts *o,
 	}
 	if (rc == 0)
 		rc = rb_fw_plan_build(np, &ifs, plan, err);
+	if (rc == 0)
+		rc = rb_fw_plan_host_addrs(*plan, host, n_host, err);
 	if (rc == 0 && o->check) {
 		rc = rb_fw_check(*plan, print_diff, drift, err);
 		if (rc > 0)
@@ -209,21 +238,21 @@ static int sentry_part(const struct rb_nameplate *np, const struct opts *o,
 	}
 	if (rb_netns_leave(&saved, rc < 0 ? &tmp : err) < 0 && rc == 0)
 		rc = -EIO;
+	free(host);
 	return rc;
 }
 
-static int bridge_name(const struct rb_nameplate *np, const struct opts *o, char *br,
-		       size_t len, struct rb_err *err)
+/* The bridge of podman network `name`, or `given` when the user named it. */
+static int bridge_name(const char *name, const char *given, char *br, size_t len,
+		       struct rb_err *err)
 {
 	struct rb_podman_network net;
-	char name[96];
 	int rc;
 
-	if (o->bridge) {
-		snprintf(br, len, "%s", o->bridge);
+	if (given) {
+		snprintf(br, len, "%s", given);
 		return 0;
 	}
-	snprintf(name, sizeof(name), "rb-%s-enclave", np->moniker);
 	memset(&net, 0, sizeof(net));
 	rc = rb_podman_network_inspect(name, &net, err);
 	if (rc < 0)
@@ -234,21 +263,51 @@ static int bridge_name(const struct rb_nameplate *np, const struct opts *o, char
 	return 0;
 }
 
+/* Where the host DNATs the entry port to: --sentry-uplink-ip, or the
+ * container's attachment to the uplink network. */
+static int sentry_uplink(const struct rb_nameplate *np, const struct opts *o,
+			 const struct target *t, struct in_addr *ip, struct rb_err *err)
+{
+	struct target c;
+	int rc;
+
+	if (o->has_sentry_uplink_ip) {
+		*ip = o->sentry_uplink_ip;
+		return 0;
+	}
+	if (t->has_uplink_ip) {
+		*ip = t->uplink_ip;
+		return 0;
+	}
+	memset(&c, 0, sizeof(c));
+	rc = find_container(np, &c, err);
+	if (rc == 0)
+		*ip = c.uplink_ip;
+	return rc;
+}
+
 /* Host rules go into this process's netns, or with --host-only into the
  * one --netns/--pid names (tests build a fake host in a netns). */
 static int host_part(const struct rb_nameplate *np, const struct opts *o, const struct target *t,
 		     int *drift, struct rb_err *err)
 {
 	struct rb_fw_plan *plan = NULL;
+	struct in_addr up_ip = { 0 };
 	struct rb_err tmp;
-	char br[IFNAMSIZ + 1];
+	char br[IFNAMSIZ + 1], up_br[IFNAMSIZ + 1] = "", name[96];
 	int saved = -1, rc, elsewhere = o->host_only && (o->netns || o->pid);
 
 	if (!o->remove) {
-		rc = bridge_name(np, o, br, sizeof(br), err);
+		snprintf(name, sizeof(name), "rb-%s-enclave", np->moniker);
+		rc = bridge_name(name, o->bridge, br, sizeof(br), err);
+		if (rc == 0 && np->entry_enabled)
+			rc = bridge_name(np->uplink_network, o->uplink_bridge, up_br, sizeof(up_br),
+					 err);
+		if (rc == 0 && np->entry_enabled)
+			rc = sentry_uplink(np, o, t, &up_ip, err);
 		if (rc < 0)
 			return rc;
-		rc = rb_fw_host_plan_build(np, br, &plan, err);
+		rc = rb_fw_host_plan_build(np, br, up_br, up_ip, &plan, err);
 		if (rc < 0)
 			return rc;
 		if (o->dry_run) {
@@ -337,6 +396,8 @@ int main(int argc, char **argv)
 		{ "no-host", no_argument, NULL, OPT_NO_HOST },
 		{ "host-only", no_argument, NULL, OPT_HOST_ONLY },
 		{ "bridge", required_argument, NULL, OPT_BRIDGE },
+		{ "uplink-bridge", required_argument, NULL, OPT_UPLINK_BRIDGE },
+		{ "sentry-uplink-ip", required_argument, NULL, OPT_SENTRY_UPLINK_IP },
 		{ "remove", no_argument, NULL, OPT_REMOVE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -393,6 +454,15 @@ int main(int argc, char **argv)
 			break;
 		case OPT_BRIDGE:
 			o.bridge = optarg;
+			break;
+		case OPT_UPLINK_BRIDGE:
+			o.uplink_bridge = optarg;
+			break;
+		case OPT_SENTRY_UPLINK_IP:
+			if (inet_pton(AF_INET, optarg, &o.sentry_uplink_ip) != 1 ||
+			    !o.sentry_uplink_ip.s_addr)
+				return usage_error("--sentry-uplink-ip: bad IPv4 address", optarg);
+			o.has_sentry_uplink_ip = 1;
 			break;
 		case OPT_REMOVE:
 			o.remove = 1;

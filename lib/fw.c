@@ -131,12 +131,92 @@ int rb_fw_ifaces_lookup(const char *enclave, const char *uplink, struct rb_fw_if
 	return 0;
 }
 
+static int cmp_addr(const void *a, const void *b)
+{
+	uint32_t x = ntohl(((const struct in_addr *)a)->s_addr);
+	uint32_t y = ntohl(((const struct in_addr *)b)->s_addr);
+
+	return x < y ? -1 : x > y;
+}
+
+static int addrs_add(struct in_addr **v, size_t *n, size_t *cap, struct in_addr a)
+{
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		struct in_addr *nv = realloc(*v, ncap * sizeof(**v));
+
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+		*cap = ncap;
+	}
+	(*v)[(*n)++] = a;
+	return 0;
+}
+
+int rb_fw_host_addrs_read(struct in_addr **out, size_t *n, struct rb_err *err)
+{
+	struct ifaddrs *ifa = NULL;
+	struct in_addr *v = NULL;
+	size_t k = 0, cap = 0, u = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (getifaddrs(&ifa) < 0)
+		return rb_err_set(err, -errno, "cannot list the host's addresses: %s",
+				  strerror(errno));
+	for (const struct ifaddrs *i = ifa; i; i = i->ifa_next) {
+		const struct sockaddr_in *sin = (const void *)i->ifa_addr;
+		const struct sockaddr_in *msk = (const void *)i->ifa_netmask;
+		const struct sockaddr_in *brd = (const void *)i->ifa_broadaddr;
+
+		if (!sin || sin->sin_family != AF_INET || !sin->sin_addr.s_addr)
+			continue;
+		if (addrs_add(&v, &k, &cap, sin->sin_addr) < 0)
+			goto nomem;
+		/* A directed broadcast routed to the host is delivered to it
+		 * too: the kernel adds the subnet's all-ones address to the local
+		 * table for prefixes below /31, with or without a "brd". */
+		if ((i->ifa_flags & IFF_BROADCAST) && brd && brd->sin_family == AF_INET &&
+		    brd->sin_addr.s_addr && addrs_add(&v, &k, &cap, brd->sin_addr) < 0)
+			goto nomem;
+		if (msk && msk->sin_family == AF_INET && mask_prefix(msk->sin_addr) < 31) {
+			struct in_addr b = { sin->sin_addr.s_addr | ~msk->sin_addr.s_addr };
+
+			if (addrs_add(&v, &k, &cap, b) < 0)
+				goto nomem;
+		}
+	}
+	freeifaddrs(ifa);
+	if (k > 1)
+		qsort(v, k, sizeof(*v), cmp_addr);
+	for (size_t i = 0; i < k; i++)
+		if (u == 0 || v[u - 1].s_addr != v[i].s_addr)
+			v[u++] = v[i];
+	*out = v;
+	*n = u;
+	return 0;
+nomem:
+	freeifaddrs(ifa);
+	free(v);
+	return rb_err_set(err, -ENOMEM, "out of memory");
+}
+
+/* Writes only what differs: the host's route_localnet stays untouched when
+ * it is 1 already (and is never reset, see rb_fw_host_plan_build). */
 static int sysctls_apply(const struct rb_fw_plan *plan, struct rb_err *err)
 {
 	for (size_t i = 0; i < plan->n_sysctls; i++) {
 		const struct rb_fw_sysctl *s = &plan->sysctls[i];
-		int rc = rb_sysctl_set(s->key, s->value, err);
+		char val[64];
+		int rc = rb_sysctl_get(s->key, val, sizeof(val), err);
 
+		if (rc == 0) {
+			val[strcspn(val, "\n")] = '\0';
+			if (!strcmp(val, s->value))
+				continue;
+			rc = rb_sysctl_set(s->key, s->value, err);
+		}
 		/* a kernel booted without IPv6 has nothing to turn off */
 		if (rc == -ENOENT && !strncmp(s->key, "net.ipv6.", 9))
 			continue;
@@ -150,8 +230,18 @@ int rb_fw_apply(const struct rb_fw_plan *plan, struct rb_err *err)
 {
 	int rc;
 
-	if (plan->host)
-		return rb_fw_commit_table(plan, &plan->tables[0], err);
+	if (plan->host) {
+		for (size_t i = 0; i < plan->n_tables; i++) {
+			rc = rb_fw_commit_table(plan, &plan->tables[i], err);
+			if (rc < 0)
+				return rc;
+		}
+		return sysctls_apply(plan, err);
+	}
+	/* an empty RB-HOST would let the bottle reach the host */
+	if (!plan->host_addrs_known)
+		return rb_err_config(err, "the host's addresses are not in the plan "
+					  "(rb_fw_plan_host_addrs)");
 	/* A new netns inherits ip_forward from the host's (IPv4 devconf is
 	 * copied from init_net): stop forwarding until the policy is whole. */
 	rc = rb_sysctl_set("net.ipv4.ip_forward", "0", err);
@@ -189,7 +279,8 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int check_set(const struct rb_fw_set *s, diff_cb cb, void *ctx, struct rb_err *err)
+static int check_set(const struct rb_fw_set *s, int known, diff_cb cb, void *ctx,
+		     struct rb_err *err)
 {
 	char **live = NULL, **want = NULL, a[INET_ADDRSTRLEN], what[128];
 	size_t n_live = 0, i = 0, j = 0, nw = s->n_members;
@@ -203,8 +294,9 @@ static int check_set(const struct rb_fw_set *s, diff_cb cb, void *ctx, struct rb
 	}
 	if (rc < 0)
 		return rc;
-	/* RB-DNS is dnsmasq's to fill: only its existence is the plan's */
-	if (!strcmp(s->name, RB_FW_SET_DNS))
+	/* RB-DNS is dnsmasq's to fill: only its existence is the plan's; so
+	 * is RB-HOST's when the plan was built without the host's view */
+	if (!strcmp(s->name, RB_FW_SET_DNS) || (!strcmp(s->name, RB_FW_SET_HOST) && !known))
 		goto out;
 	want = calloc(nw + 1, sizeof(*want));
 	if (!want) {
@@ -279,7 +371,7 @@ int rb_fw_check(const struct rb_fw_plan *plan, diff_cb cb, void *ctx, struct rb_
 		n += rc;
 	}
 	for (size_t i = 0; i < plan->n_sets; i++) {
-		rc = check_set(&plan->sets[i], cb, ctx, err);
+		rc = check_set(&plan->sets[i], plan->host_addrs_known, cb, ctx, err);
 		if (rc < 0)
 			return rc;
 		n += rc;

@@ -1,8 +1,9 @@
-/* rb's packet filter: the sentry's policy and the host's enclave-bridge
- * hardening, written with libiptc (legacy xtables) into rb-owned chains
- * (RB-*), one atomic iptc_commit per table, plus the ipsets the rules match
- * (RB-CIDR: allowed CIDRs, RB-DNS: answers dnsmasq gave for allowed names),
- * the conntrack flush and the forwarding sysctls.
+/* rb's packet filter: the sentry's policy, and the host's part (the
+ * enclave-bridge hardening and the published entry port), written with
+ * libiptc (legacy xtables) into rb-owned chains (RB-*), one atomic
+ * iptc_commit per table, plus the ipsets the rules match (RB-CIDR: allowed
+ * CIDRs, RB-DNS: answers dnsmasq gave for allowed names, RB-HOST: the
+ * host's own addresses), the conntrack flush and the sysctls.
  *
  * Every function that touches the kernel works in the CURRENT network
  * namespace of the calling thread: enter the target first (lib/netns.h).
@@ -23,6 +24,7 @@
 /* ipsets in the sentry's netns. */
 #define RB_FW_SET_CIDR "RB-CIDR" /* hash:net, RBRN_UPLINK_ALLOWED_CIDRS */
 #define RB_FW_SET_DNS "RB-DNS"   /* hash:ip, filled by dnsmasq --ipset */
+#define RB_FW_SET_HOST "RB-HOST" /* hash:ip, the host's own addresses */
 
 /* The sentry's interfaces, as seen inside its netns. */
 struct rb_fw_ifaces {
@@ -58,15 +60,56 @@ struct rb_fw_plan;
 
 /* The sentry's policy (DESIGN.md): filter RB-INPUT/RB-FORWARD/RB-EGRESS/
  * RB-OUTPUT with INPUT/FORWARD/OUTPUT policy DROP, nat RB-PREROUTING/
- * RB-POSTROUTING, sets RB-CIDR/RB-DNS, ip_forward=1 and IPv6 off. */
+ * RB-POSTROUTING, sets RB-CIDR/RB-DNS/RB-HOST, ip_forward=1 and IPv6 off.
+ * RB-EGRESS, in order: DNS ports (53, 853, 5353) rejected; ICMP rejected
+ * (rb:icmp: the bottle pings only the sentry; errors of allowed flows come
+ * back as RELATED); RB-CIDR accepted (rb:cidr); RB-HOST rejected
+ * (rb:never-host, only with egress on); private, loopback, link-local,
+ * multicast, reserved (rb:never-private) and the uplink subnet
+ * (rb:never-uplink) rejected; then ACCESS_GLOBAL accepts the rest, or
+ * RB-DNS is accepted (rb:dns-set); everything else rejected (rb:reject).
+ * So an explicit CIDR is the only way to a host or private address.
+ * The plan's RB-HOST is empty and "unknown" until rb_fw_plan_host_addrs
+ * fills it; rb_fw_apply refuses such a plan, rb_fw_check then checks only
+ * that RB-HOST exists (rb-verify builds the plan inside the sentry). */
 int rb_fw_plan_build(const struct rb_nameplate *np, const struct rb_fw_ifaces *ifs,
 		     struct rb_fw_plan **out, struct rb_err *err);
 
-/* The host's hardening of the enclave bridge `bridge` (host netns): filter
- * chain RB-H-<moniker> jumped to from FORWARD and INPUT at position 0, so the
- * bridge carries nothing but bottle<->sentry and the host is unreachable from
- * it. Built-in policies and other chains are not touched. */
+/* The host's own IPv4 addresses: every address of every interface of the
+ * CURRENT netns and the broadcast address of each (getifaddrs), sorted,
+ * without duplicates. Call it in the host's netns, before entering the
+ * sentry's. *out is malloc'd (free() it); *n may be 0.
+ * An address added to the host later is covered only by the next apply;
+ * private ones (podman's gateways, 10.x, 192.168.x) are rejected anyway by
+ * rb:never-private, so the gap matters for public addresses only. */
+int rb_fw_host_addrs_read(struct in_addr **out, size_t *n, struct rb_err *err);
+
+/* Makes addrs[0..n) the members of the plan's RB-HOST (a sentry plan). */
+int rb_fw_plan_host_addrs(struct rb_fw_plan *plan, const struct in_addr *addrs, size_t n,
+			  struct rb_err *err);
+
+/* The host's part, in the host netns, never touching built-in policies or
+ * chains and rules that are not this moniker's:
+ *  filter RB-H-<moniker>, jumped to from INPUT and FORWARD at position 0:
+ *  the enclave bridge `bridge` carries nothing but bottle<->sentry and the
+ *  host is unreachable from it.
+ *  With RBRN_ENTRY_ENABLED=1, the entry port, published the way netavark's
+ *  -p would (podman ignores -p on an --internal uplink, and rb wants one
+ *  mechanism for every uplink): nat RB-E-<moniker>, jumped to from
+ *  PREROUTING and OUTPUT with -m addrtype --dst-type LOCAL, DNATs tcp
+ *  dport ENTRY_PORT_WORKSTATION to sentry_uplink:ENTRY_PORT_WORKSTATION
+ *  (the sentry DNATs on to the bottle); nat RB-EPOST-<moniker>, jumped to
+ *  from POSTROUTING, MASQUERADEs what 127.0.0.0/8 sent there; and
+ *  net.ipv4.conf.<uplink_bridge>.route_localnet=1 so such packets may leave
+ *  at all. The sysctl is written only when it is 0 and never reset: other
+ *  bottles on the same uplink, or netavark's own published ports, may rely
+ *  on it, and rb cannot tell. With entry off the nat part is empty (an
+ *  apply deletes what an earlier one made); uplink_bridge and
+ *  sentry_uplink are not used then.
+ * Connections from other machines are forwarded by the host: its FORWARD
+ * policy must let them through, as for podman's own published ports. */
 int rb_fw_host_plan_build(const struct rb_nameplate *np, const char *bridge,
+			  const char *uplink_bridge, struct in_addr sentry_uplink,
 			  struct rb_fw_plan **out, struct rb_err *err);
 
 void rb_fw_plan_free(struct rb_fw_plan *plan);
@@ -81,28 +124,36 @@ void rb_fw_plan_free(struct rb_fw_plan *plan);
 int rb_fw_plan_print(const struct rb_fw_plan *plan, FILE *out);
 
 /* Applies the plan to the current netns, fail-closed:
- *  sentry plan: create missing sets (empty = deny); commit filter (built-in
- *  policies DROP, previous rb jumps removed, one jump at position 0 per
- *  built-in chain, RB-* chains rebuilt, stale RB-* chains deleted); fill the
- *  sets through a temporary set + atomic swap (RB-DNS starts empty again);
- *  commit nat; flush conntrack; then IPv6 off and ip_forward=1. ip_forward
- *  is set to 0 first, so a failure anywhere leaves the sentry not routing.
- *  RB-DNS is emptied: answers given under an older allowlist do not
- *  survive, the bottle's next lookups refill it.
- *  host plan: one commit of filter with RB-H-<moniker> and its jumps.
+ *  sentry plan: refused (config error) without rb_fw_plan_host_addrs;
+ *  ip_forward=0 first, so a failure anywhere leaves the sentry not
+ *  routing; create missing sets (empty = deny for RB-CIDR/RB-DNS); commit
+ *  filter (built-in policies DROP, previous rb jumps removed, one jump at
+ *  position 0 per built-in chain, RB-* chains rebuilt, stale RB-* chains
+ *  deleted); fill every set through a temporary set + atomic swap; commit
+ *  nat; flush conntrack; then IPv6 off and ip_forward=1. RB-DNS is
+ *  emptied: answers given under an older allowlist do not survive, the
+ *  bottle's next lookups refill it (dnsmasq runs with cache-size=0, so
+ *  every answer passes its ipset hook).
+ *  host plan: commit filter (RB-H-<moniker> and its jumps), commit nat
+ *  (RB-E-/RB-EPOST-<moniker> and their jumps, or their removal), then
+ *  route_localnet if it is 0.
  * Chains and rules not owned by the plan are never touched. Takes
- * /run/xtables.lock around each commit. Idempotent. */
+ * /run/xtables.lock around each commit; a table with nothing to change is
+ * not committed. Idempotent. */
 int rb_fw_apply(const struct rb_fw_plan *plan, struct rb_err *err);
 
-/* Removes the host chain RB-H-<moniker> and every jump to it from the
- * filter table of the current netns. 0 also when there was nothing. */
+/* Removes the host chains of moniker (RB-H-, RB-E-, RB-EPOST-<moniker>)
+ * and every jump to them from filter and nat of the current netns; one
+ * commit per table that had any. 0 also when there was nothing.
+ * route_localnet is left as it is (see rb_fw_host_plan_build). */
 int rb_fw_host_remove(const char *moniker, struct rb_err *err);
 
 /* Drift: compares the current netns with the plan: built-in policies, the
  * rb jumps (one per hooked built-in chain, at the top; other bottles' host
  * jumps may come first), every rule of the plan's chains (as an edit
- * script: one inserted rule is one difference), no extra RB-* chains, the
- * RB-CIDR contents, RB-DNS present, and the sysctls (sentry plans).
+ * script: one inserted rule is one difference), no extra chains the plan
+ * owns, the RB-CIDR contents, RB-HOST's contents when the plan knows them
+ * (else its existence), RB-DNS present, and the plan's sysctls.
  * cb (may be NULL) is called once per difference with table ("filter",
  * "nat", "ipset", "sysctl"), chain (or set / key) and a one-line
  * description. Returns the number of differences (>= 0) or -errno. */

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <libiptc/libiptc.h>
 #include <linux/netfilter/nf_nat.h>
+#include <linux/netfilter/xt_addrtype.h>
 #include <linux/netfilter/xt_comment.h>
 #include <linux/netfilter/xt_conntrack.h>
 #include <linux/netfilter/xt_set.h>
@@ -204,6 +205,13 @@ static int rule_encode(const struct rb_fw_rule *r, struct ipt_entry **out, struc
 		if (add_match(&b, "set", 4, &si, sizeof(si)) < 0)
 			goto nomem;
 	}
+	if (r->dst_local) {
+		/* rev 1, the one iptables-legacy-save prints */
+		struct xt_addrtype_info_v1 at = { .dest = XT_ADDRTYPE_LOCAL };
+
+		if (add_match(&b, "addrtype", 1, &at, sizeof(at)) < 0)
+			goto nomem;
+	}
 	if (r->id[0]) {
 		struct xt_comment_info ci;
 
@@ -386,6 +394,14 @@ static void match_decode(const struct xt_entry_match *m, struct rb_fw_rule *r, c
 		    si->bytes.op != IPSET_COUNTER_NONE ||
 		    rb_ipset_name(si->match_set.index, r->set, sizeof(r->set)) < 0)
 			note_add(note, nlen, "-m set");
+	} else if (!strcmp(name, "addrtype") && m->u.user.revision == 1 &&
+		   dlen >= sizeof(struct xt_addrtype_info_v1)) {
+		const struct xt_addrtype_info_v1 *at = (const void *)m->data;
+
+		if (at->source || at->dest != XT_ADDRTYPE_LOCAL || at->flags || r->dst_local)
+			note_add(note, nlen, "-m addrtype");
+		else
+			r->dst_local = 1;
 	} else if (!strcmp(name, "comment") && dlen >= sizeof(struct xt_comment_info)) {
 		const struct xt_comment_info *ci = (const void *)m->data;
 		char c[sizeof(ci->comment) + 1];
@@ -564,7 +580,8 @@ static void strv_free(char **v, size_t n)
 }
 
 /* Deletes every rule of builtin chain `chain` that jumps to a chain the plan
- * owns (a previous apply's jump), last first so numbers stay valid. */
+ * owns (a previous apply's jump), last first so numbers stay valid.
+ * Returns how many it deleted. */
 static int drop_jumps(const struct rb_fw_plan *plan, struct xtc_handle *h, const char *chain,
 		      const char *table, struct rb_err *err)
 {
@@ -584,12 +601,12 @@ static int drop_jumps(const struct rb_fw_plan *plan, struct xtc_handle *h, const
 			del[nd++] = num;
 		}
 	}
-	while (nd > 0) {
+	for (size_t i = nd; i > 0; i--) {
 		errno = 0;
-		if (!iptc_delete_num_entry(l, del[--nd] - 1, h))
+		if (!iptc_delete_num_entry(l, del[i - 1] - 1, h))
 			return iptc_fail(err, table, "delete an old rb jump");
 	}
-	return 0;
+	return (int)nd;
 }
 
 int rb_fw_commit_table(const struct rb_fw_plan *plan, const struct rb_fw_table *t,
@@ -599,7 +616,7 @@ int rb_fw_commit_table(const struct rb_fw_plan *plan, const struct rb_fw_table *
 	struct ipt_entry *e = NULL;
 	char **old = NULL;
 	size_t n_old = 0;
-	int lock = -1, rc;
+	int lock = -1, rc, changed = 0;
 	xt_chainlabel l = { 0 }, pol = { 0 };
 
 	lock = rb_xtables_lock(err);
@@ -617,12 +634,14 @@ int rb_fw_commit_table(const struct rb_fw_plan *plan, const struct rb_fw_table *
 		rc = drop_jumps(plan, h, t->chains[i].name, t->name, err);
 		if (rc < 0)
 			goto out;
+		changed |= rc > 0;
 	}
 	rc = owned_chains(plan, h, &old, &n_old);
 	if (rc < 0) {
 		rb_err_set(err, rc, "out of memory");
 		goto out;
 	}
+	changed |= n_old > 0;
 	/* flush first: an owned chain may jump to another one */
 	for (size_t i = 0; i < n_old; i++) {
 		label(l, old[i]);
@@ -649,6 +668,7 @@ int rb_fw_commit_table(const struct rb_fw_plan *plan, const struct rb_fw_table *
 
 		if (c->builtin || iptc_is_chain(c->name, h))
 			continue;
+		changed = 1;
 		label(l, c->name);
 		errno = 0;
 		if (!iptc_create_chain(l, h)) {
@@ -677,6 +697,7 @@ int rb_fw_commit_table(const struct rb_fw_plan *plan, const struct rb_fw_table *
 					  iptc_append_entry(l, e, h);
 			free(e);
 			e = NULL;
+			changed = 1;
 			if (!ok) {
 				char what[96];
 
@@ -687,6 +708,7 @@ int rb_fw_commit_table(const struct rb_fw_plan *plan, const struct rb_fw_table *
 			}
 		}
 		if (c->builtin && c->policy) {
+			changed = 1;
 			label(pol, c->policy);
 			errno = 0;
 			if (!iptc_set_policy(l, pol, NULL, h)) {
@@ -695,13 +717,17 @@ int rb_fw_commit_table(const struct rb_fw_plan *plan, const struct rb_fw_table *
 			}
 		}
 	}
+	/* nothing of ours there and nothing to add (a removal that finds
+	 * nothing): leave the table as it is */
+	rc = 0;
+	if (!changed)
+		goto out;
 	errno = 0;
 	if (!iptc_commit(h)) {
 		rc = rb_err_set(err, errno ? -errno : -EPROTO, "cannot commit table \"%s\": %s",
 				t->name, iptc_strerror(errno));
 		goto out;
 	}
-	rc = 0;
 out:
 	free(e);
 	strv_free(old, n_old);
@@ -713,46 +739,17 @@ out:
 
 int rb_fw_host_remove(const char *moniker, struct rb_err *err)
 {
-	static const char *const hooks[] = { "INPUT", "FORWARD", "OUTPUT" };
-	struct rb_fw_plan p;
-	struct xtc_handle *h = NULL;
-	int lock = -1, rc;
-	xt_chainlabel l = { 0 };
+	struct rb_fw_plan *p = NULL;
+	int rc;
 
-	memset(&p, 0, sizeof(p));
-	p.host = 1;
-	snprintf(p.host_chain, sizeof(p.host_chain), "RB-H-%s", moniker);
-	lock = rb_xtables_lock(err);
-	if (lock < 0)
-		return lock;
-	errno = 0;
-	h = iptc_init("filter");
-	if (!h) {
-		rc = iptc_fail(err, "filter", "read the table");
-		goto out;
-	}
-	rc = 0;
-	if (!iptc_is_chain(p.host_chain, h))
-		goto out;
-	for (size_t i = 0; i < 3; i++) {
-		rc = drop_jumps(&p, h, hooks[i], "filter", err);
-		if (rc < 0)
-			goto out;
-	}
-	label(l, p.host_chain);
-	errno = 0;
-	if (!iptc_flush_entries(l, h) || !iptc_delete_chain(l, h)) {
-		rc = iptc_fail(err, "filter", "delete the host chain");
-		goto out;
-	}
-	errno = 0;
-	if (!iptc_commit(h))
-		rc = rb_err_set(err, errno ? -errno : -EPROTO, "cannot commit table \"filter\": %s",
-				iptc_strerror(errno));
-out:
-	if (h)
-		iptc_free(h);
-	rb_xtables_unlock(lock);
+	rc = rb_fw_host_plan_empty(moniker, &p);
+	if (rc < 0)
+		return rb_err_set(err, rc, "out of memory");
+	/* a plan that owns the chains and wants none of them: each commit
+	 * drops the jumps and deletes the chains, other rules stay */
+	for (size_t i = 0; rc == 0 && i < p->n_tables; i++)
+		rc = rb_fw_commit_table(p, &p->tables[i], err);
+	rb_fw_plan_free(p);
 	return rc;
 }
 

@@ -46,6 +46,7 @@ struct rb_fw_rule {
 	int icmp_type;     /* icmp; -1: any */
 	unsigned int ctstate; /* RB_FW_CT_*; 0: no conntrack match */
 	char set[32];      /* "": no set match; matched on dst */
+	int dst_local;     /* 1: -m addrtype --dst-type LOCAL */
 	char id[48];       /* comment is "rb:<id>" */
 	enum rb_fw_verdict verdict;
 	char jump[RB_FW_CHAIN_MAX];
@@ -79,16 +80,34 @@ struct rb_fw_sysctl {
 	const char *key, *value;
 };
 
+/* The host chains of one moniker, by table. */
+enum {
+	RB_FW_HOST_FILTER, /* RB-H-<moniker>: enclave bridge hardening */
+	RB_FW_HOST_ENTRY,  /* nat RB-E-<moniker>: entry port DNAT */
+	RB_FW_HOST_EPOST,  /* nat RB-EPOST-<moniker>: masquerade for 127.0.0.1 */
+	RB_FW_HOST_N,
+};
+
 struct rb_fw_plan {
-	int host; /* 1: host plan (owns only host_chain) */
-	char host_chain[RB_FW_CHAIN_MAX];
+	int host; /* 1: host plan (owns only host_chains) */
+	char host_chains[RB_FW_HOST_N][RB_FW_CHAIN_MAX];
 	struct rb_fw_table tables[2];
 	size_t n_tables;
-	struct rb_fw_set sets[2];
+	struct rb_fw_set sets[3];
 	size_t n_sets;
+	int host_addrs_known; /* RB-HOST members were given (rb_fw_plan_host_addrs) */
 	const struct rb_fw_sysctl *sysctls;
 	size_t n_sysctls;
+	/* host plan: route_localnet of the uplink bridge (name is dynamic) */
+	struct rb_fw_sysctl host_sysctl;
+	char host_sysctl_key[64];
 };
+
+/* fw_rules.c: the host chain names of moniker (RB_FW_HOST_*). */
+void rb_fw_host_chain_names(const char *moniker, char names[RB_FW_HOST_N][RB_FW_CHAIN_MAX]);
+/* fw_rules.c: a host plan that owns moniker's chains and lists the hooked
+ * built-in chains with no rules: committing it removes them. */
+int rb_fw_host_plan_empty(const char *moniker, struct rb_fw_plan **out);
 
 /* fw_rules.c: "-A CHAIN ..." for r into buf; -ENOSPC if it does not fit. */
 int rb_fw_rule_format(const char *chain, const struct rb_fw_rule *r, char *buf, size_t len);

@@ -225,7 +225,11 @@ static int build_filter(struct rb_fw_table *t, const struct rb_nameplate *np,
 	ADD(fwd, "forward-drop", RB_FW_DROP);
 
 	/* RB-EGRESS: DNS first, so no CIDR can open a resolver other than the
-	 * sentry's; then the allowlist, the never-reachable ranges, the rest. */
+	 * sentry's; ICMP too, so an "all ports" CIDR does not open ping (or
+	 * ICMP tunnels): the bottle pings the sentry only, and the errors that
+	 * belong to an allowed flow arrive as RELATED (rb:est) anyway. Then the
+	 * allowlist, the host's own addresses and the never-reachable ranges,
+	 * the rest. */
 	for (size_t i = 0; i < sizeof(dns_ports) / sizeof(dns_ports[0]); i++) {
 		ADD(egr, "dns-udp", RB_FW_REJECT);
 		r->proto = IPPROTO_UDP;
@@ -234,9 +238,19 @@ static int build_filter(struct rb_fw_table *t, const struct rb_nameplate *np,
 		r->proto = IPPROTO_TCP;
 		r->dport = dns_ports[i];
 	}
+	ADD(egr, "icmp", RB_FW_REJECT);
+	r->proto = IPPROTO_ICMP;
 	if (np->access_enabled) {
 		ADD(egr, "cidr", RB_FW_ACCEPT);
 		snprintf(r->set, sizeof(r->set), "%s", RB_FW_SET_CIDR);
+	}
+	/* The sentry's uplink gateway is normally the host: a packet to any
+	 * of the host's addresses (its public eth0 address too) would end in
+	 * the host's INPUT. RB-HOST holds them, read at apply time. With
+	 * egress off, rb:reject takes everything anyway. */
+	if (np->access_enabled) {
+		ADD(egr, "never-host", RB_FW_REJECT);
+		snprintf(r->set, sizeof(r->set), "%s", RB_FW_SET_HOST);
 	}
 	for (size_t i = 0; i < sizeof(never_private) / sizeof(never_private[0]); i++) {
 		ADD(egr, "never-private", RB_FW_REJECT);
@@ -394,9 +408,10 @@ int rb_fw_plan_build(const struct rb_nameplate *np, const struct rb_fw_ifaces *i
 	if (rc == 0)
 		rc = build_nat(&p->tables[1], np, ifs);
 	if (rc == 0) {
-		p->n_sets = 2;
+		p->n_sets = 3;
 		set_init(&p->sets[0], RB_FW_SET_CIDR, "hash:net");
 		set_init(&p->sets[1], RB_FW_SET_DNS, "hash:ip");
+		set_init(&p->sets[2], RB_FW_SET_HOST, "hash:ip");
 		/* with egress off the set is not referenced; keep it empty */
 		if (np->access_enabled)
 			rc = set_fill_cidrs(&p->sets[0], np);
@@ -411,35 +426,120 @@ int rb_fw_plan_build(const struct rb_nameplate *np, const struct rb_fw_ifaces *i
 	return 0;
 }
 
+void rb_fw_host_chain_names(const char *moniker, char names[RB_FW_HOST_N][RB_FW_CHAIN_MAX])
+{
+	snprintf(names[RB_FW_HOST_FILTER], RB_FW_CHAIN_MAX, "RB-H-%.12s", moniker);
+	snprintf(names[RB_FW_HOST_ENTRY], RB_FW_CHAIN_MAX, "RB-E-%.12s", moniker);
+	snprintf(names[RB_FW_HOST_EPOST], RB_FW_CHAIN_MAX, "RB-EPOST-%.12s", moniker);
+}
+
+static const char *const host_filter_hooks[] = { "INPUT", "FORWARD", "OUTPUT" };
+static const char *const host_nat_hooks[] = { "PREROUTING", "OUTPUT", "POSTROUTING" };
+
+/* The host plan's skeleton: both tables with the built-in chains it hooks,
+ * no user chain yet. */
+static struct rb_fw_plan *host_plan_new(const char *moniker)
+{
+	struct rb_fw_plan *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->host = 1;
+	rb_fw_host_chain_names(moniker, p->host_chains);
+	p->n_tables = 2;
+	if (table_init(&p->tables[0], "filter", host_filter_hooks, 3, NULL) < 0 ||
+	    table_init(&p->tables[1], "nat", host_nat_hooks, 3, NULL) < 0) {
+		rb_fw_plan_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+int rb_fw_host_plan_empty(const char *moniker, struct rb_fw_plan **out)
+{
+	*out = host_plan_new(moniker);
+	return *out ? 0 : -ENOMEM;
+}
+
+/* Publishes the entry port like netavark's -p would, on an uplink where
+ * podman cannot (--internal): every local address of the host, from
+ * outside (PREROUTING) and from the host itself (OUTPUT), is DNATed to the
+ * sentry's uplink address, which DNATs on to the bottle. */
+static int build_host_nat(struct rb_fw_plan *p, const struct rb_nameplate *np,
+			  struct in_addr sentry_uplink)
+{
+	const char *e = p->host_chains[RB_FW_HOST_ENTRY], *ep = p->host_chains[RB_FW_HOST_EPOST];
+	struct rb_fw_table *t = &p->tables[1];
+	struct rb_fw_rule *r;
+
+	if (!table_add_chain(t, e, 0) || !table_add_chain(t, ep, 0))
+		goto nomem;
+	r = add_jump(table_find(t, "PREROUTING"), "jump", e);
+	if (!r)
+		goto nomem;
+	r->dst_local = 1;
+	r = add_jump(table_find(t, "OUTPUT"), "jump", e);
+	if (!r)
+		goto nomem;
+	r->dst_local = 1;
+	if (!add_jump(table_find(t, "POSTROUTING"), "jump", ep))
+		goto nomem;
+	ADD(table_find(t, e), "entry-host", RB_FW_DNAT);
+	r->proto = IPPROTO_TCP;
+	r->dport = np->entry_port_workstation;
+	r->nat_ip = sentry_uplink;
+	r->nat_port = np->entry_port_workstation;
+	/* 127.0.0.1:WS leaves the host DNATed but with a loopback source,
+	 * which nobody could answer: give it the bridge's address (with
+	 * route_localnet on the uplink bridge, so it may leave at all). */
+	ADD(table_find(t, ep), "entry-localhost", RB_FW_MASQUERADE);
+	if (rb_parse_cidr("127.0.0.0/8", &r->src) < 0)
+		return -EINVAL;
+	host32(&r->dst, sentry_uplink);
+	r->proto = IPPROTO_TCP;
+	r->dport = np->entry_port_workstation;
+	table_sort(t, 3);
+	return 0;
+nomem:
+	return -ENOMEM;
+}
+
 int rb_fw_host_plan_build(const struct rb_nameplate *np, const char *bridge,
+			  const char *uplink_bridge, struct in_addr sentry_uplink,
 			  struct rb_fw_plan **out, struct rb_err *err)
 {
-	static const char *const hooks[] = { "INPUT", "FORWARD", "OUTPUT" };
 	struct rb_fw_plan *p = NULL;
 	struct rb_fw_table *t;
 	struct rb_fw_chain *c;
 	struct rb_fw_rule *r;
+	const char *h;
+	int rc;
 
 	*out = NULL;
 	if (!bridge || !ifname_ok(bridge))
 		return rb_err_config(err, "bad bridge name \"%s\"", bridge ? bridge : "");
 	if (!np->moniker[0])
 		return rb_err_config(err, "RBRN_MONIKER is empty");
-	p = calloc(1, sizeof(*p));
+	if (np->entry_enabled) {
+		if (!uplink_bridge || !ifname_ok(uplink_bridge))
+			return rb_err_config(err, "bad uplink bridge name \"%s\"",
+					     uplink_bridge ? uplink_bridge : "");
+		if (!sentry_uplink.s_addr)
+			return rb_err_config(err, "the sentry's uplink address is unknown");
+	}
+	p = host_plan_new(np->moniker);
 	if (!p)
 		return rb_err_set(err, -ENOMEM, "out of memory");
-	p->host = 1;
-	snprintf(p->host_chain, sizeof(p->host_chain), "RB-H-%s", np->moniker);
-	p->n_tables = 1;
+	h = p->host_chains[RB_FW_HOST_FILTER];
 	t = &p->tables[0];
-	if (table_init(t, "filter", hooks, 3, NULL) < 0 || !table_add_chain(t, p->host_chain, 0))
+	if (!table_add_chain(t, h, 0))
 		goto nomem;
 	/* FORWARD sees bridged bottle<->sentry frames too
 	 * (bridge-nf-call-iptables), with -i BR -o BR: those stay allowed. */
-	if (!add_jump(table_find(t, "INPUT"), "jump", p->host_chain) ||
-	    !add_jump(table_find(t, "FORWARD"), "jump", p->host_chain))
+	if (!add_jump(table_find(t, "INPUT"), "jump", h) ||
+	    !add_jump(table_find(t, "FORWARD"), "jump", h))
 		goto nomem;
-	c = table_find(t, p->host_chain);
+	c = table_find(t, h);
 	ADD(c, "host-bridged", RB_FW_ACCEPT);
 	snprintf(r->in, sizeof(r->in), "%s", bridge);
 	snprintf(r->out, sizeof(r->out), "%s", bridge);
@@ -453,11 +553,50 @@ int rb_fw_host_plan_build(const struct rb_nameplate *np, const char *bridge,
 	snprintf(r->in, sizeof(r->in), "%s", bridge);
 	snprintf(r->out, sizeof(r->out), "%s", bridge);
 	r->inv_in = 1;
+	if (np->entry_enabled) {
+		rc = build_host_nat(p, np, sentry_uplink);
+		if (rc < 0) {
+			rb_fw_plan_free(p);
+			return rb_err_set(err, rc, "cannot build the host plan: %s", strerror(-rc));
+		}
+		/* like sysctl(8), a key with '/' is a path: names with dots */
+		snprintf(p->host_sysctl_key, sizeof(p->host_sysctl_key),
+			 strchr(uplink_bridge, '.') ? "net/ipv4/conf/%s/route_localnet" :
+						      "net.ipv4.conf.%s.route_localnet",
+			 uplink_bridge);
+		p->host_sysctl.key = p->host_sysctl_key;
+		p->host_sysctl.value = "1";
+		p->sysctls = &p->host_sysctl;
+		p->n_sysctls = 1;
+	}
 	*out = p;
 	return 0;
 nomem:
 	rb_fw_plan_free(p);
 	return rb_err_set(err, -ENOMEM, "out of memory");
+}
+
+int rb_fw_plan_host_addrs(struct rb_fw_plan *plan, const struct in_addr *addrs, size_t n,
+			  struct rb_err *err)
+{
+	struct rb_fw_set *s = NULL;
+	struct rb_cidr *m;
+
+	for (size_t i = 0; i < plan->n_sets; i++)
+		if (!strcmp(plan->sets[i].name, RB_FW_SET_HOST))
+			s = &plan->sets[i];
+	if (!s)
+		return rb_err_config(err, "not a sentry plan: no set %s", RB_FW_SET_HOST);
+	m = calloc(n + 1, sizeof(*m));
+	if (!m)
+		return rb_err_set(err, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		host32(&m[i], addrs[i]);
+	free(s->members);
+	s->members = m;
+	s->n_members = n;
+	plan->host_addrs_known = 1;
+	return 0;
 }
 
 void rb_fw_plan_free(struct rb_fw_plan *plan)
@@ -476,9 +615,15 @@ void rb_fw_plan_free(struct rb_fw_plan *plan)
 
 int rb_fw_plan_owns(const struct rb_fw_plan *plan, const char *name)
 {
-	if (plan->host)
-		return !strcmp(name, plan->host_chain);
-	return !strncmp(name, "RB-", 3) && strncmp(name, "RB-H-", 5) != 0;
+	if (plan->host) {
+		for (size_t i = 0; i < RB_FW_HOST_N; i++)
+			if (!strcmp(name, plan->host_chains[i]))
+				return 1;
+		return 0;
+	}
+	/* the host chains' prefixes: never a sentry chain */
+	return !strncmp(name, "RB-", 3) && strncmp(name, "RB-H-", 5) != 0 &&
+	       strncmp(name, "RB-E-", 5) != 0 && strncmp(name, "RB-EPOST-", 9) != 0;
 }
 
 void rb_fw_quote(const char *s, char *buf, size_t len)
@@ -575,7 +720,7 @@ static void sb_ctstate(struct sbuf *b, unsigned int st)
 }
 
 /* Mirrors iptables-legacy-save: addresses, interfaces, protocol, then the
- * matches in entry order (protocol match, conntrack, set, comment), then the
+ * matches in entry order (protocol match, conntrack, set, addrtype, comment), then the
  * target. fw_commit.c encodes the matches in this same order. */
 int rb_fw_rule_format(const char *chain, const struct rb_fw_rule *r, char *buf, size_t len)
 {
@@ -605,6 +750,8 @@ int rb_fw_rule_format(const char *chain, const struct rb_fw_rule *r, char *buf, 
 		sb_ctstate(&b, r->ctstate);
 	if (r->set[0])
 		sb_add(&b, " -m set --match-set %s dst", r->set);
+	if (r->dst_local)
+		sb_add(&b, " -m addrtype --dst-type LOCAL");
 	if (r->id[0]) {
 		snprintf(cm, sizeof(cm), "rb:%s", r->id);
 		rb_fw_quote(cm, q, sizeof(q));

@@ -174,7 +174,7 @@ connect() {
     run bash -c "grep -c '^-A FORWARD' $BATS_TEST_TMPDIR/1.f"
     assert_output 1
     run -0 ip netns exec "$S" ipset list -n
-    assert_output $'RB-CIDR\nRB-DNS'
+    assert_output $'RB-CIDR\nRB-DNS\nRB-HOST'
     run -0 fw --check
     assert_output ""
 }
@@ -383,6 +383,8 @@ connect() {
 
 @test "host hardening: the enclave bridge carries bottle<->sentry and nothing else" {
     local H HB HS HO
+    # the entry port's host part has a test of its own
+    np_write "RBRN_ENTRY_ENABLED=0"
     H=$(rb_netns_new) && HB=$(rb_netns_new) && HS=$(rb_netns_new) && HO=$(rb_netns_new)
     ip -n "$H" link add rbtbr0 type bridge
     ip -n "$H" addr add 10.242.0.1/24 dev rbtbr0
@@ -424,7 +426,7 @@ connect() {
     # a second bottle on the same host: both chains, each one's check clean
     local np1=$NP
     NP=$BATS_TEST_TMPDIR/np2.mk
-    np_write "RBRN_MONIKER=rbtfw2"
+    np_write "RBRN_MONIKER=rbtfw2" "RBRN_ENTRY_ENABLED=0"
     ip -n "$H" link add rbtbr1 type bridge
     run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --host-only --bridge rbtbr1 --netns "/run/netns/$H"
     run -0 "$RB_BIN/rb-fw-apply" --nameplate "$np1" --host-only --bridge rbtbr0 --netns "/run/netns/$H" --check
@@ -436,4 +438,173 @@ connect() {
     run -0 ip netns exec "$H" iptables-legacy-save -t filter
     refute_output --partial "RB-"
     run -0 ip netns exec "$HB" busybox ping -c1 -W1 10.242.0.1
+}
+
+@test "ICMP goes to the sentry only: no ping through an all-ports CIDR" {
+    listen_world 443
+    # without rb the bottle pings the world (the test would prove nothing)
+    ip netns exec "$S" sysctl -qw net.ipv4.ip_forward=1
+    ip netns exec "$S" iptables-legacy -t nat -A POSTROUTING -o up0 -j MASQUERADE
+    run -0 ip netns exec "$B" busybox ping -c1 -W2 160.79.104.10
+    ip netns exec "$S" iptables-legacy -t nat -F POSTROUTING
+    run -0 fw
+    run -0 ip netns exec "$S" iptables-legacy-save -t filter
+    assert_line '-A RB-EGRESS -p icmp -m comment --comment "rb:icmp" -j REJECT --reject-with icmp-port-unreachable'
+    # 160.79.104.0/24 is allowed for every port, but not for ICMP
+    connect 160.79.104.10 443
+    assert_success
+    run ip netns exec "$B" busybox ping -c1 -W2 160.79.104.10
+    assert_failure
+    run -0 fw --counters
+    assert_line --regexp '^filter RB-EGRESS [0-9]+ 1 [0-9]+ rb:icmp '
+    run -0 ip netns exec "$B" busybox ping -c1 -W2 10.242.0.2
+}
+
+@test "an allowed flow still gets its ICMP errors back (RELATED)" {
+    run -0 fw
+    # nothing listens on 160.79.104.10 udp/9999: the world answers port
+    # unreachable, which reaches the bottle although rb:icmp exists
+    # (without it dig would time out instead)
+    run ip netns exec "$B" dig +time=2 +tries=1 -p 9999 @160.79.104.10 x.test
+    assert_output --partial "connection refused"
+    run -0 fw --counters
+    assert_line --regexp '^filter RB-FORWARD 1 [1-9][0-9]* [0-9]+ rb:est '
+    assert_line --regexp '^filter RB-EGRESS [0-9]+ 0 0 rb:icmp '
+    assert_line --regexp '^filter RB-EGRESS [0-9]+ 1 [0-9]+ rb:cidr '
+}
+
+@test "the host's own addresses are rejected unless a CIDR names them" {
+    listen_world 443
+    # W, the sentry's gateway, plays the host: it gets a public-looking
+    # address, and rb-fw-apply runs in its netns (where it reads them)
+    ip -n "$W" addr add 203.0.113.7/24 dev w0
+    np_write "RBRN_UPLINK_ACCESS_GLOBAL=1"
+    # applied from elsewhere, W's addresses are just the internet
+    run -0 fw
+    connect 203.0.113.7 443
+    assert_success
+    connect 1.1.1.1 443
+    assert_success
+
+    run -0 ip netns exec "$W" "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns "/run/netns/$S"
+    run -0 ip netns exec "$S" ipset list RB-HOST
+    assert_line "203.0.113.7"
+    assert_line "203.0.113.255" # the host takes its subnet's broadcast too
+    assert_line "1.1.1.1"
+    assert_line "198.51.100.1"
+    connect 203.0.113.7 443
+    assert_failure
+    assert_output --partial "refused"
+    connect 1.1.1.1 443
+    assert_failure
+    assert_output --partial "refused"
+    # an explicit CIDR comes first
+    connect 160.79.104.10 443
+    assert_success
+    run -0 fw --counters
+    assert_line --regexp '^filter RB-EGRESS [0-9]+ 2 [0-9]+ rb:never-host '
+    # the set is the host's view: checked from W it is clean, from
+    # elsewhere it is drift
+    run -0 ip netns exec "$W" "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns "/run/netns/$S" --check
+    assert_output ""
+    run -3 fw --check
+    assert_line "ipset RB-HOST: unexpected member 203.0.113.7/32"
+
+    np_write "RBRN_UPLINK_ACCESS_GLOBAL=1" "RBRN_UPLINK_ALLOWED_CIDRS=160.79.104.0/24 203.0.113.7/32"
+    run -0 ip netns exec "$W" "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns "/run/netns/$S"
+    connect 203.0.113.7 443
+    assert_success
+    connect 1.1.1.1 443
+    assert_failure
+}
+
+# serve_once NS ADDR PORT LOG: one TCP connection to ADDR:PORT in NS gets
+# "hello"; nc -v writes the peer it saw into LOG.
+serve_once() {
+    ip netns exec "$1" sh -c "echo hello | exec nc -n -v -l -N $2 $3" </dev/null >/dev/null 2>"$4" 3>&- &
+    wait_listen "$1" "$3"
+}
+
+@test "entry port, host side: every host address and 127.0.0.1 reach the sentry's uplink" {
+    local H HS HC
+    H=$(rb_netns_new) && HS=$(rb_netns_new) && HC=$(rb_netns_new)
+    # H plays the host: rbtup0 is the uplink bridge, HS the sentry on it,
+    # HC a machine on another network that H routes for
+    ip -n "$H" link add rbtup0 type bridge
+    ip -n "$H" addr add 198.51.100.1/24 dev rbtup0
+    ip -n "$H" link set rbtup0 up
+    ip link add hs0 netns "$H" type veth peer name eth0 netns "$HS"
+    ip -n "$H" link set hs0 master rbtup0 up
+    ip -n "$HS" addr add 198.51.100.2/24 dev eth0
+    ip -n "$HS" link set eth0 up
+    ip -n "$HS" route add default via 198.51.100.1
+    ip link add hc0 netns "$H" type veth peer name eth0 netns "$HC"
+    ip -n "$H" addr add 203.0.113.1/24 dev hc0
+    ip -n "$H" link set hc0 up
+    ip -n "$HC" addr add 203.0.113.2/24 dev eth0
+    ip -n "$HC" link set eth0 up
+    ip -n "$HC" route add default via 203.0.113.1
+    ip netns exec "$H" sysctl -qw net.ipv4.ip_forward=1
+    run -0 ip netns exec "$H" sysctl -n net.ipv4.conf.rbtup0.route_localnet
+    assert_output 0
+    np_write "RBRN_ENTRY_PORT_WORKSTATION=8181"
+    local apply=("$RB_BIN/rb-fw-apply" --nameplate "$NP" --host-only --netns "/run/netns/$H"
+        --bridge rbtbr0 --uplink-bridge rbtup0 --sentry-uplink-ip 198.51.100.2)
+    # before: the sentry serves, but the host publishes nothing
+    serve_once "$HS" 198.51.100.2 8181 "$BATS_TEST_TMPDIR/s1"
+    run ip netns exec "$H" nc -w 2 -z 198.51.100.1 8181
+    assert_failure
+
+    run -0 "${apply[@]}"
+    run -0 ip netns exec "$H" iptables-legacy-save -t nat
+    refute_output --partial "unsupported revision"
+    assert_line '-A PREROUTING -m addrtype --dst-type LOCAL -m comment --comment "rb:jump" -j RB-E-rbtfw'
+    assert_line '-A OUTPUT -m addrtype --dst-type LOCAL -m comment --comment "rb:jump" -j RB-E-rbtfw'
+    assert_line '-A POSTROUTING -m comment --comment "rb:jump" -j RB-EPOST-rbtfw'
+    assert_line '-A RB-E-rbtfw -p tcp -m tcp --dport 8181 -m comment --comment "rb:entry-host" -j DNAT --to-destination 198.51.100.2:8181'
+    assert_line '-A RB-EPOST-rbtfw -s 127.0.0.0/8 -d 198.51.100.2/32 -p tcp -m tcp --dport 8181 -m comment --comment "rb:entry-localhost" -j MASQUERADE'
+    run -0 ip netns exec "$H" sysctl -n net.ipv4.conf.rbtup0.route_localnet
+    assert_output 1
+
+    # from the host, to its address on the uplink bridge (the listener
+    # from before is still waiting)
+    run -0 ip netns exec "$H" nc -w 3 198.51.100.1 8181 </dev/null
+    assert_output hello
+    # from the host to 127.0.0.1: the sentry sees the bridge's address
+    serve_once "$HS" 198.51.100.2 8181 "$BATS_TEST_TMPDIR/s2"
+    run -0 ip netns exec "$H" nc -w 3 127.0.0.1 8181 </dev/null
+    assert_output hello
+    run -0 grep -c "Connection received on 198.51.100.1 " "$BATS_TEST_TMPDIR/s2"
+    # from another machine, to the host's address on its network
+    serve_once "$HS" 198.51.100.2 8181 "$BATS_TEST_TMPDIR/s3"
+    run -0 ip netns exec "$HC" nc -w 3 203.0.113.1 8181 </dev/null
+    assert_output hello
+    run -0 grep -c "Connection received on 203.0.113.2 " "$BATS_TEST_TMPDIR/s3"
+    # other ports are not published
+    run ip netns exec "$HC" nc -w 2 -z 203.0.113.1 8182
+    assert_failure
+
+    # idempotent, and --check agrees
+    run -0 "${apply[@]}"
+    run -0 "${apply[@]}" --check
+    assert_output ""
+    run bash -c "ip netns exec $H iptables-legacy-save -t nat | grep -c 'rb:jump'"
+    assert_output 3
+    # entry off: the nat part goes away at the next apply
+    np_write "RBRN_ENTRY_ENABLED=0"
+    run -0 "${apply[@]}"
+    run -0 ip netns exec "$H" iptables-legacy-save -t nat
+    refute_output --partial "RB-"
+    np_write "RBRN_ENTRY_PORT_WORKSTATION=8181"
+    run -0 "${apply[@]}"
+
+    run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --remove --host-only --netns "/run/netns/$H"
+    run -0 ip netns exec "$H" iptables-legacy-save
+    refute_output --partial "RB-"
+    # route_localnet stays: others on the bridge may rely on it
+    run -0 ip netns exec "$H" sysctl -n net.ipv4.conf.rbtup0.route_localnet
+    assert_output 1
+    run ip netns exec "$H" nc -w 2 -z 198.51.100.1 8181
+    assert_failure
+    run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --remove --host-only --netns "/run/netns/$H"
 }
