@@ -515,9 +515,9 @@ static int add_resolved(const struct rb_nameplate *np, const struct rb_verify_en
 }
 
 /* One probe alone, counters read around it (we are in the sentry's netns). */
-static int attribute(struct rb_prober *pr, const struct rb_verify_env *env,
-		     struct rb_verify_probe *vp, int timeout_ms, struct snap *before,
-		     struct rb_err *err)
+static int attribute(struct rb_prober *pr, const struct rb_nameplate *np,
+		     const struct rb_verify_env *env, struct rb_verify_probe *vp, int timeout_ms,
+		     struct snap *before, struct rb_err *err)
 {
 	struct rb_probe_result solo;
 	struct snap after = { 0 };
@@ -565,6 +565,16 @@ static int attribute(struct rb_prober *pr, const struct rb_verify_env *env,
 		snprintf(vp->note, sizeof(vp->note),
 			 "the sentry accepted it (%s %s): it failed beyond the sentry",
 			 vp->rule.chain, vp->rule.id);
+	/* DNS_INTERCEPT=1: an answer from "another server" is the sentry's
+	 * only if the sentry's PREROUTING DNATed the question */
+	if ((vp->probe.kind == RB_PROBE_DNS || vp->probe.kind == RB_PROBE_TCP_DNS) &&
+	    np->dns_intercept && !vp->probe.to_sentry && vp->probe.family == AF_INET &&
+	    vp->probe.addr4.s_addr != np->sentry_ip.s_addr && vp->res.outcome == RB_OUT_ANSWER &&
+	    !vp->has_nat) {
+		snprintf(vp->note, sizeof(vp->note),
+			 "answered, but no RB-PREROUTING DNAT counted it: not the sentry's answer");
+		vp->verdict = RB_VERDICT_FAIL;
+	}
 	/* seeds 000/001: traffic that got out while no counter moved. A probe
 	 * that passed must have been counted by the sentry's policy. */
 	if (rb_probe_passed(&vp->probe, &vp->res) && !rules_moved_in(vp)) {
@@ -795,7 +805,7 @@ int rb_verify_run(const struct rb_nameplate *np, const struct rb_verify_opts *o,
 			struct rb_verify_probe *vp = &r->probes[i];
 
 			vp->verdict = rb_probe_verdict(&vp->probe, &vp->res);
-			rc = attribute(pr, &env, vp, o->timeout_ms, &c1, err);
+			rc = attribute(pr, np, &env, vp, o->timeout_ms, &c1, err);
 		}
 		if (rb_netns_leave(&saved, rc < 0 ? &scratch : err) < 0 && rc == 0)
 			rc = -EIO;

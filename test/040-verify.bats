@@ -416,6 +416,24 @@ probe() {
 	assert_failure
 }
 
+@test "rb-verify: DNS_INTERCEPT=1: an answer that skipped the sentry's DNAT is caught" {
+	np_write RBRN_UPLINK_DNS_INTERCEPT=1
+	world_up
+	# the interception gone and the world's resolver open: the world now
+	# answers an allowed name with the very address the sentry would give
+	ip netns exec "$S" iptables-legacy -t nat -D RB-PREROUTING -s 10.242.0.3/32 ! -d 10.242.0.2/32 \
+		-i eth0 -p udp -m udp --dport 53 -m comment --comment rb:intercept-udp \
+		-j DNAT --to-destination 10.242.0.2:53
+	ip netns exec "$S" iptables-legacy -I RB-EGRESS 1 -p udp --dport 53 -j ACCEPT
+	run ip netns exec "$S" iptables-legacy-save -t nat
+	refute_output --partial 'rb:intercept-udp'
+	verify --json
+	assert_failure 3
+	probe udp-dns:8.8.8.8:anthropic.com | jq -e '.ok == false and .observed == "NOERROR 160.79.104.10" and
+		.nat == null and (.note|test("not the sentry"))'
+	jqr -e '[.checks[] | select(.name == "fw" and .ok == false)] | length >= 2'
+}
+
 @test "rb-verify: ACCESS_GLOBAL=1: unlisted public addresses pass, private ones still fail" {
 	np_write RBRN_UPLINK_ACCESS_GLOBAL=1
 	world_up
