@@ -50,6 +50,8 @@ start() {
 	podman network create --internal --disable-dns --subnet "$RBRN_ENCLAVE_SUBNET" \
 		--label "rb.moniker=$M" "$ENCLAVE" >/dev/null
 
+	# icmp_ratelimit=0: every REJECT must reach the bottle, or a burst of
+	# blocked connections would hang instead of failing fast.
 	# The sentry starts with forwarding off (a container's netns would inherit
 	# the host's ip_forward=1), also after a restart of the container: it
 	# routes nothing until rb-fw-apply has committed the policy.
@@ -58,6 +60,7 @@ start() {
 		--cap-drop ALL --cap-add NET_BIND_SERVICE,NET_ADMIN,SETUID,SETGID \
 		--security-opt no-new-privileges --sysctl net.ipv4.ip_forward=0 \
 		--sysctl net.ipv6.conf.all.disable_ipv6=1 --sysctl net.ipv6.conf.default.disable_ipv6=1 \
+		--sysctl net.ipv4.icmp_ratelimit=0 \
 		--read-only --tmpfs /run --tmpfs /tmp \
 		-v "$RUN/dnsmasq.conf:/etc/rb/dnsmasq.conf:ro" \
 		"$RBRN_SENTRY_IMAGE" >/dev/null
