@@ -195,12 +195,15 @@ static int parse_text(struct np_raw *r, const char *text, size_t len, struct rb_
 		p = line;
 		while (p < end && is_blank(*p))
 			p++;
-		if (p == end || *p == '#')
+		if (p == end)
 			continue;
-		/* make reads a trailing backslash as a continuation line */
+		/* make reads a trailing backslash as a continuation line, even at
+		 * the end of a comment (the next line is then comment too) */
 		if (end[-1] == '\\')
 			return rb_err_config(err, "%s:%u: continuation lines are not supported", o,
 					     lineno);
+		if (*p == '#')
+			continue;
 		name = p;
 		while (p < end && (isalnum((unsigned char)*p) || *p == '_'))
 			p++;

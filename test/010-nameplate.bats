@@ -268,6 +268,7 @@ $(shell touch /tmp/rbt-pwned) | "$(shell touch /tmp/rbt-pwned)"
 RBRN_MONIKER = other | RBRN_MONIKER: already set on line 1
 all: ; touch /tmp/rbt-pwned | not a NAME = value line
 RBRN_DESCRIPTION = continued \ | continuation
+# a comment continued \ | continuation
 '
 
 @test "lines that are not plain RBRN_ assignments are refused with their line number" {
@@ -282,7 +283,7 @@ RBRN_DESCRIPTION = continued \ | continuation
         np_refused "$np:$last:" "$shown" np_check "$np"
         n=$((n + 1))
     done <<<"$BAD_LINES"
-    [ "$n" -ge 11 ]
+    [ "$n" -ge 12 ]
     [ ! -e /tmp/rbt-pwned ]
 }
 
