@@ -209,6 +209,9 @@ static int rule_encode(const struct rb_fw_rule *r, struct ipt_entry **out, struc
 		/* rev 1, the one iptables-legacy-save prints */
 		struct xt_addrtype_info_v1 at = { .dest = XT_ADDRTYPE_LOCAL };
 
+		if (r->limit_in)
+			at.flags = XT_ADDRTYPE_LIMIT_IFACE_IN;
+
 		if (add_match(&b, "addrtype", 1, &at, sizeof(at)) < 0)
 			goto nomem;
 	}
@@ -398,10 +401,13 @@ static void match_decode(const struct xt_entry_match *m, struct rb_fw_rule *r, c
 		   dlen >= sizeof(struct xt_addrtype_info_v1)) {
 		const struct xt_addrtype_info_v1 *at = (const void *)m->data;
 
-		if (at->source || at->dest != XT_ADDRTYPE_LOCAL || at->flags || r->dst_local)
+		if (at->source || at->dest != XT_ADDRTYPE_LOCAL ||
+		    (at->flags & ~(uint32_t)XT_ADDRTYPE_LIMIT_IFACE_IN) || r->dst_local) {
 			note_add(note, nlen, "-m addrtype");
-		else
+		} else {
 			r->dst_local = 1;
+			r->limit_in = !!(at->flags & XT_ADDRTYPE_LIMIT_IFACE_IN);
+		}
 	} else if (!strcmp(name, "comment") && dlen >= sizeof(struct xt_comment_info)) {
 		const struct xt_comment_info *ci = (const void *)m->data;
 		char c[sizeof(ci->comment) + 1];

@@ -47,6 +47,7 @@ struct rb_fw_rule {
 	unsigned int ctstate; /* RB_FW_CT_*; 0: no conntrack match */
 	char set[32];      /* "": no set match; matched on dst */
 	int dst_local;     /* 1: -m addrtype --dst-type LOCAL */
+	int limit_in;      /* with dst_local: --limit-iface-in */
 	char id[48];       /* comment is "rb:<id>" */
 	enum rb_fw_verdict verdict;
 	char jump[RB_FW_CHAIN_MAX];

@@ -474,10 +474,16 @@ static int build_host_nat(struct rb_fw_plan *p, const struct rb_nameplate *np,
 
 	if (!table_add_chain(t, e, 0) || !table_add_chain(t, ep, 0))
 		goto nomem;
+	/* --limit-iface-in: only an address of the interface the packet came
+	 * in on. With bridge-nf-call-iptables, the bottle's frames bridged to
+	 * the sentry pass this hook too, with -i the enclave bridge: to the
+	 * host's other addresses they must go on to the sentry and be refused
+	 * there (rb:never-host), not be DNATed back into the entry path. */
 	r = add_jump(table_find(t, "PREROUTING"), "jump", e);
 	if (!r)
 		goto nomem;
 	r->dst_local = 1;
+	r->limit_in = 1;
 	r = add_jump(table_find(t, "OUTPUT"), "jump", e);
 	if (!r)
 		goto nomem;
@@ -751,7 +757,7 @@ int rb_fw_rule_format(const char *chain, const struct rb_fw_rule *r, char *buf, 
 	if (r->set[0])
 		sb_add(&b, " -m set --match-set %s dst", r->set);
 	if (r->dst_local)
-		sb_add(&b, " -m addrtype --dst-type LOCAL");
+		sb_add(&b, " -m addrtype --dst-type LOCAL%s", r->limit_in ? " --limit-iface-in" : "");
 	if (r->id[0]) {
 		snprintf(cm, sizeof(cm), "rb:%s", r->id);
 		rb_fw_quote(cm, q, sizeof(q));

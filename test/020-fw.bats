@@ -558,7 +558,7 @@ serve_once() {
     run -0 "${apply[@]}"
     run -0 ip netns exec "$H" iptables-legacy-save -t nat
     refute_output --partial "unsupported revision"
-    assert_line '-A PREROUTING -m addrtype --dst-type LOCAL -m comment --comment "rb:jump" -j RB-E-rbtfw'
+    assert_line '-A PREROUTING -m addrtype --dst-type LOCAL --limit-iface-in -m comment --comment "rb:jump" -j RB-E-rbtfw'
     assert_line '-A OUTPUT -m addrtype --dst-type LOCAL -m comment --comment "rb:jump" -j RB-E-rbtfw'
     assert_line '-A POSTROUTING -m comment --comment "rb:jump" -j RB-EPOST-rbtfw'
     assert_line '-A RB-E-rbtfw -p tcp -m tcp --dport 8181 -m comment --comment "rb:entry-host" -j DNAT --to-destination 198.51.100.2:8181'

@@ -1,0 +1,132 @@
+#!/usr/bin/env bats
+# The entry port end to end, with real containers: the simulated world
+# (mk/world.sh, an --internal podman network where podman cannot publish
+# ports) as the uplink, a bottle started by mk/bottle.sh from a test
+# nameplate, a service in the bottle as the bottle's user, and connections
+# from the host. rb-fw-apply publishes the port on the host (nat RB-E-<M>,
+# RB-EPOST-<M>), the sentry DNATs it on to the bottle.
+#
+#   host 10.243.0.1:WS / 127.0.0.1:WS -> sentry uplink:WS -> bottle 10.242.56.3:ES
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+M=rbtentry
+WS=18455 # RBRN_ENTRY_PORT_WORKSTATION: used by no other test or nameplate
+ES=8888  # RBRN_ENTRY_PORT_ENCLAVE
+HOST_IP=10.243.0.1 # the host's address on rb-world (mk/world.sh)
+
+setup() {
+    rb_require_images
+    bash "$RB_TOP/mk/world.sh" start >/dev/null || fail "cannot start the world"
+    NP=$BATS_TEST_TMPDIR/$M.mk
+    cat >"$NP" <<EOF
+RBRN_MONIKER                = $M
+RBRN_DESCRIPTION            = test/055-entry.bats
+RBRN_ENCLAVE_SUBNET         = 10.242.56.0/24
+RBRN_ENCLAVE_SENTRY_IP      = 10.242.56.2
+RBRN_ENCLAVE_BOTTLE_IP      = 10.242.56.3
+RBRN_UPLINK_NETWORK         = rb-world
+RBRN_UPLINK_GATEWAY         = 10.243.0.2
+RBRN_UPLINK_DNS_SERVER      = 8.8.8.8
+RBRN_ENTRY_ENABLED          = 1
+RBRN_ENTRY_PORT_WORKSTATION = $WS
+RBRN_ENTRY_PORT_ENCLAVE     = $ES
+RBRN_UPLINK_DNS_ENABLED     = 1
+RBRN_UPLINK_DNS_GLOBAL      = 0
+RBRN_UPLINK_DNS_INTERCEPT   = 0
+RBRN_UPLINK_ACCESS_ENABLED  = 1
+RBRN_UPLINK_ACCESS_GLOBAL   = 0
+RBRN_UPLINK_ALLOWED_CIDRS   = 160.79.104.0/23
+RBRN_UPLINK_ALLOWED_DOMAINS = anthropic.com
+EOF
+}
+
+teardown() {
+    # stop is idempotent: also after a failed start or a stop in the test
+    bottle stop >/dev/null 2>&1 || true
+    rb_default_teardown
+}
+
+bottle() { (cd "$RB_TOP" && RB_BIN="$RB_BIN" bash mk/bottle.sh "$1" "$NP"); }
+
+# One connection to the bottle's service gets "hello"; nc -v writes the
+# peer it saw into /tmp/peer inside the bottle.
+serve() {
+    podman exec -d "rb-$M-bottle" sh -c "echo hello | exec nc -n -v -l -N $ES 2>/tmp/peer" >/dev/null
+    local i
+    for i in $(seq 50); do
+        podman exec "rb-$M-bottle" ss -Hltn "sport = :$ES" | grep -q LISTEN && return 0
+        sleep 0.1
+    done
+    fail "the bottle's service does not listen on $ES"
+}
+
+@test "entry port: the host's address and 127.0.0.1 reach the bottle, the bottle cannot go back" {
+    run -0 iptables-legacy-save -t nat
+    refute_output --partial "RB-E-$M"
+    run -0 bottle start
+    local up br
+    up=$(podman inspect -f '{{(index .NetworkSettings.Networks "rb-world").IPAddress}}' "rb-$M-sentry")
+    [[ $up == 10.243.0.* ]] || fail "no uplink address for the sentry: '$up'"
+    br=$(podman network inspect -f '{{.NetworkInterface}}' rb-world)
+
+    # the host's part, as the kernel holds it
+    run -0 iptables-legacy-save -t nat
+    refute_output --partial "unsupported revision"
+    assert_line "-A PREROUTING -m addrtype --dst-type LOCAL --limit-iface-in -m comment --comment \"rb:jump\" -j RB-E-$M"
+    assert_line "-A OUTPUT -m addrtype --dst-type LOCAL -m comment --comment \"rb:jump\" -j RB-E-$M"
+    assert_line "-A POSTROUTING -m comment --comment \"rb:jump\" -j RB-EPOST-$M"
+    assert_line "-A RB-E-$M -p tcp -m tcp --dport $WS -m comment --comment \"rb:entry-host\" -j DNAT --to-destination $up:$WS"
+    assert_line "-A RB-EPOST-$M -s 127.0.0.0/8 -d $up/32 -p tcp -m tcp --dport $WS -m comment --comment \"rb:entry-localhost\" -j MASQUERADE"
+    run -0 sysctl -n "net.ipv4.conf.$br.route_localnet"
+    assert_output 1
+
+    # the host's address on the uplink
+    serve
+    run -0 nc -w 3 "$HOST_IP" "$WS" </dev/null
+    assert_output hello
+    run -0 podman exec "rb-$M-bottle" cat /tmp/peer
+    assert_output --partial "Connection received on $HOST_IP "
+    # 127.0.0.1: masqueraded to the bridge's address on its way out
+    serve
+    run -0 nc -w 3 127.0.0.1 "$WS" </dev/null
+    assert_output hello
+    run -0 podman exec "rb-$M-bottle" cat /tmp/peer
+    assert_output --partial "Connection received on $HOST_IP "
+    # the sentry counted both on its way in
+    run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --counters
+    assert_line --regexp "^nat RB-PREROUTING [0-9]+ 2 [0-9]+ rb:entry-dnat "
+
+    # backwards: from the bottle, neither the host's address nor the
+    # sentry's uplink address leads into the entry path (the service still
+    # waits for its one connection)
+    serve
+    run podman exec "rb-$M-bottle" nc -v -w 2 -z "$HOST_IP" "$WS"
+    assert_failure
+    assert_output --partial "refused"
+    run podman exec "rb-$M-bottle" nc -v -w 2 -z "$up" "$WS"
+    assert_failure
+    assert_output --partial "refused"
+    run -0 podman exec "rb-$M-bottle" ss -Hltn "sport = :$ES"
+    assert_output --partial LISTEN
+    run -0 podman exec "rb-$M-bottle" cat /tmp/peer
+    refute_output --partial "Connection received"
+    # refused by the sentry: the host's address is one of RB-HOST's, the
+    # sentry's own address is its INPUT's
+    run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --counters
+    assert_line --regexp "^filter RB-EGRESS [0-9]+ 1 [0-9]+ rb:never-host "
+    assert_line --regexp "^filter RB-INPUT [0-9]+ 1 [0-9]+ rb:in-reject "
+
+    run -0 bottle stop
+    run -0 iptables-legacy-save -t nat
+    refute_output --partial "RB-E-$M"
+    refute_output --partial "RB-EPOST-$M"
+    run -0 iptables-legacy-save -t filter
+    refute_output --partial "RB-H-$M"
+    run nc -w 2 -z 127.0.0.1 "$WS"
+    assert_failure
+    # route_localnet is never reset (other bottles, netavark may need it)
+    run -0 sysctl -n "net.ipv4.conf.$br.route_localnet"
+    assert_output 1
+}
