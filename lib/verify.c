@@ -243,6 +243,10 @@ static int sentry_state(const struct rb_nameplate *np, struct rb_verify_report *
 		env->uplink_subnet = ifs.uplink_subnet;
 	}
 	rc = rb_fw_plan_build(np, &ifs, &plan, err);
+	/* without the host's addresses (--netns mode: the test's host is not
+	 * the real one) rb_fw_check checks only that RB-HOST exists */
+	if (rc == 0 && env->host_addrs)
+		rc = rb_fw_plan_host_addrs(plan, env->host_addrs, env->n_host_addrs, err);
 	if (rc < 0)
 		goto out;
 	rc = rb_fw_check(plan, drift_cb, &d, err);
@@ -438,17 +442,23 @@ static int bridge_env(const struct rb_nameplate *np, struct rb_verify_env *env,
 		env->has_bridge = 1;
 		env->bridge_ip = net.gateway;
 	}
-	if (!net.bridge[0] || getifaddrs(&ifa) < 0)
+	if (getifaddrs(&ifa) < 0)
 		return 0;
 	for (struct ifaddrs *i = ifa; i; i = i->ifa_next) {
 		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)i->ifa_addr;
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)i->ifa_addr;
 
-		if (s6 && s6->sin6_family == AF_INET6 && !strcmp(i->ifa_name, net.bridge) &&
-		    IN6_IS_ADDR_LINKLOCAL(&s6->sin6_addr)) {
+		if (s6 && s6->sin6_family == AF_INET6 && net.bridge[0] &&
+		    !strcmp(i->ifa_name, net.bridge) && IN6_IS_ADDR_LINKLOCAL(&s6->sin6_addr) &&
+		    !env->has_bridge_ll) {
 			env->has_bridge_ll = 1;
 			env->bridge_ll = s6->sin6_addr;
-			break;
 		}
+		/* a public address of the host's (private ones fall under
+		 * never-private, and are probed as such) */
+		if (s4 && s4->sin_family == AF_INET && !(i->ifa_flags & IFF_LOOPBACK) &&
+		    env->n_host_probe < 2 && !rb_verify_addr_private(s4->sin_addr))
+			env->host_probe[env->n_host_probe++] = s4->sin_addr;
 	}
 	freeifaddrs(ifa);
 	return 0;
@@ -565,6 +575,15 @@ static int attribute(struct rb_prober *pr, const struct rb_nameplate *np,
 		snprintf(vp->note, sizeof(vp->note),
 			 "the sentry accepted it (%s %s): it failed beyond the sentry",
 			 vp->rule.chain, vp->rule.id);
+	/* "must fail" means the sentry stops it: a probe the sentry forwarded
+	 * that then found nothing listening is a hole all the same */
+	if (vp->probe.expect == RB_EXPECT_FAIL && vp->has_rule &&
+	    !strcmp(vp->rule.target, "ACCEPT") &&
+	    (!strcmp(vp->rule.chain, "RB-EGRESS") || !strcmp(vp->rule.chain, "RB-FORWARD"))) {
+		snprintf(vp->note, sizeof(vp->note), "the sentry let it through (%s %s #%u)",
+			 vp->rule.chain, vp->rule.id[0] ? vp->rule.id : "(no id)", vp->rule.index);
+		vp->verdict = RB_VERDICT_FAIL;
+	}
 	/* DNS_INTERCEPT=1: an answer from "another server" is the sentry's
 	 * only if the sentry's PREROUTING DNATed the question */
 	if ((vp->probe.kind == RB_PROBE_DNS || vp->probe.kind == RB_PROBE_TCP_DNS) &&
@@ -754,6 +773,9 @@ int rb_verify_run(const struct rb_nameplate *np, const struct rb_verify_opts *o,
 		}
 		if (rc == 0)
 			rc = bridge_env(np, &env, err);
+		/* here, in the host's netns, as rb-fw-apply reads them */
+		if (rc == 0)
+			rc = rb_fw_host_addrs_read(&env.host_addrs, &env.n_host_addrs, err);
 		if (rc < 0)
 			goto out;
 	}
@@ -829,6 +851,7 @@ out:
 	rb_prober_stop(pr);
 	snap_free(&c0);
 	snap_free(&c1);
+	free(env.host_addrs);
 	rb_verify_free(r);
 	return rc;
 }

@@ -50,6 +50,10 @@ struct rb_verify_env {
 	struct in6_addr bridge_ll; /* the bridge's IPv6 link-local address */
 	char bottle_if[IFNAMSIZ];  /* the bottle's enclave interface */
 	char icmp_ratelimit[16];   /* the sentry's net.ipv4.icmp_ratelimit */
+	struct in_addr *host_addrs; /* the host's own addresses (podman mode) */
+	size_t n_host_addrs;
+	struct in_addr host_probe[2]; /* public ones, on an interface, to probe */
+	size_t n_host_probe;
 };
 
 struct rb_verify_check {
@@ -112,6 +116,9 @@ void rb_verify_free(struct rb_verify_report *r);
 enum rb_probe_expect rb_verify_expect(const struct rb_nameplate *np,
 				      const struct rb_verify_env *env, const struct rb_probe *p,
 				      int via_dns, char *why, size_t len);
+/* 1 for private, loopback, link-local, CGNAT, multicast and reserved
+ * addresses: never reachable from the bottle unless a CIDR names them. */
+int rb_verify_addr_private(struct in_addr a);
 /* The default probe set for np (see the README): allowed names and CIDRs
  * must pass, other resolvers, unlisted, private, link-local and IPv6
  * addresses must fail, each expectation derived by rb_verify_expect. */

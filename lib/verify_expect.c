@@ -30,7 +30,7 @@ static int in_net(struct in_addr a, uint32_t net, unsigned int prefix)
 	return (ntohl(a.s_addr) & mask) == net;
 }
 
-static int never_reachable(struct in_addr a)
+int rb_verify_addr_private(struct in_addr a)
 {
 	for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++)
 		if (in_net(a, never[i].net, never[i].prefix))
@@ -154,7 +154,13 @@ static enum rb_probe_expect expect_addr(const struct rb_nameplate *np,
 		snprintf(why, len, "in allowed CIDR %s/%u", cs, c->prefix);
 		return RB_EXPECT_PASS;
 	}
-	if (never_reachable(a)) {
+	for (size_t i = 0; env && i < env->n_host_addrs; i++) {
+		if (env->host_addrs[i].s_addr == a.s_addr) {
+			snprintf(why, len, "the host's own address: never reachable");
+			return RB_EXPECT_FAIL;
+		}
+	}
+	if (rb_verify_addr_private(a)) {
 		snprintf(why, len, "private/loopback/link-local/multicast: never reachable");
 		return RB_EXPECT_FAIL;
 	}
@@ -332,6 +338,14 @@ int rb_verify_default_probes(const struct rb_nameplate *np, const struct rb_veri
 			snprintf(spec, sizeof(spec), "icmp:%s", a);
 			rc = plist_add(&l, np, env, spec);
 		}
+	}
+	/* the host's public addresses (private ones are never reachable
+	 * anyway); port 1: no listener of the host's is touched even if the
+	 * sentry let the probe through, and the counters tell that apart */
+	for (size_t i = 0; env && i < env->n_host_probe && rc == 0; i++) {
+		inet_ntop(AF_INET, &env->host_probe[i], a, sizeof(a));
+		snprintf(spec, sizeof(spec), "tcp:%s:1", a);
+		rc = plist_add(&l, np, env, spec);
 	}
 	if (rc == 0 && env && env->has_bridge_ll && env->bottle_if[0]) {
 		inet_ntop(AF_INET6, &env->bridge_ll, a, sizeof(a));

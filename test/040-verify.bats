@@ -321,6 +321,18 @@ probe() {
 	assert_success
 }
 
+@test "rb-verify: a probe that must fail must be stopped by the sentry, not by the world" {
+	world_up
+	ip netns exec "$S" iptables-legacy -I RB-EGRESS 1 -d 198.51.100.7/32 -p tcp --dport 8443 -j ACCEPT
+	# nothing listens on 8443: the world refuses, as a REJECT would
+	verify --json --no-default-probes --probe tcp:198.51.100.7:8443=fail
+	assert_failure 3
+	probe tcp:198.51.100.7:8443 | jq -e '.ok == false and .observed == "refused" and
+		.rule.index == 1 and .rule.target == "ACCEPT" and (.note|test("let it through"))'
+	run ip netns exec "$S" iptables-legacy-save -c -t filter
+	assert_output --regexp '\[[1-9][0-9]*:[0-9]+\] -A RB-EGRESS -d 198\.51\.100\.7/32 -p tcp -m tcp --dport 8443 -j ACCEPT'
+}
+
 @test "rb-verify: a stopped resolver is caught (exit 3)" {
 	world_up
 	kill "$(cat "$T/sentry-dns.pid")"
