@@ -61,6 +61,11 @@ struct rb_fw_plan;
 /* The sentry's policy (DESIGN.md): filter RB-INPUT/RB-FORWARD/RB-EGRESS/
  * RB-OUTPUT with INPUT/FORWARD/OUTPUT policy DROP, nat RB-PREROUTING/
  * RB-POSTROUTING, sets RB-CIDR/RB-DNS/RB-HOST, ip_forward=1 and IPv6 off.
+ * The plan owns every RB-* chain but the host's (RB-H-, RB-E-, RB-EPOST-).
+ * RB-FORWARD: RELATED,ESTABLISHED accepted (rb:est), INVALID dropped; the
+ * DNATed entry port to the bottle accepted (rb:entry); the bottle's own
+ * packets from enclave to uplink go to RB-EGRESS; the rest from the
+ * enclave is rejected, anything else dropped.
  * RB-EGRESS, in order: DNS ports (53, 853, 5353) rejected; ICMP rejected
  * (rb:icmp: the bottle pings only the sentry; errors of allowed flows come
  * back as RELATED); RB-CIDR accepted (rb:cidr); RB-HOST rejected
@@ -69,6 +74,12 @@ struct rb_fw_plan;
  * (rb:never-uplink) rejected; then ACCESS_GLOBAL accepts the rest, or
  * RB-DNS is accepted (rb:dns-set); everything else rejected (rb:reject).
  * So an explicit CIDR is the only way to a host or private address.
+ * RB-INPUT: lo, rb:est; from the bottle only DNS to the sentry (with DNS
+ * on) and ping; the rest from the enclave rejected, anything else dropped.
+ * RB-OUTPUT: lo, rb:est, DNS to RBRN_UPLINK_DNS_SERVER; the rest rejected.
+ * RB-PREROUTING: the entry port DNATed to the bottle (rb:entry-dnat, from
+ * the uplink only), DNS to other servers DNATed to the sentry with
+ * DNS_INTERCEPT=1; RB-POSTROUTING: the bottle masqueraded on the uplink.
  * The plan's RB-HOST is empty and "unknown" until rb_fw_plan_host_addrs
  * fills it; rb_fw_apply refuses such a plan, rb_fw_check then checks only
  * that RB-HOST exists (rb-verify builds the plan inside the sentry). */
@@ -76,8 +87,9 @@ int rb_fw_plan_build(const struct rb_nameplate *np, const struct rb_fw_ifaces *i
 		     struct rb_fw_plan **out, struct rb_err *err);
 
 /* The host's own IPv4 addresses: every address of every interface of the
- * CURRENT netns and the broadcast address of each (getifaddrs), sorted,
- * without duplicates. Call it in the host's netns, before entering the
+ * CURRENT netns and, because the host takes directed broadcasts as its
+ * own, each one's broadcast address and its subnet's all-ones address
+ * (getifaddrs), sorted, without duplicates. Call it in the host's netns, before entering the
  * sentry's. *out is malloc'd (free() it); *n may be 0.
  * An address added to the host later is covered only by the next apply;
  * private ones (podman's gateways, 10.x, 192.168.x) are rejected anyway by
@@ -95,12 +107,18 @@ int rb_fw_plan_host_addrs(struct rb_fw_plan *plan, const struct in_addr *addrs, 
  *  host is unreachable from it.
  *  With RBRN_ENTRY_ENABLED=1, the entry port, published the way netavark's
  *  -p would (podman ignores -p on an --internal uplink, and rb wants one
- *  mechanism for every uplink): nat RB-E-<moniker>, jumped to from
- *  PREROUTING and OUTPUT with -m addrtype --dst-type LOCAL, DNATs tcp
- *  dport ENTRY_PORT_WORKSTATION to sentry_uplink:ENTRY_PORT_WORKSTATION
- *  (the sentry DNATs on to the bottle); nat RB-EPOST-<moniker>, jumped to
- *  from POSTROUTING, MASQUERADEs what 127.0.0.0/8 sent there; and
- *  net.ipv4.conf.<uplink_bridge>.route_localnet=1 so such packets may leave
+ *  mechanism for every uplink): nat RB-E-<moniker> DNATs tcp dport
+ *  ENTRY_PORT_WORKSTATION to sentry_uplink:ENTRY_PORT_WORKSTATION (the
+ *  sentry DNATs on to the bottle); it is jumped to from OUTPUT with
+ *  -m addrtype --dst-type LOCAL (the host itself, any of its addresses)
+ *  and from PREROUTING with --dst-type LOCAL --limit-iface-in (from
+ *  outside, the address of the interface the connection comes in on):
+ *  with bridge-nf-call-iptables the bottle's frames bridged to the sentry
+ *  pass the host's PREROUTING too, and to the host's addresses they must
+ *  reach the sentry and be refused there (rb:never-host), never be turned
+ *  back into the entry path. nat RB-EPOST-<moniker>, jumped to from
+ *  POSTROUTING, MASQUERADEs what 127.0.0.0/8 sent to sentry_uplink:WS, and
+ *  net.ipv4.conf.<uplink_bridge>.route_localnet=1 lets such packets leave
  *  at all. The sysctl is written only when it is 0 and never reset: other
  *  bottles on the same uplink, or netavark's own published ports, may rely
  *  on it, and rb cannot tell. With entry off the nat part is empty (an
@@ -180,8 +198,9 @@ int rb_fw_set_test(const char *set, struct in_addr addr, struct rb_err *err);
 
 /* Writes the sentry's dnsmasq configuration for np (DESIGN.md: names not
  * allowed are answered NXDOMAIN locally and never forwarded; answers for
- * allowed names are added to RB-DNS). Needs np->has_uplink_dns_server when
- * any name is forwarded. 0 or -errno. */
+ * allowed names are added to RB-DNS; cache-size=0, so every lookup is
+ * answered upstream and every answer refreshes RB-DNS). Needs
+ * np->has_uplink_dns_server when any name is forwarded. 0 or -errno. */
 int rb_resolver_conf_write(const struct rb_nameplate *np, FILE *out, struct rb_err *err);
 
 #endif
