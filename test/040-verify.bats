@@ -30,6 +30,10 @@ setup() {
 }
 
 teardown() {
+	# a bottle started by the podman test: its host chains too
+	if [ -f "$T/.bottle" ]; then
+		(cd "$RB_TOP" && RB_BIN=$RB_BIN bash mk/bottle.sh stop "$(cat "$T/.bottle")") >/dev/null 2>&1 3>&- || true
+	fi
 	rb_default_teardown
 }
 
@@ -465,4 +469,49 @@ probe() {
 	probe dns:anthropic.com | jq -e '.ok and .expect == "fail" and .rule.id == "rb:in-reject"'
 	probe tcp:160.79.104.1:443 | jq -e '.ok and .expect == "fail" and .rule.id == "rb:reject"'
 	jqr -e '[.probes[] | select(.kind == "tcp" and .observed == "open")] | length == 0'
+}
+
+# ---- podman mode ----------------------------------------------------------------
+
+@test "rb-verify (podman): a started bottle verifies clean; a rule deleted in its sentry is caught" {
+	rb_require_images
+	bash "$RB_TOP/mk/world.sh" start >/dev/null
+	# its own moniker and subnet, no entry port: nothing shared with other tests
+	cat >"$NP" <<-'EOF'
+	RBRN_MONIKER = rbtvpod
+	RBRN_ENCLAVE_SUBNET = 10.242.40.0/24
+	RBRN_ENCLAVE_SENTRY_IP = 10.242.40.2
+	RBRN_ENCLAVE_BOTTLE_IP = 10.242.40.3
+	RBRN_UPLINK_NETWORK = rb-world
+	RBRN_UPLINK_GATEWAY = 10.243.0.2
+	RBRN_UPLINK_DNS_SERVER = 8.8.8.8
+	RBRN_UPLINK_DNS_ENABLED = 1
+	RBRN_UPLINK_ACCESS_ENABLED = 1
+	RBRN_UPLINK_ALLOWED_CIDRS = 160.79.104.10/32
+	RBRN_UPLINK_ALLOWED_DOMAINS = anthropic.com
+	EOF
+	rb_track container rb-rbtvpod-bottle
+	rb_track container rb-rbtvpod-sentry
+	rb_track network rb-rbtvpod-enclave
+	(cd "$RB_TOP" && RB_BIN=$RB_BIN bash mk/bottle.sh start "$NP") >/dev/null 3>&-
+	echo "$NP" >"$T/.bottle"
+
+	run --separate-stderr "$RB_BIN/rb-verify" --nameplate "$NP" --json
+	assert_success
+	jqr -e '.ok and .moniker == "rbtvpod"'
+	jqr -e '.checks[] | select(.name == "fw") | .ok and (.observed|startswith("no drift"))'
+	probe tcp:160.79.104.10:443 | jq -e '.ok and .observed == "open" and .rule.id == "rb:cidr"'
+	probe dns:anthropic.com | jq -e '.ok and .answers == ["160.79.104.10"]'
+	probe tcp:198.51.100.7:443 | jq -e '.ok and .observed == "refused" and .rule.id == "rb:reject"'
+
+	local sp
+	sp=$(podman inspect -f '{{.State.Pid}}' rb-rbtvpod-sentry)
+	nsenter -t "$sp" -n iptables-legacy -D RB-EGRESS -m set --match-set RB-CIDR dst \
+		-m comment --comment rb:cidr -j ACCEPT
+	run --separate-stderr "$RB_BIN/rb-verify" --nameplate "$NP" --json
+	assert_failure 3
+	jqr -e '[.checks[] | select(.name == "fw" and .ok == false and .subject == "filter RB-EGRESS")] | length >= 1'
+	# still open, but now only because the sentry's resolver answered
+	# anthropic.com with it (RB-DNS): the counters say which rule it was
+	probe tcp:160.79.104.10:443 | jq -e '.observed == "open" and .rule.id == "rb:dns-set"'
 }
