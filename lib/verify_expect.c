@@ -287,6 +287,12 @@ int rb_verify_default_probes(const struct rb_nameplate *np, const struct rb_veri
 	for (size_t i = 0; i < np->n_cidrs && i < RB_VERIFY_MAX_CIDR_PROBES && rc == 0; i++) {
 		struct in_addr h = first_host(&np->cidrs[i]);
 
+		/* 0/8, loopback, multicast, reserved: no host to connect to
+		 * (a 0.0.0.0/0 CIDR lands here; the unlisted-address probes
+		 * test it instead) */
+		if (in_net(h, 0x00000000, 8) || in_net(h, 0x7f000000, 8) || in_net(h, 0xe0000000, 4) ||
+		    in_net(h, 0xf0000000, 4))
+			continue;
 		inet_ntop(AF_INET, &h, a, sizeof(a));
 		snprintf(spec, sizeof(spec), "tcp:%s:443", a);
 		rc = plist_add(&l, np, env, spec);
