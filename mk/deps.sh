@@ -2,7 +2,7 @@
 # Installs and configures what a fresh Debian 12 host needs for rb. Idempotent.
 set -eu
 
-PKGS="build-essential pkg-config clang llvm libclang-rt-14-dev cppcheck clang-tidy
+PKGS="build-essential pkg-config python3 clang llvm libclang-rt-14-dev cppcheck clang-tidy
 podman runc netavark aardvark-dns uidmap slirp4netns fuse-overlayfs
 iptables ipset conntrack iproute2 dnsmasq-base debootstrap
 libnl-3-dev libnl-route-3-dev libnl-nf-3-dev libiptc-dev libipset-dev libcjson-dev
