@@ -1,0 +1,93 @@
+#!/bin/bash
+# make bench: every benchmark in one run, side by side with the
+# alternatives, written to bench/RESULTS.md (RB_BENCH_OUT) and printed.
+# Progress goes to stderr. Exit 0 when every measurement ran (a missed
+# target is reported, not an error), 1 when one could not be made.
+set -euo pipefail
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+OUT=${RB_BENCH_OUT:-$RB_TOP/bench/RESULTS.md}
+HERE=$RB_TOP/bench
+
+# One make bench at a time: they would share the rbbench moniker.
+exec 9>/run/rb-bench.lock
+flock -n 9 || die "another make bench is running"
+bench_on_exit 'rm -f /run/rb-bench.lock'
+
+for c in rb-fw-apply rb-net-create; do
+	[ -x "$RB_BIN/$c" ] || die "$RB_BIN/$c missing: run make"
+done
+for i in sentry bottle world; do
+	podman image exists "localhost/rb-$i:latest" || die "localhost/rb-$i:latest missing: run make images"
+done
+bench_bottle_exists && die "$BENCH_MONIKER is up already (left over? bash mk/bottle.sh stop with moniker $BENCH_MONIKER)"
+
+export RB_BENCH_SUMMARY=$BENCH_TMP/summary
+: >"$RB_BENCH_SUMMARY"
+SECTIONS=$BENCH_TMP/sections
+: >"$SECTIONS"
+errors=0
+start=$SECONDS
+MACHINE=$(bench_machine)
+
+# section NAME SCRIPT: runs one bench; a failure is recorded and the run goes on.
+section() {
+	local name=$1 script=$2 out=$BENCH_TMP/section.md
+	say "== $name"
+	if bash "$HERE/$script" >"$out"; then
+		cat "$out" >>"$SECTIONS"
+	else
+		errors=$((errors + 1))
+		printf '## %s\n\n**Not measured**: bench/%s failed (its messages are on stderr of `make bench`).\n\n' \
+			"$name" "$script" >>"$SECTIONS"
+		echo "| $name | | bench/$script failed | ERROR |" >>"$RB_BENCH_SUMMARY"
+	fi
+}
+
+bench_world_up
+section "Rule application" fw.sh
+section "Bring-up" bringup.sh
+# Throughput and rb-verify share one bench bottle.
+NP=$BENCH_TMP/np-1.mk
+bench_bottle_up "$NP"
+export RB_BENCH_BOTTLE_UP=1
+section "Forwarding throughput" throughput.sh
+section "rb-verify" verify.sh
+
+elapsed=$((SECONDS - start))
+{
+	echo "# rb benchmarks"
+	echo
+	echo "Reproduce (as root, on a host set up with \`make deps\` and \`make images\`):"
+	echo
+	echo '```'
+	echo "make bench"
+	echo '```'
+	echo
+	echo "It builds rb, starts the simulated world if it is not running, measures everything below"
+	echo "in one run ($((elapsed / 60)) min $((elapsed % 60)) s this time), removes everything it created and writes"
+	echo "this file. Only ratios measured side by side in the same run mean something: this is a"
+	echo "shared 2-core VM whose load comes and goes, so absolute times are noise. Nothing leaves"
+	echo "the machine: rule application runs in netns the bench creates, traffic goes only from the"
+	echo "bench bottle to the simulated world. Knobs (environment): RB_BENCH_REPS, RB_BENCH_SIZES,"
+	echo "RB_BENCH_LOOP_MAX, RB_BENCH_TPUT_REPS, RB_BENCH_IPERF_SECS, RB_BENCH_FLOWS,"
+	echo "RB_BENCH_BRINGUP_REPS, RB_BENCH_VERIFY_REPS, RB_BENCH_VERIFY_GAP. \`make check\` has no timing"
+	echo "asserts; these targets live here only."
+	echo
+	echo "## Machine"
+	echo
+	echo "$MACHINE"
+	echo
+	echo "## Targets"
+	echo
+	echo "| measure | target | result | verdict |"
+	echo "|---|---|---|:---:|"
+	cat "$RB_BENCH_SUMMARY"
+	echo
+	cat "$SECTIONS"
+} >"$OUT.new"
+mv "$OUT.new" "$OUT"
+cat "$OUT"
+say "written to ${OUT#"$RB_TOP"/} in ${elapsed}s"
+[ "$errors" -eq 0 ] || die "$errors benchmark(s) could not be measured"
