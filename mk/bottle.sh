@@ -32,13 +32,18 @@ exists() { podman container exists "$1"; }
 CREATED=0
 
 start() {
-	if exists "$SENTRY" || exists "$BOTTLE" || podman network exists "$ENCLAVE"; then
+	local names nets fw
+	# One listing each instead of a check per object: bring-up time is a
+	# feature (make bench), and podman answers slowly.
+	names=$(podman ps -a --format '{{.Names}}')
+	nets=$(podman network ls --format '{{.Name}}')
+	if grep -qxF -e "$SENTRY" -e "$BOTTLE" <<<"$names" || grep -qxF "$ENCLAVE" <<<"$nets"; then
 		die "$M is already started (or left over): run make bottle-stop NAMEPLATE=$NP_ARG first"
 	fi
-	podman network exists "$RBRN_UPLINK_NETWORK" ||
+	grep -qxF "$RBRN_UPLINK_NETWORK" <<<"$nets" ||
 		die "RBRN_UPLINK_NETWORK: \"$RBRN_UPLINK_NETWORK\": no such podman network (tests: make world-start)"
-	podman image exists "$RBRN_SENTRY_IMAGE" || die "RBRN_SENTRY_IMAGE: \"$RBRN_SENTRY_IMAGE\": no such image (make images)"
-	podman image exists "$RBRN_BOTTLE_IMAGE" || die "RBRN_BOTTLE_IMAGE: \"$RBRN_BOTTLE_IMAGE\": no such image (make images)"
+	podman image inspect --format '{{.Id}}' "$RBRN_SENTRY_IMAGE" "$RBRN_BOTTLE_IMAGE" >/dev/null ||
+		die "RBRN_SENTRY_IMAGE/RBRN_BOTTLE_IMAGE: \"$RBRN_SENTRY_IMAGE\", \"$RBRN_BOTTLE_IMAGE\": no such image (make images)"
 
 	# From here on every failure takes down what this run created.
 	trap 'rc=$?; if [ $rc -ne 0 ] && [ $CREATED = 1 ]; then echo "bottle: start failed, removing $M" >&2; stop >&2 || true; fi' EXIT
@@ -55,7 +60,7 @@ start() {
 	# The sentry starts with forwarding off (a container's netns would inherit
 	# the host's ip_forward=1), also after a restart of the container: it
 	# routes nothing until rb-fw-apply has committed the policy.
-	podman create --name "$SENTRY" --label "rb.moniker=$M" \
+	podman run -d --pull never --name "$SENTRY" --label "rb.moniker=$M" \
 		--network "$ENCLAVE:ip=$RBRN_ENCLAVE_SENTRY_IP" --network "$RBRN_UPLINK_NETWORK" \
 		--cap-drop ALL --cap-add NET_BIND_SERVICE,NET_ADMIN,SETUID,SETGID \
 		--security-opt no-new-privileges --sysctl net.ipv4.ip_forward=0 \
@@ -64,19 +69,27 @@ start() {
 		--read-only --tmpfs /run --tmpfs /tmp \
 		-v "$RUN/dnsmasq.conf:/etc/rb/dnsmasq.conf:ro" \
 		"$RBRN_SENTRY_IMAGE" >/dev/null
-	podman start "$SENTRY" >/dev/null
 	"$RB_BIN/rb-net-create" --nameplate "$NP_FILE" --stage sentry
-	"$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE"
+
+	# The policy and the bottle come up side by side. That is still fail
+	# closed: the bridge is locked down (stage sentry), the sentry forwards
+	# nothing until rb-fw-apply is done, and the bottle has no route at all
+	# until stage bottle, which waits for both.
+	"$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE" &
+	fw=$!
 
 	# The bottle: no capability, its uid, no IPv6; DNS only via the sentry.
-	podman create --name "$BOTTLE" --label "rb.moniker=$M" \
+	if ! podman run -d --pull never --name "$BOTTLE" --label "rb.moniker=$M" \
 		--network "$ENCLAVE:ip=$RBRN_ENCLAVE_BOTTLE_IP" --dns "$RBRN_ENCLAVE_SENTRY_IP" \
 		--user "$RBRN_BOTTLE_UID:$RBRN_BOTTLE_UID" \
 		--cap-drop ALL --security-opt no-new-privileges --sysctl net.ipv4.ip_forward=0 \
 		--sysctl net.ipv6.conf.all.disable_ipv6=1 --sysctl net.ipv6.conf.default.disable_ipv6=1 \
 		--sysctl "net.ipv4.ping_group_range=$RBRN_BOTTLE_UID $RBRN_BOTTLE_UID" \
-		"$RBRN_BOTTLE_IMAGE" >/dev/null
-	podman start "$BOTTLE" >/dev/null
+		"$RBRN_BOTTLE_IMAGE" >/dev/null; then
+		wait "$fw" || true
+		exit 2
+	fi
+	wait "$fw" || exit 2
 	"$RB_BIN/rb-net-create" --nameplate "$NP_FILE" --stage bottle
 	trap - EXIT
 	echo "bottle: $M started: $BOTTLE ($RBRN_ENCLAVE_BOTTLE_IP) behind $SENTRY ($RBRN_ENCLAVE_SENTRY_IP)"

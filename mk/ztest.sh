@@ -48,7 +48,15 @@ answer() { in_bottle dig +short +time=2 +tries=1 "$@" 2>/dev/null | grep -E '^[0
 status() { in_bottle dig +time=2 +tries=1 "$@" 2>/dev/null | sed -n 's/.*status: \([A-Z]*\),.*/\1/p'; }
 world_saw() { world_log "$1" | grep -q -- "$2"; }
 expect_world_not() { if world_saw "$1" "$2"; then bad "world $1 received '$2'"; else ok "world $1 did not receive '$2'"; fi; }
-expect_world() { if world_saw "$1" "$2"; then ok "world $1 received '$2'"; else bad "world $1 did not receive '$2'"; fi; }
+# The world's listeners log asynchronously: give a positive a moment to land.
+expect_world() {
+	local i
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		world_saw "$1" "$2" && { ok "world $1 received '$2'"; return; }
+		sleep 0.2
+	done
+	bad "world $1 did not receive '$2'"
+}
 
 ztest_bottle_dns_allow() {
 	[ "$RBRN_UPLINK_DNS_ENABLED" = 1 ] || { ok "dns disabled: allow test does not apply"; return; }
