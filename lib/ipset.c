@@ -8,14 +8,21 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <libipset/ipset.h>
+#include <libipset/data.h>
+#include <libipset/nfproto.h>
+#include <libipset/session.h>
+#include <libipset/types.h>
 #include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define SET_MAXELEM 262144u
+#define SET_MAXELEM 262144u /* RB-DNS grows at run time */
+#define SET_HASHSIZE_MIN 1024u /* the kernel's default */
+#define SET_HASHSIZE_MAX (1u << 20)
 #define TMP_SUFFIX "-new"
 
 static int sockopt_open(unsigned int *version)
@@ -86,46 +93,23 @@ int rb_ipset_name(uint16_t index, char *name, size_t len)
 	return rc;
 }
 
-/* One libipset handle whose messages land in ctx instead of stderr, and
- * whose output (list/save) is collected in out. */
-struct ictx {
-	char msg[256];
+/* One libipset session. Every command is built with libipset's data API,
+ * never its text parser: the parser resolves each address it reads with
+ * gethostbyname2(), which re-reads /etc/resolv.conf every time (most of the
+ * time of a large fill) and has no business running in a firewall. A
+ * listing's output is collected in out. */
+struct sess {
+	struct ipset_session *s;
 	char *out;
 	size_t out_len, out_cap;
+	char msg[256];
 };
-
-static int on_custom_error(struct ipset *ipset, void *p, int status, const char *msg, ...)
-	__attribute__((format(printf, 4, 5)));
-static int on_custom_error(struct ipset *ipset, void *p, int status, const char *msg, ...)
-{
-	struct ictx *c = p;
-	va_list ap;
-
-	(void)ipset;
-	va_start(ap, msg);
-	vsnprintf(c->msg, sizeof(c->msg), msg, ap); // NOLINT(clang-analyzer-valist.Uninitialized): see err.c
-	va_end(ap);
-	return status ? -1 : 0;
-}
-
-static int on_standard_error(struct ipset *ipset, void *p)
-{
-	struct ictx *c = p;
-	struct ipset_session *s = ipset_session(ipset);
-	const char *m = ipset_session_report_msg(s);
-	enum ipset_err_type type = ipset_session_report_type(s);
-
-	if (m && m[0])
-		snprintf(c->msg, sizeof(c->msg), "%s", m);
-	ipset_session_report_reset(s);
-	return type == IPSET_WARNING ? 0 : -1;
-}
 
 static int on_output(struct ipset_session *s, void *p, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static int on_output(struct ipset_session *s, void *p, const char *fmt, ...)
 {
-	struct ictx *c = p;
+	struct sess *x = p;
 	va_list ap;
 	int n;
 
@@ -135,73 +119,183 @@ static int on_output(struct ipset_session *s, void *p, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return -1;
-	if (c->out_len + (size_t)n + 1 > c->out_cap) {
-		size_t cap = (c->out_cap ? c->out_cap * 2 : 4096) + (size_t)n;
-		char *o = realloc(c->out, cap);
+	if (x->out_len + (size_t)n + 1 > x->out_cap) {
+		size_t cap = (x->out_cap ? x->out_cap * 2 : 4096) + (size_t)n;
+		char *o = realloc(x->out, cap);
 
 		if (!o)
 			return -1;
-		c->out = o;
-		c->out_cap = cap;
+		x->out = o;
+		x->out_cap = cap;
 	}
 	va_start(ap, fmt);
-	vsnprintf(c->out + c->out_len, c->out_cap - c->out_len, fmt, ap);
+	vsnprintf(x->out + x->out_len, x->out_cap - x->out_len, fmt, ap);
 	va_end(ap);
-	c->out_len += (size_t)n;
+	x->out_len += (size_t)n;
 	return n;
 }
 
-static struct ipset *ictx_open(struct ictx *c)
+static int sess_open(struct sess *x, struct rb_err *err)
 {
-	struct ipset *is;
-
-	memset(c, 0, sizeof(*c));
+	memset(x, 0, sizeof(*x));
 	ipset_load_types();
-	is = ipset_init();
-	if (!is)
-		return NULL;
-	ipset_custom_printf(is, on_custom_error, on_standard_error, on_output, c);
-	return is;
-}
-
-/* Runs an `ipset restore` script in the current netns. */
-static int run_script(const char *script, size_t len, const char *what, struct rb_err *err)
-{
-	struct ipset *is = NULL;
-	struct ictx c;
-	FILE *f = NULL;
-	int rc = 0;
-
-	is = ictx_open(&c);
-	if (!is)
+	x->s = ipset_session_init(on_output, x);
+	if (!x->s)
 		return rb_err_set(err, -ENOMEM, "cannot start libipset");
-	f = fmemopen((void *)script, len, "r");
-	if (!f) {
-		rc = rb_err_set(err, -errno, "fmemopen: %s", strerror(errno));
-		goto out;
-	}
-	if (ipset_parse_stream(is, f) != 0)
-		rc = rb_err_set(err, -EPROTO, "cannot %s: %s", what,
-				c.msg[0] ? c.msg : "ipset refused");
-out:
-	if (f)
-		fclose(f);
-	ipset_fini(is);
-	free(c.out);
-	return rc;
+	return 0;
 }
 
-struct script {
-	char *p;
+static void sess_close(struct sess *x)
+{
+	if (x->s)
+		ipset_session_fini(x->s);
+	free(x->out);
+}
+
+/* Starts a command: no field or message of the last one may leak into it. */
+static struct ipset_data *sess_begin(struct sess *x)
+{
+	struct ipset_data *d = ipset_session_data(x->s);
+
+	ipset_data_reset(d);
+	ipset_session_report_reset(x->s);
+	return d;
+}
+
+/* What libipset said about the last failure, without its trailing newline.
+ * A batched command's error starts "Error in line N: ", N being the lineno
+ * the command was given: that goes to *line (0 if there is none). */
+static const char *sess_msg(struct sess *x, uint32_t *line)
+{
+	static const char pre[] = "Error in line ";
+	const char *m = ipset_session_report_msg(x->s);
 	size_t len;
-	FILE *f;
-};
+
+	if (line)
+		*line = 0;
+	if (strncmp(m, pre, sizeof(pre) - 1) == 0) {
+		char *end;
+		unsigned long n = strtoul(m + sizeof(pre) - 1, &end, 10);
+
+		if (end[0] == ':' && end[1] == ' ') {
+			if (line && n <= UINT32_MAX)
+				*line = (uint32_t)n;
+			m = end + 2;
+		}
+	}
+	snprintf(x->msg, sizeof(x->msg), "%s", m[0] ? m : "ipset refused");
+	len = strlen(x->msg);
+	while (len && x->msg[len - 1] == '\n')
+		x->msg[--len] = '\0';
+	ipset_session_report_reset(x->s);
+	return x->msg;
+}
+
+/* flush, destroy, save (name) or swap (name, name2). */
+static int set_cmd(struct sess *x, enum ipset_cmd cmd, const char *name, const char *name2)
+{
+	struct ipset_data *d = sess_begin(x);
+
+	if (ipset_data_set(d, IPSET_SETNAME, name) < 0 ||
+	    (name2 && ipset_data_set(d, IPSET_OPT_SETNAME2, name2) < 0))
+		return -EINVAL;
+	return ipset_cmd(x->s, cmd, 0) < 0 ? -EPROTO : 0;
+}
+
+/* Creates an IPv4 set sized for n members: room for them (never less than
+ * SET_MAXELEM) and a bucket per member, so the fill never has to grow the
+ * hash (a bucket holds a few entries; growing rehashes the whole set).
+ * *type: the libipset type the adds need. */
+static int set_create(struct sess *x, const char *name, const char *typename, size_t n,
+		      const struct ipset_type **type, struct rb_err *err)
+{
+	struct ipset_data *d = sess_begin(x);
+	const struct ipset_type *t = NULL;
+	uint8_t family = NFPROTO_IPV4;
+	uint32_t hashsize = SET_HASHSIZE_MIN, maxelem = SET_MAXELEM;
+
+	while (hashsize < n && hashsize < SET_HASHSIZE_MAX)
+		hashsize <<= 1;
+	if (n > maxelem)
+		maxelem = n < UINT32_MAX ? (uint32_t)n : UINT32_MAX;
+	if (ipset_data_set(d, IPSET_SETNAME, name) < 0 ||
+	    ipset_data_set(d, IPSET_OPT_TYPENAME, typename) < 0 ||
+	    ipset_data_set(d, IPSET_OPT_FAMILY, &family) < 0 ||
+	    !(t = ipset_type_get(x->s, IPSET_CMD_CREATE)) ||
+	    ipset_data_set(d, IPSET_OPT_HASHSIZE, &hashsize) < 0 ||
+	    ipset_data_set(d, IPSET_OPT_MAXELEM, &maxelem) < 0 ||
+	    ipset_cmd(x->s, IPSET_CMD_CREATE, 0) < 0)
+		return rb_err_set(err, -EPROTO, "cannot create ipset %s (%s): %s", name, typename,
+				  sess_msg(x, NULL));
+	if (type)
+		*type = t;
+	return 0;
+}
+
+static void cidr_str(const struct rb_cidr *c, char *buf, size_t len)
+{
+	char a[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &c->addr, a, sizeof(a));
+	snprintf(buf, len, "%s/%u", a, c->prefix);
+}
+
+/* Adds set's members to `name`. libipset packs consecutive adds into one
+ * netlink message per page, as `ipset restore` does; each carries its
+ * index + 1 as lineno, which the kernel hands back with a refusal. A /32
+ * goes without a prefix: in a hash:ip set a prefix means a range. */
+static int set_fill(struct sess *x, const char *name, const struct ipset_type *type,
+		    const struct rb_fw_set *set, struct rb_err *err)
+{
+	struct ipset_data *d = sess_begin(x);
+	uint8_t family = NFPROTO_IPV4;
+	uint32_t line;
+	char c[INET_ADDRSTRLEN + 4];
+	const char *msg;
+	size_t i;
+
+	if (set->n_members >= UINT32_MAX)
+		return rb_err_config(err, "ipset %s: too many members", set->name);
+	for (i = 0; i < set->n_members; i++) {
+		const struct rb_cidr *m = &set->members[i];
+		uint8_t prefix = (uint8_t)m->prefix;
+
+		if (m->prefix > 32) {
+			cidr_str(m, c, sizeof(c));
+			return rb_err_config(err, "cannot add %s to ipset %s: bad prefix", c,
+					     set->name);
+		}
+		/* ipset_cmd() clears the fields after every command */
+		if (ipset_data_set(d, IPSET_SETNAME, name) < 0 ||
+		    ipset_data_set(d, IPSET_OPT_TYPE, type) < 0 ||
+		    ipset_data_set(d, IPSET_OPT_FAMILY, &family) < 0 ||
+		    ipset_data_set(d, IPSET_OPT_IP, &m->addr) < 0 ||
+		    (m->prefix != 32 && ipset_data_set(d, IPSET_OPT_CIDR, &prefix) < 0)) {
+			cidr_str(m, c, sizeof(c));
+			return rb_err_set(err, -EINVAL, "cannot add %s to ipset %s: libipset refused it",
+					  c, set->name);
+		}
+		if (ipset_cmd(x->s, IPSET_CMD_ADD, (uint32_t)(i + 1)) < 0)
+			goto refused;
+	}
+	if (ipset_commit(x->s) < 0)
+		goto refused;
+	return 0;
+refused:
+	msg = sess_msg(x, &line);
+	if (line >= 1 && line <= set->n_members)
+		i = line - 1;
+	if (i >= set->n_members)
+		return rb_err_set(err, -EPROTO, "cannot fill ipset %s: %s", set->name, msg);
+	cidr_str(&set->members[i], c, sizeof(c));
+	return rb_err_set(err, -EPROTO, "cannot add %s to ipset %s: %s", c, set->name, msg);
+}
 
 int rb_ipset_ensure(const struct rb_fw_set *set, struct rb_err *err)
 {
-	char line[160];
 	uint16_t idx;
 	struct rb_err tmp;
+	struct sess x;
 	int rc;
 
 	rc = rb_ipset_index(set->name, &idx, &tmp);
@@ -211,45 +305,59 @@ int rb_ipset_ensure(const struct rb_fw_set *set, struct rb_err *err)
 		*err = tmp;
 		return rc;
 	}
-	snprintf(line, sizeof(line), "create %s %s family inet hashsize 1024 maxelem %u\n",
-		 set->name, set->type, SET_MAXELEM);
-	return run_script(line, strlen(line), "create an ipset", err);
+	rc = sess_open(&x, err);
+	if (rc < 0)
+		return rc;
+	rc = set_create(&x, set->name, set->type, 0, NULL, err);
+	sess_close(&x);
+	return rc;
 }
 
+/* Fills a temporary set and swaps it in: the live set, which rules
+ * reference, is never empty or half-filled. */
 int rb_ipset_replace(const struct rb_fw_set *set, struct rb_err *err)
 {
-	char tmpname[IPSET_MAXNAMELEN], a[INET_ADDRSTRLEN];
-	struct script s = { NULL, 0, NULL };
+	char tmpname[IPSET_MAXNAMELEN];
+	const struct ipset_type *type = NULL;
+	struct sess x;
 	int rc;
 
 	if (snprintf(tmpname, sizeof(tmpname), "%s%s", set->name, TMP_SUFFIX) >=
 	    (int)sizeof(tmpname))
 		return rb_err_config(err, "ipset name %s is too long", set->name);
-	s.f = open_memstream(&s.p, &s.len);
-	if (!s.f)
-		return rb_err_set(err, -errno, "open_memstream: %s", strerror(errno));
-	/* a temporary set left over from an interrupted apply is reused */
-	fprintf(s.f, "create %s %s family inet hashsize 1024 maxelem %u -exist\n", tmpname,
-		set->type, SET_MAXELEM);
-	fprintf(s.f, "flush %s\n", tmpname);
-	for (size_t i = 0; i < set->n_members; i++) {
-		inet_ntop(AF_INET, &set->members[i].addr, a, sizeof(a));
-		if (set->members[i].prefix == 32)
-			fprintf(s.f, "add %s %s -exist\n", tmpname, a);
-		else
-			fprintf(s.f, "add %s %s/%u -exist\n", tmpname, a, set->members[i].prefix);
-	}
-	fprintf(s.f, "swap %s %s\n", tmpname, set->name);
-	fprintf(s.f, "destroy %s\n", tmpname);
-	if (fclose(s.f) != 0) {
-		s.f = NULL;
-		rc = rb_err_set(err, -ENOMEM, "out of memory");
+	rc = sess_open(&x, err);
+	if (rc < 0)
+		return rc;
+	/* a temporary set left over from an interrupted apply is reused, and
+	 * a member listed twice is no error */
+	ipset_envopt_set(x.s, IPSET_ENV_EXIST);
+	rc = set_create(&x, tmpname, set->type, set->n_members, &type, err);
+	if (rc < 0)
 		goto out;
+	rc = set_cmd(&x, IPSET_CMD_FLUSH, tmpname, NULL);
+	if (rc < 0) {
+		rc = rb_err_set(err, rc, "cannot flush ipset %s: %s", tmpname, sess_msg(&x, NULL));
+		goto drop;
 	}
-	s.f = NULL;
-	rc = run_script(s.p, s.len, "fill an ipset", err);
+	rc = set_fill(&x, tmpname, type, set, err);
+	if (rc < 0)
+		goto drop;
+	rc = set_cmd(&x, IPSET_CMD_SWAP, tmpname, set->name);
+	if (rc < 0) {
+		rc = rb_err_set(err, rc, "cannot swap ipset %s into %s: %s", tmpname, set->name,
+				sess_msg(&x, NULL));
+		goto drop;
+	}
+	/* tmpname holds the old members now, referenced by nothing */
+	if (set_cmd(&x, IPSET_CMD_DESTROY, tmpname, NULL) < 0)
+		rc = rb_err_set(err, -EPROTO, "cannot destroy ipset %s: %s", tmpname,
+				sess_msg(&x, NULL));
+	goto out;
+drop:
+	/* the live set is as it was; no half-filled set is left behind */
+	set_cmd(&x, IPSET_CMD_DESTROY, tmpname, NULL);
 out:
-	free(s.p);
+	sess_close(&x);
 	return rc;
 }
 
@@ -269,9 +377,8 @@ void rb_ipset_members_free(char **m, size_t n)
 
 int rb_ipset_members(const char *name, char ***out, size_t *n, struct rb_err *err)
 {
-	struct ipset *is = NULL;
-	struct ictx c;
-	char cmd[96], prefix[64], **v = NULL;
+	struct sess x;
+	char prefix[64], **v = NULL;
 	size_t k = 0;
 	int rc = 0;
 	uint16_t idx;
@@ -281,17 +388,16 @@ int rb_ipset_members(const char *name, char ***out, size_t *n, struct rb_err *er
 	rc = rb_ipset_index(name, &idx, err);
 	if (rc < 0)
 		return rc;
-	is = ictx_open(&c);
-	if (!is)
-		return rb_err_set(err, -ENOMEM, "cannot start libipset");
-	snprintf(cmd, sizeof(cmd), "save %s", name);
-	if (ipset_parse_line(is, cmd) != 0) {
-		rc = rb_err_set(err, -EPROTO, "cannot list ipset %s: %s", name,
-				c.msg[0] ? c.msg : "ipset refused");
+	rc = sess_open(&x, err);
+	if (rc < 0)
+		return rc;
+	ipset_session_output(x.s, IPSET_LIST_SAVE);
+	if (set_cmd(&x, IPSET_CMD_SAVE, name, NULL) < 0) {
+		rc = rb_err_set(err, -EPROTO, "cannot list ipset %s: %s", name, sess_msg(&x, NULL));
 		goto out;
 	}
 	snprintf(prefix, sizeof(prefix), "add %s ", name);
-	for (char *line = c.out, *next; line && *line; line = next) {
+	for (char *line = x.out, *next; line && *line; line = next) {
 		char **nv, *m;
 
 		next = strchr(line, '\n');
@@ -320,33 +426,41 @@ nomem:
 	rc = rb_err_set(err, -ENOMEM, "out of memory");
 out:
 	rb_ipset_members_free(v, k);
-	ipset_fini(is);
-	free(c.out);
+	sess_close(&x);
 	return rc;
 }
 
 int rb_fw_set_test(const char *set, struct in_addr addr, struct rb_err *err)
 {
-	struct ipset *is = NULL;
-	struct ictx c;
-	char cmd[96], a[INET_ADDRSTRLEN];
+	struct ipset_data *d;
+	struct sess x;
+	char a[INET_ADDRSTRLEN];
 	uint16_t idx;
 	int rc;
 
 	rc = rb_ipset_index(set, &idx, err);
 	if (rc < 0)
 		return rc;
-	is = ictx_open(&c);
-	if (!is)
-		return rb_err_set(err, -ENOMEM, "cannot start libipset");
-	inet_ntop(AF_INET, &addr, a, sizeof(a));
-	snprintf(cmd, sizeof(cmd), "test %s %s", set, a);
-	/* "is NOT in set" comes back as an error report */
-	rc = ipset_parse_line(is, cmd) == 0 ? 1 : 0;
-	if (rc == 0 && !strstr(c.msg, "NOT in set"))
-		rc = rb_err_set(err, -EPROTO, "cannot test ipset %s: %s", set,
-				c.msg[0] ? c.msg : "ipset refused");
-	ipset_fini(is);
-	free(c.out);
+	rc = sess_open(&x, err);
+	if (rc < 0)
+		return rc;
+	d = sess_begin(&x);
+	/* the set's type and family come from the kernel */
+	if (ipset_data_set(d, IPSET_SETNAME, set) < 0 || !ipset_type_get(x.s, IPSET_CMD_TEST) ||
+	    ipset_data_set(d, IPSET_OPT_IP, &addr) < 0) {
+		rc = rb_err_set(err, -EPROTO, "cannot test ipset %s: %s", set, sess_msg(&x, NULL));
+		goto out;
+	}
+	if (ipset_cmd(x.s, IPSET_CMD_TEST, 0) == 0)
+		rc = 1;
+	else if (ipset_session_report_type(x.s) == IPSET_NOTICE) /* "is NOT in set" */
+		rc = 0;
+	else {
+		inet_ntop(AF_INET, &addr, a, sizeof(a));
+		rc = rb_err_set(err, -EPROTO, "cannot test %s in ipset %s: %s", a, set,
+				sess_msg(&x, NULL));
+	}
+out:
+	sess_close(&x);
 	return rc;
 }

@@ -608,3 +608,42 @@ serve_once() {
     assert_failure
     run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --remove --host-only --netns "/run/netns/$H"
 }
+
+@test "no name resolution: a large allowlist is applied without the resolver's files" {
+    # 2,000 CIDRs, the first one the world's: each went through libipset's
+    # text parser once, and gethostbyname2() stat()ed /etc/resolv.conf for
+    # every one of them
+    local cidrs tr=$BATS_TEST_TMPDIR/trace
+    cidrs=$(awk 'BEGIN { for (i = 0; i < 1999; i++) printf " 11.%d.%d.0/24", int(i / 256), i % 256 }')
+    np_write "RBRN_UPLINK_ALLOWED_CIDRS=160.79.104.0/24$cidrs"
+    # LeakSanitizer cannot run under ptrace; the runs below check leaks
+    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 run -0 \
+        strace -f -qq -e trace=open,openat,stat,lstat,newfstatat,statx,access -o "$tr" \
+        "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns "/run/netns/$S"
+    # the trace saw the run: rb-fw-apply read its nameplate
+    run -0 grep -c -- "$NP" "$tr"
+    run grep -m3 -E '/etc/(resolv\.conf|hosts|host\.conf|nsswitch\.conf|gai\.conf)' "$tr"
+    assert_failure
+    assert_output ""
+    run -0 ip netns exec "$S" ipset list -t RB-CIDR
+    assert_line "Number of entries: 2000"
+    # sized for its members: no resize while it was filled
+    assert_line --regexp '^Header: family inet hashsize 2048 maxelem 262144 '
+    run -0 ip netns exec "$S" ipset list -n
+    assert_output $'RB-CIDR\nRB-DNS\nRB-HOST'
+    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 run -0 \
+        strace -f -qq -e trace=open,openat,stat,lstat,newfstatat,statx,access -o "$tr" \
+        "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns "/run/netns/$S" --check
+    assert_output ""
+    run grep -m3 -E '/etc/(resolv\.conf|hosts|host\.conf|nsswitch\.conf|gai\.conf)' "$tr"
+    assert_failure
+    # and without the tracer (leak checks on under make SAN=1): re-applying
+    # replaces the members exactly
+    ip netns exec "$S" ipset add RB-CIDR 9.9.9.0/24
+    ip netns exec "$S" ipset del RB-CIDR 11.3.7.0/24
+    run -0 fw
+    run -0 fw --check
+    assert_output ""
+    run -0 ip netns exec "$S" ipset test RB-CIDR 11.3.7.1
+    run -1 ip netns exec "$S" ipset test RB-CIDR 9.9.9.1
+}
