@@ -214,9 +214,9 @@ echo "restore leave identical \`iptables-legacy-save\` output and N entries in R
 echo "restore and the loop leave identical rules with N per-CIDR ACCEPT rules. rb-fw-apply also"
 echo "sets the sentry's sysctls and flushes conntrack, which the restore variants do not; the restore"
 echo "variants are timed inside the netns (nsenter not counted), rb-fw-apply including its setns."
-echo "rb-fw-apply fills RB-CIDR through libipset's text parser, the code \`ipset restore\` runs too;"
-echo "it resolves each element with gethostbyname2(), which stats /etc/resolv.conf every time, so"
-echo "from 1,000 CIDRs on both sides spend much of their time there."
+echo "rb-fw-apply fills RB-CIDR through libipset's data API into a set sized for N up front;"
+echo "\`ipset restore\` goes through libipset's text parser, which resolves each element with"
+echo "gethostbyname2() (a stat of /etc/resolv.conf per element): most of the gap at 10,000."
 echo
 if [ -n "${RB_BENCH_SUMMARY:-}" ]; then
 	got=
