@@ -106,6 +106,9 @@ reapply() {
 	"$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE"
 	[ "$(podman inspect -f '{{.State.Running}}' "$BOTTLE")" = true ] || podman start "$BOTTLE" >/dev/null
 	"$RB_BIN/rb-net-create" --nameplate "$NP_FILE" --stage bottle
+	# A restarted sentry has a new MAC: without this the bottle keeps probing
+	# the old one for several seconds before it asks again.
+	nsenter -t "$(podman inspect -f '{{.State.Pid}}' "$BOTTLE")" -n ip neigh flush all
 	echo "bottle: $M policy reapplied"
 }
 
