@@ -2,6 +2,7 @@
 # Every target is in a fragment under mk/; `make help` lists them.
 
 .DEFAULT_GOAL := all
+SHELL := /bin/bash
 NAMEPLATE ?= nsproto
 
 include mk/build.mk

@@ -181,7 +181,7 @@ snapshot() {
     assert_failure
     run podman exec rb-open-bottle nc -w 2 -z 10.242.0.3 8888
     assert_failure
-    run podman exec rb-open-bottle nc -w 2 -z 10.242.1.2 53
+    run podman exec rb-open-bottle nc -w 2 -z 10.242.1.3 8888
     assert_failure
     run bottle stop open
     assert_success
