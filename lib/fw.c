@@ -8,6 +8,7 @@
 #include <ifaddrs.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int ifname_copy(char *dst, const char *src)
 {
@@ -226,9 +227,17 @@ static int sysctls_apply(const struct rb_fw_plan *plan, struct rb_err *err)
 	return 0;
 }
 
+/* Two applies at once would share the temporary sets (RB-*-new) and could
+ * leave a mix of both allowlists in force: a whole sentry apply holds this
+ * lock (not xtables.lock, which each table commit takes on its own). */
+#define RB_FW_LOCK_PATH "/run/rb-fw.lock"
+#define RB_FW_LOCK_WAIT_MS 30000
+
+static int apply_sentry(const struct rb_fw_plan *plan, struct rb_err *err);
+
 int rb_fw_apply(const struct rb_fw_plan *plan, struct rb_err *err)
 {
-	int rc;
+	int rc, lock;
 
 	if (plan->host) {
 		for (size_t i = 0; i < plan->n_tables; i++) {
@@ -242,6 +251,18 @@ int rb_fw_apply(const struct rb_fw_plan *plan, struct rb_err *err)
 	if (!plan->host_addrs_known)
 		return rb_err_config(err, "the host's addresses are not in the plan "
 					  "(rb_fw_plan_host_addrs)");
+	lock = rb_flock(RB_FW_LOCK_PATH, RB_FW_LOCK_WAIT_MS, err);
+	if (lock < 0)
+		return lock;
+	rc = apply_sentry(plan, err);
+	close(lock);
+	return rc;
+}
+
+static int apply_sentry(const struct rb_fw_plan *plan, struct rb_err *err)
+{
+	int rc;
+
 	/* A new netns inherits ip_forward from the host's (IPv4 devconf is
 	 * copied from init_net): stop forwarding until the policy is whole. */
 	rc = rb_sysctl_set("net.ipv4.ip_forward", "0", err);

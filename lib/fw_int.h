@@ -138,6 +138,7 @@ void rb_ipset_members_free(char **m, size_t n);
 int rb_conntrack_flush(struct rb_err *err);
 
 /* fw_commit.c: /run/xtables.lock, like iptables -w. */
+int rb_flock(const char *path, int wait_ms, struct rb_err *err);
 int rb_xtables_lock(struct rb_err *err);
 void rb_xtables_unlock(int fd);
 

@@ -100,7 +100,14 @@ start() {
 reapply() {
 	exists "$SENTRY" && exists "$BOTTLE" || die "$M is not started"
 	"$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE" --resolver-conf >"$RUN/dnsmasq.conf.new"
-	mv "$RUN/dnsmasq.conf.new" "$RUN/dnsmasq.conf"
+	if ! cmp -s "$RUN/dnsmasq.conf.new" "$RUN/dnsmasq.conf"; then
+		# dnsmasq reads its configuration once, and the sentry's bind mount
+		# holds the file's inode: rewrite it in place and restart the sentry
+		# (its new netns forwards nothing until the policy below is in).
+		cat "$RUN/dnsmasq.conf.new" >"$RUN/dnsmasq.conf"
+		podman restart -t 0 "$SENTRY" >/dev/null
+	fi
+	rm -f "$RUN/dnsmasq.conf.new"
 	[ "$(podman inspect -f '{{.State.Running}}' "$SENTRY")" = true ] || podman start "$SENTRY" >/dev/null
 	"$RB_BIN/rb-net-create" --nameplate "$NP_FILE" --stage sentry
 	"$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE"
