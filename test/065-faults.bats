@@ -203,7 +203,7 @@ default $SENTRY_IP"
 
     run rb_make bottle-status
     assert_success
-    assert_output --partial "$S: exited"
+    assert_output --regexp "$S: (exited|stopped) "
     run fw --check
     assert_failure 2
     assert_output --partial "container $S is not running"
