@@ -6,7 +6,7 @@ PKGS="build-essential pkg-config python3 clang llvm libclang-rt-14-dev cppcheck 
 podman runc netavark aardvark-dns uidmap slirp4netns fuse-overlayfs
 iptables ipset conntrack iproute2 dnsmasq-base debootstrap
 libnl-3-dev libnl-route-3-dev libnl-nf-3-dev libiptc-dev libipset-dev libcjson-dev
-bats bats-assert bats-support jq bind9-dnsutils netcat-openbsd iperf3 hyperfine"
+bats bats-assert bats-support jq bind9-dnsutils netcat-openbsd iperf3 hyperfine tcpdump strace"
 
 missing=""
 for p in $PKGS; do

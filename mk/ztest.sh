@@ -46,7 +46,7 @@ expect_fail() {
 # dig's answer section, or nothing.
 answer() { in_bottle dig +short +time=2 +tries=1 "$@" 2>/dev/null | grep -E '^[0-9.]+$'; }
 status() { in_bottle dig +time=2 +tries=1 "$@" 2>/dev/null | sed -n 's/.*status: \([A-Z]*\),.*/\1/p'; }
-world_saw() { world_log "$1" | grep -q -- "$2"; }
+world_saw() { grep -q -- "$2" <<<"$(world_log "$1")"; }  # no pipe: grep -q would SIGPIPE the writer under pipefail
 expect_world_not() { if world_saw "$1" "$2"; then bad "world $1 received '$2'"; else ok "world $1 did not receive '$2'"; fi; }
 # The world's listeners log asynchronously: give a positive a moment to land.
 expect_world() {
