@@ -11,19 +11,7 @@ bats_require_minimum_version 1.5.0
 load helpers
 
 setup() {
-    B=$(rb_netns_new) && S=$(rb_netns_new) && W=$(rb_netns_new) || fail "cannot create netns"
-    ip link add b0 netns "$B" type veth peer name en0 netns "$S"
-    ip link add up0 netns "$S" type veth peer name w0 netns "$W"
-    ip -n "$B" addr add 10.242.0.3/24 dev b0
-    ip -n "$B" link set b0 up
-    ip -n "$B" route add default via 10.242.0.2
-    ip -n "$S" addr add 10.242.0.2/24 dev en0
-    ip -n "$S" addr add 198.51.100.2/24 dev up0
-    ip -n "$S" link set en0 up
-    ip -n "$S" link set up0 up
-    ip -n "$S" route add default via 198.51.100.1
-    ip -n "$W" addr add 198.51.100.1/24 dev w0
-    ip -n "$W" link set w0 up
+    rb_topology_bsw
     ip -n "$W" addr add 8.8.8.8/32 dev lo
     ip -n "$W" addr add 160.79.104.10/32 dev lo
     ip -n "$W" addr add 142.250.1.1/32 dev lo
