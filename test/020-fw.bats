@@ -85,15 +85,6 @@ listen_world() {
     done
 }
 
-wait_listen() {
-    local i
-    for i in $(seq 50); do
-        ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q LISTEN && return 0
-        sleep 0.1
-    done
-    fail "nothing listens on $1:$2"
-}
-
 # connect ADDR PORT: TCP connect from the bottle; nc -v says why it failed.
 connect() {
     run ip netns exec "$B" nc -v -w 2 -z "$1" "$2"

@@ -61,15 +61,6 @@ np_write() {
     done
 }
 
-wait_listen() {
-    local i
-    for i in $(seq 50); do
-        ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q LISTEN && return 0
-        sleep 0.1
-    done
-    fail "nothing listens on $1:$2"
-}
-
 # sentry_up [NAME=VALUE]...: policy and resolver of that nameplate, with
 # dnsmasq run the way the sentry container runs it (as root, -k, the file).
 sentry_up() {

@@ -92,3 +92,13 @@ rb_topology_bsw() {
     ip -n "$W" addr add 198.51.100.1/24 dev w0
     ip -n "$W" link set w0 up
 }
+
+# wait_listen NS PORT: waits up to 5 s for a TCP listener on PORT in NS.
+wait_listen() {
+    local i
+    for i in $(seq 50); do
+        ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q LISTEN && return 0
+        sleep 0.1
+    done
+    fail "nothing listens on $1:$2"
+}
