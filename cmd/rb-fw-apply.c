@@ -65,7 +65,8 @@ static void usage(FILE *f)
 		"      --uplink-bridge BR    the uplink bridge (default: podman network\n"
 		"                            RBRN_UPLINK_NETWORK)\n"
 		"      --sentry-uplink-ip IP the sentry's uplink address the entry port is\n"
-		"                            DNATed to (default: podman inspect rb-<moniker>-sentry)\n"
+		"                            DNATed to (default: podman inspect rb-<moniker>-sentry;\n"
+		"                            with --pid/--netns, the uplink interface's address)\n"
 		"      --remove              delete the host's part of this moniker (chains\n"
 		"                            and jumps in filter and nat)\n"
 		"  -h, --help                this help\n"
@@ -108,6 +109,8 @@ struct target {
 	const char *path;
 	int has_uplink_ip; /* the container's uplink attachment, to cross-check */
 	struct in_addr uplink_ip;
+	int found_uplink_ip; /* what the sentry part found on the uplink interface */
+	struct in_addr found_ip;
 };
 
 static int target_enter(const struct target *t, int *saved, struct rb_err *err)
@@ -205,7 +208,7 @@ static void print_diff(void *ctx, const char *table, const char *chain, const ch
  * interface names and no target, nothing is entered. *drift counts the
  * differences --check found. */
 static int sentry_part(const struct rb_nameplate *np, const struct opts *o,
-		       const struct target *t, int enter, struct rb_fw_plan **plan, int *drift,
+		       struct target *t, int enter, struct rb_fw_plan **plan, int *drift,
 		       struct rb_err *err)
 {
 	struct rb_fw_ifaces ifs;
@@ -225,6 +228,10 @@ static int sentry_part(const struct rb_nameplate *np, const struct opts *o,
 		rc = refuse_host_netns(saved, err);
 		if (rc == 0)
 			rc = ifaces_here(np, o, t, &ifs, err);
+		if (rc == 0) {
+			t->found_uplink_ip = 1;
+			t->found_ip = ifs.uplink_ip;
+		}
 	} else {
 		rc = rb_fw_ifaces_named(o->enclave_if, o->uplink_if, &ifs, err);
 	}
@@ -266,8 +273,9 @@ static int bridge_name(const char *name, const char *given, char *br, size_t len
 	return 0;
 }
 
-/* Where the host DNATs the entry port to: --sentry-uplink-ip, or the
- * container's attachment to the uplink network. */
+/* Where the host DNATs the entry port to: --sentry-uplink-ip, the
+ * container's attachment to the uplink network, or (--pid, --netns) the
+ * address the sentry part found on the sentry's uplink interface. */
 static int sentry_uplink(const struct rb_nameplate *np, const struct opts *o,
 			 const struct target *t, struct in_addr *ip, struct rb_err *err)
 {
@@ -280,6 +288,10 @@ static int sentry_uplink(const struct rb_nameplate *np, const struct opts *o,
 	}
 	if (t->has_uplink_ip) {
 		*ip = t->uplink_ip;
+		return 0;
+	}
+	if (t->found_uplink_ip) {
+		*ip = t->found_ip;
 		return 0;
 	}
 	memset(&c, 0, sizeof(c));

@@ -84,7 +84,9 @@ static void usage(FILE *out)
 		"  -n, --nameplate FILE  nameplate (RBRN_* in the environment override it)\n"
 		"  -s, --stage STAGE     sentry, bottle or all\n"
 		"  -c, --check           validate the nameplate against this host, touch nothing\n"
-		"  -p, --print-env       with --check: print the nameplate as shell assignments\n"
+		"  -p, --print-env       with --check: print the nameplate as shell assignments,\n"
+		"                        then what the check saw: RB_ENCLAVE_PRESENT (0/1),\n"
+		"                        RB_UPLINK_PRESENT (0/1), RB_UPLINK_BRIDGE\n"
 		"  -r, --remove          undo: nothing to do, the changes live in the\n"
 		"                        containers' namespaces and on the enclave bridge,\n"
 		"                        which go away with the containers and the network\n"
@@ -246,10 +248,27 @@ out:
 	return rc;
 }
 
+/* The bottle's one way out is its enclave interface: any other interface
+ * that is up (a second network) is a way around the sentry. Asked of the
+ * netns itself, so it holds whatever podman says. Down ones are left: the
+ * kernel puts fallback tunnels (sit0, tunl0) into every netns, and the
+ * bottle has no capability to raise them. */
 static int discover_bottle(struct plan *p, struct side *s, struct rb_nl *nl, const char *where,
 			   struct rb_err *err)
 {
-	return find_enclave_if(s, nl, p->np, where, err);
+	struct rb_link *links = NULL;
+	size_t n = 0, i;
+	int rc;
+
+	rc = find_enclave_if(s, nl, p->np, where, err);
+	if (rc == 0)
+		rc = rb_link_list(nl, &links, &n, where, err);
+	for (i = 0; rc == 0 && i < n; i++)
+		if (!links[i].loopback && links[i].up && links[i].ifindex != s->enclave.ifindex)
+			rc = rb_err_set(err, -EINVAL, "%s has interface %s up besides its enclave interface %s: the bottle must be on the enclave only",
+					where, links[i].name, s->enclave.name);
+	free(links);
+	return rc;
 }
 
 /* The container's enclave veth must end on the enclave bridge: catches a
@@ -607,6 +626,7 @@ int main(int argc, char **argv)
 	};
 	struct opts o = { .stage = "all" };
 	struct rb_nameplate np;
+	struct rb_host_nets seen;
 	struct rb_err err = { 0 };
 	int c, rc, loaded = 0;
 
@@ -653,9 +673,11 @@ int main(int argc, char **argv)
 		goto out;
 	loaded = 1;
 	if (o.check) {
-		rc = rb_nameplate_check_host(&np, &err);
+		rc = rb_nameplate_check_host(&np, &seen, &err);
 		if (rc == 0 && o.print_env) {
 			rc = rb_nameplate_print_env(&np, stdout);
+			if (rc == 0)
+				rc = rb_host_nets_print_env(&seen, stdout);
 			if (rc == 0 && fflush(stdout) != 0)
 				rc = -errno;
 			if (rc < 0)

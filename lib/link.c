@@ -121,6 +121,7 @@ static void fill(struct rtnl_link *l, struct rb_link *out)
 	out->peer = rtnl_link_get_link(l);
 	out->is_bridge = kind && strcmp(kind, "bridge") == 0;
 	out->loopback = !!(rtnl_link_get_flags(l) & IFF_LOOPBACK);
+	out->up = !!(rtnl_link_get_flags(l) & IFF_UP);
 }
 
 int rb_link_get(struct rb_nl *nl, const char *name, struct rb_link *out, const char *where,

@@ -31,6 +31,7 @@ struct rb_link {
 	int peer;      /* IFLA_LINK (a veth's peer, in the peer's netns), 0: none */
 	int is_bridge; /* IFLA_INFO_KIND "bridge" */
 	int loopback;
+	int up;        /* IFF_UP */
 };
 
 /* 1 when name is a usable interface name: 1..15 bytes, no '/', no

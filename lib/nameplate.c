@@ -1093,7 +1093,8 @@ out:
 	return rc;
 }
 
-int rb_nameplate_check_host(const struct rb_nameplate *np, struct rb_err *err)
+int rb_nameplate_check_host(const struct rb_nameplate *np, struct rb_host_nets *seen,
+			    struct rb_err *err)
 {
 	struct rb_podman_network *nets = NULL;
 	char self[64], sub[INET_ADDRSTRLEN], other[INET_ADDRSTRLEN];
@@ -1108,8 +1109,17 @@ int rb_nameplate_check_host(const struct rb_nameplate *np, struct rb_err *err)
 	if (rc < 0)
 		return rc;
 	inet_ntop(AF_INET, &np->enclave_subnet.addr, sub, sizeof(sub));
+	if (seen)
+		memset(seen, 0, sizeof(*seen));
 	for (i = 0; i < n; i++) {
+		if (seen && strcmp(nets[i].name, np->uplink_network) == 0) {
+			seen->uplink_present = 1;
+			snprintf(seen->uplink_bridge, sizeof(seen->uplink_bridge), "%s",
+				 nets[i].bridge);
+		}
 		if (strcmp(nets[i].name, self) == 0) {
+			if (seen)
+				seen->enclave_present = 1;
 			skip_dev = nets[i].bridge;
 			continue;
 		}
@@ -1129,4 +1139,14 @@ int rb_nameplate_check_host(const struct rb_nameplate *np, struct rb_err *err)
 out:
 	free(nets);
 	return rc;
+}
+
+int rb_host_nets_print_env(const struct rb_host_nets *seen, FILE *out)
+{
+	if (!seen || !out)
+		return -EINVAL;
+	/* uplink_bridge passed podman.c's interface name check: no quoting issue */
+	fprintf(out, "RB_ENCLAVE_PRESENT=%d\nRB_UPLINK_PRESENT=%d\nRB_UPLINK_BRIDGE='%s'\n",
+		seen->enclave_present, seen->uplink_present, seen->uplink_bridge);
+	return ferror(out) ? -EIO : 0;
 }

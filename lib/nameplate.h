@@ -49,10 +49,22 @@ int rb_nameplate_parse(struct rb_nameplate *np, const char *text, size_t len,
 		       const char *origin, struct rb_err *err);
 void rb_nameplate_free(struct rb_nameplate *np);
 
+/* What rb_nameplate_check_host saw of the nameplate's podman networks, so
+ * that mk/bottle.sh need not ask podman again. */
+struct rb_host_nets {
+	int enclave_present;   /* rb-<moniker>-enclave exists */
+	int uplink_present;    /* RBRN_UPLINK_NETWORK exists */
+	char uplink_bridge[16]; /* its bridge (a valid interface name) or "" */
+};
+
 /* Checks the nameplate against this host: the enclave subnet overlaps no
  * existing podman network (other than rb-<moniker>-enclave itself) and no host
- * route. Needs podman; reads only. */
-int rb_nameplate_check_host(const struct rb_nameplate *np, struct rb_err *err);
+ * route. Needs podman; reads only. seen may be NULL. */
+int rb_nameplate_check_host(const struct rb_nameplate *np, struct rb_host_nets *seen,
+			    struct rb_err *err);
+/* seen as shell assignments: RB_ENCLAVE_PRESENT, RB_UPLINK_PRESENT,
+ * RB_UPLINK_BRIDGE. */
+int rb_host_nets_print_env(const struct rb_host_nets *seen, FILE *out);
 
 /* Writes every variable as a shell assignment, single-quoted, one a line:
  * RBRN_MONIKER='nsproto'. Used by mk/ via eval. */

@@ -425,6 +425,49 @@ EOF
     [[ "$stderr" == *"no such container \"$net-gone\""* ]]
 }
 
+# mk/bottle.sh start takes these facts from the check instead of asking
+# podman again: they must be what podman holds.
+@test "--check --print-env: what it saw of the enclave and the uplink is what podman holds" {
+    unset RB_PODMAN
+    local id m up enclave np="$BATS_TEST_TMPDIR/np.mk" esub= usub= try br
+    id=$(rb_uid)
+    m="rbt${id:0:9}" up="rbt-up-$id" enclave="rb-rbt${id:0:9}-enclave"
+    rb_track network "$up"
+    rb_track network "$enclave"
+    for try in $(seq 1 20); do
+        esub="10.$((RANDOM % 200 + 50)).$((RANDOM % 256))"
+        podman network create --internal --disable-dns --subnet "$esub.0/24" "$enclave" >/dev/null 2>&1 && break
+        esub=
+    done
+    for try in $(seq 1 20); do
+        usub="10.$((RANDOM % 200 + 50)).$((RANDOM % 256)).0/24"
+        podman network create --internal --disable-dns --subnet "$usub" "$up" >/dev/null 2>&1 && break
+        usub=
+    done
+    [ -n "$esub" ] && [ -n "$usub" ] || fail "could not create the test networks"
+    br=$(podman network inspect --format '{{.NetworkInterface}}' "$up")
+    printf '%s\n' "RBRN_MONIKER = $m" "RBRN_ENCLAVE_SUBNET = $esub.0/24" \
+        "RBRN_ENCLAVE_SENTRY_IP = $esub.2" "RBRN_ENCLAVE_BOTTLE_IP = $esub.3" \
+        "RBRN_UPLINK_NETWORK = $up" >"$np"
+    # its own enclave is no overlap, and is reported as there
+    run --separate-stderr "$RB_BIN/rb-net-create" --check --print-env --nameplate "$np"
+    assert_success
+    run env -i bash -c "$output"$'\n''echo "$RB_ENCLAVE_PRESENT $RB_UPLINK_PRESENT $RB_UPLINK_BRIDGE"'
+    assert_output "1 1 $br"
+
+    podman network rm "$enclave" >/dev/null
+    run --separate-stderr "$RB_BIN/rb-net-create" --check --print-env --nameplate "$np"
+    assert_success
+    run env -i bash -c "$output"$'\n''echo "$RB_ENCLAVE_PRESENT $RB_UPLINK_PRESENT $RB_UPLINK_BRIDGE"'
+    assert_output "0 1 $br"
+
+    podman network rm "$up" >/dev/null
+    run --separate-stderr "$RB_BIN/rb-net-create" --check --print-env --nameplate "$np"
+    assert_success
+    run env -i bash -c "$output"$'\n''echo "$RB_ENCLAVE_PRESENT $RB_UPLINK_PRESENT [$RB_UPLINK_BRIDGE]"'
+    assert_output "0 0 []"
+}
+
 teardown() {
     rb_default_teardown
 }

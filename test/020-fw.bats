@@ -588,6 +588,21 @@ serve_once() {
     run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --remove --host-only --netns "/run/netns/$H"
 }
 
+# mk/bottle.sh start names the sentry by PID: the entry port then goes to
+# the address on the sentry's uplink interface, with no podman to ask.
+@test "entry port with --netns --host: DNAT to the address found on the sentry's uplink" {
+    local H
+    H=$(rb_netns_new)
+    ip -n "$H" link add rbtup0 type bridge
+    np_write "RBRN_ENTRY_PORT_WORKSTATION=8181"
+    run -0 ip netns exec "$H" "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns "/run/netns/$S" \
+        --host --bridge rbtbr0 --uplink-bridge rbtup0
+    run -0 ip netns exec "$H" iptables-legacy-save -t nat
+    assert_line '-A RB-E-rbtfw -p tcp -m tcp --dport 8181 -m comment --comment "rb:entry-host" -j DNAT --to-destination 198.51.100.2:8181'
+    run -0 ip netns exec "$S" iptables-legacy-save -t filter
+    assert_line --partial '-A FORWARD -m comment --comment "rb:jump" -j RB-FORWARD'
+}
+
 @test "no name resolution: a large allowlist is applied without the resolver's files" {
     # 2,000 CIDRs, the first one the world's: each went through libipset's
     # text parser once, and gethostbyname2() stat()ed /etc/resolv.conf for

@@ -369,6 +369,27 @@ rpfilter_drops() {
 	assert_output "$before"
 }
 
+@test "net: a bottle with a second interface up is refused; a down one is left alone" {
+	local before
+	# what a second network would give it
+	ip link add rbtx0 netns "$B" type veth peer name rbtx1 netns "$W"
+	ip -n "$B" addr add 192.0.2.7/24 dev rbtx0
+	ip -n "$B" link set rbtx0 up
+	before=$(net_state)
+	netcreate "${NS_ARGS[@]}"
+	assert_failure 2
+	assert_output --partial rbtx0
+	run net_state
+	assert_output "$before"
+	# down, as the kernel's fallback tunnels (sit0, tunl0) are in every netns:
+	# the bottle has no capability to raise it
+	ip -n "$B" link set rbtx0 down
+	netcreate "${NS_ARGS[@]}"
+	assert_success
+	run routes4 "$B"
+	assert_output "$(printf '%s\n' "10.242.0.0/24 - eth0" "default 10.242.0.2 eth0")"
+}
+
 @test "net: --remove exits 0 and changes nothing" {
 	local before
 	before=$(net_state)

@@ -99,6 +99,24 @@ snapshot() {
     [ "$before" = "$after" ]
 }
 
+@test "a missing image: exit 1 naming it, and whatever the start created is gone" {
+    local before after
+    export RBRN_MONIKER=rbtimg RBRN_ENCLAVE_SUBNET=10.242.77.0/24 \
+        RBRN_ENCLAVE_SENTRY_IP=10.242.77.2 RBRN_ENCLAVE_BOTTLE_IP=10.242.77.3
+    before=$(snapshot)
+    # found when podman run fails: before anything, and after the sentry
+    RBRN_SENTRY_IMAGE=localhost/rbt-no-such-image:latest run bottle start $NP
+    assert_failure 1
+    assert_output --partial '"localhost/rbt-no-such-image:latest": no such image'
+    after=$(snapshot)
+    [ "$before" = "$after" ]
+    RBRN_BOTTLE_IMAGE=localhost/rbt-no-such-image:latest run bottle start $NP
+    assert_failure 1
+    assert_output --partial '"localhost/rbt-no-such-image:latest": no such image'
+    after=$(snapshot)
+    [ "$before" = "$after" ]
+}
+
 @test "the bottle cannot change its routes, addresses, sysctls or rules" {
     local bp
     bp=$(pid_of rb-$NP-bottle)
