@@ -67,29 +67,48 @@ for ((r = 0; r <= REPS; r++)); do
 	bare_rm
 done
 
-# One more, untimed, traced run: where mk/bottle.sh start spends its time.
-# Each traced line is charged the time until the next one, grouped by
-# podman subcommand or rb binary (and --stage).
+# One more, untimed, traced run: podman and the rb tools wrapped so that
+# each call logs when it started and how long it took (nested calls too:
+# the tools' own podman calls).
+WRAP=$BENCH_TMP/wrap
+mkdir -p "$WRAP/bin"
+for c in podman rb-net-create rb-fw-apply; do
+	real=$(command -v podman)
+	[ "$c" = podman ] || real=$RB_BIN/$c
+	cat >"$WRAP/bin/$c" <<EOF
+#!/bin/bash
+s=\${EPOCHREALTIME/./}
+RB_WRAP_BY=$c "$real" "\$@"
+rc=\$?
+e=\${EPOCHREALTIME/./}
+echo "\$s \$e \${RB_WRAP_BY:--} $c \$*" >>"$WRAP/log"
+exit \$rc
+EOF
+	chmod 0755 "$WRAP/bin/$c"
+done
+: >"$WRAP/log"
 bench_world_up
-(cd "$RB_TOP" && RB_BIN=$RB_BIN bash -c 'PS4="+\${EPOCHREALTIME} "; set -x; source mk/bottle.sh start "$1"' _ "$NP") \
-	>/dev/null 2>"$BENCH_TMP/trace" || die "traced mk/bottle.sh start failed"
+now_us; t0=$REPLY
+(cd "$RB_TOP" && PATH=$WRAP/bin:$PATH RB_PODMAN=$WRAP/bin/podman RB_BIN=$WRAP/bin \
+	bash mk/bottle.sh start "$NP") >/dev/null || die "traced mk/bottle.sh start failed"
+now_us; TRACE_TOTAL=$((REPLY - t0))
 bottle_sh stop "$NP" >/dev/null || die "mk/bottle.sh stop failed"
-awk '
-	/^\++[0-9]/ {
-		t = $1; sub(/^\++/, "", t)
-		if (prev != "") { d[prev] += t - pt }
-		k = "shell (bash, tests, files)"
-		if ($2 == "podman") k = "`podman " $3 "`"
-		else if ($2 ~ /\/rb-[a-z-]+$/) {
-			b = $2; sub(/.*\//, "", b); k = "`" b
-			for (i = 3; i <= NF; i++) if ($i ~ /^--(stage|check|resolver-conf)$/) { k = k " " $i; if ($i == "--stage") k = k " " $(i + 1) }
-			k = k "`"
+# start offset, duration, what was called: podman's subcommand (and the
+# container), an rb tool's mode; a call made by an rb tool says so.
+sort -n "$WRAP/log" | awk -v t0="$t0" '
+	{
+		d = $4
+		if (d == "podman") {
+			for (i = 5; i <= NF && $i !~ /^-/; i++) d = d " " $i
+			for (i = 5; i < NF; i++) if ($i == "--name") d = d " " $(i + 1)
+		} else {
+			for (i = 5; i <= NF; i++) {
+				if ($i ~ /^--(check|resolver-conf|remove|host)$/) d = d " " $i
+				if ($i == "--stage" && i < NF) d = d " --stage " $(i + 1)
+			}
 		}
-		if ($2 == "podman" || $2 ~ /\/rb-[a-z-]+$/) n[k]++
-		prev = k; pt = t
-	}
-	END { for (k in d) printf "%.0f\t%s\t%d\n", d[k] * 1000, k, n[k] }' "$BENCH_TMP/trace" |
-	sort -rn >"$BENCH_TMP/steps"
+		printf "| %d ms | %d ms | `%s`%s |\n", ($1 - t0) / 1000, ($2 - $1) / 1000, d, ($3 != "-" ? " (by " $3 ")" : "")
+	}' >"$BENCH_TMP/steps"
 
 RB=$(median "$BENCH_TMP/t-rb")
 BARE=$(median "$BENCH_TMP/t-bare")
@@ -109,12 +128,13 @@ echo "Target: within 1.5x of bare podman. Ready means the command returned; both
 echo "to have their two containers running (the bare sentry runs the same dnsmasq configuration,"
 echo "which needs \`--cap-add NET_ADMIN\`)."
 echo
-echo "Where \`mk/bottle.sh start\` spends its time (one more, traced run, $(awk '{ s += $1 } END { print s }' "$BENCH_TMP/steps") ms in all;"
-echo "each traced command is charged until the next one starts):"
+echo "Where \`mk/bottle.sh start\` spends its time: one more run ($(ms "$TRACE_TOTAL") ms), every podman and rb"
+echo "call with when it started and how long it took. Calls overlap where the script runs them"
+echo "side by side; a tool's own podman calls are listed too."
 echo
-echo "| step | calls | time |"
-echo "|---|---:|---:|"
-awk -F'\t' '$1 >= 20 { printf "| %s | %s | %s ms |\n", $2, ($3 ? $3 : ""), $1 }' "$BENCH_TMP/steps"
+echo "| start | took | call |"
+echo "|---:|---:|---|"
+cat "$BENCH_TMP/steps"
 echo
 if [ -n "${RB_BENCH_SUMMARY:-}" ]; then
 	echo "| bring-up | \`make bottle-start\` within 1.5x of two bare \`podman run\` | ${R}x | $OK |" >>"$RB_BENCH_SUMMARY"

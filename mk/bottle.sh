@@ -29,31 +29,56 @@ load() {
 
 exists() { podman container exists "$1"; }
 
-CREATED=0
+# What this start created, so that a failure takes down exactly that: never
+# a container or network of the same name that was there before.
+MADE_NET=0
+
+undo() {
+	local c
+	for c in bottle sentry; do
+		[ -s "$RUN/$c.cid" ] && podman rm -f -t 0 "$(<"$RUN/$c.cid")" >/dev/null 2>&1
+	done
+	"$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE" --remove || true
+	podman network rm "$ENCLAVE" >/dev/null 2>&1 || true
+	rm -rf "$RUN"
+}
+
+# podman run failed and said why; name the remedy for the common causes.
+# Asked only now: checks up front would slow every start. --cidfile is
+# written once podman created the container, so no file means the name
+# was taken.
+run_failed() { # NAME IMAGE CIDFILE
+	podman image exists "$2" ||
+		die "RBRN_SENTRY_IMAGE/RBRN_BOTTLE_IMAGE: \"$2\": no such image (make images)"
+	[ ! -s "$3" ] && podman container exists "$1" &&
+		die "$M is already started (or left over): $1 exists; run make bottle-stop NAMEPLATE=$NP_ARG first"
+	exit 2
+}
 
 start() {
-	local names fw bridges spid bpid
-	names=$(cat <&"$PS_FD") || true
-	wait "$PS_PID" || die "podman ps failed"
-	if grep -qxF -e "$SENTRY" -e "$BOTTLE" <<<"$names" || [ "$RB_ENCLAVE_PRESENT" = 1 ]; then
+	local fw bridge spid bpid
+	# What the nameplate check saw in podman network ls; the enclave's
+	# creation below is what claims the moniker.
+	[ "$RB_ENCLAVE_PRESENT" = 0 ] ||
 		die "$M is already started (or left over): run make bottle-stop NAMEPLATE=$NP_ARG first"
-	fi
 	[ "$RB_UPLINK_PRESENT" = 1 ] ||
 		die "RBRN_UPLINK_NETWORK: \"$RBRN_UPLINK_NETWORK\": no such podman network (tests: make world-start)"
 
+	podman network create --internal --disable-dns --subnet "$RBRN_ENCLAVE_SUBNET" \
+		--label "rb.moniker=$M" "$ENCLAVE" >/dev/null ||
+		die "cannot create podman network $ENCLAVE (started by someone else meanwhile?)"
 	# From here on every failure takes down what this run created.
-	trap 'rc=$?; if [ $rc -ne 0 ] && [ $CREATED = 1 ]; then echo "bottle: start failed, removing $M" >&2; stop >&2 || true; fi' EXIT
-	CREATED=1
-	mkdir -p "$RUN"
-	chmod 0755 "$RUN"
+	trap 'rc=$?; if [ $rc -ne 0 ] && [ $MADE_NET = 1 ]; then echo "bottle: start failed, removing what it created" >&2; undo >&2; fi' EXIT
+	MADE_NET=1
+	# Nothing of M runs (no enclave): anything in $RUN is stale.
+	rm -rf "$RUN"
+	mkdir -m 0755 -p "$RUN"
 	"$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE" --resolver-conf >"$RUN/dnsmasq.conf"
 
-	podman network create --internal --disable-dns --subnet "$RBRN_ENCLAVE_SUBNET" \
-		--label "rb.moniker=$M" "$ENCLAVE" >/dev/null
-	# Its bridge name, asked while the sentry starts; the PIDs come from
+	# The bridge's name, asked while the sentry starts; the PIDs come from
 	# --pidfile: bring-up time is a feature (make bench), and every podman
 	# call costs about 0.1 s. The rb tools check these hints against the
-	# namespaces themselves (addresses, veth ports of the bridge).
+	# kernel (addresses, veth ports of the bridge).
 	exec {BR_FD}< <(podman network inspect --format '{{.NetworkInterface}}' "$ENCLAVE")
 	BR_PID=$!
 
@@ -63,7 +88,7 @@ start() {
 	# the host's ip_forward=1), also after a restart of the container: it
 	# routes nothing until rb-fw-apply has committed the policy.
 	podman run -d --pull never --name "$SENTRY" --label "rb.moniker=$M" \
-		--pidfile "$RUN/sentry.pid" \
+		--cidfile "$RUN/sentry.cid" --pidfile "$RUN/sentry.pid" \
 		--network "$ENCLAVE:ip=$RBRN_ENCLAVE_SENTRY_IP" --network "$RBRN_UPLINK_NETWORK" \
 		--cap-drop ALL --cap-add NET_BIND_SERVICE,NET_ADMIN,SETUID,SETGID \
 		--security-opt no-new-privileges --sysctl net.ipv4.ip_forward=0 \
@@ -71,25 +96,25 @@ start() {
 		--sysctl net.ipv4.icmp_ratelimit=0 \
 		--read-only --tmpfs /run --tmpfs /tmp \
 		-v "$RUN/dnsmasq.conf:/etc/rb/dnsmasq.conf:ro" \
-		"$RBRN_SENTRY_IMAGE" >/dev/null || no_image "$RBRN_SENTRY_IMAGE"
-	bridges=$(cat <&"$BR_FD") || true
+		"$RBRN_SENTRY_IMAGE" >/dev/null || run_failed "$SENTRY" "$RBRN_SENTRY_IMAGE" "$RUN/sentry.cid"
+	bridge=$(cat <&"$BR_FD") || true
 	wait "$BR_PID" || die "cannot inspect podman network $ENCLAVE"
-	BR=$bridges
 	spid=$(<"$RUN/sentry.pid")
+	[[ $spid =~ ^[1-9][0-9]*$ ]] || die "podman wrote no PID for $SENTRY"
 	"$RB_BIN/rb-net-create" --nameplate "$NP_FILE" --stage sentry \
-		--netns-sentry "/proc/$spid/ns/net" --bridge "$BR"
+		--netns-sentry "/proc/$spid/ns/net" --bridge "$bridge"
 
 	# The policy and the bottle come up side by side. That is still fail
 	# closed: the bridge is locked down (stage sentry), the sentry forwards
 	# nothing until rb-fw-apply is done, and the bottle has no route at all
 	# until stage bottle, which waits for both.
 	"$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE" --pid "$spid" --host \
-		--bridge "$BR" ${RB_UPLINK_BRIDGE:+--uplink-bridge "$RB_UPLINK_BRIDGE"} &
+		--bridge "$bridge" ${RB_UPLINK_BRIDGE:+--uplink-bridge "$RB_UPLINK_BRIDGE"} &
 	fw=$!
 
 	# The bottle: no capability, its uid, no IPv6; DNS only via the sentry.
 	if ! podman run -d --pull never --name "$BOTTLE" --label "rb.moniker=$M" \
-		--pidfile "$RUN/bottle.pid" \
+		--cidfile "$RUN/bottle.cid" --pidfile "$RUN/bottle.pid" \
 		--network "$ENCLAVE:ip=$RBRN_ENCLAVE_BOTTLE_IP" --dns "$RBRN_ENCLAVE_SENTRY_IP" \
 		--user "$RBRN_BOTTLE_UID:$RBRN_BOTTLE_UID" \
 		--cap-drop ALL --security-opt no-new-privileges --sysctl net.ipv4.ip_forward=0 \
@@ -97,21 +122,15 @@ start() {
 		--sysctl "net.ipv4.ping_group_range=$RBRN_BOTTLE_UID $RBRN_BOTTLE_UID" \
 		"$RBRN_BOTTLE_IMAGE" >/dev/null; then
 		wait "$fw" || true
-		no_image "$RBRN_BOTTLE_IMAGE"
+		run_failed "$BOTTLE" "$RBRN_BOTTLE_IMAGE" "$RUN/bottle.cid"
 	fi
 	wait "$fw" || exit 2
 	bpid=$(<"$RUN/bottle.pid")
+	[[ $bpid =~ ^[1-9][0-9]*$ ]] || die "podman wrote no PID for $BOTTLE"
 	"$RB_BIN/rb-net-create" --nameplate "$NP_FILE" --stage bottle \
-		--netns-bottle "/proc/$bpid/ns/net" --bridge "$BR"
+		--netns-bottle "/proc/$bpid/ns/net" --bridge "$bridge"
 	trap - EXIT
 	echo "bottle: $M started: $BOTTLE ($RBRN_ENCLAVE_BOTTLE_IP) behind $SENTRY ($RBRN_ENCLAVE_SENTRY_IP)"
-}
-
-# podman run failed and said why; a missing image is the common case and
-# has a remedy. Asked only now: a check up front would slow every start.
-no_image() {
-	podman image exists "$1" && exit 2
-	die "RBRN_SENTRY_IMAGE/RBRN_BOTTLE_IMAGE: \"$1\": no such image (make images)"
 }
 
 # Reapplies routes and policy, e.g. after the sentry container restarted
@@ -167,12 +186,6 @@ status() {
 
 [ $# -eq 2 ] || { echo "usage: $0 start|stop|status|reapply NAMEPLATE" >&2; exit 1; }
 NP_ARG=$2
-if [ "$1" = start ]; then
-	# Side by side with the nameplate check (which lists the networks):
-	# the containers' names, to refuse a started or left-over nameplate.
-	exec {PS_FD}< <(podman ps -a --format '{{.Names}}')
-	PS_PID=$!
-fi
 load "$2"
 case $1 in
 start | stop | status | reapply) "$1" ;;

@@ -17,6 +17,10 @@ teardown_file() {
     done
 }
 
+teardown() {
+    rb_podman_cleanup
+}
+
 bottle() { (cd "$RB_TOP" && RB_BIN=$RB_BIN bash mk/bottle.sh "$@"); }
 ztest() { (cd "$RB_TOP" && RB_BIN=$RB_BIN bash mk/ztest.sh "$@"); }
 pid_of() { podman inspect -f '{{.State.Pid}}' "$1"; }
@@ -115,6 +119,25 @@ snapshot() {
     assert_output --partial '"localhost/rbt-no-such-image:latest": no such image'
     after=$(snapshot)
     [ "$before" = "$after" ]
+}
+
+@test "a container of the same name, not rb's: start fails and leaves it alone" {
+    local before after c
+    export RBRN_MONIKER=rbtimg RBRN_ENCLAVE_SUBNET=10.242.77.0/24 \
+        RBRN_ENCLAVE_SENTRY_IP=10.242.77.2 RBRN_ENCLAVE_BOTTLE_IP=10.242.77.3
+    for c in sentry bottle; do
+        rb_track container rb-rbtimg-$c
+        podman run -d --name rb-rbtimg-$c --network none localhost/rb-bottle:latest >/dev/null
+        before=$(snapshot)
+        run bottle start $NP
+        assert_failure 1
+        assert_output --partial "rb-rbtimg-$c exists"
+        after=$(snapshot)
+        [ "$before" = "$after" ]
+        run podman inspect -f '{{.State.Running}} {{.HostConfig.NetworkMode}}' rb-rbtimg-$c
+        assert_output "true none"
+        podman rm -f -t 0 rb-rbtimg-$c >/dev/null
+    done
 }
 
 @test "the bottle cannot change its routes, addresses, sysctls or rules" {
