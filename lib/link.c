@@ -124,53 +124,44 @@ static void fill(struct rtnl_link *l, struct rb_link *out)
 	out->up = !!(rtnl_link_get_flags(l) & IFF_UP);
 }
 
+/* One interface, by name (ifindex 0) or by index. */
+static int get_kernel(struct rb_nl *nl, int ifindex, const char *name, struct rb_link *out,
+		      const char *where, struct rb_err *err)
+{
+	struct rtnl_link *l = NULL;
+	char what[32];
+	int rc;
+
+	if (name)
+		snprintf(what, sizeof(what), "%s", name);
+	else
+		snprintf(what, sizeof(what), "#%d", ifindex);
+	nl->syserr = 0;
+	rc = rtnl_link_get_kernel(nl->sk, ifindex, name, &l);
+	if (rc < 0) {
+		rc = rb_nl_errno(nl, rc);
+		if (name && (rc == -ENODEV || rc == -ENOENT))
+			return rb_err_set(err, -ENODEV, "no interface %s in %s", what, where);
+		return rb_err_set(err, rc, "cannot read interface %s in %s: %s", what, where,
+				  strerror(-rc));
+	}
+	fill(l, out);
+	rtnl_link_put(l);
+	return 0;
+}
+
 int rb_link_get(struct rb_nl *nl, const char *name, struct rb_link *out, const char *where,
 		struct rb_err *err)
 {
-	struct rtnl_link *l = NULL;
-	int rc;
-
 	if (!rb_link_name_valid(name))
 		return rb_err_set(err, -EINVAL, "invalid interface name \"%.32s\"", name ? name : "");
-	nl->syserr = 0;
-	rc = rtnl_link_get_kernel(nl->sk, 0, name, &l);
-	if (rc < 0) {
-		rc = rb_nl_errno(nl, rc);
-		if (rc == -ENODEV || rc == -ENOENT)
-			rc = rb_err_set(err, -ENODEV, "no interface %s in %s", name, where);
-		else
-			rc = rb_err_set(err, rc, "cannot read interface %s in %s: %s", name, where,
-					strerror(-rc));
-		goto out;
-	}
-	fill(l, out);
-	rc = 0;
-out:
-	if (l)
-		rtnl_link_put(l);
-	return rc;
+	return get_kernel(nl, 0, name, out, where, err);
 }
 
 int rb_link_get_index(struct rb_nl *nl, int ifindex, struct rb_link *out, const char *where,
 		      struct rb_err *err)
 {
-	struct rtnl_link *l = NULL;
-	int rc;
-
-	nl->syserr = 0;
-	rc = rtnl_link_get_kernel(nl->sk, ifindex, NULL, &l);
-	if (rc < 0) {
-		rc = rb_nl_errno(nl, rc);
-		rc = rb_err_set(err, rc, "cannot read interface #%d in %s: %s", ifindex, where,
-				strerror(-rc));
-		goto out;
-	}
-	fill(l, out);
-	rc = 0;
-out:
-	if (l)
-		rtnl_link_put(l);
-	return rc;
+	return get_kernel(nl, ifindex, NULL, out, where, err);
 }
 
 int rb_link_list(struct rb_nl *nl, struct rb_link **out, size_t *n, const char *where,

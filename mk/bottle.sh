@@ -172,16 +172,46 @@ stop() {
 	return $rc
 }
 
+# Exit 0 when both containers run, the policy in the sentry is the
+# nameplate's and the resolver runs the nameplate's configuration; 3 when
+# anything is not (each named, with what to do).
 status() {
-	local c
+	local c st rc=0 diff sentry_up=0
 	for c in "$SENTRY" "$BOTTLE"; do
-		if exists "$c"; then
-			podman inspect -f '{{.Name}}: {{.State.Status}} pid {{.State.Pid}}' "$c"
+		if st=$(podman inspect -f '{{.State.Status}} pid {{.State.Pid}}' "$c" 2>/dev/null); then
+			echo "$c: $st"
+			if [[ $st == running* ]]; then
+				[ "$c" = "$SENTRY" ] && sentry_up=1
+			else
+				rc=3
+			fi
 		else
 			echo "$c: absent"
+			rc=3
 		fi
 	done
-	podman network exists "$ENCLAVE" && echo "$ENCLAVE: present" || echo "$ENCLAVE: absent"
+	if podman network exists "$ENCLAVE"; then
+		echo "$ENCLAVE: present"
+	else
+		echo "$ENCLAVE: absent"
+		rc=3
+	fi
+	[ $sentry_up = 1 ] || return $rc
+	if diff=$("$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE" --check 2>&1); then
+		echo "policy: in force"
+	else
+		echo "policy: differs from the nameplate (make bottle-reapply):"
+		sed 's/^/  /' <<<"$diff"
+		rc=3
+	fi
+	# what the running dnsmasq read at its start (mounted from here)
+	if "$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE" --resolver-conf | cmp -s - "$RUN/dnsmasq.conf"; then
+		echo "resolver: the nameplate's configuration"
+	else
+		echo "resolver: configuration differs from the nameplate (make bottle-reapply)"
+		rc=3
+	fi
+	return $rc
 }
 
 [ $# -eq 2 ] || { echo "usage: $0 start|stop|status|reapply NAMEPLATE" >&2; exit 1; }

@@ -156,6 +156,30 @@ snapshot() {
     refute_output --partial RB-
 }
 
+@test "bottle-status: 0 when all is in force; 3 naming drift in the policy or the resolver" {
+    local sp
+    run bottle status $NP
+    assert_success
+    assert_line "policy: in force"
+    # a rule slipped into the sentry's forwarding chain
+    sp=$(pid_of rb-$NP-sentry)
+    in_netns "$sp" iptables-legacy -I RB-FORWARD 1 -s 10.242.0.3 -m comment --comment rbt-slipped -j ACCEPT
+    run bottle status $NP
+    assert_failure 3
+    assert_output --partial "policy: differs"
+    assert_output --partial "rbt-slipped"
+    # the nameplate now allows another name; dnsmasq runs the old configuration
+    RBRN_UPLINK_ALLOWED_DOMAINS="anthropic.com example.org" run bottle status $NP
+    assert_failure 3
+    assert_line "resolver: configuration differs from the nameplate (make bottle-reapply)"
+    run bottle reapply $NP
+    assert_success
+    run bottle status $NP
+    assert_success
+    run in_netns "$(pid_of rb-$NP-sentry)" iptables-legacy-save -t filter
+    refute_output --partial rbt-slipped
+}
+
 @test "names that resolve to new addresses become reachable, others stay closed" {
     local wpids='$(cat /run/dnsmasq-8.8.8.8.pid)'
     run podman exec rb-$NP-bottle nc -w 2 -z 203.0.113.11 443

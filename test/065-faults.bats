@@ -202,7 +202,7 @@ default $SENTRY_IP"
     assert_output --partial "-A RB-H-$M -i $br ! -o $br"
 
     run rb_make bottle-status
-    assert_success
+    assert_failure
     assert_output --regexp "$S: (exited|stopped) "
     run fw --check
     assert_failure 2
