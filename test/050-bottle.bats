@@ -167,7 +167,7 @@ snapshot() {
     run bottle status $NP
     assert_failure 3
     assert_output --partial "policy: differs"
-    assert_output --partial "rbt-slipped"
+    assert_output --partial "RB-FORWARD: unexpected rule 1 \"-A RB-FORWARD -s 10.242.0.3/32 -j ACCEPT"
     # the nameplate now allows another name; dnsmasq runs the old configuration
     RBRN_UPLINK_ALLOWED_DOMAINS="anthropic.com example.org" run bottle status $NP
     assert_failure 3
