@@ -55,6 +55,26 @@ run_failed() { # NAME IMAGE CIDFILE
 	exit 2
 }
 
+# The bottle's seccomp profile: podman's default, except that the bottle
+# cannot create user namespaces (clone and unshare with CLONE_NEWUSER get
+# EPERM; clone3, whose flags seccomp cannot see, gets ENOSYS and the C
+# library falls back to clone). As root of a user namespace it could not
+# get out of its netns, but it could reach netfilter, nf_tables and other
+# netlink code that otherwise needs CAP_NET_ADMIN: kernel attack surface
+# that untrusted code has no use for.
+RB_SECCOMP_BASE=${RB_SECCOMP_BASE:-/usr/share/containers/seccomp.json}
+bottle_seccomp() {
+	[ -r "$RB_SECCOMP_BASE" ] ||
+		die "RB_SECCOMP_BASE: \"$RB_SECCOMP_BASE\": cannot read podman's default seccomp profile"
+	jq '.syscalls |= (map(.names -= ["clone", "clone3", "unshare"] | select(.names | length > 0)) + [
+		{ names: ["clone", "unshare"], action: "SCMP_ACT_ALLOW",
+		  args: [{ index: 0, value: 268435456, valueTwo: 0, op: "SCMP_CMP_MASKED_EQ" }] },
+		{ names: ["clone", "unshare"], action: "SCMP_ACT_ERRNO", errnoRet: 1,
+		  args: [{ index: 0, value: 268435456, valueTwo: 268435456, op: "SCMP_CMP_MASKED_EQ" }] },
+		{ names: ["clone3"], action: "SCMP_ACT_ERRNO", errnoRet: 38 }])' "$RB_SECCOMP_BASE" ||
+		die "RB_SECCOMP_BASE: \"$RB_SECCOMP_BASE\": not a seccomp profile jq can read"
+}
+
 start() {
 	local fw bridge spid bpid
 	# What the nameplate check saw in podman network ls; the enclave's
@@ -74,6 +94,7 @@ start() {
 	rm -rf "$RUN"
 	mkdir -m 0755 -p "$RUN"
 	"$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE" --resolver-conf >"$RUN/dnsmasq.conf"
+	bottle_seccomp >"$RUN/bottle-seccomp.json"
 
 	# The bridge's name, asked while the sentry starts; the PIDs come from
 	# --pidfile: bring-up time is a feature (make bench), and every podman
@@ -118,6 +139,7 @@ start() {
 		--network "$ENCLAVE:ip=$RBRN_ENCLAVE_BOTTLE_IP" --dns "$RBRN_ENCLAVE_SENTRY_IP" \
 		--user "$RBRN_BOTTLE_UID:$RBRN_BOTTLE_UID" \
 		--cap-drop ALL --security-opt no-new-privileges --sysctl net.ipv4.ip_forward=0 \
+		--security-opt "seccomp=$RUN/bottle-seccomp.json" \
 		--sysctl net.ipv6.conf.all.disable_ipv6=1 --sysctl net.ipv6.conf.default.disable_ipv6=1 \
 		--sysctl "net.ipv4.ping_group_range=$RBRN_BOTTLE_UID $RBRN_BOTTLE_UID" \
 		"$RBRN_BOTTLE_IMAGE" >/dev/null; then

@@ -563,11 +563,17 @@ try userns-v6 unshare -Ur sh -c 'echo 0 > /proc/sys/net/ipv6/conf/all/disable_ip
 try userns-fw-socket unshare -Ur perl -MSocket -e 'socket(my \$s, PF_INET, SOCK_RAW, 255) or die "\$!\\n"'
 EOF
     assert_all_failed 28 'Operation not permitted|Read-only file system'
-    # A user namespace makes the bottle root only over namespaces it creates
-    # itself: a new network namespace is empty and connected to nothing.
-    run podman exec $B unshare -Urn ip -j link
+    # No user namespace at all (seccomp): root of one could not get out of
+    # an empty netns, but would reach netfilter and netlink code that
+    # otherwise needs CAP_NET_ADMIN. clone3 hides its flags from seccomp: it
+    # is ENOSYS, and threads still start through clone.
+    run podman exec $B unshare -Urn true
+    assert_failure
+    assert_output --partial "Operation not permitted"
+    run podman exec $B perl -e 'syscall(435, 0, 0) == -1 or die; print $!+0, "\n"'
+    assert_output 38
+    run podman exec $B dig +short +tries=1 @$SENTRY_IP anthropic.com
     assert_success
-    [ "$(jq -r '[.[].ifname] | join(" ")' <<<"$output")" = lo ]
     run diff "$BATS_FILE_TMPDIR/state.before" <(state)
     assert_success
 }
