@@ -92,7 +92,8 @@ start() {
 	MADE_NET=1
 	# Nothing of M runs (no enclave): anything in $RUN is stale.
 	rm -rf "$RUN"
-	mkdir -m 0755 -p "$RUN"
+	mkdir -p "$RUN"
+	chmod 0755 "$RUN"
 	"$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE" --resolver-conf >"$RUN/dnsmasq.conf"
 	bottle_seccomp >"$RUN/bottle-seccomp.json"
 
@@ -158,7 +159,9 @@ start() {
 # Reapplies routes and policy, e.g. after the sentry container restarted
 # (its new netns forwards nothing until this runs).
 reapply() {
-	exists "$SENTRY" && exists "$BOTTLE" || die "$M is not started"
+	if ! exists "$SENTRY" || ! exists "$BOTTLE"; then
+		die "$M is not started"
+	fi
 	"$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE" --resolver-conf >"$RUN/dnsmasq.conf.new"
 	if ! cmp -s "$RUN/dnsmasq.conf.new" "$RUN/dnsmasq.conf"; then
 		# dnsmasq reads its configuration once, and the sentry's bind mount
@@ -223,7 +226,7 @@ status() {
 		echo "policy: in force"
 	else
 		echo "policy: differs from the nameplate (make bottle-reapply):"
-		sed 's/^/  /' <<<"$diff"
+		printf '  %s\n' "${diff//$'\n'/$'\n'  }"
 		rc=3
 	fi
 	# what the running dnsmasq read at its start (mounted from here)
