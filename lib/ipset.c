@@ -379,7 +379,7 @@ int rb_ipset_members(const char *name, char ***out, size_t *n, struct rb_err *er
 {
 	struct sess x;
 	char prefix[64], **v = NULL;
-	size_t k = 0;
+	size_t k = 0, cap = 0;
 	int rc = 0;
 	uint16_t idx;
 
@@ -407,10 +407,14 @@ int rb_ipset_members(const char *name, char ***out, size_t *n, struct rb_err *er
 			continue;
 		m = line + strlen(prefix);
 		m[strcspn(m, " ")] = '\0';
-		nv = realloc(v, (k + 1) * sizeof(*v));
-		if (!nv)
-			goto nomem;
-		v = nv;
+		if (k == cap) {
+			/* doubling: a set holds up to 65,536 members */
+			cap = cap ? cap * 2 : 64;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv)
+				goto nomem;
+			v = nv;
+		}
 		if (asprintf(&v[k], strchr(m, '/') ? "%s" : "%s/32", m) < 0)
 			goto nomem;
 		k++;
