@@ -103,7 +103,7 @@ snapshot() {
     [ "$before" = "$after" ]
 }
 
-@test "a missing image: exit 1 naming it, and whatever the start created is gone" {
+@test "a missing image or seccomp profile: exit 1 naming it, and whatever the start created is gone" {
     local before after
     export RBRN_MONIKER=rbtimg RBRN_ENCLAVE_SUBNET=10.242.77.0/24 \
         RBRN_ENCLAVE_SENTRY_IP=10.242.77.2 RBRN_ENCLAVE_BOTTLE_IP=10.242.77.3
@@ -117,6 +117,12 @@ snapshot() {
     RBRN_BOTTLE_IMAGE=localhost/rbt-no-such-image:latest run bottle start $NP
     assert_failure 1
     assert_output --partial '"localhost/rbt-no-such-image:latest": no such image'
+    after=$(snapshot)
+    [ "$before" = "$after" ]
+    # no seccomp profile to derive the bottle's from
+    RB_SECCOMP_BASE=/nonexistent/seccomp.json run bottle start $NP
+    assert_failure 1
+    assert_output --partial 'RB_SECCOMP_BASE: "/nonexistent/seccomp.json"'
     after=$(snapshot)
     [ "$before" = "$after" ]
 }
