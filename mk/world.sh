@@ -45,6 +45,7 @@ start() {
 	fi
 	podman image exists "$IMAGE" || { echo "world: $IMAGE missing: run make images" >&2; exit 1; }
 	# A half-started world is worse than none: undo everything on failure.
+	# shellcheck disable=SC2154 # rc is assigned inside the trap
 	trap 'rc=$?; [ $rc -eq 0 ] || { podman logs "$CTR" >&2 2>/dev/null || true; stop >&2; }' EXIT
 	podman network exists "$NET" ||
 		podman network create --internal --disable-dns --subnet "$SUBNET" "$NET" >/dev/null
@@ -53,12 +54,12 @@ start() {
 		--sysctl net.ipv6.conf.all.disable_ipv6=1 \
 		--sysctl net.ipv6.conf.default.disable_ipv6=1 \
 		"$IMAGE" >/dev/null
-	local br i
+	local br
 	br=$(podman network inspect -f '{{.NetworkInterface}}' "$NET")
 	host_rules_add "$br"
 	ip addr replace "$HOST_IP/${SUBNET#*/}" dev "$br"
 	sysctl -qw "net.ipv6.conf.$br.disable_ipv6=1"
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		podman exec "$CTR" test -f /var/log/world/ready 2>/dev/null && break
 		sleep 0.1
 	done
@@ -67,7 +68,15 @@ start() {
 	echo "world: up on $NET ($SUBNET), gateway $WORLD_IP, bridge $br"
 }
 
+# Refuses while a sentry is attached: `podman network rm -f` would remove
+# it too, and its bottle with no word. RB_WORLD_FORCE=1 does it anyway.
 stop() {
+	local users
+	users=$(podman ps -a --filter "network=$NET" --format '{{.Names}}' 2>/dev/null | grep -vxF "$CTR" || true)
+	if [ -n "$users" ] && [ "${RB_WORLD_FORCE:-0}" != 1 ]; then
+		echo "world: $NET is in use by ${users//$'\n'/ }: make bottle-stop for each first (RB_WORLD_FORCE=1 removes them with the world)" >&2
+		return 1
+	fi
 	podman rm -f -t 0 "$CTR" >/dev/null 2>&1 || true
 	podman network rm -f "$NET" >/dev/null 2>&1 || true
 	host_rules_remove

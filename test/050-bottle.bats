@@ -263,6 +263,16 @@ snapshot() {
     assert_success
 }
 
+@test "world-stop refuses while a sentry uses the world, and names it" {
+    run bash "$RB_TOP/mk/world.sh" stop
+    assert_failure 1
+    assert_output --partial "rb-$NP-sentry"
+    run podman inspect -f '{{.State.Running}}' rb-world rb-$NP-sentry rb-$NP-bottle
+    assert_output $'true\ntrue\ntrue'
+    run podman network exists rb-world
+    assert_success
+}
+
 @test "bottle-stop leaves no container, network, rule, route or run file behind" {
     local br
     br=$(podman network inspect -f '{{.NetworkInterface}}' rb-$NP-enclave)
