@@ -65,6 +65,17 @@ struct opts {
 	const char *ns_host, *ns_sentry, *ns_bottle, *bridge;
 };
 
+/* A namespace named on the command line; flag is what to ask for when it
+ * is missing. */
+static int ns_from_flag(struct rb_enclave_ns *ns, const char *path, const char *flag,
+			const char *stage, struct rb_err *err)
+{
+	if (!path)
+		return rb_err_config(err, "%s is needed for stage %s", flag, stage);
+	rb_enclave_ns_init(ns, path);
+	return rb_enclave_ns_open(ns, path, err);
+}
+
 static int run(struct opts *o, const struct rb_nameplate *np, struct rb_err *err)
 {
 	struct rb_enclave p;
@@ -86,26 +97,12 @@ static int run(struct opts *o, const struct rb_nameplate *np, struct rb_err *err
 		return rb_err_config(err, "--bridge: invalid interface name \"%.32s\"", o->bridge);
 	snprintf(p.bridge, sizeof(p.bridge), "%s", o->bridge);
 	rc = 0;
-	if (o->ns_host) {
-		rb_enclave_ns_init(&p.host, o->ns_host);
-		rc = rb_enclave_ns_open(&p.host, o->ns_host, err);
-	}
-	if (rc == 0 && (stages & RB_ENCLAVE_SENTRY)) {
-		if (!o->ns_sentry) {
-			rc = rb_err_config(err, "--netns-sentry is needed for stage sentry");
-		} else {
-			rb_enclave_ns_init(&p.sentry.ns, o->ns_sentry);
-			rc = rb_enclave_ns_open(&p.sentry.ns, o->ns_sentry, err);
-		}
-	}
-	if (rc == 0 && (stages & RB_ENCLAVE_BOTTLE)) {
-		if (!o->ns_bottle) {
-			rc = rb_err_config(err, "--netns-bottle is needed for stage bottle");
-		} else {
-			rb_enclave_ns_init(&p.bottle.ns, o->ns_bottle);
-			rc = rb_enclave_ns_open(&p.bottle.ns, o->ns_bottle, err);
-		}
-	}
+	if (o->ns_host)
+		rc = ns_from_flag(&p.host, o->ns_host, "--netns-host", "", err);
+	if (rc == 0 && (stages & RB_ENCLAVE_SENTRY))
+		rc = ns_from_flag(&p.sentry.ns, o->ns_sentry, "--netns-sentry", "sentry", err);
+	if (rc == 0 && (stages & RB_ENCLAVE_BOTTLE))
+		rc = ns_from_flag(&p.bottle.ns, o->ns_bottle, "--netns-bottle", "bottle", err);
 lock:
 	if (rc == 0)
 		rc = rb_enclave_lock_down(&p, err);

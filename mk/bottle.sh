@@ -63,12 +63,12 @@ run_failed() { # NAME IMAGE CIDFILE
 # netlink code that otherwise needs CAP_NET_ADMIN: kernel attack surface
 # that untrusted code has no use for.
 RB_SECCOMP_BASE=${RB_SECCOMP_BASE:-/usr/share/containers/seccomp.json}
-# Written once per base profile and kept while it is newer than its
-# sources (jq takes 50 ms of every start otherwise); replaced atomically,
-# shared by all nameplates.
-BOTTLE_SECCOMP=$RB_RUN/bottle-seccomp-$(cksum <<<"$RB_SECCOMP_BASE" | cut -d' ' -f1).json
+# Written once per base profile into BOTTLE_SECCOMP and kept while it is
+# newer than its sources (jq takes 50 ms of every start otherwise);
+# replaced atomically, shared by all nameplates.
 bottle_seccomp() {
 	local tmp
+	BOTTLE_SECCOMP=$RB_RUN/bottle-seccomp-$(cksum <<<"$RB_SECCOMP_BASE" | cut -d' ' -f1).json
 	[ -r "$RB_SECCOMP_BASE" ] ||
 		die "RB_SECCOMP_BASE: \"$RB_SECCOMP_BASE\": cannot read podman's default seccomp profile"
 	if [ -s "$BOTTLE_SECCOMP" ] && [ "$BOTTLE_SECCOMP" -nt "$RB_SECCOMP_BASE" ] &&

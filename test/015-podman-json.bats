@@ -449,22 +449,20 @@ EOF
     printf '%s\n' "RBRN_MONIKER = $m" "RBRN_ENCLAVE_SUBNET = $esub.0/24" \
         "RBRN_ENCLAVE_SENTRY_IP = $esub.2" "RBRN_ENCLAVE_BOTTLE_IP = $esub.3" \
         "RBRN_UPLINK_NETWORK = $up" >"$np"
+    # seen: the three facts as a shell that evals --print-env has them
+    seen() {
+        run --separate-stderr "$RB_BIN/rb-net-create" --check --print-env --nameplate "$np"
+        assert_success
+        run env -i bash -c "$output"$'\n''echo "$RB_ENCLAVE_PRESENT $RB_UPLINK_PRESENT [$RB_UPLINK_BRIDGE]"'
+    }
     # its own enclave is no overlap, and is reported as there
-    run --separate-stderr "$RB_BIN/rb-net-create" --check --print-env --nameplate "$np"
-    assert_success
-    run env -i bash -c "$output"$'\n''echo "$RB_ENCLAVE_PRESENT $RB_UPLINK_PRESENT $RB_UPLINK_BRIDGE"'
-    assert_output "1 1 $br"
-
+    seen
+    assert_output "1 1 [$br]"
     podman network rm "$enclave" >/dev/null
-    run --separate-stderr "$RB_BIN/rb-net-create" --check --print-env --nameplate "$np"
-    assert_success
-    run env -i bash -c "$output"$'\n''echo "$RB_ENCLAVE_PRESENT $RB_UPLINK_PRESENT $RB_UPLINK_BRIDGE"'
-    assert_output "0 1 $br"
-
+    seen
+    assert_output "0 1 [$br]"
     podman network rm "$up" >/dev/null
-    run --separate-stderr "$RB_BIN/rb-net-create" --check --print-env --nameplate "$np"
-    assert_success
-    run env -i bash -c "$output"$'\n''echo "$RB_ENCLAVE_PRESENT $RB_UPLINK_PRESENT [$RB_UPLINK_BRIDGE]"'
+    seen
     assert_output "0 0 []"
 }
 

@@ -26,6 +26,25 @@ ztest() { (cd "$RB_TOP" && RB_BIN=$RB_BIN bash mk/ztest.sh "$@"); }
 pid_of() { podman inspect -f '{{.State.Pid}}' "$1"; }
 in_netns() { local pid=$1; shift; nsenter -t "$pid" -n "$@"; }
 
+# A nameplate of its own for starts that must fail: never nsproto's objects.
+RBTIMG=(RBRN_MONIKER=rbtimg RBRN_ENCLAVE_SUBNET=10.242.77.0/24
+    RBRN_ENCLAVE_SENTRY_IP=10.242.77.2 RBRN_ENCLAVE_BOTTLE_IP=10.242.77.3)
+
+start_with() { (if [ $# -gt 0 ]; then export "$@"; fi; bottle start "$NP"); }
+
+# start_refused TEXT [NAME=VALUE...]: bottle start, with those variables,
+# exits 1 saying TEXT and changes nothing a snapshot sees.
+start_refused() {
+    local text=$1 before after
+    shift
+    before=$(snapshot)
+    run start_with "$@"
+    assert_failure 1
+    assert_output --partial "$text"
+    after=$(snapshot)
+    [ "$before" = "$after" ]
+}
+
 # Everything a start could change, for "changes nothing" assertions.
 snapshot() {
     {
@@ -94,52 +113,25 @@ snapshot() {
 }
 
 @test "starting a started nameplate is an error that changes nothing" {
-    local before after
-    before=$(snapshot)
-    run bottle start $NP
-    assert_failure 1
-    assert_output --partial 'already started'
-    after=$(snapshot)
-    [ "$before" = "$after" ]
+    start_refused 'already started'
 }
 
 @test "a missing image or seccomp profile: exit 1 naming it, and whatever the start created is gone" {
-    local before after
-    export RBRN_MONIKER=rbtimg RBRN_ENCLAVE_SUBNET=10.242.77.0/24 \
-        RBRN_ENCLAVE_SENTRY_IP=10.242.77.2 RBRN_ENCLAVE_BOTTLE_IP=10.242.77.3
-    before=$(snapshot)
+    local img=localhost/rbt-no-such-image:latest
     # found when podman run fails: before anything, and after the sentry
-    RBRN_SENTRY_IMAGE=localhost/rbt-no-such-image:latest run bottle start $NP
-    assert_failure 1
-    assert_output --partial '"localhost/rbt-no-such-image:latest": no such image'
-    after=$(snapshot)
-    [ "$before" = "$after" ]
-    RBRN_BOTTLE_IMAGE=localhost/rbt-no-such-image:latest run bottle start $NP
-    assert_failure 1
-    assert_output --partial '"localhost/rbt-no-such-image:latest": no such image'
-    after=$(snapshot)
-    [ "$before" = "$after" ]
+    start_refused "\"$img\": no such image" "${RBTIMG[@]}" RBRN_SENTRY_IMAGE=$img
+    start_refused "\"$img\": no such image" "${RBTIMG[@]}" RBRN_BOTTLE_IMAGE=$img
     # no seccomp profile to derive the bottle's from
-    RB_SECCOMP_BASE=/nonexistent/seccomp.json run bottle start $NP
-    assert_failure 1
-    assert_output --partial 'RB_SECCOMP_BASE: "/nonexistent/seccomp.json"'
-    after=$(snapshot)
-    [ "$before" = "$after" ]
+    start_refused 'RB_SECCOMP_BASE: "/nonexistent/seccomp.json"' "${RBTIMG[@]}" \
+        RB_SECCOMP_BASE=/nonexistent/seccomp.json
 }
 
 @test "a container of the same name, not rb's: start fails and leaves it alone" {
-    local before after c
-    export RBRN_MONIKER=rbtimg RBRN_ENCLAVE_SUBNET=10.242.77.0/24 \
-        RBRN_ENCLAVE_SENTRY_IP=10.242.77.2 RBRN_ENCLAVE_BOTTLE_IP=10.242.77.3
+    local c
     for c in sentry bottle; do
         rb_track container rb-rbtimg-$c
         podman run -d --name rb-rbtimg-$c --network none localhost/rb-bottle:latest >/dev/null
-        before=$(snapshot)
-        run bottle start $NP
-        assert_failure 1
-        assert_output --partial "rb-rbtimg-$c exists"
-        after=$(snapshot)
-        [ "$before" = "$after" ]
+        start_refused "rb-rbtimg-$c exists" "${RBTIMG[@]}"
         run podman inspect -f '{{.State.Running}} {{.HostConfig.NetworkMode}}' rb-rbtimg-$c
         assert_output "true none"
         podman rm -f -t 0 rb-rbtimg-$c >/dev/null

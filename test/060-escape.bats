@@ -128,28 +128,6 @@ wait
 EOF
 }
 
-# Every "LABEL STATUS MESSAGE" line of $output failed as an attempt (a
-# status of 125-127 means the command could not run: a broken test, not a
-# blocked packet), there were exactly $1 of them and, with $2, each message
-# matches the extended regex $2 (the reason it failed).
-assert_all_failed() {
-    local want=$1 why=${2:-} label rc msg n=0 bad=0
-    while read -r label rc msg; do
-        [ -n "$label" ] || continue
-        n=$((n + 1))
-        case $rc in
-        0) echo "ESCAPED: $label succeeded"; bad=1 ;;
-        125 | 126 | 127) echo "BROKEN: $label could not run (exit $rc): $msg"; bad=1 ;;
-        esac
-        if [ -n "$why" ] && ! grep -qE -- "$why" <<<"$msg"; then
-            echo "WRONG REASON: $label failed with \"$msg\" (exit $rc)"
-            bad=1
-        fi
-    done <<<"$output"
-    [ "$n" -eq "$want" ] || { echo "expected $want attempts, got $n:"; echo "$output"; bad=1; }
-    [ $bad -eq 0 ]
-}
-
 # A unique tag per attempt: lets the world's logs show that THIS attempt
 # did (or did not) arrive.
 tag() { printf 'esc%s%s' "$BATS_TEST_NUMBER" "$(head -c4 /dev/urandom | od -An -tx1 | tr -d ' \n')"; }

@@ -83,19 +83,6 @@ $script
 wait
 EOF
 }
-assert_all_failed() {
-    local want=$1 label rc n=0 bad=0
-    while read -r label rc; do
-        [ -n "$label" ] || continue
-        n=$((n + 1))
-        case $rc in
-        0) echo "ESCAPED: $label succeeded"; bad=1 ;;
-        125 | 126 | 127) echo "BROKEN: $label could not run (exit $rc)"; bad=1 ;;
-        esac
-    done <<<"$output"
-    [ "$n" -eq "$want" ] || { echo "expected $want attempts, got $n:"; echo "$output"; bad=1; }
-    [ $bad -eq 0 ]
-}
 
 # What the bottle can do while the sentry is whatever the fault left: nothing.
 assert_bottle_reaches_nothing() {
