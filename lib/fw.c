@@ -1,6 +1,6 @@
 /* The sentry's interfaces, and applying / checking a plan in the current
  * netns in the fail-closed order DESIGN.md asks for. */
-#include "fw_int.h"
+#include "fw_xt.h"
 #include "netns.h"
 
 #include <arpa/inet.h>
@@ -241,7 +241,7 @@ int rb_fw_apply(const struct rb_fw_plan *plan, struct rb_err *err)
 
 	if (plan->host) {
 		for (size_t i = 0; i < plan->n_tables; i++) {
-			rc = rb_fw_commit_table(plan, &plan->tables[i], err);
+			rc = rb_xt_commit_table(plan, &plan->tables[i], err);
 			if (rc < 0)
 				return rc;
 		}
@@ -274,7 +274,7 @@ static int apply_sentry(const struct rb_fw_plan *plan, struct rb_err *err)
 		if (rc < 0)
 			return rc;
 	}
-	rc = rb_fw_commit_table(plan, &plan->tables[0], err);
+	rc = rb_xt_commit_table(plan, &plan->tables[0], err);
 	if (rc < 0)
 		return rc;
 	for (size_t i = 0; i < plan->n_sets; i++) {
@@ -283,7 +283,7 @@ static int apply_sentry(const struct rb_fw_plan *plan, struct rb_err *err)
 			return rc;
 	}
 	for (size_t i = 1; i < plan->n_tables; i++) {
-		rc = rb_fw_commit_table(plan, &plan->tables[i], err);
+		rc = rb_xt_commit_table(plan, &plan->tables[i], err);
 		if (rc < 0)
 			return rc;
 	}
@@ -293,14 +293,12 @@ static int apply_sentry(const struct rb_fw_plan *plan, struct rb_err *err)
 	return sysctls_apply(plan, err);
 }
 
-typedef void (*diff_cb)(void *, const char *, const char *, const char *);
-
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int check_set(const struct rb_fw_set *s, int known, diff_cb cb, void *ctx,
+static int check_set(const struct rb_fw_set *s, int known, rb_fw_diff_cb cb, void *ctx,
 		     struct rb_err *err)
 {
 	char **live = NULL, **want = NULL, a[INET_ADDRSTRLEN], what[128];
@@ -356,7 +354,7 @@ out:
 	return rc < 0 ? rc : n;
 }
 
-static int check_sysctls(const struct rb_fw_plan *plan, diff_cb cb, void *ctx,
+static int check_sysctls(const struct rb_fw_plan *plan, rb_fw_diff_cb cb, void *ctx,
 			 struct rb_err *err)
 {
 	char val[64], what[160];
@@ -381,12 +379,12 @@ static int check_sysctls(const struct rb_fw_plan *plan, diff_cb cb, void *ctx,
 	return n;
 }
 
-int rb_fw_check(const struct rb_fw_plan *plan, diff_cb cb, void *ctx, struct rb_err *err)
+int rb_fw_check(const struct rb_fw_plan *plan, rb_fw_diff_cb cb, void *ctx, struct rb_err *err)
 {
 	int n = 0, rc;
 
 	for (size_t i = 0; i < plan->n_tables; i++) {
-		rc = rb_fw_check_table(plan, &plan->tables[i], cb, ctx, err);
+		rc = rb_xt_check_table(plan, &plan->tables[i], cb, ctx, err);
 		if (rc < 0)
 			return rc;
 		n += rc;
@@ -401,4 +399,14 @@ int rb_fw_check(const struct rb_fw_plan *plan, diff_cb cb, void *ctx, struct rb_
 	if (rc < 0)
 		return rc;
 	return n + rc;
+}
+
+int rb_fw_host_remove(const char *moniker, struct rb_err *err)
+{
+	return rb_xt_host_remove(moniker, err);
+}
+
+int rb_fw_counters_read(struct rb_fw_counter **out, size_t *n, struct rb_err *err)
+{
+	return rb_xt_counters_read(out, n, err);
 }

@@ -118,12 +118,17 @@ void rb_fw_quote(const char *s, char *buf, size_t len);
 int rb_fw_plan_owns(const struct rb_fw_plan *plan, const char *name);
 const struct rb_fw_chain *rb_fw_table_chain(const struct rb_fw_table *t, const char *name);
 
-/* fw_commit.c */
-int rb_fw_commit_table(const struct rb_fw_plan *plan, const struct rb_fw_table *t,
-		       struct rb_err *err);
-int rb_fw_check_table(const struct rb_fw_plan *plan, const struct rb_fw_table *t,
-		      void (*cb)(void *, const char *, const char *, const char *), void *ctx,
-		      struct rb_err *err);
+/* fw_diff.c: what every backend's drift check shares. One difference
+ * reported through cb (may be NULL); returns 1. */
+typedef void (*rb_fw_diff_cb)(void *ctx, const char *table, const char *chain, const char *what);
+int rb_fw_diff(rb_fw_diff_cb cb, void *ctx, const char *table, const char *chain, const char *fmt,
+	       ...) __attribute__((format(printf, 5, 6)));
+/* Live rule texts got[0..ng) against want[0..nw) as a shortest edit script
+ * (LCS), so one inserted rule is reported once, not as a shift of every rule
+ * after it. The number of differences, or -ENOMEM. */
+int rb_fw_diff_rules(const char *table, const char *chain, char **got, size_t ng, char **want,
+		     size_t nw, rb_fw_diff_cb cb, void *ctx);
+void rb_fw_strv_free(char **v, size_t n);
 
 /* ipset.c */
 int rb_ipset_index(const char *name, uint16_t *index, struct rb_err *err);
@@ -137,7 +142,7 @@ void rb_ipset_members_free(char **m, size_t n);
 /* conntrack.c: deletes every IPv4 and IPv6 conntrack entry of the netns. */
 int rb_conntrack_flush(struct rb_err *err);
 
-/* fw_commit.c: /run/xtables.lock, like iptables -w. */
+/* fw_lock.c: /run/xtables.lock, like iptables -w. */
 int rb_flock(const char *path, int wait_ms, struct rb_err *err);
 int rb_xtables_lock(struct rb_err *err);
 void rb_xtables_unlock(int fd);

@@ -727,7 +727,7 @@ static void sb_ctstate(struct sbuf *b, unsigned int st)
 
 /* Mirrors iptables-legacy-save: addresses, interfaces, protocol, then the
  * matches in entry order (protocol match, conntrack, set, addrtype, comment), then the
- * target. fw_commit.c encodes the matches in this same order. */
+ * target. fw_xt_codec.c encodes the matches in this same order. */
 int rb_fw_rule_format(const char *chain, const struct rb_fw_rule *r, char *buf, size_t len)
 {
 	struct sbuf b = { buf, len, 0, 0 };

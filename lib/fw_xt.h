@@ -1,0 +1,36 @@
+/* Internal to lib/fw_xt_*.c and lib/fw.c: the xtables backend (libiptc
+ * into the legacy tables, libipset for the sets). */
+#ifndef RB_FW_XT_H
+#define RB_FW_XT_H
+
+#include "fw_int.h"
+
+#include <libiptc/libiptc.h>
+
+/* fw_xt_codec.c: the entry for r, malloc'd. Set names are resolved to the
+ * kernel's set index here, in the current netns. Matches are laid out in
+ * the order rb_fw_rule_format prints them. */
+int rb_xt_rule_encode(const struct rb_fw_rule *r, struct ipt_entry **out, struct rb_err *err);
+/* The live entry e as rb's save-syntax text ("-A CHAIN ..."); parts rb does
+ * not model are appended as " [..]", so such a rule never equals a plan
+ * rule. Also returns the decoded rule. */
+void rb_xt_entry_text(const char *chain, const struct ipt_entry *e, struct xtc_handle *h,
+		      struct rb_fw_rule *r, char *buf, size_t len);
+/* libiptc's errno for `what` in `table`, as the error of err. */
+int rb_xt_fail(struct rb_err *err, const char *table, const char *what);
+
+/* fw_xt_commit.c: one table of the plan, one iptc_commit (none when nothing
+ * changes); /run/xtables.lock is held around it. */
+int rb_xt_commit_table(const struct rb_fw_plan *plan, const struct rb_fw_table *t,
+		       struct rb_err *err);
+/* The host chains of moniker and their jumps, from filter and nat. */
+int rb_xt_host_remove(const char *moniker, struct rb_err *err);
+
+/* fw_xt_check.c: the differences between t and the live table (>= 0). */
+int rb_xt_check_table(const struct rb_fw_plan *plan, const struct rb_fw_table *t,
+		      rb_fw_diff_cb cb, void *ctx, struct rb_err *err);
+
+/* fw_xt_counters.c: every rule of every RB-* chain of filter and nat. */
+int rb_xt_counters_read(struct rb_fw_counter **out, size_t *n, struct rb_err *err);
+
+#endif

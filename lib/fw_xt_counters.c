@@ -1,0 +1,71 @@
+/* The xtables counters: every rule of every RB-* chain of filter and nat,
+ * with its packet and byte counts, as libiptc reads them. */
+#include "fw_xt.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int rb_xt_counters_read(struct rb_fw_counter **out, size_t *n, struct rb_err *err)
+{
+	static const char *const tables[] = { "filter", "nat" };
+	struct rb_fw_counter *v = NULL;
+	struct xtc_handle *h = NULL;
+	size_t k = 0, cap = 0;
+	struct rb_fw_rule r;
+	int rc = 0;
+
+	*out = NULL;
+	*n = 0;
+	for (size_t ti = 0; ti < 2; ti++) {
+		errno = 0;
+		h = iptc_init(tables[ti]);
+		if (!h) {
+			rc = rb_xt_fail(err, tables[ti], "read the table");
+			goto out;
+		}
+		for (const char *c = iptc_first_chain(h); c; c = iptc_next_chain(h)) {
+			unsigned int idx = 0;
+
+			if (strncmp(c, "RB-", 3) != 0)
+				continue;
+			for (const struct ipt_entry *e = iptc_first_rule(c, h); e;
+			     e = iptc_next_rule(e, h)) {
+				struct rb_fw_counter *x;
+
+				if (k == cap) {
+					size_t ncap = cap ? cap * 2 : 64;
+
+					x = realloc(v, ncap * sizeof(*v));
+					if (!x) {
+						rc = rb_err_set(err, -ENOMEM, "out of memory");
+						goto out;
+					}
+					v = x;
+					cap = ncap;
+				}
+				x = &v[k++];
+				memset(x, 0, sizeof(*x));
+				snprintf(x->table, sizeof(x->table), "%s", tables[ti]);
+				snprintf(x->chain, sizeof(x->chain), "%s", c);
+				x->index = ++idx;
+				rb_xt_entry_text(c, e, h, &r, x->text, sizeof(x->text));
+				if (r.id[0])
+					snprintf(x->id, sizeof(x->id), "rb:%s", r.id);
+				x->pkts = e->counters.pcnt;
+				x->bytes = e->counters.bcnt;
+			}
+		}
+		iptc_free(h);
+		h = NULL;
+	}
+	*out = v;
+	*n = k;
+	v = NULL;
+out:
+	if (h)
+		iptc_free(h);
+	free(v);
+	return rc;
+}
+
