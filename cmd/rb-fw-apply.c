@@ -3,6 +3,7 @@
  * nameplate, or prints it (--dry-run), checks it (--check), shows its
  * counters, or prints the sentry's resolver configuration (--resolver-conf). */
 #include "fw.h"
+#include "learn.h"
 #include "nameplate.h"
 #include "netns.h"
 #include "podman.h"
@@ -27,7 +28,7 @@ static void usage(FILE *f)
 		"                   [--netns PATH | --pid PID] [--enclave-if IF --uplink-if IF]\n"
 		"                   [--host | --no-host] [--bridge BR] [--uplink-bridge BR]\n"
 		"                   [--sentry-uplink-ip IP]\n"
-		"       %s --nameplate FILE --resolver-conf\n"
+		"       %s --nameplate FILE --resolver-conf | --learner-conf\n"
 		"       %s --nameplate FILE --host-only [--dry-run | --check] [--netns PATH]\n"
 		"                   [--bridge BR] [--uplink-bridge BR] [--sentry-uplink-ip IP]\n"
 		"       %s --nameplate FILE --remove [--host-only --netns PATH]\n"
@@ -52,6 +53,8 @@ static void usage(FILE *f)
 		"                            difference; exit 3 if there is any\n"
 		"      --counters            print the packet counters of every rb rule\n"
 		"      --resolver-conf       print the sentry's dnsmasq configuration\n"
+		"      --learner-conf        print the configuration of the sentry's learner\n"
+		"                            (rb-sentryd: which answers open egress)\n"
 		"      --netns PATH          target this netns instead of rb-<moniker>-sentry\n"
 		"      --pid PID             target the netns of PID\n"
 		"      --enclave-if IF       enclave interface (default: the one holding the\n"
@@ -81,6 +84,7 @@ enum {
 	OPT_CHECK,
 	OPT_COUNTERS,
 	OPT_RESOLVER,
+	OPT_LEARNER,
 	OPT_NETNS,
 	OPT_PID,
 	OPT_ENCLAVE_IF,
@@ -99,7 +103,7 @@ struct opts {
 	int has_sentry_uplink_ip;
 	struct in_addr sentry_uplink_ip;
 	pid_t pid;
-	int dry_run, check, counters, resolver, host, host_only, remove;
+	int dry_run, check, counters, resolver, learner, host, host_only, remove;
 };
 
 /* Where the sentry's netns is: an explicit netns, a PID, or the container. */
@@ -403,6 +407,7 @@ int main(int argc, char **argv)
 		{ "check", no_argument, NULL, OPT_CHECK },
 		{ "counters", no_argument, NULL, OPT_COUNTERS },
 		{ "resolver-conf", no_argument, NULL, OPT_RESOLVER },
+		{ "learner-conf", no_argument, NULL, OPT_LEARNER },
 		{ "netns", required_argument, NULL, OPT_NETNS },
 		{ "pid", required_argument, NULL, OPT_PID },
 		{ "enclave-if", required_argument, NULL, OPT_ENCLAVE_IF },
@@ -444,6 +449,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_RESOLVER:
 			o.resolver = 1;
+			break;
+		case OPT_LEARNER:
+			o.learner = 1;
 			break;
 		case OPT_NETNS:
 			o.netns = optarg;
@@ -498,9 +506,9 @@ int main(int argc, char **argv)
 		return usage_error("--netns and --pid exclude each other", NULL);
 	if (!o.enclave_if != !o.uplink_if)
 		return usage_error("--enclave-if and --uplink-if go together", NULL);
-	if (o.dry_run + o.check + o.counters + o.resolver + o.remove > 1)
-		return usage_error("--dry-run, --check, --counters, --resolver-conf and "
-					 "--remove exclude each other", NULL);
+	if (o.dry_run + o.check + o.counters + o.resolver + o.learner + o.remove > 1)
+		return usage_error("--dry-run, --check, --counters, --resolver-conf, "
+				   "--learner-conf and --remove exclude each other", NULL);
 	if (o.host_only && o.host == 0)
 		return usage_error("--host-only and --no-host exclude each other", NULL);
 
@@ -514,6 +522,10 @@ int main(int argc, char **argv)
 
 	if (o.resolver) {
 		rc = rb_resolver_conf_write(&np, stdout, &err);
+		goto end;
+	}
+	if (o.learner) {
+		rc = rb_learn_conf_write(&np, stdout, &err);
 		goto end;
 	}
 	if (o.remove || o.host_only) {

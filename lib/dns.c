@@ -268,6 +268,95 @@ int rb_dns_response_parse(const uint8_t *msg, size_t len, uint16_t id, const cha
 	return 0;
 }
 
+static uint32_t get32(const uint8_t *p)
+{
+	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+int rb_dns_reply_parse(const uint8_t *msg, size_t len, struct rb_dns_reply *out)
+{
+	char target[RB_DNS_TEXT_MAX], owner[RB_DNS_TEXT_MAX];
+	uint32_t chain_ttl = UINT32_MAX;
+	size_t pos = DNS_HDR_LEN;
+	unsigned int an;
+	int rc;
+
+	if (!msg || !out)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	if (len < DNS_HDR_LEN)
+		return -EBADMSG;
+	if (!(msg[2] & 0x80) || ((msg[2] >> 3) & 0x0f) != 0)
+		return -EPROTO;
+	out->id = get16(msg);
+	out->truncated = !!(msg[2] & 0x02);
+	out->rcode = msg[3] & 0x0f;
+	if (get16(msg + 4) != 1)
+		return -EPROTO;
+	an = get16(msg + 6);
+	rc = rb_dns_name_read(msg, len, &pos, out->qname, sizeof(out->qname));
+	if (rc < 0)
+		return rc;
+	if (len - pos < 4)
+		return -EBADMSG;
+	out->qtype = get16(msg + pos);
+	out->qclass = get16(msg + pos + 2);
+	pos += 4;
+	memcpy(target, out->qname, sizeof(target));
+
+	for (unsigned int i = 0; i < an; i++) {
+		uint16_t type, klass, rdlen;
+		uint32_t ttl;
+		size_t rdata;
+
+		rc = rb_dns_name_read(msg, len, &pos, owner, sizeof(owner));
+		if (rc < 0)
+			return rc;
+		if (len - pos < 10)
+			return -EBADMSG;
+		type = get16(msg + pos);
+		klass = get16(msg + pos + 2);
+		ttl = get32(msg + pos + 4);
+		if (ttl & 0x80000000u)
+			ttl = 0;
+		rdlen = get16(msg + pos + 8);
+		pos += 10;
+		if (rdlen > len - pos)
+			return -EBADMSG;
+		rdata = pos;
+		pos += rdlen;
+		if (type == RB_DNS_TYPE_A && rdlen != 4)
+			return -EBADMSG;
+		if (type == RB_DNS_TYPE_CNAME) {
+			size_t npos = rdata;
+			char next[RB_DNS_TEXT_MAX];
+
+			rc = rb_dns_name_read(msg, len, &npos, next, sizeof(next));
+			if (rc < 0)
+				return rc;
+			if (npos != pos)
+				return -EBADMSG;
+			if (klass != RB_DNS_CLASS_IN || strcmp(owner, target) != 0)
+				continue;
+			if (++out->n_cnames > RB_DNS_REPLY_MAX_CNAMES)
+				return -EBADMSG;
+			if (ttl < chain_ttl)
+				chain_ttl = ttl;
+			memcpy(target, next, sizeof(target));
+			continue;
+		}
+		if (type != RB_DNS_TYPE_A || klass != RB_DNS_CLASS_IN || strcmp(owner, target) != 0)
+			continue;
+		if (out->n_a == RB_DNS_REPLY_MAX_A) {
+			out->more_a = 1;
+			continue;
+		}
+		memcpy(&out->a[out->n_a].addr, msg + rdata, 4);
+		out->a[out->n_a++].ttl = ttl < chain_ttl ? ttl : chain_ttl;
+	}
+	return 0;
+}
+
 const char *rb_dns_rcode_str(int rcode)
 {
 	static const char *const names[] = {

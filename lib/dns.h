@@ -60,6 +60,39 @@ int rb_dns_response_parse(const uint8_t *msg, size_t len, uint16_t id, const cha
  * followed, so a hostile packet cannot make it loop. 0 or -EBADMSG. */
 int rb_dns_name_read(const uint8_t *msg, size_t len, size_t *off, char *text, size_t cap);
 
+/* Any reply, as the sentry's learner reads it (lib/learn.h): the one
+ * question, and the A records of the CNAME chain that starts at it, each
+ * with the smallest TTL on its way (a CNAME's TTL bounds what it leads to). */
+#define RB_DNS_REPLY_MAX_A 32
+#define RB_DNS_REPLY_MAX_CNAMES 16
+
+struct rb_dns_rr_a {
+	struct in_addr addr;
+	uint32_t ttl; /* RFC 2181 8: a TTL with the top bit set counts as 0 */
+};
+
+struct rb_dns_reply {
+	uint16_t id;
+	int rcode;
+	int truncated;
+	uint16_t qtype, qclass;
+	char qname[RB_DNS_TEXT_MAX]; /* rb_dns_name_read's form */
+	unsigned int n_cnames;       /* CNAMEs followed from qname */
+	unsigned int n_a;
+	struct rb_dns_rr_a a[RB_DNS_REPLY_MAX_A];
+	int more_a; /* more A records on the chain than a[] holds */
+};
+
+/* Parses a reply (QR set, opcode QUERY, exactly one question) and walks the
+ * answer section: every record is bounds-checked (names, the fixed part,
+ * RDLENGTH, a CNAME's name filling its RDATA exactly, an A's RDLENGTH of 4)
+ * even when it is not on the chain, so a reply with any lie in its answer
+ * section is refused whole. More than RB_DNS_REPLY_MAX_CNAMES CNAMEs on the
+ * chain is refused too. The authority and additional sections are not read
+ * and give nothing. 0, or -EBADMSG (malformed) / -EPROTO (not a reply to
+ * one standard query). */
+int rb_dns_reply_parse(const uint8_t *msg, size_t len, struct rb_dns_reply *out);
+
 /* "NOERROR", "NXDOMAIN", ... ("RCODE" for codes without a name). */
 const char *rb_dns_rcode_str(int rcode);
 

@@ -23,8 +23,20 @@
 
 /* ipsets in the sentry's netns. */
 #define RB_FW_SET_CIDR "RB-CIDR" /* hash:net, RBRN_UPLINK_ALLOWED_CIDRS */
-#define RB_FW_SET_DNS "RB-DNS"   /* hash:ip, filled by dnsmasq --ipset */
+#define RB_FW_SET_DNS "RB-DNS"   /* hash:ip timeout, filled by rb-sentryd's learner */
 #define RB_FW_SET_HOST "RB-HOST" /* hash:ip, the host's own addresses */
+
+/* The learner (cmd/rb-sentryd.c) reads the resolver's replies to the
+ * bottle from this NFQUEUE queue; the denial log reads this NFLOG group.
+ * Each REJECT of the bottle's packets is preceded by an NFLOG rule with the
+ * same matches, limited to RB_FW_LOG_RATE/s (burst RB_FW_LOG_BURST) per
+ * rule, whose prefix is the REJECT's "rb:<id>". */
+#define RB_FW_LEARN_QUEUE 0
+#define RB_FW_LOG_GROUP 1
+#define RB_FW_LOG_RATE 50
+#define RB_FW_LOG_BURST 100
+/* RB-DNS's own timeout (an add without one); the learner gives its own */
+#define RB_FW_DNS_TIMEOUT 900
 
 /* The sentry's interfaces, as seen inside its netns. */
 struct rb_fw_ifaces {
@@ -197,10 +209,10 @@ int rb_fw_counters_read(struct rb_fw_counter **out, size_t *n, struct rb_err *er
 int rb_fw_set_test(const char *set, struct in_addr addr, struct rb_err *err);
 
 /* Writes the sentry's dnsmasq configuration for np (DESIGN.md: names not
- * allowed are answered NXDOMAIN locally and never forwarded; answers for
- * allowed names are added to RB-DNS; cache-size=0, so every lookup is
- * answered upstream and every answer refreshes RB-DNS). Needs
- * np->has_uplink_dns_server when any name is forwarded. 0 or -errno. */
+ * allowed are answered NXDOMAIN locally and never forwarded; allowed names
+ * are forwarded upstream; what their answers open is the learner's business,
+ * lib/learn.h). Needs np->has_uplink_dns_server when any name is forwarded.
+ * 0 or -errno. */
 int rb_resolver_conf_write(const struct rb_nameplate *np, FILE *out, struct rb_err *err);
 
 #endif

@@ -20,6 +20,8 @@ enum rb_fw_verdict {
 	RB_FW_JUMP,
 	RB_FW_DNAT,
 	RB_FW_MASQUERADE,
+	RB_FW_QUEUE, /* NFQUEUE --queue-num queue, no bypass */
+	RB_FW_NFLOG, /* NFLOG --nflog-prefix log_prefix --nflog-group log_group */
 };
 
 enum rb_fw_reject {
@@ -43,17 +45,22 @@ struct rb_fw_rule {
 	int inv_in, inv_out;
 	uint8_t proto;     /* 0, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP */
 	uint16_t dport;    /* tcp/udp; 0: any */
+	uint16_t sport;    /* tcp/udp; 0: any */
 	int icmp_type;     /* icmp; -1: any */
 	unsigned int ctstate; /* RB_FW_CT_*; 0: no conntrack match */
 	char set[32];      /* "": no set match; matched on dst */
 	int dst_local;     /* 1: -m addrtype --dst-type LOCAL */
 	int limit_in;      /* with dst_local: --limit-iface-in */
+	unsigned int limit_rate, limit_burst; /* -m limit: per second; 0: no limit match */
 	char id[48];       /* comment is "rb:<id>" */
 	enum rb_fw_verdict verdict;
 	char jump[RB_FW_CHAIN_MAX];
 	enum rb_fw_reject reject;
 	struct in_addr nat_ip;
 	uint16_t nat_port;
+	uint16_t queue;      /* RB_FW_QUEUE */
+	uint16_t log_group;  /* RB_FW_NFLOG */
+	char log_prefix[64]; /* RB_FW_NFLOG: "rb:<id>" of the rule it logs for */
 };
 
 struct rb_fw_chain {
@@ -73,6 +80,7 @@ struct rb_fw_table {
 struct rb_fw_set {
 	char name[32];
 	const char *type; /* "hash:net", "hash:ip" */
+	uint32_t timeout; /* 0: members stay; else the set is created with timeout */
 	struct rb_cidr *members;
 	size_t n_members;
 };

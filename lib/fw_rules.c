@@ -411,6 +411,7 @@ int rb_fw_plan_build(const struct rb_nameplate *np, const struct rb_fw_ifaces *i
 		p->n_sets = 3;
 		set_init(&p->sets[0], RB_FW_SET_CIDR, "hash:net");
 		set_init(&p->sets[1], RB_FW_SET_DNS, "hash:ip");
+		p->sets[1].timeout = RB_FW_DNS_TIMEOUT;
 		set_init(&p->sets[2], RB_FW_SET_HOST, "hash:ip");
 		/* with egress off the set is not referenced; keep it empty */
 		if (np->access_enabled)
@@ -748,8 +749,13 @@ int rb_fw_rule_format(const char *chain, const struct rb_fw_rule *r, char *buf, 
 		else
 			sb_add(&b, " -p %u", r->proto);
 	}
-	if ((r->proto == IPPROTO_TCP || r->proto == IPPROTO_UDP) && r->dport)
-		sb_add(&b, " -m %s --dport %u", proto_name(r->proto), r->dport);
+	if ((r->proto == IPPROTO_TCP || r->proto == IPPROTO_UDP) && (r->dport || r->sport)) {
+		sb_add(&b, " -m %s", proto_name(r->proto));
+		if (r->sport)
+			sb_add(&b, " --sport %u", r->sport);
+		if (r->dport)
+			sb_add(&b, " --dport %u", r->dport);
+	}
 	if (r->proto == IPPROTO_ICMP && r->icmp_type >= 0)
 		sb_add(&b, " -m icmp --icmp-type %d", r->icmp_type);
 	if (r->ctstate)
@@ -758,6 +764,11 @@ int rb_fw_rule_format(const char *chain, const struct rb_fw_rule *r, char *buf, 
 		sb_add(&b, " -m set --match-set %s dst", r->set);
 	if (r->dst_local)
 		sb_add(&b, " -m addrtype --dst-type LOCAL%s", r->limit_in ? " --limit-iface-in" : "");
+	if (r->limit_rate) {
+		sb_add(&b, " -m limit --limit %u/sec", r->limit_rate);
+		if (r->limit_burst != 5) /* xt_limit's default, which save leaves out */
+			sb_add(&b, " --limit-burst %u", r->limit_burst);
+	}
 	if (r->id[0]) {
 		snprintf(cm, sizeof(cm), "rb:%s", r->id);
 		rb_fw_quote(cm, q, sizeof(q));
@@ -789,6 +800,13 @@ int rb_fw_rule_format(const char *chain, const struct rb_fw_rule *r, char *buf, 
 	}
 	case RB_FW_MASQUERADE:
 		sb_add(&b, " -j MASQUERADE");
+		break;
+	case RB_FW_QUEUE:
+		sb_add(&b, " -j NFQUEUE --queue-num %u", r->queue);
+		break;
+	case RB_FW_NFLOG:
+		rb_fw_quote(r->log_prefix, q, sizeof(q));
+		sb_add(&b, " -j NFLOG --nflog-prefix %s --nflog-group %u", q, r->log_group);
 		break;
 	}
 	return b.overflow ? -ENOSPC : 0;
@@ -830,7 +848,11 @@ int rb_fw_plan_print(const struct rb_fw_plan *plan, FILE *out)
 	for (size_t i = 0; i < plan->n_sets; i++) {
 		const struct rb_fw_set *s = &plan->sets[i];
 
-		fprintf(out, "# ipset create %s %s family inet\n", s->name, s->type);
+		if (s->timeout)
+			fprintf(out, "# ipset create %s %s family inet timeout %u\n", s->name, s->type,
+				s->timeout);
+		else
+			fprintf(out, "# ipset create %s %s family inet\n", s->name, s->type);
 		for (size_t j = 0; j < s->n_members; j++) {
 			inet_ntop(AF_INET, &s->members[j].addr, a, sizeof(a));
 			fprintf(out, "# ipset add %s %s/%u\n", s->name, a, s->members[j].prefix);

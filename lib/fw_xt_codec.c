@@ -7,7 +7,10 @@
 #include <linux/netfilter/nf_nat.h>
 #include <linux/netfilter/xt_addrtype.h>
 #include <linux/netfilter/xt_comment.h>
+#include <linux/netfilter/xt_NFLOG.h>
+#include <linux/netfilter/xt_NFQUEUE.h>
 #include <linux/netfilter/xt_conntrack.h>
+#include <linux/netfilter/xt_limit.h>
 #include <linux/netfilter/xt_set.h>
 #include <linux/netfilter/xt_tcpudp.h>
 #include <linux/netfilter_ipv4/ipt_REJECT.h>
@@ -126,13 +129,22 @@ int rb_xt_rule_encode(const struct rb_fw_rule *r, struct ipt_entry **out, struct
 		e->ip.invflags |= IPT_INV_VIA_OUT;
 	e->ip.proto = r->proto;
 
-	if (r->proto == IPPROTO_TCP && r->dport) {
-		struct xt_tcp tcp = { .spts = { 0, 0xffff }, .dpts = { r->dport, r->dport } };
+	if (r->proto == IPPROTO_TCP && (r->dport || r->sport)) {
+		struct xt_tcp tcp = { .spts = { 0, 0xffff }, .dpts = { 0, 0xffff } };
 
+		if (r->sport)
+			tcp.spts[0] = tcp.spts[1] = r->sport;
+		if (r->dport)
+			tcp.dpts[0] = tcp.dpts[1] = r->dport;
 		if (add_match(&b, "tcp", 0, &tcp, sizeof(tcp)) < 0)
 			goto nomem;
-	} else if (r->proto == IPPROTO_UDP && r->dport) {
-		struct xt_udp udp = { .spts = { 0, 0xffff }, .dpts = { r->dport, r->dport } };
+	} else if (r->proto == IPPROTO_UDP && (r->dport || r->sport)) {
+		struct xt_udp udp = { .spts = { 0, 0xffff }, .dpts = { 0, 0xffff } };
+
+		if (r->sport)
+			udp.spts[0] = udp.spts[1] = r->sport;
+		if (r->dport)
+			udp.dpts[0] = udp.dpts[1] = r->dport;
 
 		if (add_match(&b, "udp", 0, &udp, sizeof(udp)) < 0)
 			goto nomem;
@@ -176,6 +188,15 @@ int rb_xt_rule_encode(const struct rb_fw_rule *r, struct ipt_entry **out, struct
 			at.flags = XT_ADDRTYPE_LIMIT_IFACE_IN;
 
 		if (add_match(&b, "addrtype", 1, &at, sizeof(at)) < 0)
+			goto nomem;
+	}
+	if (r->limit_rate) {
+		struct xt_rateinfo ri;
+
+		memset(&ri, 0, sizeof(ri));
+		ri.avg = XT_LIMIT_SCALE / r->limit_rate;
+		ri.burst = r->limit_burst;
+		if (add_match(&b, "limit", 0, &ri, sizeof(ri)) < 0)
 			goto nomem;
 	}
 	if (r->id[0]) {
@@ -235,6 +256,25 @@ int rb_xt_rule_encode(const struct rb_fw_rule *r, struct ipt_entry **out, struct
 		memset(&nr, 0, sizeof(nr));
 		nr.rangesize = 1;
 		if (add_target(&b, "MASQUERADE", 0, &nr, sizeof(nr)) < 0)
+			goto nomem;
+		break;
+	}
+	case RB_FW_QUEUE: {
+		/* rev 3, the one iptables-legacy-save prints; no bypass flag:
+		 * with nobody bound to the queue, packets are dropped */
+		struct xt_NFQ_info_v3 qi = { .queuenum = r->queue, .queues_total = 1 };
+
+		if (add_target(&b, "NFQUEUE", 3, &qi, sizeof(qi)) < 0)
+			goto nomem;
+		break;
+	}
+	case RB_FW_NFLOG: {
+		struct xt_nflog_info li;
+
+		memset(&li, 0, sizeof(li));
+		li.group = r->log_group;
+		snprintf(li.prefix, sizeof(li.prefix), "%s", r->log_prefix);
+		if (add_target(&b, "NFLOG", 0, &li, sizeof(li)) < 0)
 			goto nomem;
 		break;
 	}
@@ -312,6 +352,22 @@ static void note_add(char *note, size_t len, const char *what)
 	snprintf(note + o, len - o, " [%s]", what);
 }
 
+/* A tcp/udp match rb writes: each of sport and dport is one port or any. */
+static int ports_decode(const uint16_t spts[2], const uint16_t dpts[2], struct rb_fw_rule *r)
+{
+	if (r->dport || r->sport)
+		return -EINVAL;
+	if (spts[0] == spts[1] && spts[0])
+		r->sport = spts[0];
+	else if (spts[0] != 0 || spts[1] != 0xffff)
+		return -EINVAL;
+	if (dpts[0] == dpts[1] && dpts[0])
+		r->dport = dpts[0];
+	else if (dpts[0] != 0 || dpts[1] != 0xffff)
+		return -EINVAL;
+	return r->dport || r->sport ? 0 : -EINVAL;
+}
+
 static void match_decode(const struct xt_entry_match *m, struct rb_fw_rule *r, char *note,
 			 size_t nlen)
 {
@@ -321,19 +377,14 @@ static void match_decode(const struct xt_entry_match *m, struct rb_fw_rule *r, c
 	if (!strcmp(name, "tcp") && dlen >= sizeof(struct xt_tcp)) {
 		const struct xt_tcp *t = (const void *)m->data;
 
-		if (t->spts[0] != 0 || t->spts[1] != 0xffff || t->dpts[0] != t->dpts[1] ||
-		    t->option || t->flg_mask || t->invflags || r->proto != IPPROTO_TCP || r->dport)
+		if (ports_decode(t->spts, t->dpts, r) < 0 || t->option || t->flg_mask ||
+		    t->invflags || r->proto != IPPROTO_TCP)
 			note_add(note, nlen, "-m tcp");
-		else
-			r->dport = t->dpts[0];
 	} else if (!strcmp(name, "udp") && dlen >= sizeof(struct xt_udp)) {
 		const struct xt_udp *u = (const void *)m->data;
 
-		if (u->spts[0] != 0 || u->spts[1] != 0xffff || u->dpts[0] != u->dpts[1] ||
-		    u->invflags || r->proto != IPPROTO_UDP || r->dport)
+		if (ports_decode(u->spts, u->dpts, r) < 0 || u->invflags || r->proto != IPPROTO_UDP)
 			note_add(note, nlen, "-m udp");
-		else
-			r->dport = u->dpts[0];
 	} else if (!strcmp(name, "icmp") && dlen >= sizeof(struct ipt_icmp)) {
 		const struct ipt_icmp *ic = (const void *)m->data;
 
@@ -370,6 +421,16 @@ static void match_decode(const struct xt_entry_match *m, struct rb_fw_rule *r, c
 		} else {
 			r->dst_local = 1;
 			r->limit_in = !!(at->flags & XT_ADDRTYPE_LIMIT_IFACE_IN);
+		}
+	} else if (!strcmp(name, "limit") && m->u.user.revision == 0 &&
+		   dlen >= sizeof(struct xt_rateinfo)) {
+		const struct xt_rateinfo *ri = (const void *)m->data;
+
+		if (!ri->avg || XT_LIMIT_SCALE % ri->avg || r->limit_rate)
+			note_add(note, nlen, "-m limit");
+		else {
+			r->limit_rate = XT_LIMIT_SCALE / ri->avg;
+			r->limit_burst = ri->burst;
 		}
 	} else if (!strcmp(name, "comment") && dlen >= sizeof(struct xt_comment_info)) {
 		const struct xt_comment_info *ci = (const void *)m->data;
@@ -434,6 +495,24 @@ static void target_decode(const struct ipt_entry *e, struct xtc_handle *h, struc
 		r->verdict = RB_FW_MASQUERADE;
 		if (nr->rangesize != 1 || nr->range[0].flags)
 			note_add(note, nlen, "-j MASQUERADE options");
+	} else if (!strcmp(name, "NFQUEUE") && t->u.user.revision == 3 &&
+		   dlen >= sizeof(struct xt_NFQ_info_v3)) {
+		const struct xt_NFQ_info_v3 *qi = (const void *)t->data;
+
+		r->verdict = RB_FW_QUEUE;
+		r->queue = qi->queuenum;
+		if (qi->queues_total != 1 || qi->flags)
+			note_add(note, nlen, "-j NFQUEUE options");
+	} else if (!strcmp(name, "NFLOG") && t->u.user.revision == 0 &&
+		   dlen >= sizeof(struct xt_nflog_info)) {
+		const struct xt_nflog_info *li = (const void *)t->data;
+
+		r->verdict = RB_FW_NFLOG;
+		r->log_group = li->group;
+		snprintf(r->log_prefix, sizeof(r->log_prefix), "%.*s", (int)sizeof(li->prefix) - 1,
+			 li->prefix);
+		if (li->len || li->flags || li->threshold)
+			note_add(note, nlen, "-j NFLOG options");
 	} else if (iptc_is_chain(name, h) && !iptc_builtin(name, h) && strlen(name) < sizeof(r->jump)) {
 		r->verdict = RB_FW_JUMP;
 		snprintf(r->jump, sizeof(r->jump), "%s", name);

@@ -207,7 +207,7 @@ static int set_cmd(struct sess *x, enum ipset_cmd cmd, const char *name, const c
  * hash (a bucket holds a few entries; growing rehashes the whole set).
  * *type: the libipset type the adds need. */
 static int set_create(struct sess *x, const char *name, const char *typename, size_t n,
-		      const struct ipset_type **type, struct rb_err *err)
+		      uint32_t timeout, const struct ipset_type **type, struct rb_err *err)
 {
 	struct ipset_data *d = sess_begin(x);
 	const struct ipset_type *t = NULL;
@@ -224,6 +224,7 @@ static int set_create(struct sess *x, const char *name, const char *typename, si
 	    !(t = ipset_type_get(x->s, IPSET_CMD_CREATE)) ||
 	    ipset_data_set(d, IPSET_OPT_HASHSIZE, &hashsize) < 0 ||
 	    ipset_data_set(d, IPSET_OPT_MAXELEM, &maxelem) < 0 ||
+	    (timeout && ipset_data_set(d, IPSET_OPT_TIMEOUT, &timeout) < 0) ||
 	    ipset_cmd(x->s, IPSET_CMD_CREATE, 0) < 0)
 		return rb_err_set(err, -EPROTO, "cannot create ipset %s (%s): %s", name, typename,
 				  sess_msg(x, NULL));
@@ -308,7 +309,7 @@ int rb_ipset_ensure(const struct rb_fw_set *set, struct rb_err *err)
 	rc = sess_open(&x, err);
 	if (rc < 0)
 		return rc;
-	rc = set_create(&x, set->name, set->type, 0, NULL, err);
+	rc = set_create(&x, set->name, set->type, 0, set->timeout, NULL, err);
 	sess_close(&x);
 	return rc;
 }
@@ -331,7 +332,7 @@ int rb_ipset_replace(const struct rb_fw_set *set, struct rb_err *err)
 	/* a temporary set left over from an interrupted apply is reused, and
 	 * a member listed twice is no error */
 	ipset_envopt_set(x.s, IPSET_ENV_EXIST);
-	rc = set_create(&x, tmpname, set->type, set->n_members, &type, err);
+	rc = set_create(&x, tmpname, set->type, set->n_members, set->timeout, &type, err);
 	if (rc < 0)
 		goto out;
 	rc = set_cmd(&x, IPSET_CMD_FLUSH, tmpname, NULL);

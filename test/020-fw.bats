@@ -126,6 +126,8 @@ connect() {
     assert_line "160.79.104.0/24"
     run -0 ip netns exec "$S" ipset list -t RB-DNS
     assert_line "Number of entries: 0"
+    # answers expire on their own (the learner gives each its own timeout)
+    assert_line --regexp "^Header: family inet .* timeout 900( |$)"
 }
 
 @test "forwarding is off before the policy and on after it" {

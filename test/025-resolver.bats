@@ -107,7 +107,7 @@ ask() {
     run -0 grep -c "query\[A\] anthropic.com from 198.51.100.2" "$WLOG"
     run -0 grep -c "query\[A\] api.anthropic.com from" "$WLOG"
     run -0 ip netns exec "$S" ipset list RB-DNS
-    assert_line "160.79.104.10"
+    assert_line --regexp "^160\.79\.104\.10 timeout [0-9]+$"
 }
 
 @test "a name not allowed is NXDOMAIN from the sentry and never reaches upstream" {
@@ -163,8 +163,8 @@ ask() {
     ask anthropic.com
     assert_output --partial "160.79.104.10"
     run -0 ip netns exec "$S" ipset list RB-DNS
-    assert_line "160.79.104.10"
-    refute_line "142.250.1.1"
+    assert_line --regexp "^160\.79\.104\.10 timeout [0-9]+$"
+    refute_output --partial "142.250.1.1"
 }
 
 @test "DNS_ENABLED=0: nothing resolves, nothing is forwarded" {
@@ -178,6 +178,23 @@ ask() {
     assert_output --partial "status: NXDOMAIN"
     run -0 cat "$WLOG"
     refute_output --partial "anthropic"
+}
+
+@test "--learner-conf: what the learner learns from, and nothing touched" {
+    np_write "RBRN_UPLINK_ALLOWED_DOMAINS=anthropic.com example.com"
+    run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --learner-conf
+    assert_line "learn 1"
+    assert_line "dns-global 0"
+    assert_line "allow anthropic.com"
+    assert_line "allow example.com"
+    np_write "RBRN_UPLINK_ACCESS_GLOBAL=1"
+    run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --learner-conf
+    assert_line "learn 0"
+    np_write "RBRN_UPLINK_DNS_GLOBAL=1"
+    run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --learner-conf
+    assert_line "dns-global 1"
+    run -0 ip netns exec "$S" iptables-legacy-save
+    assert_output ""
 }
 
 @test "--resolver-conf refuses a nameplate that could inject directives" {

@@ -1,0 +1,31 @@
+/* The answers set: the addresses the sentry's learner (cmd/rb-sentryd.c)
+ * opened for the bottle because an allowed name resolved to them, each for
+ * a timeout after which the kernel forgets it. One small interface so the
+ * learner does not care which firewall backend holds the set:
+ * lib/answers_ipset.c is the xtables one (ipset RB-DNS, hash:ip created
+ * with `timeout` by rb-fw-apply). Works in the CURRENT netns. */
+#ifndef RB_ANSWERS_H
+#define RB_ANSWERS_H
+
+#include "rb.h"
+
+#include <netinet/in.h>
+#include <stdint.h>
+
+struct rb_answers;
+
+/* Opens the sets of the current netns: -ENOENT (with a message) when the
+ * answers set or RB-HOST does not exist yet, i.e. no policy is applied. */
+int rb_answers_open(struct rb_answers **out, struct rb_err *err);
+
+/* Adds addr for timeout seconds; when it is there already, the newest
+ * answer's timeout replaces the old one. Returns once the kernel has it. */
+int rb_answers_add(struct rb_answers *a, struct in_addr addr, uint32_t timeout,
+		   struct rb_err *err);
+
+/* 1 if addr is one of the host's own addresses (RB-HOST), 0 if not. */
+int rb_answers_host(struct rb_answers *a, struct in_addr addr, struct rb_err *err);
+
+void rb_answers_close(struct rb_answers *a);
+
+#endif

@@ -1,0 +1,131 @@
+/* The answers set on xtables: ipset RB-DNS (hash:ip with timeout) through
+ * one libipset session kept open for the learner's life. Adds use the data
+ * API, never libipset's text parser (see lib/ipset.c). */
+#include "answers.h"
+#include "fw.h"
+
+#include <errno.h>
+#include <libipset/data.h>
+#include <libipset/nfproto.h>
+#include <libipset/session.h>
+#include <libipset/types.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct rb_answers {
+	struct ipset_session *s;
+	const struct ipset_type *dns_type, *host_type;
+};
+
+/* libipset prints nothing the learner needs (no listings here) */
+static int quiet(struct ipset_session *s, void *p, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int quiet(struct ipset_session *s, void *p, const char *fmt, ...)
+{
+	(void)s;
+	(void)p;
+	(void)fmt;
+	return 0;
+}
+
+static const char *msg(struct rb_answers *a)
+{
+	const char *m = ipset_session_report_msg(a->s);
+
+	return m && m[0] ? m : "ipset refused";
+}
+
+static int type_of(struct rb_answers *a, const char *set, const struct ipset_type **t,
+		   struct rb_err *err)
+{
+	struct ipset_data *d = ipset_session_data(a->s);
+
+	ipset_data_reset(d);
+	ipset_session_report_reset(a->s);
+	if (ipset_data_set(d, IPSET_SETNAME, set) < 0 ||
+	    !(*t = ipset_type_get(a->s, IPSET_CMD_ADD)))
+		return rb_err_set(err, -ENOENT, "ipset %s: %s", set, msg(a));
+	return 0;
+}
+
+int rb_answers_open(struct rb_answers **out, struct rb_err *err)
+{
+	struct rb_answers *a;
+	int rc;
+
+	*out = NULL;
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return rb_err_set(err, -ENOMEM, "out of memory");
+	ipset_load_types();
+	a->s = ipset_session_init(quiet, a);
+	if (!a->s) {
+		free(a);
+		return rb_err_set(err, -ENOMEM, "cannot start libipset");
+	}
+	/* an element there already gets the new timeout */
+	ipset_envopt_set(a->s, IPSET_ENV_EXIST);
+	rc = type_of(a, RB_FW_SET_DNS, &a->dns_type, err);
+	if (rc == 0)
+		rc = type_of(a, RB_FW_SET_HOST, &a->host_type, err);
+	if (rc < 0) {
+		rb_answers_close(a);
+		return rc;
+	}
+	*out = a;
+	return 0;
+}
+
+static int elem(struct rb_answers *a, const char *set, const struct ipset_type *t,
+		struct in_addr addr)
+{
+	struct ipset_data *d = ipset_session_data(a->s);
+	uint8_t family = NFPROTO_IPV4;
+
+	ipset_data_reset(d);
+	ipset_session_report_reset(a->s);
+	if (ipset_data_set(d, IPSET_SETNAME, set) < 0 || ipset_data_set(d, IPSET_OPT_TYPE, t) < 0 ||
+	    ipset_data_set(d, IPSET_OPT_FAMILY, &family) < 0 ||
+	    ipset_data_set(d, IPSET_OPT_IP, &addr) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+int rb_answers_add(struct rb_answers *a, struct in_addr addr, uint32_t timeout,
+		   struct rb_err *err)
+{
+	struct ipset_data *d = ipset_session_data(a->s);
+
+	if (elem(a, RB_FW_SET_DNS, a->dns_type, addr) < 0 ||
+	    ipset_data_set(d, IPSET_OPT_TIMEOUT, &timeout) < 0)
+		return rb_err_set(err, -EINVAL, "libipset refused an element of %s",
+				  RB_FW_SET_DNS);
+	/* commit waits for the kernel's acknowledgement */
+	if (ipset_cmd(a->s, IPSET_CMD_ADD, 0) < 0 || ipset_commit(a->s) < 0)
+		return rb_err_set(err, -EPROTO, "cannot add to ipset %s: %s", RB_FW_SET_DNS,
+				  msg(a));
+	return 0;
+}
+
+int rb_answers_host(struct rb_answers *a, struct in_addr addr, struct rb_err *err)
+{
+	if (elem(a, RB_FW_SET_HOST, a->host_type, addr) < 0)
+		return rb_err_set(err, -EINVAL, "libipset refused an element of %s",
+				  RB_FW_SET_HOST);
+	if (ipset_cmd(a->s, IPSET_CMD_TEST, 0) == 0)
+		return 1;
+	if (ipset_session_report_type(a->s) == IPSET_NOTICE) /* "is NOT in set" */
+		return 0;
+	return rb_err_set(err, -EPROTO, "cannot test ipset %s: %s", RB_FW_SET_HOST, msg(a));
+}
+
+void rb_answers_close(struct rb_answers *a)
+{
+	if (!a)
+		return;
+	if (a->s)
+		ipset_session_fini(a->s);
+	free(a);
+}

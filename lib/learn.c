@@ -1,0 +1,193 @@
+/* The learner's decisions and its configuration file (lib/learn.h). */
+#include "learn.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int rb_learn_conf_write(const struct rb_nameplate *np, FILE *out, struct rb_err *err)
+{
+	int learn = np->dns_enabled && np->access_enabled && !np->access_global;
+
+	fprintf(out, "# rb learner for nameplate %s (rb-fw-apply --learner-conf)\n", np->moniker);
+	fprintf(out, "learn %d\n", learn);
+	fprintf(out, "dns-global %d\n", np->dns_enabled && np->dns_global);
+	for (size_t i = 0; i < np->n_domains; i++) {
+		if (!rb_domain_valid(np->domains[i]))
+			return rb_err_config(err, "RBRN_UPLINK_ALLOWED_DOMAINS: bad name \"%s\"",
+					     np->domains[i]);
+		fprintf(out, "allow %s\n", np->domains[i]);
+	}
+	if (fflush(out) == EOF || ferror(out))
+		return rb_err_set(err, -EIO, "cannot write the learner configuration");
+	return 0;
+}
+
+void rb_learn_conf_free(struct rb_learn_conf *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n_allow; i++)
+		free(c->allow[i]);
+	free(c->allow);
+	memset(c, 0, sizeof(*c));
+}
+
+static int flag_parse(const char *v, int *out)
+{
+	if (!strcmp(v, "0") || !strcmp(v, "1")) {
+		*out = v[0] == '1';
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int rb_learn_conf_parse(struct rb_learn_conf *c, const char *text, size_t len,
+			const char *origin, struct rb_err *err)
+{
+	int have_learn = 0, rc = 0;
+	unsigned int lineno = 0;
+	size_t pos = 0;
+
+	memset(c, 0, sizeof(*c));
+	c->ttl_min = RB_LEARN_TTL_MIN;
+	c->ttl_max = RB_LEARN_TTL_MAX;
+	while (pos < len && rc == 0) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
+		char line[RB_NAME_MAX + 32], *v;
+
+		lineno++;
+		if (n >= sizeof(line)) {
+			rc = rb_err_config(err, "%s:%u: line too long", origin, lineno);
+			break;
+		}
+		memcpy(line, text + pos, n);
+		line[n] = '\0';
+		pos += n + (nl ? 1 : 0);
+		if (memchr(line, '\0', n)) {
+			rc = rb_err_config(err, "%s:%u: NUL byte", origin, lineno);
+			break;
+		}
+		if (line[0] == '#' || line[0] == '\0')
+			continue;
+		v = strchr(line, ' ');
+		if (!v || v[1] == '\0') {
+			rc = rb_err_config(err, "%s:%u: \"%s\": expected DIRECTIVE VALUE", origin,
+					   lineno, line);
+			break;
+		}
+		*v++ = '\0';
+		if (!strcmp(line, "learn")) {
+			if (flag_parse(v, &c->learn) < 0)
+				rc = rb_err_config(err, "%s:%u: learn \"%s\": 0 or 1", origin, lineno, v);
+			have_learn = 1;
+		} else if (!strcmp(line, "dns-global")) {
+			if (flag_parse(v, &c->dns_global) < 0)
+				rc = rb_err_config(err, "%s:%u: dns-global \"%s\": 0 or 1", origin,
+						   lineno, v);
+		} else if (!strcmp(line, "allow")) {
+			char **a;
+
+			if (!rb_domain_valid(v) || c->n_allow >= RB_NP_MAX_DOMAINS) {
+				rc = rb_err_config(err, "%s:%u: allow \"%s\": not a name", origin, lineno,
+						   v);
+				break;
+			}
+			a = realloc(c->allow, (c->n_allow + 1) * sizeof(*a));
+			if (!a || !(a[c->n_allow] = strdup(v))) {
+				if (a)
+					c->allow = a;
+				rc = rb_err_set(err, -ENOMEM, "out of memory");
+				break;
+			}
+			c->allow = a;
+			for (char *p = a[c->n_allow]; *p; p++)
+				if (*p >= 'A' && *p <= 'Z')
+					*p = (char)(*p - 'A' + 'a');
+			c->n_allow++;
+		} else {
+			rc = rb_err_config(err, "%s:%u: unknown directive \"%s\"", origin, lineno, line);
+		}
+	}
+	if (rc == 0 && !have_learn)
+		rc = rb_err_config(err, "%s: no \"learn\" directive", origin);
+	if (rc < 0)
+		rb_learn_conf_free(c);
+	return rc;
+}
+
+int rb_learn_name_allowed(const struct rb_learn_conf *c, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (size_t i = 0; i < c->n_allow; i++) {
+		size_t d = strlen(c->allow[i]);
+
+		if (n == d && !memcmp(name, c->allow[i], n))
+			return 1;
+		if (n > d + 1 && name[n - d - 1] == '.' && !memcmp(name + n - d, c->allow[i], d))
+			return 1;
+	}
+	return 0;
+}
+
+int rb_learn_addr_public(struct in_addr a)
+{
+	static const struct {
+		uint32_t net;
+		unsigned int prefix;
+	} never[] = {
+		{ 0x00000000u, 8 },  { 0x0a000000u, 8 },  { 0x64400000u, 10 }, { 0x7f000000u, 8 },
+		{ 0xa9fe0000u, 16 }, { 0xac100000u, 12 }, { 0xc0000000u, 24 }, { 0xc0a80000u, 16 },
+		{ 0xc6120000u, 15 }, { 0xe0000000u, 4 },  { 0xf0000000u, 4 },
+	};
+	uint32_t h = ntohl(a.s_addr);
+
+	for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++) {
+		uint32_t mask = ~0u << (32 - never[i].prefix);
+
+		if ((h & mask) == never[i].net)
+			return 0;
+	}
+	return 1;
+}
+
+static uint32_t clamp(uint32_t v, uint32_t lo, uint32_t hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+int rb_learn_decide(const struct rb_learn_conf *c, const uint8_t *msg, size_t len,
+		    struct rb_learn_result *out)
+{
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = rb_dns_reply_parse(msg, len, &out->reply);
+	if (rc < 0)
+		return rc;
+	out->pass = 1;
+	if (out->reply.qclass != RB_DNS_CLASS_IN)
+		return 0;
+	out->allowed = rb_learn_name_allowed(c, out->reply.qname);
+	if (!out->allowed) {
+		/* the sentry answers such names itself, with NXDOMAIN */
+		out->refused = !c->dns_global;
+		return 0;
+	}
+	if (!c->learn)
+		return 0;
+	for (unsigned int i = 0; i < out->reply.n_a; i++) {
+		const struct rb_dns_rr_a *r = &out->reply.a[i];
+
+		if (!rb_learn_addr_public(r->addr)) {
+			out->n_never++;
+			continue;
+		}
+		out->add[out->n_add].addr = r->addr;
+		out->add[out->n_add++].ttl = clamp(r->ttl, c->ttl_min, c->ttl_max);
+	}
+	return 0;
+}
