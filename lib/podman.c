@@ -218,13 +218,47 @@ out:
 	return rc;
 }
 
-/* podman's stderr, first line, made safe to print. */
+/* A line podman logs through logrus at warning level or below
+ * (`time="..." level=warning msg="..."`): Podman 5 on cgroup v1 writes one
+ * before every error, so it is never the reason a call failed. */
+static int is_log_noise(const char *line, size_t len)
+{
+	static const char *const levels[] = { "level=warning", "level=info", "level=debug" };
+	size_t i, n;
+
+	for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
+		n = strlen(levels[i]);
+		if (len >= n && memmem(line, len, levels[i], n))
+			return 1;
+	}
+	return 0;
+}
+
+/* The line of podman's stderr that says why it failed, made safe to print:
+ * the first "Error: " line, else the first line that is not log noise. */
 static const char *err_line(const struct run_out *ro, char *buf, size_t size)
 {
-	size_t i, o = 0;
+	const char *p = ro->err, *end = ro->err + ro->err_len, *pick = NULL, *eol;
+	size_t i, len = 0, o = 0;
 
-	for (i = 0; i < ro->err_len && ro->err[i] != '\n' && o + 5 < size && o < 300; i++) {
-		unsigned char c = (unsigned char)ro->err[i];
+	for (; p < end; p = eol + 1) {
+		eol = memchr(p, '\n', (size_t)(end - p));
+		if (!eol)
+			eol = end;
+		if ((size_t)(eol - p) >= 7 && !strncmp(p, "Error: ", 7)) {
+			pick = p;
+			len = (size_t)(eol - p);
+			break;
+		}
+		if (!pick && eol > p && !is_log_noise(p, (size_t)(eol - p))) {
+			pick = p;
+			len = (size_t)(eol - p);
+		}
+		if (eol == end)
+			break;
+	}
+	for (i = 0; pick && i < len && o + 5 < size && o < 300; i++) {
+		unsigned char c = (unsigned char)pick[i];
 
 		if (c >= 0x20 && c < 0x7f)
 			buf[o++] = (char)c;

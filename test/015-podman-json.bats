@@ -277,6 +277,29 @@ BAD_CONTAINERS='
     refused "podman container inspect rbt-c: killed by signal 9"
 }
 
+@test "podman failing after warnings: the message quotes the error, not a warning" {
+    # Podman 5 on cgroup v1 logs a warning before every answer
+    local warn='time="2026-01-01T00:00:00Z" level=warning msg="Using cgroups-v1 which is deprecated in favor of cgroups-v2 with Podman v5 and will be removed in a future version. Set environment variable `PODMAN_IGNORE_CGROUPSV1_WARNING` to hide this warning."'
+    fake "" 125 "$warn"$'\nError: crun: permission denied'
+    run --separate-stderr "$PROBE" container rbt-c
+    refused "podman container inspect rbt-c: exit status 125: Error: crun: permission denied"
+
+    # no "Error: " line: the first line that is not log noise
+    fake "" 125 "$warn"$'\nsomething else went wrong\nmore'
+    run --separate-stderr "$PROBE" container rbt-c
+    refused "podman container inspect rbt-c: exit status 125: something else went wrong"
+
+    # only warnings: nothing to quote
+    fake "" 125 "$warn"
+    run --separate-stderr "$PROBE" container rbt-c
+    refused "podman container inspect rbt-c: exit status 125: (no message)"
+
+    # a warning with the answer still parses (exit 0)
+    fake "$(container_json)" 0 "$warn"
+    run --separate-stderr "$PROBE" container rbt-c
+    assert_success
+}
+
 @test "podman missing or not executable: cannot run podman" {
     RB_PODMAN="$BATS_TEST_TMPDIR/nonexistent/podman" run --separate-stderr "$PROBE" network rbt-net
     refused "cannot run podman: $BATS_TEST_TMPDIR/nonexistent/podman: No such file or directory"

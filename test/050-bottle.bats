@@ -62,15 +62,15 @@ snapshot() {
     assert_success
 
     # The bottle: no capability, its uid, no-new-privileges, only the enclave.
-    run podman inspect -f '{{json .EffectiveCaps}} {{.Config.User}} {{json .HostConfig.SecurityOpt}}' rb-$NP-bottle
+    run --separate-stderr podman inspect -f '{{json .EffectiveCaps}} {{.Config.User}} {{json .HostConfig.SecurityOpt}}' rb-$NP-bottle
     assert_output --partial 'null 1000:1000'
     assert_output --partial 'no-new-privileges'
-    run podman inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}}={{$v.IPAddress}} {{end}}' rb-$NP-bottle
+    run --separate-stderr podman inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}}={{$v.IPAddress}} {{end}}' rb-$NP-bottle
     assert_output "rb-$NP-enclave=10.242.0.3 "
-    run podman inspect -f '{{json .HostConfig.Privileged}} {{.HostConfig.NetworkMode}}' rb-$NP-sentry
+    run --separate-stderr podman inspect -f '{{json .HostConfig.Privileged}} {{.HostConfig.NetworkMode}}' rb-$NP-sentry
     assert_output --regexp '^false bridge'
     # The sentry holds exactly the capabilities dnsmasq needs.
-    run podman inspect -f '{{json .EffectiveCaps}}' rb-$NP-sentry
+    run --separate-stderr podman inspect -f '{{json .EffectiveCaps}}' rb-$NP-sentry
     assert_output '["CAP_NET_ADMIN","CAP_NET_BIND_SERVICE","CAP_SETGID","CAP_SETUID"]'
 
     # Bottle: a single default route, via the sentry; no IPv6.
@@ -132,7 +132,7 @@ snapshot() {
         rb_track container rb-rbtimg-$c
         podman run -d --name rb-rbtimg-$c --network none localhost/rb-bottle:latest >/dev/null
         start_refused "rb-rbtimg-$c exists" "${RBTIMG[@]}"
-        run podman inspect -f '{{.State.Running}} {{.HostConfig.NetworkMode}}' rb-rbtimg-$c
+        run --separate-stderr podman inspect -f '{{.State.Running}} {{.HostConfig.NetworkMode}}' rb-rbtimg-$c
         assert_output "true none"
         podman rm -f -t 0 rb-rbtimg-$c >/dev/null
     done
@@ -141,11 +141,11 @@ snapshot() {
 @test "the bottle cannot change its routes, addresses, sysctls or rules" {
     local bp
     bp=$(pid_of rb-$NP-bottle)
-    run podman exec rb-$NP-bottle ip route replace default via 10.242.0.9
+    run --separate-stderr podman exec rb-$NP-bottle ip route replace default via 10.242.0.9
     assert_failure
-    run podman exec rb-$NP-bottle ip addr add 10.242.0.77/24 dev eth0
+    run --separate-stderr podman exec rb-$NP-bottle ip addr add 10.242.0.77/24 dev eth0
     assert_failure
-    run podman exec rb-$NP-bottle sh -c 'echo 0 > /proc/sys/net/ipv6/conf/all/disable_ipv6'
+    run --separate-stderr podman exec rb-$NP-bottle sh -c 'echo 0 > /proc/sys/net/ipv6/conf/all/disable_ipv6'
     assert_failure
     run bash -c "nsenter -t $bp -n ip -j route show default | jq -r '.[] | .gateway'"
     assert_output 10.242.0.2
@@ -180,32 +180,32 @@ snapshot() {
 
 @test "names that resolve to new addresses become reachable, others stay closed" {
     local wpids='$(cat /run/dnsmasq-8.8.8.8.pid)'
-    run podman exec rb-$NP-bottle nc -w 2 -z 203.0.113.11 443
+    run --separate-stderr podman exec rb-$NP-bottle nc -w 2 -z 203.0.113.11 443
     assert_failure
-    run podman exec rb-$NP-bottle dig +short @10.242.0.2 cdn.anthropic.com
+    run --separate-stderr podman exec rb-$NP-bottle dig +short @10.242.0.2 cdn.anthropic.com
     assert_output 203.0.113.10
-    run podman exec rb-$NP-bottle nc -w 2 -z 203.0.113.10 443
+    run --separate-stderr podman exec rb-$NP-bottle nc -w 2 -z 203.0.113.10 443
     assert_success
     # The upstream now answers another address for the same name.
     podman exec rb-world sh -c "echo '203.0.113.11 cdn.anthropic.com' >/etc/rb/world.hosts && kill -HUP $wpids"
-    run podman exec rb-$NP-bottle dig +short @10.242.0.2 cdn.anthropic.com
+    run --separate-stderr podman exec rb-$NP-bottle dig +short @10.242.0.2 cdn.anthropic.com
     podman exec rb-world sh -c "echo '203.0.113.10 cdn.anthropic.com' >/etc/rb/world.hosts && kill -HUP $wpids"
     assert_output 203.0.113.11
-    run podman exec rb-$NP-bottle nc -w 2 -z 203.0.113.11 443
+    run --separate-stderr podman exec rb-$NP-bottle nc -w 2 -z 203.0.113.11 443
     assert_success
 }
 
 @test "a restarted sentry forwards nothing until bottle-reapply" {
-    run podman exec rb-$NP-bottle nc -w 2 -z 160.79.104.10 443
+    run --separate-stderr podman exec rb-$NP-bottle nc -w 2 -z 160.79.104.10 443
     assert_success
     podman restart -t 0 rb-$NP-sentry >/dev/null
     run in_netns "$(pid_of rb-$NP-sentry)" cat /proc/sys/net/ipv4/ip_forward
     assert_output 0
-    run podman exec rb-$NP-bottle nc -w 2 -z 160.79.104.10 443
+    run --separate-stderr podman exec rb-$NP-bottle nc -w 2 -z 160.79.104.10 443
     assert_failure
     run bottle reapply $NP
     assert_success
-    run podman exec rb-$NP-bottle nc -w 2 -z 160.79.104.10 443
+    run --separate-stderr podman exec rb-$NP-bottle nc -w 2 -z 160.79.104.10 443
     assert_success
     run ztest ztest_bottle_dns_block $NP
     assert_success
@@ -240,11 +240,11 @@ snapshot() {
         refute_output --partial FAIL
     done
     # No bottle reaches another's enclave.
-    run podman exec rb-$NP-bottle nc -w 2 -z 10.242.2.3 8888
+    run --separate-stderr podman exec rb-$NP-bottle nc -w 2 -z 10.242.2.3 8888
     assert_failure
-    run podman exec rb-open-bottle nc -w 2 -z 10.242.0.3 8888
+    run --separate-stderr podman exec rb-open-bottle nc -w 2 -z 10.242.0.3 8888
     assert_failure
-    run podman exec rb-open-bottle nc -w 2 -z 10.242.1.3 8888
+    run --separate-stderr podman exec rb-open-bottle nc -w 2 -z 10.242.1.3 8888
     assert_failure
     run bottle stop open
     assert_success
@@ -259,9 +259,9 @@ snapshot() {
     run bash "$RB_TOP/mk/world.sh" stop
     assert_failure 1
     assert_output --partial "rb-$NP-sentry"
-    run podman inspect -f '{{.State.Running}}' rb-world rb-$NP-sentry rb-$NP-bottle
+    run --separate-stderr podman inspect -f '{{.State.Running}}' rb-world rb-$NP-sentry rb-$NP-bottle
     assert_output $'true\ntrue\ntrue'
-    run podman network exists rb-world
+    run --separate-stderr podman network exists rb-world
     assert_success
 }
 
@@ -270,9 +270,9 @@ snapshot() {
     br=$(podman network inspect -f '{{.NetworkInterface}}' rb-$NP-enclave)
     run make -C "$RB_TOP" --no-print-directory bottle-stop NAMEPLATE=$NP RB_BIN=$RB_BIN
     assert_success
-    run podman ps -a --format '{{.Names}}'
+    run --separate-stderr podman ps -a --format '{{.Names}}'
     refute_output --partial rb-$NP-
-    run podman network exists rb-$NP-enclave
+    run --separate-stderr podman network exists rb-$NP-enclave
     assert_failure
     run bash -c "iptables-legacy-save; iptables-legacy-save -t nat"
     refute_output --partial "RB-H-$NP"

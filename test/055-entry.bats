@@ -102,10 +102,10 @@ serve() {
     # sentry's uplink address leads into the entry path (the service still
     # waits for its one connection)
     serve
-    run podman exec "rb-$M-bottle" nc -v -w 2 -z "$HOST_IP" "$WS"
+    run --separate-stderr podman exec "rb-$M-bottle" nc -v -w 2 -z "$HOST_IP" "$WS"
     assert_failure
     assert_output --partial "refused"
-    run podman exec "rb-$M-bottle" nc -v -w 2 -z "$up" "$WS"
+    run --separate-stderr podman exec "rb-$M-bottle" nc -v -w 2 -z "$up" "$WS"
     assert_failure
     assert_output --partial "refused"
     run -0 podman exec "rb-$M-bottle" ss -Hltn "sport = :$ES"

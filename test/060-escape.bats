@@ -298,7 +298,7 @@ EOF
 
     # The residual risk the README names: labels UNDER an allowed name do
     # reach the upstream resolver (and the name's own DNS servers).
-    run podman exec $B dig +short +time=2 +tries=1 @$SENTRY_IP "$t-6b7a7a79.anthropic.com"
+    run --separate-stderr podman exec $B dig +short +time=2 +tries=1 @$SENTRY_IP "$t-6b7a7a79.anthropic.com"
     assert_output 160.79.104.10
     [ "$(world_has "$t-6b7a7a79.anthropic.com")" -ge 1 ]
 }
@@ -321,7 +321,7 @@ EOF
     # An allowed name is forwarded (policy: the name is allowed); the
     # transfer still yields no zone (the simulated upstream refuses, as
     # public resolvers do).
-    run podman exec $B sh -c "dig +time=2 +tries=1 axfr anthropic.com @$SENTRY_IP | grep -c SOA"
+    run --separate-stderr podman exec $B sh -c "dig +time=2 +tries=1 axfr anthropic.com @$SENTRY_IP | grep -c SOA"
     assert_output 0
 }
 
@@ -473,7 +473,7 @@ EOF
 @test "ICMP goes no further than the sentry, even to allowed addresses" {
     local ic
     ic=$(ctr icmp)
-    run podman exec $B ping -c 1 -W 2 $SENTRY_IP
+    run --separate-stderr podman exec $B ping -c 1 -W 2 $SENTRY_IP
     assert_success
     up_start
     run in_bottle $B <<EOF
@@ -545,12 +545,12 @@ EOF
     # an empty netns, but would reach netfilter and netlink code that
     # otherwise needs CAP_NET_ADMIN. clone3 hides its flags from seccomp: it
     # is ENOSYS, and threads still start through clone.
-    run podman exec $B unshare -Urn true
+    run --separate-stderr podman exec $B unshare -Urn true
     assert_failure
     assert_output --partial "Operation not permitted"
-    run podman exec $B perl -e 'syscall(435, 0, 0) == -1 or die; print $!+0, "\n"'
+    run --separate-stderr podman exec $B perl -e 'syscall(435, 0, 0) == -1 or die; print $!+0, "\n"'
     assert_output 38
-    run podman exec $B dig +short +tries=1 @$SENTRY_IP anthropic.com
+    run --separate-stderr podman exec $B dig +short +tries=1 @$SENTRY_IP anthropic.com
     assert_success
     run diff "$BATS_FILE_TMPDIR/state.before" <(state)
     assert_success

@@ -119,7 +119,7 @@ assert_policy_back() {
     run nsenter -t "$SPID" -n cat /proc/sys/net/ipv4/ip_forward
     assert_output 1
     nsenter -t "$BPID" -n ip neigh flush to "$SENTRY_IP"
-    run podman exec $B dig +short +time=2 +tries=1 "$t.anthropic.com"
+    run --separate-stderr podman exec $B dig +short +time=2 +tries=1 "$t.anthropic.com"
     assert_output 160.79.104.10
     [ "$(world_has "$t.anthropic.com")" -ge 1 ]
     run probe 160.79.104.10 443
@@ -203,21 +203,21 @@ default $SENTRY_IP"
 @test "kill the resolver: dnsmasq is the sentry's PID 1, so it is the sentry; DNS fails closed, no fallback" {
     local t
     t=$(tag)
-    run podman exec $S cat /proc/1/comm
+    run --separate-stderr podman exec $S cat /proc/1/comm
     assert_output --partial dnsmasq
     # From inside the sentry it cannot even be signalled (it runs as its own
     # user, the sentry has no CAP_KILL; and the init of a pid namespace
     # ignores SIGKILL from inside it): it dies only with its container.
-    run podman exec $S sh -c 'kill -KILL 1'
+    run --separate-stderr podman exec $S sh -c 'kill -KILL 1'
     assert_failure
-    run podman exec $B dig +short +time=2 +tries=1 "$(tag).anthropic.com"
+    run --separate-stderr podman exec $B dig +short +time=2 +tries=1 "$(tag).anthropic.com"
     assert_output 160.79.104.10
     podman kill --signal KILL $S >/dev/null
-    run podman inspect -f '{{.State.Running}}' $S
+    run --separate-stderr podman inspect -f '{{.State.Running}}' $S
     assert_output false
 
     # the bottle knows no other resolver to fall back to
-    run podman exec $B sh -c 'grep -E "^nameserver" /etc/resolv.conf'
+    run --separate-stderr podman exec $B sh -c 'grep -E "^nameserver" /etc/resolv.conf'
     assert_output "nameserver $SENTRY_IP"
     run in_bottle <<EOF
 try resolvconf dig +time=2 +tries=1 $t.anthropic.com
@@ -264,7 +264,7 @@ EOF
     local t
     t=$(tag)
     # the bottle has just talked to its sentry (as a busy bottle would have)
-    run podman exec $B dig +short +time=2 +tries=1 "$(tag).anthropic.com"
+    run --separate-stderr podman exec $B dig +short +time=2 +tries=1 "$(tag).anthropic.com"
     assert_output 160.79.104.10
     podman restart -t 0 $S >/dev/null
     run rb_make bottle-reapply
@@ -272,7 +272,7 @@ EOF
     refresh
     run fw --check
     assert_success
-    run podman exec $B dig +short +time=2 +tries=1 "$t.anthropic.com"
+    run --separate-stderr podman exec $B dig +short +time=2 +tries=1 "$t.anthropic.com"
     [ "$output" = 160.79.104.10 ] ||
         fail "no answer after bottle-reapply: the bottle's neighbour entry for $SENTRY_IP is $(bottle_sentry_mac), the sentry's MAC is $(sentry_mac)"
 }
@@ -288,14 +288,14 @@ EOF
     assert_success
     refresh
     # a name no longer allowed is not resolved, its address not opened
-    run podman exec $B dig +short +time=2 +tries=1 cdn.anthropic.com
+    run --separate-stderr podman exec $B dig +short +time=2 +tries=1 cdn.anthropic.com
     assert_output ""
     run nsenter -t "$SPID" -n ipset list RB-DNS
     refute_output --regexp $'\n[0-9]'
     run probe 203.0.113.10 443
     assert_failure
     # ... and the newly allowed one is
-    run podman exec $B dig +short +time=2 +tries=1 "$t.example.com"
+    run --separate-stderr podman exec $B dig +short +time=2 +tries=1 "$t.example.com"
     assert_output 93.184.216.34
 }
 
@@ -499,7 +499,7 @@ pair_verdict() {
     [ "$before" = "$after" ]
     run rb_make bottle-stop
     assert_success
-    run podman network exists rb-$M-enclave
+    run --separate-stderr podman network exists rb-$M-enclave
     assert_failure
     run bottle start "$NP"
     assert_success

@@ -10,12 +10,12 @@ load helpers
 }
 
 @test "no test or bottle container is left (the world may run)" {
-    run bash -c "podman ps -a --format '{{.Names}}' | grep -E '^(rbt|rb-)' | grep -vx rb-world || true"
+    run --separate-stderr bash -c "podman ps -a --format '{{.Names}}' | grep -E '^(rbt|rb-)' | grep -vx rb-world || true"
     assert_output ""
 }
 
 @test "no test or enclave network is left (the world's may stay)" {
-    run bash -c "podman network ls --format '{{.Name}}' | grep -E '^(rbt|rb-)' | grep -vx rb-world || true"
+    run --separate-stderr bash -c "podman network ls --format '{{.Name}}' | grep -E '^(rbt|rb-)' | grep -vx rb-world || true"
     assert_output ""
 }
 

@@ -3,6 +3,7 @@
 # helpers and netavark's test/helpers.bash: small functions, real state, and
 # cleanup that runs even when a test fails.
 
+bats_require_minimum_version 1.5.0
 bats_load_library bats-support
 bats_load_library bats-assert
 
