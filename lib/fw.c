@@ -317,7 +317,7 @@ static int check_set(const struct rb_fw_set *s, int known, rb_fw_diff_cb cb, voi
 	 * is RB-HOST's when the plan was built without the host's view */
 	if (!strcmp(s->name, RB_FW_SET_DNS) || (!strcmp(s->name, RB_FW_SET_HOST) && !known))
 		goto out;
-	want = calloc(nw + 1, sizeof(*want));
+	want = (char **)calloc(nw + 1, sizeof(*want));
 	if (!want) {
 		rc = rb_err_set(err, -ENOMEM, "out of memory");
 		goto out;
@@ -331,7 +331,7 @@ static int check_set(const struct rb_fw_set *s, int known, rb_fw_diff_cb cb, voi
 		}
 	}
 	if (nw > 1)
-		qsort(want, nw, sizeof(*want), cmp_str);
+		qsort((void *)want, nw, sizeof(*want), cmp_str);
 	while (i < nw || j < n_live) {
 		int c = i == nw ? 1 : j == n_live ? -1 : strcmp(want[i], live[j]);
 

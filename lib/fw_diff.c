@@ -12,7 +12,7 @@ void rb_fw_strv_free(char **v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		free(v[i]);
-	free(v);
+	free((void *)v);
 }
 
 int rb_fw_diff(rb_fw_diff_cb cb, void *ctx, const char *table, const char *chain, const char *fmt, ...)

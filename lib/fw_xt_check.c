@@ -65,7 +65,7 @@ static int check_user(const struct rb_fw_table *t, const struct rb_fw_chain *c,
 
 	if (!iptc_is_chain(c->name, h))
 		return rb_fw_diff(cb, ctx, t->name, c->name, "chain is missing");
-	want = calloc(c->n_rules + 1, sizeof(*want));
+	want = (char **)calloc(c->n_rules + 1, sizeof(*want));
 	if (!want)
 		goto out;
 	for (; nw < c->n_rules; nw++) {
@@ -76,7 +76,7 @@ static int check_user(const struct rb_fw_table *t, const struct rb_fw_chain *c,
 			goto out;
 	}
 	for (const struct ipt_entry *e = iptc_first_rule(c->name, h); e; e = iptc_next_rule(e, h)) {
-		char **ng_v = realloc(got, (ng + 1) * sizeof(*got));
+		char **ng_v = (char **)realloc((void *)got, (ng + 1) * sizeof(*got));
 
 		if (!ng_v)
 			goto out;

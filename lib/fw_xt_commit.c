@@ -25,7 +25,7 @@ static int owned_chains(const struct rb_fw_plan *plan, struct xtc_handle *h, cha
 
 		if (iptc_builtin(c, h) || !rb_fw_plan_owns(plan, c))
 			continue;
-		nv = realloc(v, (k + 1) * sizeof(*v));
+		nv = (char **)realloc((void *)v, (k + 1) * sizeof(*v));
 		if (!nv)
 			goto nomem;
 		v = nv;
@@ -40,7 +40,7 @@ static int owned_chains(const struct rb_fw_plan *plan, struct xtc_handle *h, cha
 nomem:
 	for (size_t i = 0; i < k; i++)
 		free(v[i]);
-	free(v);
+	free((void *)v);
 	return -ENOMEM;
 }
 

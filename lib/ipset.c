@@ -373,7 +373,7 @@ void rb_ipset_members_free(char **m, size_t n)
 		return;
 	for (size_t i = 0; i < n; i++)
 		free(m[i]);
-	free(m);
+	free((void *)m);
 }
 
 int rb_ipset_members(const char *name, char ***out, size_t *n, struct rb_err *err)
@@ -411,7 +411,7 @@ int rb_ipset_members(const char *name, char ***out, size_t *n, struct rb_err *er
 		if (k == cap) {
 			/* doubling: a set holds up to 65,536 members */
 			cap = cap ? cap * 2 : 64;
-			nv = realloc(v, cap * sizeof(*v));
+			nv = (char **)realloc((void *)v, cap * sizeof(*v));
 			if (!nv)
 				goto nomem;
 			v = nv;
@@ -421,7 +421,7 @@ int rb_ipset_members(const char *name, char ***out, size_t *n, struct rb_err *er
 		k++;
 	}
 	if (k > 1)
-		qsort(v, k, sizeof(*v), cmp_str);
+		qsort((void *)v, k, sizeof(*v), cmp_str);
 	*out = v;
 	*n = k;
 	v = NULL;

@@ -646,7 +646,7 @@ static int check_domains(const struct np_raw *r, struct rb_nameplate *np, struct
 
 	if (words == 0)
 		return 0;
-	d = calloc(words, sizeof(*d));
+	d = (char **)calloc(words, sizeof(*d));
 	if (!d)
 		return rb_err_set(err, -ENOMEM, "out of memory");
 	for (i = 0; (n = next_word(&p, &w)) > 0; i++) {
@@ -663,7 +663,7 @@ static int check_domains(const struct np_raw *r, struct rb_nameplate *np, struct
 		if (rc < 0)
 			goto out;
 	}
-	qsort(d, words, sizeof(*d), str_cmp);
+	qsort((void *)d, words, sizeof(*d), str_cmp);
 	for (i = 0; i < words; i++) {
 		char *t = d[i];
 
@@ -687,7 +687,7 @@ out:
 	if (d) {
 		for (i = 0; i < words; i++)
 			free(d[i]);
-		free(d);
+		free((void *)d);
 	}
 	return rc;
 }
@@ -961,7 +961,7 @@ void rb_nameplate_free(struct rb_nameplate *np)
 	free(np->cidrs);
 	for (i = 0; np->domains && i < np->n_domains; i++)
 		free(np->domains[i]);
-	free(np->domains);
+	free((void *)np->domains);
 	np->cidrs = NULL;
 	np->n_cidrs = 0;
 	np->domains = NULL;
