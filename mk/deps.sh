@@ -1,12 +1,53 @@
 #!/bin/bash
-# Installs and configures what a fresh Debian 12 host needs for rb. Idempotent.
+# Installs and configures what rb needs on a fresh Debian 12 (bookworm),
+# 13 (trixie) or unstable (sid) host, then checks that every command rb's
+# targets, scripts and tests run is there (mk/commands.list). Idempotent.
+# RB_DEPS_RELEASE=bookworm|trixie|sid overrides the detected release.
 set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+# (test/005 points these at files of other distributions)
+OS_RELEASE=${RB_OS_RELEASE:-/etc/os-release}
+DEBIAN_VERSION=${RB_DEBIAN_VERSION:-/etc/debian_version}
 
-PKGS="build-essential pkg-config python3 clang llvm libclang-rt-14-dev cppcheck clang-tidy
-podman runc netavark aardvark-dns uidmap slirp4netns fuse-overlayfs
-iptables ipset conntrack iproute2 dnsmasq-base debootstrap
+# The release decides package names (mk/commands.list RELEASE=PACKAGE).
+release() {
+	local id="" codename="" ver=""
+	if [ -n "${RB_DEPS_RELEASE:-}" ]; then
+		echo "$RB_DEPS_RELEASE"
+		return
+	fi
+	# shellcheck disable=SC1090
+	[ -r "$OS_RELEASE" ] && . "$OS_RELEASE" && id=${ID:-} codename=${VERSION_CODENAME:-}
+	[ -r "$DEBIAN_VERSION" ] && ver=$(cat "$DEBIAN_VERSION")
+	case $id:$codename:$ver in
+	debian:bookworm:*) echo bookworm ;;
+	debian:trixie:*) echo trixie ;;
+	debian:*:*/sid) echo sid ;; # unstable (and testing) say "<next>/sid"
+	*) return 1 ;;
+	esac
+}
+
+if ! REL=$(release); then
+	# shellcheck disable=SC1090
+	pretty=$( (. "$OS_RELEASE" 2>/dev/null && echo "${PRETTY_NAME:-}") || true)
+	echo "deps: unsupported distribution: ${pretty:-unknown} ($(cat "$DEBIAN_VERSION" 2>/dev/null || echo 'not Debian'))." >&2
+	echo "deps: rb supports Debian 12 (bookworm), 13 (trixie) and unstable (sid); see README, Platforms." >&2
+	echo "deps: set RB_DEPS_RELEASE=bookworm|trixie|sid to try the nearest one at your own risk." >&2
+	exit 1
+fi
+case $REL in bookworm | trixie | sid) ;; *)
+	echo "deps: RB_DEPS_RELEASE=$REL: not one of bookworm, trixie, sid" >&2
+	exit 1
+	;;
+esac
+
+# What is not a command rb runs: headers and libraries it builds against,
+# the sanitizer runtime, bats' libraries, what podman runs underneath.
+PKGS="build-essential llvm libclang-rt-dev
 libnl-3-dev libnl-route-3-dev libnl-nf-3-dev libiptc-dev libipset-dev libcjson-dev
-bats bats-assert bats-support jq bind9-dnsutils netcat-openbsd iperf3 hyperfine tcpdump strace"
+bats-assert bats-support
+runc netavark aardvark-dns uidmap slirp4netns fuse-overlayfs"
+PKGS="$PKGS $(bash "$here/commands.sh" packages "$REL" | tr '\n' ' ')"
 
 missing=""
 for p in $PKGS; do
@@ -14,7 +55,7 @@ for p in $PKGS; do
 		missing="$missing $p"
 done
 if [ -n "$missing" ]; then
-	echo "deps: installing$missing"
+	echo "deps: installing for Debian $REL:$missing"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
 	# shellcheck disable=SC2086
@@ -45,8 +86,9 @@ if [ ! -f "$conf" ] || [ "$(cat "$conf")" != "$want" ]; then
 	echo "deps: wrote $conf"
 fi
 
+bash "$here/commands.sh" check | sed 's/^/deps: /'
 # The legacy xtables tools are used to inspect what libiptc wrote; they are
 # never made the system default.
-podman info --format '{{.Host.OCIRuntime.Name}} {{.Host.NetworkBackend}}' >/dev/null ||
-	{ echo "deps: podman does not work after configuration" >&2; exit 1; }
-echo "deps: ok ($(podman --version), runtime $(podman info --format '{{.Host.OCIRuntime.Name}}'))"
+info=$(podman info --format '{{.Host.OCIRuntime.Name}} {{.Host.NetworkBackend}}' 2>/dev/null) ||
+	{ echo "deps: podman does not work after configuration (podman info failed)" >&2; exit 1; }
+echo "deps: ok (Debian $REL, $(podman --version 2>/dev/null), runtime ${info%% *}, network ${info#* })"
