@@ -27,7 +27,7 @@ static void usage(FILE *f)
 		"Usage: %s --nameplate FILE [--dry-run | --check | --counters]\n"
 		"                   [--netns PATH | --pid PID] [--enclave-if IF --uplink-if IF]\n"
 		"                   [--host | --no-host] [--bridge BR] [--uplink-bridge BR]\n"
-		"                   [--sentry-uplink-ip IP]\n"
+		"                   [--sentry-uplink-ip IP] [--backend xtables|nft|auto]\n"
 		"       %s --nameplate FILE --resolver-conf | --learner-conf\n"
 		"       %s --nameplate FILE --host-only [--dry-run | --check] [--netns PATH]\n"
 		"                   [--bridge BR] [--uplink-bridge BR] [--sentry-uplink-ip IP]\n"
@@ -49,7 +49,8 @@ static void usage(FILE *f)
 		"\n"
 		"  -n, --nameplate FILE      nameplate (RBRN_* in the environment override it)\n"
 		"      --dry-run             print the rules (iptables-save syntax), touch nothing\n"
-		"      --check               compare the target with the plan, print each\n"
+		"      --check               compare the target with the plan, print the\n"
+		"                            backend (a \"# backend\" line), then each\n"
 		"                            difference; exit 3 if there is any\n"
 		"      --counters            print the packet counters of every rb rule\n"
 		"      --resolver-conf       print the sentry's dnsmasq configuration\n"
@@ -71,7 +72,15 @@ static void usage(FILE *f)
 		"                            DNATed to (default: podman inspect rb-<moniker>-sentry;\n"
 		"                            with --pid/--netns, the uplink interface's address)\n"
 		"      --remove              delete the host's part of this moniker (chains\n"
-		"                            and jumps in filter and nat)\n"
+		"                            and jumps in filter and nat, table inet rb-<moniker>)\n"
+		"      --backend B           xtables (libiptc + ipset, legacy tables), nft\n"
+		"                            (libnftables: table inet rb, one transaction) or\n"
+		"                            auto (default, or $RB_FW_BACKEND): to apply, xtables\n"
+		"                            when the kernel has legacy ip_tables and ip_set, else\n"
+		"                            nft; to check or read counters, the one holding the\n"
+		"                            policy. Applying one removes the other's rb objects.\n"
+		"                            --dry-run prints the chosen backend's syntax; with nft\n"
+		"                            that is the transaction itself (nft -c -f takes it)\n"
 		"  -h, --help                this help\n"
 		"\n"
 		"Exit status: 0 ok, 1 usage or configuration error, 2 the system refused,\n"
@@ -96,6 +105,7 @@ enum {
 	OPT_UPLINK_BRIDGE,
 	OPT_SENTRY_UPLINK_IP,
 	OPT_REMOVE,
+	OPT_BACKEND,
 };
 
 struct opts {
@@ -104,6 +114,7 @@ struct opts {
 	struct in_addr sentry_uplink_ip;
 	pid_t pid;
 	int dry_run, check, counters, resolver, learner, host, host_only, remove;
+	enum rb_fw_backend backend; /* as given; AUTO until resolved */
 };
 
 /* Where the sentry's netns is: an explicit netns, a PID, or the container. */
@@ -115,6 +126,8 @@ struct target {
 	struct in_addr uplink_ip;
 	int found_uplink_ip; /* what the sentry part found on the uplink interface */
 	struct in_addr found_ip;
+	enum rb_fw_backend backend; /* resolved: what the sentry part used */
+	char why[64];
 };
 
 static int target_enter(const struct target *t, int *saved, struct rb_err *err)
@@ -243,12 +256,16 @@ static int sentry_part(const struct rb_nameplate *np, const struct opts *o,
 		rc = rb_fw_plan_build(np, &ifs, plan, err);
 	if (rc == 0)
 		rc = rb_fw_plan_host_addrs(*plan, host, n_host, err);
+	/* checking reads whatever holds the policy here; applying takes what
+	 * the kernel offers */
+	t->backend = rb_fw_backend_resolve(o->backend, NULL, o->check, t->why, sizeof(t->why));
 	if (rc == 0 && o->check) {
-		rc = rb_fw_check(*plan, print_diff, drift, err);
+		printf("# backend %s (%s)\n", rb_fw_backend_name(t->backend), t->why);
+		rc = rb_fw_check(*plan, t->backend, print_diff, drift, err);
 		if (rc > 0)
 			rc = 0;
 	} else if (rc == 0 && !o->dry_run) {
-		rc = rb_fw_apply(*plan, err);
+		rc = rb_fw_apply(*plan, t->backend, err);
 	}
 	if (rb_netns_leave(&saved, rc < 0 ? &tmp : err) < 0 && rc == 0)
 		rc = -EIO;
@@ -331,7 +348,8 @@ static int host_part(const struct rb_nameplate *np, const struct opts *o, const 
 			return rc;
 		if (o->dry_run) {
 			printf("# host netns: bridge %s\n", br);
-			rc = rb_fw_plan_print(plan, stdout);
+			rc = t->backend == RB_FW_BACKEND_NFT ? rb_fw_plan_print_nft(plan, stdout) :
+							       rb_fw_plan_print(plan, stdout);
 			if (rc < 0)
 				rb_err_set(err, rc, "cannot write the plan: %s", strerror(-rc));
 			goto out;
@@ -342,12 +360,20 @@ static int host_part(const struct rb_nameplate *np, const struct opts *o, const 
 		if (rc < 0)
 			goto out;
 	}
-	if (o->remove)
+	if (o->remove) {
 		rc = rb_fw_host_remove(np->moniker, err);
-	else if (o->check)
-		rc = rb_fw_check(plan, print_diff, drift, err);
-	else
-		rc = rb_fw_apply(plan, err);
+	} else if (o->check) {
+		enum rb_fw_backend b = t->backend;
+		char why[64];
+
+		/* the host part is checked where it is, like the sentry's */
+		b = rb_fw_backend_resolve(o->backend, np->moniker, 1, why, sizeof(why));
+		if (o->host_only)
+			printf("# backend %s (%s)\n", rb_fw_backend_name(b), why);
+		rc = rb_fw_check(plan, b, print_diff, drift, err);
+	} else {
+		rc = rb_fw_apply(plan, t->backend, err);
+	}
 	if (rc > 0)
 		rc = 0;
 	if (rb_netns_leave(&saved, rc < 0 ? &tmp : err) < 0 && rc == 0)
@@ -357,7 +383,7 @@ out:
 	return rc;
 }
 
-static int counters_part(const struct target *t, struct rb_err *err)
+static int counters_part(const struct target *t, enum rb_fw_backend b, struct rb_err *err)
 {
 	struct rb_fw_counter *c = NULL;
 	struct rb_err tmp;
@@ -367,7 +393,7 @@ static int counters_part(const struct target *t, struct rb_err *err)
 	rc = target_enter(t, &saved, err);
 	if (rc < 0)
 		return rc;
-	rc = rb_fw_counters_read(&c, &n, err);
+	rc = rb_fw_counters_read(b, &c, &n, err);
 	if (rb_netns_leave(&saved, rc < 0 ? &tmp : err) < 0 && rc == 0)
 		rc = -EIO;
 	for (size_t i = 0; rc == 0 && i < n; i++)
@@ -419,6 +445,7 @@ int main(int argc, char **argv)
 		{ "uplink-bridge", required_argument, NULL, OPT_UPLINK_BRIDGE },
 		{ "sentry-uplink-ip", required_argument, NULL, OPT_SENTRY_UPLINK_IP },
 		{ "remove", no_argument, NULL, OPT_REMOVE },
+		{ "backend", required_argument, NULL, OPT_BACKEND },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -433,6 +460,8 @@ int main(int argc, char **argv)
 	memset(&t, 0, sizeof(t));
 	memset(&np, 0, sizeof(np));
 	o.host = -1;
+	if (rb_fw_backend_parse(getenv("RB_FW_BACKEND"), &o.backend) < 0)
+		return usage_error("RB_FW_BACKEND: not xtables, nft or auto", getenv("RB_FW_BACKEND"));
 	while ((c = getopt_long(argc, argv, "n:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
@@ -490,6 +519,10 @@ int main(int argc, char **argv)
 		case OPT_REMOVE:
 			o.remove = 1;
 			break;
+		case OPT_BACKEND:
+			if (rb_fw_backend_parse(optarg, &o.backend) < 0)
+				return usage_error("--backend: not xtables, nft or auto", optarg);
+			break;
 		case 'h':
 			usage(stdout);
 			return RB_EXIT_OK;
@@ -528,6 +561,11 @@ int main(int argc, char **argv)
 		rc = rb_learn_conf_write(&np, stdout, &err);
 		goto end;
 	}
+	/* applying and --dry-run: what the kernel offers (global, so this
+	 * netns answers for the sentry's too) */
+	t.backend = rb_fw_backend_resolve(o.backend, NULL, 0, t.why, sizeof(t.why));
+	if (o.dry_run)
+		printf("# backend %s (%s)\n", rb_fw_backend_name(t.backend), t.why);
 	if (o.remove || o.host_only) {
 		rc = host_part(&np, &o, &t, &drift, &err);
 		goto end;
@@ -538,14 +576,15 @@ int main(int argc, char **argv)
 			goto fail;
 	}
 	if (o.counters) {
-		rc = counters_part(&t, &err);
+		rc = counters_part(&t, o.backend, &err);
 		goto end;
 	}
 	rc = sentry_part(&np, &o, &t, o.netns || o.pid || t.container, &plan, &drift, &err);
 	if (rc < 0)
 		goto fail;
 	if (o.dry_run) {
-		rc = rb_fw_plan_print(plan, stdout);
+		rc = t.backend == RB_FW_BACKEND_NFT ? rb_fw_plan_print_nft(plan, stdout) :
+						      rb_fw_plan_print(plan, stdout);
 		if (rc < 0) {
 			rb_err_set(&err, rc, "cannot write the plan: %s", strerror(-rc));
 			goto fail;

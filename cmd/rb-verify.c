@@ -22,6 +22,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"Usage: %s --nameplate FILE [--json] [--probe SPEC]... [--no-default-probes]\n"
 		"       [--timeout MS] [--netns-bottle PATH --netns-sentry PATH]\n"
+		"       [--backend xtables|nft|auto]\n"
 		"\n"
 		"Checks the sentry's rules, forwarding, the bottle's route and IPv6, then runs\n"
 		"probes inside the bottle's netns as RBRN_BOTTLE_UID and names the sentry rule\n"
@@ -39,6 +40,9 @@ static void usage(FILE *out)
 		"  -t, --timeout MS        deadline for a parallel probe batch (default %d)\n"
 		"      --netns-bottle PATH the bottle's netns (default: rb-M-bottle's, via podman)\n"
 		"      --netns-sentry PATH the sentry's netns (default: rb-M-sentry's)\n"
+		"      --backend B         read rules and counters from this firewall backend\n"
+		"                          (default $RB_FW_BACKEND or auto: the one holding the\n"
+		"                          policy); another one holding it is a failed check\n"
 		"  -h, --help\n"
 		"\n"
 		"Exit: 0 every expectation holds, 1 usage or configuration error, 2 the system\n"
@@ -61,7 +65,7 @@ static int parse_ms(const char *s, int *out)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_NO_DEFAULT = 256, OPT_NETNS_BOTTLE, OPT_NETNS_SENTRY };
+	enum { OPT_NO_DEFAULT = 256, OPT_NETNS_BOTTLE, OPT_NETNS_SENTRY, OPT_BACKEND };
 	static const struct option opts[] = {
 		{ "nameplate", required_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
@@ -70,6 +74,7 @@ int main(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "netns-bottle", required_argument, NULL, OPT_NETNS_BOTTLE },
 		{ "netns-sentry", required_argument, NULL, OPT_NETNS_SENTRY },
+		{ "backend", required_argument, NULL, OPT_BACKEND },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -85,6 +90,10 @@ int main(int argc, char **argv)
 	if (!extra) {
 		fprintf(stderr, "%s: out of memory\n", prog);
 		return RB_EXIT_SYSTEM;
+	}
+	if (rb_fw_backend_parse(getenv("RB_FW_BACKEND"), &vo.backend) < 0) {
+		fprintf(stderr, "%s: RB_FW_BACKEND: not xtables, nft or auto\n", prog);
+		goto out;
 	}
 	while ((c = getopt_long(argc, argv, "n:jp:t:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -120,6 +129,13 @@ int main(int argc, char **argv)
 			break;
 		case OPT_NETNS_SENTRY:
 			vo.netns_sentry = optarg;
+			break;
+		case OPT_BACKEND:
+			if (rb_fw_backend_parse(optarg, &vo.backend) < 0) {
+				fprintf(stderr, "%s: bad --backend \"%s\": xtables, nft or auto\n",
+					prog, optarg);
+				goto out;
+			}
 			break;
 		case 'h':
 			usage(stdout);

@@ -1,5 +1,6 @@
 /* The sentry's interfaces, and applying / checking a plan in the current
  * netns in the fail-closed order DESIGN.md asks for. */
+#include "fw_nft.h"
 #include "fw_xt.h"
 #include "netns.h"
 
@@ -233,20 +234,71 @@ static int sysctls_apply(const struct rb_fw_plan *plan, struct rb_err *err)
 #define RB_FW_LOCK_PATH "/run/rb-fw.lock"
 #define RB_FW_LOCK_WAIT_MS 30000
 
-static int apply_sentry(const struct rb_fw_plan *plan, struct rb_err *err);
+static int apply_sentry(const struct rb_fw_plan *plan, enum rb_fw_backend b,
+			struct rb_err *err);
 
-int rb_fw_apply(const struct rb_fw_plan *plan, struct rb_err *err)
+/* The sentry policy of the xtables backend taken out, for when the nft
+ * table holds it: filter policies back to ACCEPT (the nft table's drop
+ * policies are in force by then), RB-* chains and jumps, the ip6tables
+ * policy, the ipsets. Only tables the netns has: reading one would create
+ * it, and a kernel without legacy xtables has none. */
+static int xt_sentry_remove(struct rb_err *err)
+{
+	static const char *const sets[] = { RB_FW_SET_CIDR, RB_FW_SET_DNS, RB_FW_SET_HOST };
+	struct rb_fw_plan *p = NULL;
+	int rc;
+
+	rc = rb_fw_sentry_plan_empty(&p);
+	if (rc < 0)
+		return rb_err_set(err, rc, "out of memory");
+	for (size_t i = 0; rc == 0 && i < p->n_tables; i++)
+		if (rb_xt_table_present(p->tables[i].name, 0))
+			rc = rb_xt_commit_table(p, &p->tables[i], err);
+	rb_fw_plan_free(p);
+	if (rc == 0 && rb_xt_table_present("filter", 1))
+		rc = rb_xt6_policy_set("ACCEPT", err);
+	for (size_t i = 0; rc == 0 && rb_ipset_usable() && i < sizeof(sets) / sizeof(sets[0]); i++)
+		rc = rb_ipset_destroy(sets[i], err);
+	return rc;
+}
+
+static int xt_host_remove(const char *moniker, struct rb_err *err)
+{
+	if (!rb_xt_table_present("filter", 0) && !rb_xt_table_present("nat", 0))
+		return 0;
+	return rb_xt_host_remove(moniker, err);
+}
+
+static int apply_host(const struct rb_fw_plan *plan, enum rb_fw_backend b, struct rb_err *err)
+{
+	char name[64];
+	int rc = 0;
+
+	rb_nft_table_name(plan, name, sizeof(name));
+	/* the new backend's objects first, the old one's after: in between
+	 * both are in force, which is never less closed than either */
+	if (b == RB_FW_BACKEND_NFT) {
+		rc = rb_nft_apply(plan, err);
+		if (rc == 0)
+			rc = xt_host_remove(plan->moniker, err);
+	} else {
+		for (size_t i = 0; rc == 0 && i < plan->n_tables; i++)
+			rc = rb_xt_commit_table(plan, &plan->tables[i], err);
+		if (rc == 0)
+			rc = rb_nft_table_delete(name, err);
+	}
+	if (rc < 0)
+		return rc;
+	return sysctls_apply(plan, err);
+}
+
+int rb_fw_apply(const struct rb_fw_plan *plan, enum rb_fw_backend b, struct rb_err *err)
 {
 	int rc, lock;
 
-	if (plan->host) {
-		for (size_t i = 0; i < plan->n_tables; i++) {
-			rc = rb_xt_commit_table(plan, &plan->tables[i], err);
-			if (rc < 0)
-				return rc;
-		}
-		return sysctls_apply(plan, err);
-	}
+	b = rb_fw_backend_resolve(b, NULL, 0, NULL, 0);
+	if (plan->host)
+		return apply_host(plan, b, err);
 	/* an empty RB-HOST would let the bottle reach the host */
 	if (!plan->host_addrs_known)
 		return rb_err_config(err, "the host's addresses are not in the plan "
@@ -254,20 +306,15 @@ int rb_fw_apply(const struct rb_fw_plan *plan, struct rb_err *err)
 	lock = rb_flock(RB_FW_LOCK_PATH, RB_FW_LOCK_WAIT_MS, err);
 	if (lock < 0)
 		return lock;
-	rc = apply_sentry(plan, err);
+	rc = apply_sentry(plan, b, err);
 	close(lock);
 	return rc;
 }
 
-static int apply_sentry(const struct rb_fw_plan *plan, struct rb_err *err)
+static int apply_xtables(const struct rb_fw_plan *plan, struct rb_err *err)
 {
 	int rc;
 
-	/* A new netns inherits ip_forward from the host's (IPv4 devconf is
-	 * copied from init_net): stop forwarding until the policy is whole. */
-	rc = rb_sysctl_set("net.ipv4.ip_forward", "0", err);
-	if (rc < 0)
-		return rc;
 	/* rules referencing a set need it to exist; empty denies */
 	for (size_t i = 0; i < plan->n_sets; i++) {
 		rc = rb_ipset_ensure(&plan->sets[i], err);
@@ -277,6 +324,11 @@ static int apply_sentry(const struct rb_fw_plan *plan, struct rb_err *err)
 	rc = rb_xt_commit_table(plan, &plan->tables[0], err);
 	if (rc < 0)
 		return rc;
+	if (plan->ipv6_drop) {
+		rc = rb_xt6_policy_set("DROP", err);
+		if (rc < 0)
+			return rc;
+	}
 	for (size_t i = 0; i < plan->n_sets; i++) {
 		rc = rb_ipset_replace(&plan->sets[i], err);
 		if (rc < 0)
@@ -287,6 +339,29 @@ static int apply_sentry(const struct rb_fw_plan *plan, struct rb_err *err)
 		if (rc < 0)
 			return rc;
 	}
+	return rb_nft_table_delete(RB_FW_NFT_TABLE, err);
+}
+
+static int apply_sentry(const struct rb_fw_plan *plan, enum rb_fw_backend b,
+			struct rb_err *err)
+{
+	int rc;
+
+	/* A new netns inherits ip_forward from the host's (IPv4 devconf is
+	 * copied from init_net): stop forwarding until the policy is whole. */
+	rc = rb_sysctl_set("net.ipv4.ip_forward", "0", err);
+	if (rc < 0)
+		return rc;
+	if (b == RB_FW_BACKEND_NFT) {
+		/* sets, filter and nat: one transaction */
+		rc = rb_nft_apply(plan, err);
+		if (rc == 0)
+			rc = xt_sentry_remove(err);
+	} else {
+		rc = apply_xtables(plan, err);
+	}
+	if (rc < 0)
+		return rc;
 	rc = rb_conntrack_flush(err);
 	if (rc < 0)
 		return rc;
@@ -379,22 +454,58 @@ static int check_sysctls(const struct rb_fw_plan *plan, rb_fw_diff_cb cb, void *
 	return n;
 }
 
-int rb_fw_check(const struct rb_fw_plan *plan, rb_fw_diff_cb cb, void *ctx, struct rb_err *err)
+/* The other backend's rb objects in a netns this one holds: never both. */
+static int check_other(const struct rb_fw_plan *plan, enum rb_fw_backend b, rb_fw_diff_cb cb,
+		       void *ctx)
+{
+	char name[64], chain[RB_FW_CHAIN_MAX];
+
+	rb_nft_table_name(plan, name, sizeof(name));
+	if (b == RB_FW_BACKEND_XTABLES)
+		return rb_nft_table_exists(name) ?
+			       rb_fw_diff(cb, ctx, RB_FW_NFT_FAMILY, name,
+					  "table of the nft backend is there too") :
+			       0;
+	snprintf(chain, sizeof(chain), "%s",
+		 plan->host ? plan->host_chains[RB_FW_HOST_FILTER] : "RB-FORWARD");
+	if (rb_xt_has_chain(chain))
+		return rb_fw_diff(cb, ctx, "filter", chain,
+				  "chain of the xtables backend is there too");
+	return 0;
+}
+
+int rb_fw_check(const struct rb_fw_plan *plan, enum rb_fw_backend b, rb_fw_diff_cb cb, void *ctx,
+		struct rb_err *err)
 {
 	int n = 0, rc;
 
-	for (size_t i = 0; i < plan->n_tables; i++) {
-		rc = rb_xt_check_table(plan, &plan->tables[i], cb, ctx, err);
+	b = rb_fw_backend_resolve(b, plan->host ? plan->moniker : NULL, 1, NULL, 0);
+	if (b == RB_FW_BACKEND_NFT) {
+		rc = rb_nft_check(plan, cb, ctx, err);
 		if (rc < 0)
 			return rc;
 		n += rc;
+	} else {
+		for (size_t i = 0; i < plan->n_tables; i++) {
+			rc = rb_xt_check_table(plan, &plan->tables[i], cb, ctx, err);
+			if (rc < 0)
+				return rc;
+			n += rc;
+		}
+		for (size_t i = 0; i < plan->n_sets; i++) {
+			rc = check_set(&plan->sets[i], plan->host_addrs_known, cb, ctx, err);
+			if (rc < 0)
+				return rc;
+			n += rc;
+		}
+		if (plan->ipv6_drop) {
+			rc = rb_xt6_policy_check("DROP", cb, ctx, err);
+			if (rc < 0)
+				return rc;
+			n += rc;
+		}
 	}
-	for (size_t i = 0; i < plan->n_sets; i++) {
-		rc = check_set(&plan->sets[i], plan->host_addrs_known, cb, ctx, err);
-		if (rc < 0)
-			return rc;
-		n += rc;
-	}
+	n += check_other(plan, b, cb, ctx);
 	rc = check_sysctls(plan, cb, ctx, err);
 	if (rc < 0)
 		return rc;
@@ -403,10 +514,38 @@ int rb_fw_check(const struct rb_fw_plan *plan, rb_fw_diff_cb cb, void *ctx, stru
 
 int rb_fw_host_remove(const char *moniker, struct rb_err *err)
 {
-	return rb_xt_host_remove(moniker, err);
+	char name[64];
+	int rc;
+
+	snprintf(name, sizeof(name), "%s-%.12s", RB_FW_NFT_TABLE, moniker);
+	rc = xt_host_remove(moniker, err);
+	if (rc == 0)
+		rc = rb_nft_table_delete(name, err);
+	return rc;
 }
 
-int rb_fw_counters_read(struct rb_fw_counter **out, size_t *n, struct rb_err *err)
+int rb_fw_counters_read(enum rb_fw_backend b, struct rb_fw_counter **out, size_t *n,
+			struct rb_err *err)
 {
+	b = rb_fw_backend_resolve(b, NULL, 1, NULL, 0);
+	if (b == RB_FW_BACKEND_NFT)
+		return rb_nft_counters_read(out, n, err);
 	return rb_xt_counters_read(out, n, err);
+}
+
+int rb_fw_plan_print_nft(const struct rb_fw_plan *plan, FILE *out)
+{
+	char *text = NULL;
+	int rc;
+
+	for (size_t i = 0; i < plan->n_sysctls; i++)
+		fprintf(out, "# sysctl %s=%s\n", plan->sysctls[i].key, plan->sysctls[i].value);
+	rc = rb_nft_plan_text(plan, 1, &text);
+	if (rc < 0)
+		return rc;
+	fputs(text, out);
+	free(text);
+	if (fflush(out) == EOF || ferror(out))
+		return -EIO;
+	return 0;
 }

@@ -21,10 +21,47 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* ipsets in the sentry's netns. */
-#define RB_FW_SET_CIDR "RB-CIDR" /* hash:net, RBRN_UPLINK_ALLOWED_CIDRS */
-#define RB_FW_SET_DNS "RB-DNS"   /* hash:ip timeout, filled by rb-sentryd's learner */
-#define RB_FW_SET_HOST "RB-HOST" /* hash:ip, the host's own addresses */
+/* Sets in the sentry's netns: ipsets (xtables backend) or sets of the
+ * nft table RB_FW_NFT_FAMILY RB_FW_NFT_TABLE (nft backend), same names. */
+#define RB_FW_SET_CIDR "RB-CIDR" /* hash:net / interval set, RBRN_UPLINK_ALLOWED_CIDRS */
+#define RB_FW_SET_DNS "RB-DNS"   /* hash:ip timeout / timeout set, filled by rb-sentryd's learner */
+#define RB_FW_SET_HOST "RB-HOST" /* hash:ip / plain set, the host's own addresses */
+
+/* The nft backend's objects. Whatever fills the answers set (dnsmasq
+ * --nftset, or rb-sentryd's learner) adds ipv4_addr elements, each with its
+ * own timeout, to RB_FW_NFT_FAMILY RB_FW_NFT_TABLE RB_FW_SET_DNS. The host
+ * part of moniker M lives in table RB_FW_NFT_FAMILY "rb-M". */
+#define RB_FW_NFT_FAMILY "inet"
+#define RB_FW_NFT_TABLE "rb"
+#define RB_FW_NFT_SET_DNS_TYPE "ipv4_addr"
+#define RB_FW_NFT_SET_DNS_FLAGS "timeout"
+
+/* Which kernel interface holds the policy. One plan, two encoders:
+ * xtables (libiptc + libipset into the legacy tables) and nft (libnftables,
+ * one inet table per netns, one transaction). Never both on one sentry:
+ * applying one removes the other's rb objects. */
+enum rb_fw_backend {
+	RB_FW_BACKEND_AUTO,
+	RB_FW_BACKEND_XTABLES,
+	RB_FW_BACKEND_NFT,
+};
+
+const char *rb_fw_backend_name(enum rb_fw_backend b);
+/* "xtables", "nft", "auto" (or NULL/"": auto); -EINVAL otherwise. */
+int rb_fw_backend_parse(const char *s, enum rb_fw_backend *b);
+/* What auto picks in the current netns: xtables when the kernel has legacy
+ * ip_tables and ip_set, nft otherwise. why (may be NULL) says which part
+ * decided. */
+enum rb_fw_backend rb_fw_backend_auto(char *why, size_t len);
+/* The backend whose rb objects are in the current netns: for the sentry
+ * (moniker NULL) table inet rb or chain RB-FORWARD, for the host part of
+ * moniker table inet rb-<moniker> or chain RB-H-<moniker>. nft first when
+ * both are there. RB_FW_BACKEND_AUTO when there is none. */
+enum rb_fw_backend rb_fw_backend_live(const char *moniker);
+/* b itself, or for AUTO: the live one (want_live) or else what auto picks;
+ * why says how it was chosen. */
+enum rb_fw_backend rb_fw_backend_resolve(enum rb_fw_backend b, const char *moniker,
+					 int want_live, char *why, size_t len);
 
 /* The learner (cmd/rb-sentryd.c) reads the resolver's replies to the
  * bottle from this NFQUEUE queue; the denial log reads this NFLOG group.
@@ -153,6 +190,10 @@ void rb_fw_plan_free(struct rb_fw_plan *plan);
  * Returns 0 or -errno (write error). */
 int rb_fw_plan_print(const struct rb_fw_plan *plan, FILE *out);
 
+/* The nft backend's --dry-run: exactly the transaction rb_fw_apply sends
+ * (`nft -c -f` takes it unchanged), sysctls as comment lines. */
+int rb_fw_plan_print_nft(const struct rb_fw_plan *plan, FILE *out);
+
 /* Applies the plan to the current netns, fail-closed:
  *  sentry plan: refused (config error) without rb_fw_plan_host_addrs;
  *  ip_forward=0 first, so a failure anywhere leaves the sentry not
@@ -170,7 +211,7 @@ int rb_fw_plan_print(const struct rb_fw_plan *plan, FILE *out);
  * Chains and rules not owned by the plan are never touched. Takes
  * /run/xtables.lock around each commit; a table with nothing to change is
  * not committed. Idempotent. */
-int rb_fw_apply(const struct rb_fw_plan *plan, struct rb_err *err);
+int rb_fw_apply(const struct rb_fw_plan *plan, enum rb_fw_backend b, struct rb_err *err);
 
 /* Removes the host chains of moniker (RB-H-, RB-E-, RB-EPOST-<moniker>)
  * and every jump to them from filter and nat of the current netns; one
@@ -187,7 +228,7 @@ int rb_fw_host_remove(const char *moniker, struct rb_err *err);
  * cb (may be NULL) is called once per difference with table ("filter",
  * "nat", "ipset", "sysctl"), chain (or set / key) and a one-line
  * description. Returns the number of differences (>= 0) or -errno. */
-int rb_fw_check(const struct rb_fw_plan *plan,
+int rb_fw_check(const struct rb_fw_plan *plan, enum rb_fw_backend b,
 		void (*cb)(void *ctx, const char *table, const char *chain, const char *what),
 		void *ctx, struct rb_err *err);
 
@@ -196,13 +237,16 @@ struct rb_fw_counter {
 	char chain[32];
 	unsigned int index; /* 1-based rule number in the chain */
 	char id[64];        /* the "rb:<id>" comment, "" if the rule has none */
-	char text[256];     /* the rule in save syntax: "-A CHAIN ... -j X" */
+	char text[256];     /* the rule in save syntax: "-A CHAIN ... -j X" (xtables),
+			     * as `nft -s list` prints it (nft) */
+	char target[32];    /* ACCEPT, DROP, REJECT, DNAT, MASQUERADE or a chain */
 	uint64_t pkts, bytes;
 };
 
 /* Reads every rule of every RB-* chain of filter and nat in the current
  * netns, in chain order. *out is malloc'd (free() it); *n may be 0. */
-int rb_fw_counters_read(struct rb_fw_counter **out, size_t *n, struct rb_err *err);
+int rb_fw_counters_read(enum rb_fw_backend b, struct rb_fw_counter **out, size_t *n,
+			struct rb_err *err);
 
 /* 1 if addr is in the ipset `set` of the current netns, 0 if not, -ENOENT if
  * the set does not exist, other -errno on failure. */

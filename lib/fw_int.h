@@ -99,6 +99,11 @@ enum {
 
 struct rb_fw_plan {
 	int host; /* 1: host plan (owns only host_chains) */
+	char moniker[RB_FW_CHAIN_MAX]; /* host plan: whose chains (and nft table) */
+	/* sentry plan: IPv6 is dropped by policy in filter INPUT/FORWARD/OUTPUT,
+	 * not only turned off by sysctl (xtables: ip6tables policy DROP; nft:
+	 * rb:ipv6 first in each filter hook of the inet table) */
+	int ipv6_drop;
 	char host_chains[RB_FW_HOST_N][RB_FW_CHAIN_MAX];
 	struct rb_fw_table tables[2];
 	size_t n_tables;
@@ -125,6 +130,13 @@ void rb_fw_quote(const char *s, char *buf, size_t len);
 /* 1 if the plan owns user chain `name` (may create, flush, delete it). */
 int rb_fw_plan_owns(const struct rb_fw_plan *plan, const char *name);
 const struct rb_fw_chain *rb_fw_table_chain(const struct rb_fw_table *t, const char *name);
+/* The plan table ("filter" or "nat") an rb chain belongs to, by its name:
+ * the nft backend keeps both in one inet table. */
+const char *rb_fw_chain_table(const char *name);
+/* fw_rules.c: a sentry plan that owns every sentry chain and wants none,
+ * with filter policies ACCEPT: committing it (xtables) removes the sentry
+ * policy, for when the other backend holds it. */
+int rb_fw_sentry_plan_empty(struct rb_fw_plan **out);
 
 /* fw_diff.c: what every backend's drift check shares. One difference
  * reported through cb (may be NULL); returns 1. */
@@ -143,9 +155,14 @@ int rb_ipset_index(const char *name, uint16_t *index, struct rb_err *err);
 int rb_ipset_name(uint16_t index, char *name, size_t len);
 int rb_ipset_ensure(const struct rb_fw_set *set, struct rb_err *err);
 int rb_ipset_replace(const struct rb_fw_set *set, struct rb_err *err);
+/* Destroys ipset `name`; 0 also when there is none. */
+int rb_ipset_destroy(const char *name, struct rb_err *err);
 /* Members of `name` as "a.b.c.d/n" text (hash:ip members get /32), sorted. */
 int rb_ipset_members(const char *name, char ***out, size_t *n, struct rb_err *err);
 void rb_ipset_members_free(char **m, size_t n);
+
+/* 1 if the kernel's ip_set answers in the current netns. */
+int rb_ipset_usable(void);
 
 /* conntrack.c: deletes every IPv4 and IPv6 conntrack entry of the netns. */
 int rb_conntrack_flush(struct rb_err *err);

@@ -423,6 +423,7 @@ int rb_fw_plan_build(const struct rb_nameplate *np, const struct rb_fw_ifaces *i
 	}
 	p->sysctls = sentry_sysctls;
 	p->n_sysctls = sizeof(sentry_sysctls) / sizeof(sentry_sysctls[0]);
+	p->ipv6_drop = 1;
 	*out = p;
 	return 0;
 }
@@ -446,6 +447,7 @@ static struct rb_fw_plan *host_plan_new(const char *moniker)
 	if (!p)
 		return NULL;
 	p->host = 1;
+	snprintf(p->moniker, sizeof(p->moniker), "%.12s", moniker);
 	rb_fw_host_chain_names(moniker, p->host_chains);
 	p->n_tables = 2;
 	if (table_init(&p->tables[0], "filter", host_filter_hooks, 3, NULL) < 0 ||
@@ -454,6 +456,37 @@ static struct rb_fw_plan *host_plan_new(const char *moniker)
 		return NULL;
 	}
 	return p;
+}
+
+int rb_fw_sentry_plan_empty(struct rb_fw_plan **out)
+{
+	struct rb_fw_plan *p = calloc(1, sizeof(*p));
+
+	*out = NULL;
+	if (!p)
+		return -ENOMEM;
+	p->n_tables = 2;
+	if (table_init(&p->tables[0], "filter", filter_builtins, 3, "ACCEPT") < 0 ||
+	    table_init(&p->tables[1], "nat", nat_builtins, 4, NULL) < 0) {
+		rb_fw_plan_free(p);
+		return -ENOMEM;
+	}
+	*out = p;
+	return 0;
+}
+
+const char *rb_fw_chain_table(const char *name)
+{
+	static const char *const nat[] = { "RB-PREROUTING", "RB-POSTROUTING", "RB-E-", "RB-EPOST-",
+					   "nat-" };
+
+	for (size_t i = 0; i < sizeof(nat) / sizeof(nat[0]); i++) {
+		size_t n = strlen(nat[i]);
+
+		if (nat[i][n - 1] == '-' ? !strncmp(name, nat[i], n) : !strcmp(name, nat[i]))
+			return "nat";
+	}
+	return "filter";
 }
 
 int rb_fw_host_plan_empty(const char *moniker, struct rb_fw_plan **out)

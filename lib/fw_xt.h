@@ -33,4 +33,16 @@ int rb_xt_check_table(const struct rb_fw_plan *plan, const struct rb_fw_table *t
 /* fw_xt_counters.c: every rule of every RB-* chain of filter and nat. */
 int rb_xt_counters_read(struct rb_fw_counter **out, size_t *n, struct rb_err *err);
 
+/* fw_xt6.c: policy (DROP, ACCEPT) on ip6tables filter INPUT/FORWARD/
+ * OUTPUT, one ip6tc_commit; the check reports each chain at another one. */
+int rb_xt6_policy_set(const char *policy, struct rb_err *err);
+int rb_xt6_policy_check(const char *policy, rb_fw_diff_cb cb, void *ctx, struct rb_err *err);
+
+/* 1 if the legacy table `table` (ip_tables_names, ip6: ip6_tables_names)
+ * is instantiated in the current netns: only then can rb objects be in it,
+ * and reading it would otherwise create it (or fail, without legacy). */
+int rb_xt_table_present(const char *table, int ip6);
+/* 1 if the legacy filter table of the current netns has chain `chain`. */
+int rb_xt_has_chain(const char *chain);
+
 #endif

@@ -6,6 +6,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const char *verdict_name(const struct rb_fw_rule *r)
+{
+	switch (r->verdict) {
+	case RB_FW_ACCEPT:
+		return "ACCEPT";
+	case RB_FW_DROP:
+		return "DROP";
+	case RB_FW_REJECT:
+		return "REJECT";
+	case RB_FW_DNAT:
+		return "DNAT";
+	case RB_FW_MASQUERADE:
+		return "MASQUERADE";
+	case RB_FW_JUMP:
+		return r->jump;
+	}
+	return "";
+}
+
 int rb_xt_counters_read(struct rb_fw_counter **out, size_t *n, struct rb_err *err)
 {
 	static const char *const tables[] = { "filter", "nat" };
@@ -52,6 +71,7 @@ int rb_xt_counters_read(struct rb_fw_counter **out, size_t *n, struct rb_err *er
 				rb_xt_entry_text(c, e, h, &r, x->text, sizeof(x->text));
 				if (r.id[0])
 					snprintf(x->id, sizeof(x->id), "rb:%s", r.id);
+				snprintf(x->target, sizeof(x->target), "%s", verdict_name(&r));
 				x->pkts = e->counters.pcnt;
 				x->bytes = e->counters.bcnt;
 			}

@@ -469,3 +469,38 @@ out:
 	sess_close(&x);
 	return rc;
 }
+
+int rb_ipset_destroy(const char *name, struct rb_err *err)
+{
+	struct rb_err tmp;
+	struct sess x;
+	uint16_t idx;
+	int rc;
+
+	rc = rb_ipset_index(name, &idx, &tmp);
+	if (rc == -ENOENT)
+		return 0;
+	if (rc < 0) {
+		*err = tmp;
+		return rc;
+	}
+	rc = sess_open(&x, err);
+	if (rc < 0)
+		return rc;
+	if (set_cmd(&x, IPSET_CMD_DESTROY, name, NULL) < 0)
+		rc = rb_err_set(err, -EPROTO, "cannot destroy ipset %s: %s", name,
+				sess_msg(&x, NULL));
+	sess_close(&x);
+	return rc;
+}
+
+int rb_ipset_usable(void)
+{
+	unsigned int version = 0;
+	int fd = sockopt_open(&version);
+
+	if (fd < 0)
+		return 0;
+	close(fd);
+	return 1;
+}

@@ -24,6 +24,7 @@
 struct snap {
 	struct rb_fw_counter *c;
 	size_t n;
+	enum rb_fw_backend backend; /* the one the counters are read from */
 };
 
 static void snap_free(struct snap *s)
@@ -81,17 +82,6 @@ void rb_verify_free(struct rb_verify_report *r)
 /* ---- counters ---------------------------------------------------------- */
 
 /* "-A RB-EGRESS ... -j REJECT --reject-with ..." -> "REJECT" */
-static void rule_target(const char *text, char *out, size_t len)
-{
-	const char *j = strstr(text, " -j ");
-
-	out[0] = '\0';
-	if (!j)
-		return;
-	j += 4;
-	snprintf(out, len, "%.*s", (int)strcspn(j, " "), j);
-}
-
 static const struct rb_fw_counter *snap_find(const struct snap *s, const struct rb_fw_counter *c)
 {
 	for (size_t i = 0; i < s->n; i++) {
@@ -135,7 +125,7 @@ static int snap_delta(const struct snap *a, const struct snap *b, struct rb_veri
 		snprintf(v[k].table, sizeof(v[k].table), "%s", c->table);
 		snprintf(v[k].chain, sizeof(v[k].chain), "%s", c->chain);
 		snprintf(v[k].id, sizeof(v[k].id), "%s", c->id);
-		rule_target(c->text, v[k].target, sizeof(v[k].target));
+		snprintf(v[k].target, sizeof(v[k].target), "%s", c->target);
 		v[k].index = c->index;
 		snprintf(v[k].text, sizeof(v[k].text), "%s", c->text);
 		v[k].pkts = dp;
@@ -227,6 +217,22 @@ static int sentry_state(const struct rb_nameplate *np, struct rb_verify_report *
 	char val[64];
 	int rc;
 
+	{
+		char why[64];
+		enum rb_fw_backend want = c0->backend;
+
+		/* the backend that holds the policy here, or a forced one */
+		c0->backend = rb_fw_backend_resolve(want, NULL, 1, why, sizeof(why));
+		snprintf(r->backend, sizeof(r->backend), "%s", rb_fw_backend_name(c0->backend));
+		snprintf(r->backend_why, sizeof(r->backend_why), "%s", why);
+		rc = add_check(r, "backend", "sentry firewall", rb_fw_backend_name(want), r->backend,
+			       want == RB_FW_BACKEND_AUTO ||
+				       rb_fw_backend_live(NULL) == c0->backend);
+		if (rc < 0) {
+			rb_err_set(err, rc, "out of memory");
+			goto out;
+		}
+	}
 	rc = rb_fw_ifaces_detect(np, &ifs, &e);
 	if (rc < 0) {
 		/* a sentry without its enclave or uplink interface is broken
@@ -249,7 +255,7 @@ static int sentry_state(const struct rb_nameplate *np, struct rb_verify_report *
 		rc = rb_fw_plan_host_addrs(plan, env->host_addrs, env->n_host_addrs, err);
 	if (rc < 0)
 		goto out;
-	rc = rb_fw_check(plan, drift_cb, &d, err);
+	rc = rb_fw_check(plan, c0->backend, drift_cb, &d, err);
 	if (rc < 0)
 		goto out;
 	if (d.rc < 0) {
@@ -282,7 +288,7 @@ sysctl:
 		rb_err_set(err, rc, "out of memory");
 		goto out;
 	}
-	rc = rb_fw_counters_read(&c0->c, &c0->n, err);
+	rc = rb_fw_counters_read(c0->backend, &c0->c, &c0->n, err);
 out:
 	rb_fw_plan_free(plan);
 	return rc;
@@ -540,7 +546,8 @@ static int attribute(struct rb_prober *pr, const struct rb_nameplate *np,
 	rc = rb_prober_run(pr, &vp->probe, 1, window, &solo, err);
 	if (rc < 0)
 		return rc;
-	rc = rb_fw_counters_read(&after.c, &after.n, err);
+	after.backend = before->backend;
+	rc = rb_fw_counters_read(after.backend, &after.c, &after.n, err);
 	if (rc < 0)
 		return rc;
 	rc = snap_delta(before, &after, &vp->rules, &vp->n_rules);
@@ -783,6 +790,7 @@ int rb_verify_run(const struct rb_nameplate *np, const struct rb_verify_opts *o,
 	rc = rb_netns_enter_path(sentry_ns, &saved, err);
 	if (rc < 0)
 		goto out;
+	c0.backend = o->backend;
 	rc = sentry_state(np, r, &env, &c0, err);
 	if (rb_netns_leave(&saved, rc < 0 ? &scratch : err) < 0 && rc == 0)
 		rc = -EIO;
@@ -820,7 +828,7 @@ int rb_verify_run(const struct rb_nameplate *np, const struct rb_verify_opts *o,
 		if (rc == 0 && n_new > 0)
 			rc = run_parallel(pr, r->probes + n_stage_a, n_new, o->timeout_ms, err);
 		if (rc == 0)
-			rc = rb_fw_counters_read(&c1.c, &c1.n, err);
+			rc = rb_fw_counters_read(c0.backend, &c1.c, &c1.n, err);
 		if (rc == 0 && snap_delta(&c0, &c1, &r->run, &r->n_run) < 0)
 			rc = rb_err_set(err, -ENOMEM, "out of memory");
 		for (size_t i = 0; rc == 0 && i < r->n_probes; i++) {

@@ -16,6 +16,7 @@
 #ifndef RB_VERIFY_H
 #define RB_VERIFY_H
 
+#include "fw.h"
 #include "nameplate.h"
 #include "probe.h"
 #include "rb.h"
@@ -38,6 +39,7 @@ struct rb_verify_opts {
 	int default_probes;
 	const struct rb_probe *extra; /* --probe, expectations may be AUTO */
 	size_t n_extra;
+	enum rb_fw_backend backend; /* AUTO: whichever holds the policy */
 };
 
 /* What the host adds to the nameplate (podman mode; zero in --netns mode). */
@@ -57,7 +59,7 @@ struct rb_verify_env {
 };
 
 struct rb_verify_check {
-	char name[32]; /* fw, ip_forward, route, ipv6, address, resolver, counters */
+	char name[32]; /* backend, fw, ip_forward, route, ipv6, address, resolver, counters */
 	char subject[96];    /* what was looked at: "filter RB-EGRESS", ... */
 	char expect[96];
 	char observed[256];
@@ -92,6 +94,8 @@ struct rb_verify_probe {
 struct rb_verify_report {
 	char nameplate[256];
 	char moniker[RB_MONIKER_MAX + 1];
+	char backend[16];     /* the firewall backend read: "xtables", "nft" */
+	char backend_why[64]; /* how it was chosen */
 	struct rb_verify_check *checks;
 	size_t n_checks;
 	struct rb_verify_probe *probes;

@@ -97,8 +97,9 @@ int rb_verify_print(const struct rb_verify_report *r, FILE *out)
 	char line[160];
 	int rc = 0;
 
-	fprintf(out, "nameplate %s%s%s%s\n\n", r->moniker, r->nameplate[0] ? " (" : "",
+	fprintf(out, "nameplate %s%s%s%s\n", r->moniker, r->nameplate[0] ? " (" : "",
 		r->nameplate, r->nameplate[0] ? ")" : "");
+	fprintf(out, "backend %s (%s)\n\n", r->backend[0] ? r->backend : "-", r->backend_why);
 	if (table_init(&t, 5, r->n_checks) < 0)
 		return -ENOMEM;
 	snprintf(cell(&t, 0, 0), CELL_MAX, "CHECK");
@@ -218,6 +219,7 @@ int rb_verify_print_json(const struct rb_verify_report *r, FILE *out, struct rb_
 		return rb_err_set(err, -ENOMEM, "out of memory");
 	rb_json_str(&j, j.root, "nameplate", r->nameplate);
 	rb_json_str(&j, j.root, "moniker", r->moniker);
+	rb_json_str(&j, j.root, "backend", r->backend);
 
 	arr = rb_json_arr(&j, j.root, "checks");
 	for (size_t i = 0; i < r->n_checks; i++) {

@@ -64,6 +64,12 @@ np_write() {
 
 fw() { "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns "/run/netns/$S" "$@"; }
 
+# After `run ... --check`: the backend was named, and there is no difference.
+check_clean() {
+    assert_line --regexp '^# backend (xtables|nft) '
+    refute_line --regexp '^[^#]'
+}
+
 # The rules of one table as iptables-save prints them, counters zeroed and
 # the "# Generated" lines dropped, so two states compare with diff.
 save_table() {
@@ -157,7 +163,7 @@ connect() {
     run -0 ip netns exec "$S" ipset list -n
     assert_output $'RB-CIDR\nRB-DNS\nRB-HOST'
     run -0 fw --check
-    assert_output ""
+    check_clean
 }
 
 @test "allowed CIDR passes; unlisted, private, uplink and DNS are refused at once" {
@@ -310,7 +316,7 @@ connect() {
     assert_line "ipset RB-CIDR: unexpected member 9.9.9.0/24"
     run -0 fw
     run -0 fw --check
-    assert_output ""
+    check_clean
     run -0 ip netns exec "$S" iptables-legacy-save -t filter
     refute_output --partial "1.1.1.1"
     run -0 ip netns exec "$S" ipset list RB-CIDR
@@ -411,7 +417,7 @@ connect() {
     ip -n "$H" link add rbtbr1 type bridge
     run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --host-only --bridge rbtbr1 --netns "/run/netns/$H"
     run -0 "$RB_BIN/rb-fw-apply" --nameplate "$np1" --host-only --bridge rbtbr0 --netns "/run/netns/$H" --check
-    assert_output ""
+    check_clean
     run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --remove --host-only --netns "/run/netns/$H"
     NP=$np1
 
@@ -487,7 +493,7 @@ connect() {
     # the set is the host's view: checked from W it is clean, from
     # elsewhere it is drift
     run -0 ip netns exec "$W" "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns "/run/netns/$S" --check
-    assert_output ""
+    check_clean
     run -3 fw --check
     assert_line "ipset RB-HOST: unexpected member 203.0.113.7/32"
 
@@ -568,7 +574,7 @@ serve_once() {
     # idempotent, and --check agrees
     run -0 "${apply[@]}"
     run -0 "${apply[@]}" --check
-    assert_output ""
+    check_clean
     run bash -c "ip netns exec $H iptables-legacy-save -t nat | grep -c 'rb:jump'"
     assert_output 3
     # entry off: the nat part goes away at the next apply
@@ -630,7 +636,7 @@ serve_once() {
     ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 run -0 \
         strace -f -qq -e trace=open,openat,stat,lstat,newfstatat,statx,access -o "$tr" \
         "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns "/run/netns/$S" --check
-    assert_output ""
+    check_clean
     run grep -m3 -E '/etc/(resolv\.conf|hosts|host\.conf|nsswitch\.conf|gai\.conf)' "$tr"
     assert_failure
     # and without the tracer (leak checks on under make SAN=1): re-applying
@@ -639,7 +645,7 @@ serve_once() {
     ip netns exec "$S" ipset del RB-CIDR 11.3.7.0/24
     run -0 fw
     run -0 fw --check
-    assert_output ""
+    check_clean
     run -0 ip netns exec "$S" ipset test RB-CIDR 11.3.7.1
     run -1 ip netns exec "$S" ipset test RB-CIDR 9.9.9.1
 }

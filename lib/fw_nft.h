@@ -1,0 +1,53 @@
+/* Internal to lib/fw_nft_*.c and lib/fw.c: the nftables backend. The plan
+ * becomes one inet table per netns (sentry: "rb", host: "rb-<moniker>"),
+ * written as nft text and sent through libnftables in one transaction. */
+#ifndef RB_FW_NFT_H
+#define RB_FW_NFT_H
+
+#include "fw_int.h"
+
+/* fw_nft_codec.c: r as `nft -s list` prints it back ("... counter accept
+ * comment \"rb:id\""), so the drift check compares text with text. */
+int rb_nft_rule_format(const struct rb_fw_rule *r, char *buf, size_t len);
+/* The table the plan lives in: "rb" or "rb-<moniker>". */
+void rb_nft_table_name(const struct rb_fw_plan *plan, char *buf, size_t len);
+/* The whole table as nft text (sets, base chains, rb chains); with
+ * replace, preceded by the lines that make it replace the live table in
+ * the same transaction. *out is malloc'd. */
+int rb_nft_plan_text(const struct rb_fw_plan *plan, int replace, char **out);
+
+/* fw_nft_commit.c: runs nft commands (one transaction per call) in the
+ * current netns; *out (may be NULL) gets what nft printed, malloc'd.
+ * what names the job in the error. flags: NFT_CTX_OUTPUT_*. */
+int rb_nft_run(const char *cmds, unsigned int flags, char **out, const char *what,
+	       struct rb_err *err);
+int rb_nft_apply(const struct rb_fw_plan *plan, struct rb_err *err);
+/* 1 if table inet `name` exists, 0 if not (also when the kernel has no
+ * nf_tables at all). */
+int rb_nft_table_exists(const char *name);
+/* Deletes table inet `name` when it exists. */
+int rb_nft_table_delete(const char *name, struct rb_err *err);
+
+/* fw_nft_check.c: the differences between the plan and its live table. */
+int rb_nft_check(const struct rb_fw_plan *plan, rb_fw_diff_cb cb, void *ctx, struct rb_err *err);
+
+/* fw_nft_counters.c: every rule of every RB-* chain of table inet rb. */
+int rb_nft_counters_read(struct rb_fw_counter **out, size_t *n, struct rb_err *err);
+
+/* fw_nft_parse.c: a table as `nft -s list table` prints it, split into
+ * chains; sets keep only their header lines (type, flags), not elements. */
+struct rb_nft_chain {
+	char name[RB_FW_CHAIN_MAX + 16];
+	char *head;  /* "type filter hook input priority filter; policy drop;" or "" */
+	char **rules; /* rule lines, trimmed */
+	size_t n_rules;
+	int set;     /* 1: a set (head: its header lines joined by "; ") */
+};
+struct rb_nft_table {
+	struct rb_nft_chain *c;
+	size_t n;
+};
+int rb_nft_table_parse(const char *text, struct rb_nft_table *t);
+void rb_nft_table_free(struct rb_nft_table *t);
+
+#endif

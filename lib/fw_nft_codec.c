@@ -1,0 +1,316 @@
+/* The nft codec: the plan as nft text. Every rule is written in the form
+ * `nft -s list` prints it back (nft keeps expressions in the order given
+ * and leaves out only the dependencies it added itself), so what --dry-run
+ * prints, what is committed and what --check reads back compare as text. */
+#include "fw_nft.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct tbuf {
+	char *p;
+	size_t len, off;
+	int overflow;
+};
+
+static void tb_add(struct tbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void tb_add(struct tbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->overflow)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(b->p + b->off, b->len - b->off, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized): see err.c
+	va_end(ap);
+	if (n < 0 || (size_t)n >= b->len - b->off) {
+		b->overflow = 1;
+		return;
+	}
+	b->off += (size_t)n;
+}
+
+static void tb_addr(struct tbuf *b, const char *key, const struct rb_cidr *c, int inv)
+{
+	char a[INET_ADDRSTRLEN];
+
+	if (c->prefix == 0 && !inv)
+		return;
+	inet_ntop(AF_INET, &c->addr, a, sizeof(a));
+	if (c->prefix == 32)
+		tb_add(b, "%s %s%s ", key, inv ? "!= " : "", a);
+	else
+		tb_add(b, "%s %s%s/%u ", key, inv ? "!= " : "", a, c->prefix);
+}
+
+static const char *l4_name(uint8_t p)
+{
+	switch (p) {
+	case IPPROTO_TCP:
+		return "tcp";
+	case IPPROTO_UDP:
+		return "udp";
+	case IPPROTO_ICMP:
+		return "icmp";
+	default:
+		return NULL;
+	}
+}
+
+/* nft prints the ICMP types it knows by name */
+static const char *icmp_name(int type)
+{
+	switch (type) {
+	case 0:
+		return "echo-reply";
+	case 3:
+		return "destination-unreachable";
+	case 8:
+		return "echo-request";
+	case 11:
+		return "time-exceeded";
+	default:
+		return NULL;
+	}
+}
+
+/* A match on an IPv4 header field: with one, nft needs no "meta nfproto
+ * ipv4" of its own before an ICMP reject. */
+static int has_ip4(const struct rb_fw_rule *r)
+{
+	int l4_port = (r->proto == IPPROTO_TCP || r->proto == IPPROTO_UDP) && r->dport;
+
+	return r->src.prefix || r->inv_src || r->dst.prefix || r->inv_dst || r->set[0] ||
+	       (r->proto && !l4_port);
+}
+
+int rb_nft_rule_format(const struct rb_fw_rule *r, char *buf, size_t len)
+{
+	/* the order nft prints the conntrack states in */
+	static const struct {
+		unsigned int bit;
+		const char *name;
+	} states[] = {
+		{ RB_FW_CT_INVALID, "invalid" },
+		{ RB_FW_CT_ESTABLISHED, "established" },
+		{ RB_FW_CT_RELATED, "related" },
+		{ RB_FW_CT_NEW, "new" },
+	};
+	struct tbuf b = { buf, len, 0, 0 };
+	const char *pn = l4_name(r->proto);
+
+	if (len)
+		buf[0] = '\0';
+	/* nft adds these dependencies of the reject statement at the front */
+	if (r->verdict == RB_FW_REJECT && r->reject == RB_FW_REJECT_PORT && !has_ip4(r))
+		tb_add(&b, "meta nfproto ipv4 ");
+	if (r->verdict == RB_FW_REJECT && r->reject == RB_FW_REJECT_TCP_RESET &&
+	    r->proto != IPPROTO_TCP)
+		tb_add(&b, "meta l4proto tcp ");
+	tb_addr(&b, "ip saddr", &r->src, r->inv_src);
+	tb_addr(&b, "ip daddr", &r->dst, r->inv_dst);
+	if (r->in[0])
+		tb_add(&b, "iifname %s\"%s\" ", r->inv_in ? "!= " : "", r->in);
+	if (r->out[0])
+		tb_add(&b, "oifname %s\"%s\" ", r->inv_out ? "!= " : "", r->out);
+	if ((r->proto == IPPROTO_TCP || r->proto == IPPROTO_UDP) && r->dport) {
+		tb_add(&b, "%s dport %u ", pn, r->dport);
+	} else if (r->proto == IPPROTO_ICMP && r->icmp_type >= 0) {
+		if (icmp_name(r->icmp_type))
+			tb_add(&b, "icmp type %s ", icmp_name(r->icmp_type));
+		else
+			tb_add(&b, "icmp type %d ", r->icmp_type);
+	} else if (r->proto) {
+		if (pn)
+			tb_add(&b, "ip protocol %s ", pn);
+		else
+			tb_add(&b, "ip protocol %u ", r->proto);
+	}
+	if (r->ctstate & ~(unsigned int)RB_FW_CT_DNAT) {
+		const char *sep = "ct state ";
+
+		for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
+			if (r->ctstate & states[i].bit) {
+				tb_add(&b, "%s%s", sep, states[i].name);
+				sep = ",";
+			}
+		}
+		tb_add(&b, " ");
+	}
+	if (r->ctstate & RB_FW_CT_DNAT)
+		tb_add(&b, "ct status dnat ");
+	if (r->set[0])
+		tb_add(&b, "ip daddr @%s ", r->set);
+	if (r->dst_local)
+		tb_add(&b, "fib daddr %stype local ", r->limit_in ? ". iif " : "");
+	tb_add(&b, "counter ");
+	switch (r->verdict) {
+	case RB_FW_ACCEPT:
+		tb_add(&b, "accept");
+		break;
+	case RB_FW_DROP:
+		tb_add(&b, "drop");
+		break;
+	case RB_FW_JUMP:
+		tb_add(&b, "jump %s", r->jump);
+		break;
+	case RB_FW_REJECT:
+		tb_add(&b, "reject with %s",
+		       r->reject == RB_FW_REJECT_TCP_RESET ? "tcp reset" : "icmp port-unreachable");
+		break;
+	case RB_FW_DNAT: {
+		char a[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &r->nat_ip, a, sizeof(a));
+		if (r->nat_port)
+			tb_add(&b, "dnat ip to %s:%u", a, r->nat_port);
+		else
+			tb_add(&b, "dnat ip to %s", a);
+		break;
+	}
+	case RB_FW_MASQUERADE:
+		tb_add(&b, "masquerade");
+		break;
+	}
+	if (r->id[0])
+		tb_add(&b, " comment \"rb:%s\"", r->id);
+	return b.overflow ? -ENOSPC : 0;
+}
+
+void rb_nft_table_name(const struct rb_fw_plan *plan, char *buf, size_t len)
+{
+	if (plan->host)
+		snprintf(buf, len, "%s-%s", RB_FW_NFT_TABLE, plan->moniker);
+	else
+		snprintf(buf, len, "%s", RB_FW_NFT_TABLE);
+}
+
+struct hook {
+	const char *builtin, *hook, *filter_prio, *nat_prio;
+};
+
+static const struct hook hooks[] = {
+	{ "PREROUTING", "prerouting", "filter", "dstnat" },
+	{ "INPUT", "input", "filter", "100" },
+	{ "FORWARD", "forward", "filter", NULL },
+	{ "OUTPUT", "output", "filter", "-100" },
+	{ "POSTROUTING", "postrouting", "filter", "srcnat" },
+};
+
+static const struct hook *hook_of(const char *builtin)
+{
+	for (size_t i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++)
+		if (!strcmp(hooks[i].builtin, builtin))
+			return &hooks[i];
+	return NULL;
+}
+
+/* A built-in chain of table t becomes base chain "<table>-<hook>", e.g.
+ * filter-input, nat-prerouting: both plan tables share one inet table. */
+static int base_chain(FILE *f, const struct rb_fw_plan *plan, const struct rb_fw_table *t,
+		      const struct rb_fw_chain *c)
+{
+	const struct hook *h = hook_of(c->name);
+	int nat = !strcmp(t->name, "nat");
+	const char *prio = h ? (nat ? h->nat_prio : h->filter_prio) : NULL;
+	const char *policy = c->policy && !strcmp(c->policy, "DROP") ? "drop" : "accept";
+	char line[512];
+
+	if (!prio)
+		return -EINVAL;
+	/* a hook without rules and without a policy of ours is not hooked */
+	if (!c->n_rules && !c->policy)
+		return 0;
+	fprintf(f, "\tchain %s-%s {\n", t->name, h->hook);
+	fprintf(f, "\t\ttype %s hook %s priority %s; policy %s;\n", nat ? "nat" : "filter",
+		h->hook, prio, policy);
+	/* before anything that could accept (lo, established): the policy
+	 * says no IPv6 at all, whatever a rule below matches */
+	if (plan->ipv6_drop && !nat)
+		fprintf(f, "\t\tmeta nfproto ipv6 counter drop comment \"rb:ipv6\"\n");
+	for (size_t j = 0; j < c->n_rules; j++) {
+		if (rb_nft_rule_format(&c->rules[j], line, sizeof(line)) < 0)
+			return -ENOSPC;
+		fprintf(f, "\t\t%s\n", line);
+	}
+	fprintf(f, "\t}\n");
+	return 0;
+}
+
+static void set_text(FILE *f, const struct rb_fw_set *s)
+{
+	char a[INET_ADDRSTRLEN];
+	int interval = !strcmp(s->type, "hash:net");
+
+	fprintf(f, "\tset %s {\n\t\ttype ipv4_addr\n", s->name);
+	/* auto-merge: overlapping CIDRs of a nameplate are one interval */
+	if (interval)
+		fprintf(f, "\t\tflags interval\n\t\tauto-merge\n");
+	else if (!strcmp(s->name, RB_FW_SET_DNS))
+		fprintf(f, "\t\tflags %s\n", RB_FW_NFT_SET_DNS_FLAGS);
+	for (size_t j = 0; j < s->n_members; j++) {
+		inet_ntop(AF_INET, &s->members[j].addr, a, sizeof(a));
+		fprintf(f, "%s%s", j ? ", " : "\t\telements = { ", a);
+		if (interval && s->members[j].prefix != 32)
+			fprintf(f, "/%u", s->members[j].prefix);
+	}
+	if (s->n_members)
+		fprintf(f, " }\n");
+	fprintf(f, "\t}\n");
+}
+
+int rb_nft_plan_text(const struct rb_fw_plan *plan, int replace, char **out)
+{
+	char name[64], *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int rc = 0;
+
+	*out = NULL;
+	rb_nft_table_name(plan, name, sizeof(name));
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return -errno;
+	/* create-if-missing, delete, define: one transaction that replaces
+	 * the table whether or not it was there */
+	if (replace)
+		fprintf(f, "table %s %s {\n}\ndelete table %s %s\n", RB_FW_NFT_FAMILY, name,
+			RB_FW_NFT_FAMILY, name);
+	fprintf(f, "table %s %s {\n", RB_FW_NFT_FAMILY, name);
+	for (size_t i = 0; i < plan->n_sets; i++)
+		set_text(f, &plan->sets[i]);
+	for (size_t i = 0; rc == 0 && i < plan->n_tables; i++) {
+		const struct rb_fw_table *t = &plan->tables[i];
+
+		for (size_t j = 0; rc == 0 && j < t->n_chains; j++)
+			if (t->chains[j].builtin)
+				rc = base_chain(f, plan, t, &t->chains[j]);
+		for (size_t j = 0; rc == 0 && j < t->n_chains; j++) {
+			const struct rb_fw_chain *c = &t->chains[j];
+			char line[512];
+
+			if (c->builtin)
+				continue;
+			fprintf(f, "\tchain %s {\n", c->name);
+			for (size_t k = 0; rc == 0 && k < c->n_rules; k++) {
+				rc = rb_nft_rule_format(&c->rules[k], line, sizeof(line));
+				if (rc == 0)
+					fprintf(f, "\t\t%s\n", line);
+			}
+			fprintf(f, "\t}\n");
+		}
+	}
+	fprintf(f, "}\n");
+	if (fclose(f) != 0 && rc == 0)
+		rc = -EIO;
+	if (rc < 0) {
+		free(buf);
+		return rc;
+	}
+	*out = buf;
+	return 0;
+}
