@@ -363,11 +363,9 @@ static int host_part(const struct rb_nameplate *np, const struct opts *o, const 
 	if (o->remove) {
 		rc = rb_fw_host_remove(np->moniker, err);
 	} else if (o->check) {
-		enum rb_fw_backend b = t->backend;
 		char why[64];
-
 		/* the host part is checked where it is, like the sentry's */
-		b = rb_fw_backend_resolve(o->backend, np->moniker, 1, why, sizeof(why));
+		enum rb_fw_backend b = rb_fw_backend_resolve(o->backend, np->moniker, 1, why, sizeof(why));
 		if (o->host_only)
 			printf("# backend %s (%s)\n", rb_fw_backend_name(b), why);
 		rc = rb_fw_check(plan, b, print_diff, drift, err);

@@ -82,7 +82,7 @@ static const char *icmp_name(int type)
  * ipv4" of its own before an ICMP reject. */
 static int has_ip4(const struct rb_fw_rule *r)
 {
-	int l4_port = (r->proto == IPPROTO_TCP || r->proto == IPPROTO_UDP) && r->dport;
+	int l4_port = (r->proto == IPPROTO_TCP || r->proto == IPPROTO_UDP) && (r->dport || r->sport);
 
 	return r->src.prefix || r->inv_src || r->dst.prefix || r->inv_dst || r->set[0] ||
 	       (r->proto && !l4_port);
@@ -117,8 +117,11 @@ int rb_nft_rule_format(const struct rb_fw_rule *r, char *buf, size_t len)
 		tb_add(&b, "iifname %s\"%s\" ", r->inv_in ? "!= " : "", r->in);
 	if (r->out[0])
 		tb_add(&b, "oifname %s\"%s\" ", r->inv_out ? "!= " : "", r->out);
-	if ((r->proto == IPPROTO_TCP || r->proto == IPPROTO_UDP) && r->dport) {
-		tb_add(&b, "%s dport %u ", pn, r->dport);
+	if ((r->proto == IPPROTO_TCP || r->proto == IPPROTO_UDP) && (r->dport || r->sport)) {
+		if (r->sport)
+			tb_add(&b, "%s sport %u ", pn, r->sport);
+		if (r->dport)
+			tb_add(&b, "%s dport %u ", pn, r->dport);
 	} else if (r->proto == IPPROTO_ICMP && r->icmp_type >= 0) {
 		if (icmp_name(r->icmp_type))
 			tb_add(&b, "icmp type %s ", icmp_name(r->icmp_type));
@@ -147,6 +150,11 @@ int rb_nft_rule_format(const struct rb_fw_rule *r, char *buf, size_t len)
 		tb_add(&b, "ip daddr @%s ", r->set);
 	if (r->dst_local)
 		tb_add(&b, "fib daddr %stype local ", r->limit_in ? ". iif " : "");
+	if (r->limit_rate) {
+		tb_add(&b, "limit rate %u/second ", r->limit_rate);
+		if (r->limit_burst != 5) /* nft's default, which it leaves out */
+			tb_add(&b, "burst %u packets ", r->limit_burst);
+	}
 	tb_add(&b, "counter ");
 	switch (r->verdict) {
 	case RB_FW_ACCEPT:
@@ -174,6 +182,12 @@ int rb_nft_rule_format(const struct rb_fw_rule *r, char *buf, size_t len)
 	}
 	case RB_FW_MASQUERADE:
 		tb_add(&b, "masquerade");
+		break;
+	case RB_FW_QUEUE:
+		tb_add(&b, "queue num %u", r->queue);
+		break;
+	case RB_FW_NFLOG:
+		tb_add(&b, "log prefix \"%s\" group %u", r->log_prefix, r->log_group);
 		break;
 	}
 	if (r->id[0])
@@ -241,15 +255,38 @@ static int base_chain(FILE *f, const struct rb_fw_plan *plan, const struct rb_fw
 	return 0;
 }
 
+/* Seconds the way nft prints them: 900 is "15m", 5400 "1h30m". A set
+ * with a default timeout has the timeout flag implied, and nft lists no
+ * flags line for it. */
+static const char *nft_time(uint32_t sec, char *buf, size_t len)
+{
+	static const struct {
+		uint32_t n;
+		char unit;
+	} units[] = { { 86400, 'd' }, { 3600, 'h' }, { 60, 'm' }, { 1, 's' } };
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]) && o < len; i++) {
+		if (sec < units[i].n)
+			continue;
+		o += (size_t)snprintf(buf + o, len - o, "%u%c", sec / units[i].n, units[i].unit);
+		sec %= units[i].n;
+	}
+	return buf;
+}
+
 static void set_text(FILE *f, const struct rb_fw_set *s)
 {
-	char a[INET_ADDRSTRLEN];
+	char a[INET_ADDRSTRLEN], t[32];
 	int interval = !strcmp(s->type, "hash:net");
 
 	fprintf(f, "\tset %s {\n\t\ttype ipv4_addr\n", s->name);
 	/* auto-merge: overlapping CIDRs of a nameplate are one interval */
 	if (interval)
 		fprintf(f, "\t\tflags interval\n\t\tauto-merge\n");
+	else if (s->timeout)
+		fprintf(f, "\t\ttimeout %s\n", nft_time(s->timeout, t, sizeof(t)));
 	else if (!strcmp(s->name, RB_FW_SET_DNS))
 		fprintf(f, "\t\tflags %s\n", RB_FW_NFT_SET_DNS_FLAGS);
 	for (size_t j = 0; j < s->n_members; j++) {

@@ -15,7 +15,8 @@ static void rule_read(const char *line, struct rb_fw_counter *x)
 		const char *word, *target;
 	} verdicts[] = {
 		{ "accept", "ACCEPT" }, { "drop", "DROP" },	    { "reject", "REJECT" },
-		{ "dnat", "DNAT" },	{ "masquerade", "MASQUERADE" },
+		{ "dnat", "DNAT" },	{ "masquerade", "MASQUERADE" }, { "queue", "NFQUEUE" },
+		{ "log", "NFLOG" },
 	};
 	const char *c = strstr(line, "counter packets "), *v = NULL, *cm;
 	size_t pre = c ? (size_t)(c - line) + strlen("counter") : strlen(line);

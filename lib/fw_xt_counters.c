@@ -19,6 +19,10 @@ static const char *verdict_name(const struct rb_fw_rule *r)
 		return "DNAT";
 	case RB_FW_MASQUERADE:
 		return "MASQUERADE";
+	case RB_FW_QUEUE:
+		return "NFQUEUE";
+	case RB_FW_NFLOG:
+		return "NFLOG";
 	case RB_FW_JUMP:
 		return r->jump;
 	}
