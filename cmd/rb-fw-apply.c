@@ -53,7 +53,8 @@ static void usage(FILE *f)
 		"                            backend (a \"# backend\" line), then each\n"
 		"                            difference; exit 3 if there is any\n"
 		"      --counters            print the packet counters of every rb rule\n"
-		"      --resolver-conf       print the sentry's dnsmasq configuration\n"
+		"      --resolver-conf       print the sentry's dnsmasq configuration (its set\n"
+		"                            is the backend's: ipset= or nftset=)\n"
 		"      --learner-conf        print the configuration of the sentry's learner\n"
 		"                            (rb-sentryd: which answers open egress)\n"
 		"      --netns PATH          target this netns instead of rb-<moniker>-sentry\n"
@@ -550,20 +551,20 @@ int main(int argc, char **argv)
 	loaded = 1;
 	t.path = o.netns;
 	t.pid = o.pid;
+	/* applying, --dry-run and the resolver's set: what the kernel offers
+	 * (global, so this netns answers for the sentry's too) */
+	t.backend = rb_fw_backend_resolve(o.backend, NULL, 0, t.why, sizeof(t.why));
+	if (o.dry_run)
+		printf("# backend %s (%s)\n", rb_fw_backend_name(t.backend), t.why);
 
 	if (o.resolver) {
-		rc = rb_resolver_conf_write(&np, stdout, &err);
+		rc = rb_resolver_conf_write(&np, t.backend, stdout, &err);
 		goto end;
 	}
 	if (o.learner) {
 		rc = rb_learn_conf_write(&np, stdout, &err);
 		goto end;
 	}
-	/* applying and --dry-run: what the kernel offers (global, so this
-	 * netns answers for the sentry's too) */
-	t.backend = rb_fw_backend_resolve(o.backend, NULL, 0, t.why, sizeof(t.why));
-	if (o.dry_run)
-		printf("# backend %s (%s)\n", rb_fw_backend_name(t.backend), t.why);
 	if (o.remove || o.host_only) {
 		rc = host_part(&np, &o, &t, &drift, &err);
 		goto end;

@@ -257,6 +257,7 @@ int rb_fw_set_test(const char *set, struct in_addr addr, struct rb_err *err);
  * are forwarded upstream; what their answers open is the learner's business,
  * lib/learn.h). Needs np->has_uplink_dns_server when any name is forwarded.
  * 0 or -errno. */
-int rb_resolver_conf_write(const struct rb_nameplate *np, FILE *out, struct rb_err *err);
+int rb_resolver_conf_write(const struct rb_nameplate *np, enum rb_fw_backend b, FILE *out,
+			   struct rb_err *err);
 
 #endif

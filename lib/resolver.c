@@ -1,7 +1,8 @@
 /* The sentry's dnsmasq configuration. Names not allowed are answered
  * NXDOMAIN by dnsmasq itself (address=/#/) and never forwarded; each allowed
  * name is forwarded upstream (server=/name/IP, which covers the name and its
- * subdomains) and its A answers land in RB-DNS (ipset=/name/RB-DNS).
+ * subdomains) and its A answers land in RB-DNS (ipset=/name/RB-DNS, or
+ * on the nft backend nftset=/name/4#inet#rb#RB-DNS).
  * cache-size=0 makes every lookup go upstream, so every answer passes the
  * ipset hook again and addresses that change between answers are added. */
 #include "fw.h"
@@ -30,7 +31,8 @@ static int conf_safe_name(const char *s)
 	return 1;
 }
 
-int rb_resolver_conf_write(const struct rb_nameplate *np, FILE *out, struct rb_err *err)
+int rb_resolver_conf_write(const struct rb_nameplate *np, enum rb_fw_backend b, FILE *out,
+			   struct rb_err *err)
 {
 	char sentry[INET_ADDRSTRLEN], up[INET_ADDRSTRLEN] = "";
 	int forwards = np->dns_enabled && (np->dns_global || np->n_domains > 0);
@@ -65,7 +67,10 @@ int rb_resolver_conf_write(const struct rb_nameplate *np, FILE *out, struct rb_e
 	for (size_t i = 0; np->dns_enabled && i < np->n_domains; i++) {
 		if (!np->dns_global)
 			fprintf(out, "server=/%s/%s\n", np->domains[i], up);
-		if (np->access_enabled && !np->access_global)
+		if (np->access_enabled && !np->access_global && b == RB_FW_BACKEND_NFT)
+			fprintf(out, "nftset=/%s/4#%s#%s#%s\n", np->domains[i], RB_FW_NFT_FAMILY,
+				RB_FW_NFT_TABLE, RB_FW_SET_DNS);
+		else if (np->access_enabled && !np->access_global)
 			fprintf(out, "ipset=/%s/%s\n", np->domains[i], RB_FW_SET_DNS);
 	}
 	if (fflush(out) == EOF || ferror(out))

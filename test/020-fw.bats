@@ -7,68 +7,13 @@
 #                                                     160.79.104.10, 10.99.0.1 on lo)
 #
 # Every test asserts on what the kernel holds (iptables-legacy-save, ipset,
-# sysctl, conntrack) or on packets that did or did not arrive.
+# sysctl, conntrack) or on packets that did or did not arrive. The tests
+# that read xtables state skip on the nft backend (RB_FW_BACKEND=nft):
+# test/021-fw-nft.bats asserts the same on `nft -j list`.
 
 bats_require_minimum_version 1.5.0
 load helpers
-
-setup() {
-    rb_topology_bsw
-    local a
-    for a in 8.8.8.8 1.1.1.1 160.79.104.10 10.99.0.1; do
-        ip -n "$W" addr add "$a/32" dev lo
-    done
-    # The world answers back to the sentry's uplink only (masquerade).
-    # A new netns copies ip_forward from the host; the sentry container
-    # starts without it, and so does this one.
-    ip netns exec "$S" sysctl -qw net.ipv4.ip_forward=0
-    ip netns exec "$S" sysctl -qw net.ipv6.conf.all.disable_ipv6=0
-    NP=$BATS_TEST_TMPDIR/np.mk
-    np_write
-}
-
-teardown() {
-    rb_default_teardown
-}
-
-# np_write [NAME=VALUE]...: the test nameplate, with values replaced.
-NP_BASE=(
-    "RBRN_MONIKER=rbtfw"
-    "RBRN_ENCLAVE_SUBNET=10.242.0.0/24"
-    "RBRN_ENCLAVE_SENTRY_IP=10.242.0.2"
-    "RBRN_ENCLAVE_BOTTLE_IP=10.242.0.3"
-    "RBRN_UPLINK_NETWORK=rbt-none"
-    "RBRN_UPLINK_DNS_SERVER=8.8.8.8"
-    "RBRN_ENTRY_ENABLED=1"
-    "RBRN_ENTRY_PORT_WORKSTATION=8080"
-    "RBRN_ENTRY_PORT_ENCLAVE=8888"
-    "RBRN_UPLINK_DNS_ENABLED=1"
-    "RBRN_UPLINK_DNS_GLOBAL=0"
-    "RBRN_UPLINK_DNS_INTERCEPT=0"
-    "RBRN_UPLINK_ACCESS_ENABLED=1"
-    "RBRN_UPLINK_ACCESS_GLOBAL=0"
-    "RBRN_UPLINK_ALLOWED_CIDRS=160.79.104.0/24"
-    "RBRN_UPLINK_ALLOWED_DOMAINS=anthropic.com"
-)
-np_write() {
-    local kv o val
-    : >"$NP"
-    for kv in "${NP_BASE[@]}"; do
-        val=${kv#*=}
-        for o in "$@"; do
-            [ "${o%%=*}" = "${kv%%=*}" ] && val=${o#*=}
-        done
-        echo "${kv%%=*} = $val" >>"$NP"
-    done
-}
-
-fw() { "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns "/run/netns/$S" "$@"; }
-
-# After `run ... --check`: the backend was named, and there is no difference.
-check_clean() {
-    assert_line --regexp '^# backend (xtables|nft) '
-    refute_line --regexp '^[^#]'
-}
+load fw_helpers
 
 # The rules of one table as iptables-save prints them, counters zeroed and
 # the "# Generated" lines dropped, so two states compare with diff.
@@ -80,23 +25,8 @@ dry_table() {
     sed -n "/^\*$2\$/,/^COMMIT\$/p" "$1"
 }
 
-# A TCP listener in the world on every address; nc exits 0 when it connects.
-listen_world() {
-    local port
-    for port in "$@"; do
-        ip netns exec "$W" nc -lk 0.0.0.0 "$port" </dev/null >/dev/null 2>&1 3>&- &
-    done
-    for port in "$@"; do
-        wait_listen "$W" "$port"
-    done
-}
-
-# connect ADDR PORT: TCP connect from the bottle; nc -v says why it failed.
-connect() {
-    run ip netns exec "$B" nc -v -w 2 -z "$1" "$2"
-}
-
 @test "--dry-run prints both tables and touches nothing" {
+    rb_xtables_only
     local before after
     before=$(ip netns exec "$S" iptables-legacy-save; ip netns exec "$S" ipset list -n)
     run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --dry-run --enclave-if en0 --uplink-if up0
@@ -114,6 +44,7 @@ connect() {
 }
 
 @test "apply: iptables-legacy-save prints back exactly what --dry-run printed" {
+    rb_xtables_only
     fw --dry-run >"$BATS_TEST_TMPDIR/dry"
     run -0 fw
     local t
@@ -149,6 +80,7 @@ connect() {
 }
 
 @test "re-applying is idempotent: same rules, no duplicates, one jump" {
+    rb_xtables_only
     run -0 fw
     save_table "$S" filter >"$BATS_TEST_TMPDIR/1.f"
     save_table "$S" nat >"$BATS_TEST_TMPDIR/1.n"
@@ -189,7 +121,7 @@ connect() {
     assert_line --regexp '^filter RB-EGRESS [0-9]+ [1-9][0-9]* [0-9]+ rb:reject '
     assert_line --regexp '^filter RB-EGRESS [0-9]+ [1-9][0-9]* [0-9]+ rb:never-uplink '
     assert_line --regexp '^filter RB-EGRESS [0-9]+ [1-9][0-9]* [0-9]+ rb:cidr '
-    run bash -c "ip netns exec $S iptables-legacy -vxnL RB-EGRESS | awk '/rb:reject/ {print \$1}'"
+    run -0 rule_pkts RB-EGRESS reject
     [ "$output" -gt 0 ] || fail "rb:reject counted nothing: $output"
 }
 
@@ -230,6 +162,7 @@ connect() {
 }
 
 @test "DNS_INTERCEPT=1: DNS to any server is answered by the sentry's resolver" {
+    rb_xtables_only
     np_write "RBRN_UPLINK_DNS_INTERCEPT=1"
     run -0 fw
     run -0 ip netns exec "$S" iptables-legacy-save -t nat
@@ -306,6 +239,7 @@ connect() {
 }
 
 @test "--check names drift and a re-apply repairs it" {
+    rb_xtables_only
     run -0 fw
     ip netns exec "$S" iptables-legacy -I RB-EGRESS 1 -d 1.1.1.1 -j ACCEPT
     ip netns exec "$S" iptables-legacy -P FORWARD ACCEPT
@@ -324,6 +258,7 @@ connect() {
 }
 
 @test "rb leaves rules and chains that are not its own alone" {
+    rb_xtables_only
     ip netns exec "$S" iptables-legacy -N OTHER
     ip netns exec "$S" iptables-legacy -A OTHER -s 192.0.2.9 -j DROP
     ip netns exec "$S" iptables-legacy -A INPUT -j OTHER
@@ -340,6 +275,7 @@ connect() {
 }
 
 @test "a bad nameplate or interface: exit 1/2 and the netns is unchanged" {
+    rb_xtables_only
     run -0 fw
     local before
     before=$(save_table "$S" filter; save_table "$S" nat; ip netns exec "$S" ipset save)
@@ -369,6 +305,7 @@ connect() {
 }
 
 @test "host hardening: the enclave bridge carries bottle<->sentry and nothing else" {
+    rb_xtables_only
     local H HB HS HO
     # the entry port's host part has a test of its own
     np_write "RBRN_ENTRY_ENABLED=0"
@@ -428,6 +365,7 @@ connect() {
 }
 
 @test "ICMP goes to the sentry only: no ping through an all-ports CIDR" {
+    rb_xtables_only
     listen_world 443
     # without rb the bottle pings the world (the test would prove nothing)
     ip netns exec "$S" sysctl -qw net.ipv4.ip_forward=1
@@ -461,6 +399,7 @@ connect() {
 }
 
 @test "the host's own addresses are rejected unless a CIDR names them" {
+    rb_xtables_only
     listen_world 443
     # W, the sentry's gateway, plays the host: it gets a public-looking
     # address, and rb-fw-apply runs in its netns (where it reads them)
@@ -513,6 +452,7 @@ serve_once() {
 }
 
 @test "entry port, host side: every host address and 127.0.0.1 reach the sentry's uplink" {
+    rb_xtables_only
     local H HS HC
     H=$(rb_netns_new) && HS=$(rb_netns_new) && HC=$(rb_netns_new)
     # H plays the host: rbtup0 is the uplink bridge, HS the sentry on it,
@@ -599,6 +539,7 @@ serve_once() {
 # mk/bottle.sh start names the sentry by PID: the entry port then goes to
 # the address on the sentry's uplink interface, with no podman to ask.
 @test "entry port with --netns --host: DNAT to the address found on the sentry's uplink" {
+    rb_xtables_only
     local H
     H=$(rb_netns_new)
     ip -n "$H" link add rbtup0 type bridge
@@ -612,6 +553,7 @@ serve_once() {
 }
 
 @test "no name resolution: a large allowlist is applied without the resolver's files" {
+    rb_xtables_only
     # 2,000 CIDRs, the first one the world's: each went through libipset's
     # text parser once, and gethostbyname2() stat()ed /etc/resolv.conf for
     # every one of them
