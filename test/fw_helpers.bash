@@ -94,13 +94,14 @@ rb_xtables_only() {
     [ "$(rb_backend)" = xtables ] || skip "reads xtables state; test/021-fw-nft.bats has the nft twin"
 }
 
-# The packets of the rule with comment rb:ID in CHAIN of the sentry, read
-# from the kernel by the backend's own tool (the first such rule).
+# The packets of the rules with comment rb:ID in CHAIN of the sentry
+# (summed: rb:never-private is nine rules), read from the kernel by the
+# backend's own tool.
 rule_pkts() {
     if [ "$(rb_backend)" = nft ]; then
         ip netns exec "$S" nft -j list chain inet rb "$1" |
-            jq -r --arg c "rb:$2" '[.nftables[].rule? | select(.comment == $c) | .expr[] | .counter? | select(.) | .packets][0]'
+            jq -r --arg c "rb:$2" '[.nftables[].rule? | select(.comment == $c) | .expr[] | .counter? | select(.) | .packets] | add // 0'
     else
-        ip netns exec "$S" iptables-legacy -vxnL "$1" | awk -v c="/* rb:$2 */" 'index($0, c) {print $1; exit}'
+        ip netns exec "$S" iptables-legacy -vxnL "$1" | awk -v c="/* rb:$2 */" 'index($0, c) {n += $1} END {print n + 0}'
     fi
 }

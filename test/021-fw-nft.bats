@@ -1,0 +1,322 @@
+#!/usr/bin/env bats
+# The nft backend against the netns topology of test/020 (fw_helpers.bash),
+# whatever RB_FW_BACKEND says: state read with `nft -j list` / `nft -s list`
+# inside the netns, packets that did or did not arrive, IPv6 closed by
+# policy on both backends, switching backends, and other nft tables left
+# byte for byte as they were.
+
+bats_require_minimum_version 1.5.0
+load helpers
+load fw_helpers
+
+nfw() { fw --backend nft "$@"; }
+
+# The table as the dry run printed it, and as the kernel lists it, without
+# set elements (nft merges the CIDR intervals and wraps long lists).
+no_elements() { grep -v -e 'elements = ' -e '^[[:space:]]*[0-9.]*,\? *[0-9., ]*}\?$' | grep -v '^$'; }
+
+@test "nft --dry-run: a ruleset that nft -c -f takes unchanged, and nothing is touched" {
+    run -0 nfw --dry-run
+    assert_line '# backend nft (chosen)'
+    assert_line 'table inet rb {'
+    assert_line --partial 'type filter hook forward priority filter; policy drop;'
+    assert_line --partial 'ip saddr 10.242.0.3 oifname "up0" counter masquerade comment "rb:masq"'
+    printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/dry.nft"
+    run -0 ip netns exec "$S" nft -c -f "$BATS_TEST_TMPDIR/dry.nft"
+    run -0 ip netns exec "$S" nft list ruleset
+    assert_output ""
+    run -0 ip netns exec "$S" sysctl -n net.ipv4.ip_forward
+    assert_output 0
+    # without a sentry at all, from interface names
+    run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --backend nft --dry-run --enclave-if en0 --uplink-if up0
+    printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/dry2.nft"
+    run -0 ip netns exec "$S" nft -c -f "$BATS_TEST_TMPDIR/dry2.nft"
+}
+
+@test "nft apply: the kernel lists back what --dry-run printed; no xtables objects" {
+    nfw --dry-run | sed -n '/^delete table/,$p' | tail -n +2 >"$BATS_TEST_TMPDIR/want"
+    run -0 nfw
+    ip netns exec "$S" nft -s list table inet rb >"$BATS_TEST_TMPDIR/got"
+    diff -u <(no_elements <"$BATS_TEST_TMPDIR/want") <(no_elements <"$BATS_TEST_TMPDIR/got") ||
+        fail "the live table differs from the dry run"
+    run -0 ip netns exec "$S" nft -j list table inet rb
+    local j=$output
+    # policy drop on every filter hook, IPv6 dropped first in each
+    run -0 jq -r '.nftables[].chain? | select(.hook) | "\(.name) \(.type) \(.hook) \(.policy)"' <<<"$j"
+    assert_output $'filter-input filter input drop\nfilter-forward filter forward drop\nfilter-output filter output drop\nnat-prerouting nat prerouting accept\nnat-postrouting nat postrouting accept'
+    run -0 jq -r '[.nftables[].rule? | select(.chain == "filter-forward") | .comment] | join(" ")' <<<"$j"
+    assert_output "rb:ipv6 rb:jump"
+    run -0 jq -r '[.nftables[].rule? | select(.chain == "RB-EGRESS") | .comment] | join(" ")' <<<"$j"
+    assert_output "rb:dns-udp rb:dns-tcp rb:dns-udp rb:dns-tcp rb:dns-udp rb:dns-tcp rb:icmp rb:cidr rb:never-host $(printf 'rb:never-private %.0s' 1 2 3 4 5 6 7 8 9)rb:never-uplink rb:dns-set rb:reject"
+    # every rule carries its id, and a counter
+    run -0 jq '[.nftables[].rule? | select(.) | select((.comment // "" | startswith("rb:")) | not)] | length' <<<"$j"
+    assert_output 0
+    run -0 jq '[.nftables[].rule? | select(.) | select([.expr[] | has("counter")] | any | not)] | length' <<<"$j"
+    assert_output 0
+    run -0 jq -r '.nftables[].set? | select(.) | "\(.name) \(.type) \(.flags // [] | join(",")) \(.timeout // 0)"' <<<"$j"
+    assert_output $'RB-CIDR ipv4_addr interval 0\nRB-DNS ipv4_addr timeout 900\nRB-HOST ipv4_addr  0'
+    run -0 jq -c '.nftables[].set? | select(.name == "RB-CIDR") | .elem' <<<"$j"
+    assert_output '[{"prefix":{"addr":"160.79.104.0","len":24}}]'
+    run -0 ip netns exec "$S" sysctl -n net.ipv4.ip_forward
+    assert_output 1
+    # nothing of the xtables backend
+    run -0 ip netns exec "$S" iptables-legacy-save
+    refute_output --partial "RB-"
+    run -0 ip netns exec "$S" ipset list -n
+    assert_output ""
+    run -0 nfw --check
+    check_clean
+    assert_line '# backend nft (chosen)'
+}
+
+@test "nft: overlapping CIDRs are one interval, and --check still agrees" {
+    np_write "RBRN_UPLINK_ALLOWED_CIDRS=160.79.104.0/24 160.79.0.0/16 9.9.8.0/24 9.9.9.0/24"
+    run -0 nfw
+    run -0 ip netns exec "$S" nft -j list set inet rb RB-CIDR
+    run -0 jq -c '.nftables[].set? | select(.) | .elem' <<<"$output"
+    assert_output '[{"prefix":{"addr":"9.9.8.0","len":23}},{"prefix":{"addr":"160.79.0.0","len":16}}]'
+    run -0 nfw --check
+    check_clean
+}
+
+@test "nft --check names drift rule by rule and a re-apply repairs it" {
+    run -0 nfw
+    ip netns exec "$S" nft insert rule inet rb RB-EGRESS ip daddr 1.1.1.1 accept
+    ip netns exec "$S" nft add chain inet rb filter-forward '{ policy accept; }'
+    ip netns exec "$S" nft add element inet rb RB-CIDR '{ 9.9.9.0/24 }'
+    ip netns exec "$S" nft add chain inet rb RB-MINE
+    run -3 nfw --check
+    assert_line 'inet rb RB-EGRESS: unexpected rule 1 "ip daddr 1.1.1.1 accept"'
+    assert_line 'inet rb filter-forward: is "type filter hook forward priority filter; policy accept;", expected "type filter hook forward priority filter; policy drop;"'
+    assert_line 'set RB-CIDR: unexpected member 9.9.9.0/24'
+    assert_line 'inet rb RB-MINE: unexpected chain'
+    # auto reads the backend that holds the policy
+    run -3 fw --check
+    assert_line '# backend nft (auto: the one holding the policy)'
+    run -0 nfw
+    run -0 nfw --check
+    check_clean
+    run -0 ip netns exec "$S" nft -s list table inet rb
+    refute_output --partial "1.1.1.1"
+    refute_output --partial "RB-MINE"
+}
+
+@test "nft: allowed CIDR passes; the rest is refused at once; counters name the rule" {
+    listen_world 443 53
+    run -0 nfw
+    connect 160.79.104.10 443
+    assert_success
+    local a
+    for a in "1.1.1.1 443" "10.99.0.1 443" "198.51.100.1 443" "8.8.8.8 53"; do
+        # shellcheck disable=SC2086
+        connect $a
+        assert_failure
+        assert_output --partial "refused"
+    done
+    run -0 nfw --counters
+    assert_line --regexp '^filter RB-EGRESS [0-9]+ [1-9][0-9]* [0-9]+ rb:cidr ip daddr @RB-CIDR counter accept comment "rb:cidr"$'
+    assert_line --regexp '^filter RB-EGRESS [0-9]+ [1-9][0-9]* [0-9]+ rb:reject '
+    assert_line --regexp '^filter RB-EGRESS [0-9]+ [1-9][0-9]* [0-9]+ rb:never-uplink '
+    assert_line --regexp '^nat RB-POSTROUTING 1 [1-9][0-9]* [0-9]+ rb:masq '
+    RB_FW_BACKEND=nft run -0 rule_pkts RB-EGRESS never-private
+    [ "$output" -gt 0 ] || fail "rb:never-private counted nothing: $output"
+}
+
+@test "switching backends: the new one's objects first, then the other's go" {
+    run -0 fw --backend xtables
+    run -0 ip netns exec "$S" iptables-legacy-save -t filter
+    assert_line ":FORWARD DROP [0:0]"
+    run -0 ip netns exec "$S" ip6tables-legacy-save -t filter
+    assert_line ":FORWARD DROP [0:0]"
+    run -0 nfw
+    run -0 ip netns exec "$S" iptables-legacy-save
+    refute_output --partial "RB-"
+    refute_output --partial "DROP"
+    run -0 ip netns exec "$S" ip6tables-legacy-save
+    refute_output --partial "DROP"
+    run -0 ip netns exec "$S" ipset list -n
+    assert_output ""
+    run -0 ip netns exec "$S" nft list tables
+    assert_output "table inet rb"
+    run -0 fw --check
+    check_clean
+    run -0 fw --backend xtables
+    run -0 ip netns exec "$S" nft list tables
+    assert_output ""
+    run -0 fw --backend xtables --check
+    check_clean
+    # a check of the wrong backend finds the other one's objects
+    run -0 nfw
+    run -3 fw --backend xtables --check
+    assert_line "inet rb: table of the nft backend is there too"
+}
+
+# IPv6 by hand on every side of the sentry: what rb must close by policy,
+# whatever the sysctls say.
+ipv6_on() {
+    local ns
+    for ns in "$B" "$S" "$W"; do
+        ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0
+        ip netns exec "$ns" sysctl -qw net.ipv6.conf.lo.disable_ipv6=0
+    done
+    ip netns exec "$B" sysctl -qw net.ipv6.conf.b0.disable_ipv6=0
+    ip netns exec "$S" sysctl -qw net.ipv6.conf.en0.disable_ipv6=0 net.ipv6.conf.up0.disable_ipv6=0
+    ip netns exec "$W" sysctl -qw net.ipv6.conf.w0.disable_ipv6=0
+    ip netns exec "$S" sysctl -qw net.ipv6.conf.all.forwarding=1
+    ip -n "$B" -6 addr replace fd00:b::3/64 dev b0 nodad
+    ip -n "$S" -6 addr replace fd00:b::2/64 dev en0 nodad
+    ip -n "$S" -6 addr replace fd00:f::2/64 dev up0 nodad
+    ip -n "$W" -6 addr replace fd00:f::1/64 dev w0 nodad
+    ip -n "$B" -6 route replace default via fd00:b::2
+    ip -n "$W" -6 route replace fd00:b::/64 via fd00:f::2
+}
+
+@test "IPv6 is closed by policy on both backends, even with IPv6 turned back on by hand" {
+    ipv6_on
+    ip netns exec "$W" nc -6 -lk fd00:f::1 443 </dev/null >/dev/null 2>&1 3>&- &
+    wait_listen "$W" 443
+    # without rb the bottle reaches the world over IPv6 (else this proves nothing)
+    local i
+    for i in 1 2 3; do
+        run ip netns exec "$B" nc -6 -w 2 -z fd00:f::1 443
+        [ "$status" -eq 0 ] && break
+        sleep 1
+    done
+    assert_success
+    local b
+    for b in xtables nft; do
+        run -0 fw --backend "$b"
+        ipv6_on
+        ip netns exec "$W" tcpdump -i w0 -nn -U -w "$BATS_TEST_TMPDIR/w0-$b.pcap" ip6 2>/dev/null &
+        local dump=$!
+        sleep 1
+        run ip netns exec "$B" nc -6 -w 2 -z fd00:f::1 443
+        assert_failure
+        run ip netns exec "$B" nc -6 -u -w 1 -z fd00:f::1 53
+        # to the sentry itself: nothing either
+        run ip netns exec "$B" nc -6 -w 2 -z fd00:b::2 53
+        assert_failure
+        sleep 1
+        kill "$dump"
+        wait "$dump" || true
+        # not one IPv6 packet of the bottle's reached the world's side
+        run -0 bash -c "tcpdump -nn -r '$BATS_TEST_TMPDIR/w0-$b.pcap' src fd00:b::3 2>/dev/null"
+        assert_output ""
+        # and the kernel counted what the policy dropped
+        if [ "$b" = nft ]; then
+            run -0 ip netns exec "$S" nft -j list chain inet rb filter-forward
+            run -0 jq '[.nftables[].rule? | select(.comment == "rb:ipv6") | .expr[] | .counter? | select(.) | .packets][0]' <<<"$output"
+        else
+            run -0 ip netns exec "$S" ip6tables-legacy -vxnL FORWARD
+            assert_line --regexp '^Chain FORWARD \(policy DROP [1-9][0-9]* packets'
+            run -0 ip netns exec "$S" bash -c "ip6tables-legacy -vxnL FORWARD | sed -nE 's/^Chain FORWARD \(policy DROP ([0-9]+) packets.*/\1/p'"
+        fi
+        [ "$output" -gt 0 ] || fail "$b: no IPv6 packet was dropped by the policy: $output"
+    done
+}
+
+@test "other nft tables and chains are left byte for byte as they were" {
+    # stand-ins for netavark's, firewalld's and a user's own tables
+    ip netns exec "$S" nft -f - <<'EOF'
+table inet rbtnetavark {
+	set rbtnv {
+		type ipv4_addr
+		flags interval
+		elements = { 10.88.0.0/16 }
+	}
+	chain forward {
+		type filter hook forward priority filter; policy accept;
+		ip saddr @rbtnv counter accept
+	}
+	chain rbtpost {
+		type nat hook postrouting priority srcnat; policy accept;
+		ip saddr 10.88.0.0/16 masquerade
+	}
+}
+table ip rbtfirewalld {
+	chain input {
+		type filter hook input priority 10; policy accept;
+		tcp dport 22 counter accept comment "rbt keep"
+	}
+}
+table inet rbx {
+	chain c {
+		counter
+	}
+}
+EOF
+    local before after
+    before=$(ip netns exec "$S" nft -s list table inet rbtnetavark; ip netns exec "$S" nft -s list table ip rbtfirewalld; ip netns exec "$S" nft -s list table inet rbx)
+    run -0 nfw
+    run -0 nfw
+    run -0 fw --backend xtables
+    run -0 nfw
+    run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --backend nft --host-only --bridge en0 --netns "/run/netns/$S" \
+        --uplink-bridge up0 --sentry-uplink-ip 198.51.100.2
+    run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --remove --host-only --netns "/run/netns/$S"
+    after=$(ip netns exec "$S" nft -s list table inet rbtnetavark; ip netns exec "$S" nft -s list table ip rbtfirewalld; ip netns exec "$S" nft -s list table inet rbx)
+    [ "$before" = "$after" ] || fail "a foreign table changed: $(diff <(echo "$before") <(echo "$after"))"
+    # the whole ruleset is exactly theirs plus table inet rb
+    run -0 bash -c "ip netns exec $S nft list tables | sort"
+    assert_output $'table inet rb\ntable inet rbtnetavark\ntable inet rbx\ntable ip rbtfirewalld'
+}
+
+@test "nft host part: one table per moniker; bridge lockdown and entry DNAT; --remove drops only it" {
+    local H
+    H=$(rb_netns_new)
+    ip -n "$H" link add rbtbr0 type bridge
+    ip -n "$H" link add rbtup0 type bridge
+    ip -n "$H" link set rbtup0 up
+    local host=("$RB_BIN/rb-fw-apply" --backend nft --host-only --netns "/run/netns/$H" --bridge rbtbr0
+        --uplink-bridge rbtup0 --sentry-uplink-ip 198.51.100.2)
+    run -0 "${host[@]}" --nameplate "$NP"
+    run -0 ip netns exec "$H" nft -j list table inet rb-rbtfw
+    local j=$output
+    run -0 jq -r '.nftables[].chain? | select(.hook) | "\(.name) \(.hook) \(.policy)"' <<<"$j"
+    assert_output $'filter-input input accept\nfilter-forward forward accept\nnat-prerouting prerouting accept\nnat-output output accept\nnat-postrouting postrouting accept'
+    run -0 ip netns exec "$H" nft -s list chain inet rb-rbtfw RB-H-rbtfw
+    assert_line --partial 'iifname "rbtbr0" oifname "rbtbr0" counter accept comment "rb:host-bridged"'
+    assert_line --partial 'iifname "rbtbr0" oifname != "rbtbr0" counter drop comment "rb:host-from-enclave"'
+    run -0 ip netns exec "$H" nft -s list chain inet rb-rbtfw nat-prerouting
+    assert_line --partial 'fib daddr . iif type local counter jump RB-E-rbtfw comment "rb:jump"'
+    run -0 ip netns exec "$H" nft -s list chain inet rb-rbtfw RB-E-rbtfw
+    assert_line --partial 'tcp dport 8080 counter dnat ip to 198.51.100.2:8080 comment "rb:entry-host"'
+    run -0 ip netns exec "$H" sysctl -n net.ipv4.conf.rbtup0.route_localnet
+    assert_output 1
+    run -0 "${host[@]}" --nameplate "$NP" --check
+    check_clean
+    # a second moniker beside it, entry off: its own table, filter only
+    local np1=$NP
+    NP=$BATS_TEST_TMPDIR/np2.mk
+    np_write "RBRN_MONIKER=rbtfw2" "RBRN_ENTRY_ENABLED=0"
+    ip -n "$H" link add rbtbr1 type bridge
+    run -0 "$RB_BIN/rb-fw-apply" --backend nft --host-only --netns "/run/netns/$H" --bridge rbtbr1 --nameplate "$NP"
+    run -0 ip netns exec "$H" nft list tables
+    assert_output $'table inet rb-rbtfw\ntable inet rb-rbtfw2'
+    run -0 ip netns exec "$H" nft -j list table inet rb-rbtfw2
+    run -0 jq -r '[.nftables[].chain? | select(.) | .name] | join(" ")' <<<"$output"
+    assert_output "filter-input filter-forward RB-H-rbtfw2"
+    run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --remove --host-only --netns "/run/netns/$H"
+    run -0 ip netns exec "$H" nft list tables
+    assert_output "table inet rb-rbtfw"
+    run -0 "${host[@]}" --nameplate "$np1" --check
+    check_clean
+    # the host part moved to xtables: the nft table goes
+    run -0 "$RB_BIN/rb-fw-apply" --backend xtables --host-only --netns "/run/netns/$H" --bridge rbtbr0 \
+        --uplink-bridge rbtup0 --sentry-uplink-ip 198.51.100.2 --nameplate "$np1"
+    run -0 ip netns exec "$H" nft list tables
+    assert_output ""
+    run -0 ip netns exec "$H" iptables-legacy-save -t filter
+    assert_line --partial "RB-H-rbtfw"
+}
+
+@test "nft entry port: the uplink reaches the bottle's service through the sentry's DNAT" {
+    ip netns exec "$B" sh -c 'echo hello | exec nc -l -N 10.242.0.3 8888' </dev/null >/dev/null 2>&1 3>&- &
+    wait_listen "$B" 8888
+    run -0 nfw
+    run -0 ip netns exec "$W" nc -w 3 198.51.100.2 8080 </dev/null
+    assert_output hello
+    run -0 nfw --counters
+    assert_line --regexp '^nat RB-PREROUTING [0-9]+ [1-9][0-9]* [0-9]+ rb:entry-dnat '
+    assert_line --regexp '^filter RB-FORWARD [0-9]+ [1-9][0-9]* [0-9]+ rb:entry '
+}
