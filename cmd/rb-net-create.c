@@ -37,6 +37,8 @@ static void usage(FILE *out)
 		"  -n, --nameplate FILE  nameplate (RBRN_* in the environment override it)\n"
 		"  -s, --stage STAGE     sentry, bottle or all\n"
 		"  -c, --check           validate the nameplate against this host, touch nothing\n"
+		"      --policy-only     with --check: leave out the workload's files (volumes,\n"
+		"                        env file), e.g. to stop a bottle whose workspace is gone\n"
 		"  -p, --print-env       with --check: print the nameplate as shell assignments,\n"
 		"                        then what the check saw: RB_ENCLAVE_PRESENT (0/1),\n"
 		"                        RB_UPLINK_PRESENT (0/1), RB_UPLINK_BRIDGE\n"
@@ -61,7 +63,7 @@ static void usage(FILE *out)
 struct opts {
 	const char *nameplate;
 	const char *stage;
-	int check, print_env, remove;
+	int check, print_env, remove, policy_only;
 	const char *ns_host, *ns_sentry, *ns_bottle, *bridge;
 };
 
@@ -112,7 +114,7 @@ lock:
 
 int main(int argc, char **argv)
 {
-	enum { OPT_NS_HOST = 256, OPT_NS_SENTRY, OPT_NS_BOTTLE, OPT_BRIDGE };
+	enum { OPT_NS_HOST = 256, OPT_NS_SENTRY, OPT_NS_BOTTLE, OPT_BRIDGE, OPT_POLICY_ONLY };
 	static const struct option longopts[] = {
 		{ "nameplate", required_argument, NULL, 'n' },
 		{ "stage", required_argument, NULL, 's' },
@@ -124,6 +126,7 @@ int main(int argc, char **argv)
 		{ "netns-sentry", required_argument, NULL, OPT_NS_SENTRY },
 		{ "netns-bottle", required_argument, NULL, OPT_NS_BOTTLE },
 		{ "bridge", required_argument, NULL, OPT_BRIDGE },
+		{ "policy-only", no_argument, NULL, OPT_POLICY_ONLY },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .stage = "all" };
@@ -144,6 +147,7 @@ int main(int argc, char **argv)
 		case OPT_NS_SENTRY: o.ns_sentry = optarg; break;
 		case OPT_NS_BOTTLE: o.ns_bottle = optarg; break;
 		case OPT_BRIDGE: o.bridge = optarg; break;
+		case OPT_POLICY_ONLY: o.policy_only = 1; break;
 		default: usage(stderr); return RB_EXIT_USAGE;
 		}
 	}
@@ -165,12 +169,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: --print-env goes with --check\n", prog);
 		return RB_EXIT_USAGE;
 	}
+	if (o.policy_only && !o.check) {
+		fprintf(stderr, "%s: --policy-only goes with --check\n", prog);
+		return RB_EXIT_USAGE;
+	}
 	if (o.check + o.remove > 1) {
 		fprintf(stderr, "%s: --check and --remove exclude each other\n", prog);
 		return RB_EXIT_USAGE;
 	}
 
-	rc = rb_nameplate_load(&np, o.nameplate, &err);
+	/* Only a check before a start needs the workload's files. */
+	rc = rb_nameplate_load_flags(&np, o.nameplate,
+				     o.check && !o.policy_only ? RB_NP_CHECK_FILES : 0, &err);
 	if (rc < 0)
 		goto out;
 	loaded = 1;

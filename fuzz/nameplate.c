@@ -4,7 +4,7 @@
  *
  *   clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
  *         -Ilib $(pkg-config --cflags libcjson) -o build/fuzz-nameplate \
- *         fuzz/nameplate.c lib/nameplate.c lib/addr.c lib/podman.c lib/err.c \
+ *         fuzz/nameplate.c lib/nameplate.c lib/nameplate_workload.c lib/addr.c lib/podman.c lib/err.c \
  *         $(pkg-config --libs libcjson)
  *   build/fuzz-nameplate -max_len=8192 -dict=fuzz/nameplate.dict fuzz/corpus/nameplate */
 #include "nameplate.h"
@@ -17,7 +17,51 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Every line is NAME='...' where a quote inside only appears as '\''. */
+/* From i at a quote: one '...' word where a quote inside only appears as
+ * '\'', no control character; returns the index after it. */
+static size_t quoted_word(const char *buf, size_t len, size_t i)
+{
+	int quoted = 0;
+
+	for (; i < len; i++) {
+		char c = buf[i];
+
+		if (c == '\'' && quoted) {
+			quoted = 0;
+		} else if (c == '\'') {
+			quoted = 1;
+		} else if (!quoted && c == '\\' && i + 1 < len && buf[i + 1] == '\'') {
+			i++;
+		} else if (!quoted) {
+			return i;
+		} else if ((unsigned char)c < 0x20 || c == 0x7f) {
+			abort();
+		}
+	}
+	if (quoted)
+		abort();
+	return i;
+}
+
+/* RB_X=('a' 'b' ...): the bash arrays of the workload. */
+static size_t check_array(const char *buf, size_t len, size_t i)
+{
+	if (i + 1 >= len || buf[i] != '(')
+		abort();
+	for (i++; i < len && buf[i] != ')';) {
+		if (buf[i] != '\'')
+			abort();
+		i = quoted_word(buf, len, i);
+		if (i < len && buf[i] == ' ')
+			i++;
+	}
+	if (i + 1 >= len || buf[i + 1] != '\n')
+		abort();
+	return i + 2;
+}
+
+/* Every line is NAME='...' where a quote inside only appears as '\'',
+ * then the two arrays. */
 static void check_env(const char *buf, size_t len)
 {
 	size_t i = 0, lines = 0;
@@ -25,6 +69,12 @@ static void check_env(const char *buf, size_t len)
 	while (i < len) {
 		int quoted = 0;
 
+		if (strncmp(buf + i, "RB_BOTTLE_", 10) == 0) {
+			i = strchr(buf + i, '=') - buf + 1;
+			i = check_array(buf, len, i);
+			lines++;
+			continue;
+		}
 		if (strncmp(buf + i, "RBRN_", 5) != 0)
 			abort();
 		while (i < len && buf[i] != '=') {
@@ -55,8 +105,15 @@ static void check_env(const char *buf, size_t len)
 		i++;
 		lines++;
 	}
-	if (lines != 21)
+	if (lines != 31)
 		abort();
+}
+
+static int has_dotdot(const char *p)
+{
+	size_t n = strlen(p);
+
+	return strstr(p, "/../") || (n >= 3 && strcmp(p + n - 3, "/..") == 0);
 }
 
 static void check(const struct rb_nameplate *np)
@@ -93,6 +150,20 @@ static void check(const struct rb_nameplate *np)
 			      d[j] == '-' || d[j] == '.'))
 				abort();
 	}
+	for (i = 0; i < np->n_args; i++)
+		for (j = 0; np->argv[i][j]; j++)
+			if ((unsigned char)np->argv[i][j] < 0x20 || np->argv[i][j] == '$')
+				abort();
+	for (i = 0; i < np->n_volumes; i++)
+		if (np->volumes[i].host[0] != '/' || has_dotdot(np->volumes[i].host) ||
+		    has_dotdot(np->volumes[i].ctr) ||
+		    (strncmp(np->volumes[i].host, "/etc", 4) == 0 &&
+		     (np->volumes[i].host[4] == '/' || !np->volumes[i].host[4])) || strcmp(np->volumes[i].host, "/") == 0 ||
+		    strchr(np->volumes[i].host, ':') || strchr(np->volumes[i].ctr, ':') ||
+		    np->volumes[i].ctr[0] != '/')
+			abort();
+	if (np->pids < 8 || (np->tty != 0 && np->tty != 1) || !np->memory[0] || !np->cpus[0])
+		abort();
 	for (j = 0; np->description[j]; j++)
 		if (np->description[j] == '$' || np->description[j] == '`' ||
 		    (unsigned char)np->description[j] < 0x20)

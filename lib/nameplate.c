@@ -6,6 +6,7 @@
  * (validate). Each step stops at the first problem and writes one message
  * naming where the value came from, the variable and the value. */
 #include "nameplate.h"
+#include "nameplate_int.h"
 #include "podman.h"
 
 #include <arpa/inet.h>
@@ -18,32 +19,11 @@
 #include <unistd.h>
 
 #define NP_MAX_FILE (4u << 20) /* far beyond 65536 CIDRs, small enough to read whole */
+/* np_raw.flags: the nameplate is loaded for use on this host (not parsed
+ * from a buffer by the fuzzer), so host defaults apply. */
+#define NP_LOADED 0x100u
 #define SHOW_MAX 96             /* bytes of a value quoted in a message */
 
-enum np_var {
-	V_MONIKER,
-	V_DESCRIPTION,
-	V_SENTRY_IMAGE,
-	V_BOTTLE_IMAGE,
-	V_BOTTLE_UID,
-	V_ENCLAVE_SUBNET,
-	V_SENTRY_IP,
-	V_BOTTLE_IP,
-	V_UPLINK_NETWORK,
-	V_UPLINK_GATEWAY,
-	V_UPLINK_DNS_SERVER,
-	V_ENTRY_ENABLED,
-	V_ENTRY_PORT_WORKSTATION,
-	V_ENTRY_PORT_ENCLAVE,
-	V_DNS_ENABLED,
-	V_DNS_GLOBAL,
-	V_DNS_INTERCEPT,
-	V_ACCESS_ENABLED,
-	V_ACCESS_GLOBAL,
-	V_ALLOWED_CIDRS,
-	V_ALLOWED_DOMAINS,
-	V_COUNT
-};
 
 /* DESIGN.md "Nameplates"; def is what an unset or empty variable means. */
 static const struct {
@@ -71,14 +51,18 @@ static const struct {
 	[V_ACCESS_GLOBAL] = { "RBRN_UPLINK_ACCESS_GLOBAL", "0" },
 	[V_ALLOWED_CIDRS] = { "RBRN_UPLINK_ALLOWED_CIDRS", "" },
 	[V_ALLOWED_DOMAINS] = { "RBRN_UPLINK_ALLOWED_DOMAINS", "" },
+	[V_BOTTLE_COMMAND] = { "RBRN_BOTTLE_COMMAND", "" },
+	[V_BOTTLE_WORKDIR] = { "RBRN_BOTTLE_WORKDIR", "" },
+	[V_BOTTLE_VOLUMES] = { "RBRN_BOTTLE_VOLUMES", "" },
+	[V_BOTTLE_ENV_FILE] = { "RBRN_BOTTLE_ENV_FILE", "" },
+	/* What keeps a runaway bottle (a fork or allocation loop, a build
+	 * that eats every core) from taking the host: README "Limits". */
+	[V_BOTTLE_MEMORY] = { "RBRN_BOTTLE_MEMORY", "2g" },
+	[V_BOTTLE_CPUS] = { "RBRN_BOTTLE_CPUS", "1" },
+	[V_BOTTLE_PIDS] = { "RBRN_BOTTLE_PIDS", "1024" },
+	[V_BOTTLE_TTY] = { "RBRN_BOTTLE_TTY", "0" },
 };
 
-/* Raw values and where each came from, for the messages. */
-struct np_raw {
-	const char *origin; /* file name, or NULL */
-	char *val[V_COUNT]; /* NULL: not set */
-	unsigned int line[V_COUNT]; /* 0: from the environment */
-};
 
 static void raw_free(struct np_raw *r)
 {
@@ -148,7 +132,7 @@ static const char *where(const struct np_raw *r, int v, char *buf, size_t size)
 }
 
 /* One message for a bad value: `origin:line: RBRN_X: "value": why`. */
-static int bad(const struct np_raw *r, int v, const char *val, size_t len, const char *why,
+int np_bad(const struct np_raw *r, int v, const char *val, size_t len, const char *why,
 	       struct rb_err *err)
 {
 	char w[300], q[SHOW_MAX * 4 + 8];
@@ -157,13 +141,13 @@ static int bad(const struct np_raw *r, int v, const char *val, size_t len, const
 			     show(val, len, q, sizeof(q)), why);
 }
 
-static int bad_s(const struct np_raw *r, int v, const char *val, const char *why,
+int np_bad_s(const struct np_raw *r, int v, const char *val, const char *why,
 		 struct rb_err *err)
 {
-	return bad(r, v, val, strlen(val), why, err);
+	return np_bad(r, v, val, strlen(val), why, err);
 }
 
-static int is_blank(char c)
+int np_is_blank(char c)
 {
 	return c == ' ' || c == '\t';
 }
@@ -193,7 +177,7 @@ static int parse_text(struct np_raw *r, const char *text, size_t len, struct rb_
 		if (memchr(line, '\0', ll))
 			return rb_err_config(err, "%s:%u: NUL byte in line", o, lineno);
 		p = line;
-		while (p < end && is_blank(*p))
+		while (p < end && np_is_blank(*p))
 			p++;
 		if (p == end)
 			continue;
@@ -208,7 +192,7 @@ static int parse_text(struct np_raw *r, const char *text, size_t len, struct rb_
 		while (p < end && (isalnum((unsigned char)*p) || *p == '_'))
 			p++;
 		nlen = (size_t)(p - name);
-		while (p < end && is_blank(*p))
+		while (p < end && np_is_blank(*p))
 			p++;
 		if (nlen == 0 || p == end || (*p != '=' && !(*p == ':' && p + 1 < end && p[1] == '='))) {
 			char q[SHOW_MAX * 4 + 8];
@@ -229,12 +213,12 @@ static int parse_text(struct np_raw *r, const char *text, size_t len, struct rb_
 					     np_vars[v].name, r->line[v]);
 		/* A '#' starts a comment where make would see one and it is not
 		 * glued to a value; "a#b" stays in the value and is rejected later. */
-		while (p < end && is_blank(*p))
+		while (p < end && np_is_blank(*p))
 			p++;
 		val = p;
-		while (p < end && !(*p == '#' && (p == val || is_blank(p[-1]))))
+		while (p < end && !(*p == '#' && (p == val || np_is_blank(p[-1]))))
 			p++;
-		while (p > val && is_blank(p[-1]))
+		while (p > val && np_is_blank(p[-1]))
 			p--;
 		r->val[v] = strndup(val, (size_t)(p - val));
 		if (!r->val[v])
@@ -275,9 +259,9 @@ static int apply_env(struct np_raw *r, struct rb_err *err)
 		/* make strips blanks around a command-line value too */
 		a = 0;
 		b = strlen(s);
-		while (a < b && is_blank(s[a]))
+		while (a < b && np_is_blank(s[a]))
 			a++;
-		while (b > a && is_blank(s[b - 1]))
+		while (b > a && np_is_blank(s[b - 1]))
 			b--;
 		free(r->val[v]);
 		r->val[v] = strndup(s + a, b - a);
@@ -310,7 +294,7 @@ static int check_chars(const struct np_raw *r, int v, const char *s, struct rb_e
 
 	for (p = s; *p; p++) {
 		char why[64];
-		int ok = v == V_DESCRIPTION ? text_char(*p) : plain_char(*p);
+		int ok = v == V_DESCRIPTION || v == V_BOTTLE_COMMAND ? text_char(*p) : plain_char(*p);
 
 		if (ok)
 			continue;
@@ -319,12 +303,12 @@ static int check_chars(const struct np_raw *r, int v, const char *s, struct rb_e
 		else
 			snprintf(why, sizeof(why), "character \\x%02x is not allowed",
 				 (unsigned char)*p);
-		return bad_s(r, v, s, why, err);
+		return np_bad_s(r, v, s, why, err);
 	}
 	return 0;
 }
 
-static int parse_uint(const char *s, unsigned long max, unsigned long *out)
+int np_parse_uint(const char *s, unsigned long max, unsigned long *out)
 {
 	unsigned long v = 0;
 	size_t i, n = strlen(s);
@@ -343,30 +327,30 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *out)
 }
 
 /* The value of v after defaults; "" for unset optional values. */
-static const char *value(const struct np_raw *r, int v)
+const char *np_value(const struct np_raw *r, int v)
 {
 	if (r->val[v] && r->val[v][0])
 		return r->val[v];
 	return np_vars[v].def ? np_vars[v].def : "";
 }
 
-static int check_mode(const struct np_raw *r, int v, int *out, struct rb_err *err)
+int np_check_mode(const struct np_raw *r, int v, int *out, struct rb_err *err)
 {
-	const char *s = value(r, v);
+	const char *s = np_value(r, v);
 
 	if (strcmp(s, "0") == 0)
 		*out = 0;
 	else if (strcmp(s, "1") == 0)
 		*out = 1;
 	else
-		return bad_s(r, v, s, "unknown mode, must be 0 or 1", err);
+		return np_bad_s(r, v, s, "unknown mode, must be 0 or 1", err);
 	return 0;
 }
 
 static int check_required(const struct np_raw *r, int v, struct rb_err *err)
 {
-	if (value(r, v)[0] == '\0')
-		return bad_s(r, v, "", "required but not set", err);
+	if (np_value(r, v)[0] == '\0')
+		return np_bad_s(r, v, "", "required but not set", err);
 	return 0;
 }
 
@@ -377,19 +361,19 @@ static uint32_t host_order(struct in_addr a)
 
 /* 0/8, 127/8, 224/4 (multicast), 240/4 (incl. broadcast) are never a
  * gateway or a resolver the sentry can send to. */
-static int unicast(struct in_addr a)
+int np_unicast(struct in_addr a)
 {
 	uint32_t h = host_order(a);
 
 	return (h >> 24) != 0 && (h >> 24) != 127 && (h >> 28) < 14;
 }
 
-static int check_ipv4(const struct np_raw *r, int v, struct in_addr *out, struct rb_err *err)
+int np_check_ipv4(const struct np_raw *r, int v, struct in_addr *out, struct rb_err *err)
 {
-	const char *s = value(r, v);
+	const char *s = np_value(r, v);
 
 	if (rb_parse_ipv4(s, out) < 0)
-		return bad_s(r, v, s, "not an IPv4 address (a.b.c.d)", err);
+		return np_bad_s(r, v, s, "not an IPv4 address (a.b.c.d)", err);
 	return 0;
 }
 
@@ -402,17 +386,17 @@ static int bad_cidr(const struct np_raw *r, int v, const char *s, size_t len, st
 	unsigned long p;
 
 	if (len >= sizeof(buf))
-		return bad(r, v, s, len, "not a CIDR (a.b.c.d/prefix)", err);
+		return np_bad(r, v, s, len, "not a CIDR (a.b.c.d/prefix)", err);
 	memcpy(buf, s, len);
 	buf[len] = '\0';
 	slash = strchr(buf, '/');
 	if (!slash)
-		return bad(r, v, s, len, "not a CIDR (a.b.c.d/prefix): prefix missing", err);
+		return np_bad(r, v, s, len, "not a CIDR (a.b.c.d/prefix): prefix missing", err);
 	buf[slash - buf] = '\0';
 	if (rb_parse_ipv4(buf, &a) < 0)
-		return bad(r, v, s, len, "not a CIDR (a.b.c.d/prefix): bad address", err);
-	if (parse_uint(slash + 1, 32, &p) < 0)
-		return bad(r, v, s, len, "not a CIDR (a.b.c.d/prefix): prefix must be 0..32", err);
+		return np_bad(r, v, s, len, "not a CIDR (a.b.c.d/prefix): bad address", err);
+	if (np_parse_uint(slash + 1, 32, &p) < 0)
+		return np_bad(r, v, s, len, "not a CIDR (a.b.c.d/prefix): prefix must be 0..32", err);
 	{
 		uint32_t m = p == 0 ? 0 : 0xffffffffu << (32 - p);
 		struct in_addr net = { htonl(host_order(a) & m) };
@@ -421,7 +405,7 @@ static int bad_cidr(const struct np_raw *r, int v, const char *s, size_t len, st
 		inet_ntop(AF_INET, &net, ip, sizeof(ip));
 		snprintf(why, sizeof(why), "host bits are set (network is %s/%lu)", ip, p);
 	}
-	return bad(r, v, s, len, why, err);
+	return np_bad(r, v, s, len, why, err);
 }
 
 static int rfc1918(const struct rb_cidr *c)
@@ -447,22 +431,22 @@ static int rfc1918(const struct rb_cidr *c)
 static int check_enclave_ip(const struct np_raw *r, int v, const struct rb_cidr *sub,
 			    struct in_addr *out, struct rb_err *err)
 {
-	const char *s = value(r, v);
+	const char *s = np_value(r, v);
 	uint32_t h, net, bcast;
 
-	if (check_required(r, v, err) < 0 || check_ipv4(r, v, out, err) < 0)
+	if (check_required(r, v, err) < 0 || np_check_ipv4(r, v, out, err) < 0)
 		return -EINVAL;
 	h = host_order(*out);
 	net = host_order(sub->addr);
 	bcast = net | ~(0xffffffffu << (32 - sub->prefix));
 	if (!rb_cidr_contains(sub, *out))
-		return bad_s(r, v, s, "not inside RBRN_ENCLAVE_SUBNET", err);
+		return np_bad_s(r, v, s, "not inside RBRN_ENCLAVE_SUBNET", err);
 	if (h == net)
-		return bad_s(r, v, s, "is the subnet's network address", err);
+		return np_bad_s(r, v, s, "is the subnet's network address", err);
 	if (h == bcast)
-		return bad_s(r, v, s, "is the subnet's broadcast address", err);
+		return np_bad_s(r, v, s, "is the subnet's broadcast address", err);
 	if (h == net + 1)
-		return bad_s(r, v, s, "is the subnet's first address, which podman gives the bridge",
+		return np_bad_s(r, v, s, "is the subnet's first address, which podman gives the bridge",
 			     err);
 	return 0;
 }
@@ -470,13 +454,13 @@ static int check_enclave_ip(const struct np_raw *r, int v, const struct rb_cidr 
 static int check_port(const struct np_raw *r, int v, int required, uint16_t *out,
 		      struct rb_err *err)
 {
-	const char *s = value(r, v);
+	const char *s = np_value(r, v);
 
 	*out = 0;
 	if (!s[0])
-		return required ? bad_s(r, v, s, "required when RBRN_ENTRY_ENABLED=1", err) : 0;
+		return required ? np_bad_s(r, v, s, "required when RBRN_ENTRY_ENABLED=1", err) : 0;
 	if (rb_parse_port(s, out) < 0)
-		return bad_s(r, v, s, "not a port number 1..65535", err);
+		return np_bad_s(r, v, s, "not a port number 1..65535", err);
 	return 0;
 }
 
@@ -509,7 +493,7 @@ static int netname_ok(const char *s)
 	return 1;
 }
 
-static int copy_str(char *dst, size_t size, const char *src)
+int np_copy_str(char *dst, size_t size, const char *src)
 {
 	size_t n = strlen(src);
 
@@ -535,26 +519,26 @@ static int str_cmp(const void *a, const void *b)
 }
 
 /* Next blank-separated word of *p: start in *w, length returned, 0 at end. */
-static size_t next_word(const char **p, const char **w)
+size_t np_next_word(const char **p, const char **w)
 {
 	const char *s = *p;
 	size_t n = 0;
 
-	while (is_blank(*s))
+	while (np_is_blank(*s))
 		s++;
 	*w = s;
-	while (s[n] && !is_blank(s[n]))
+	while (s[n] && !np_is_blank(s[n]))
 		n++;
 	*p = s + n;
 	return n;
 }
 
-static size_t count_words(const char *s)
+size_t np_count_words(const char *s)
 {
 	const char *w;
 	size_t n = 0;
 
-	while (next_word(&s, &w))
+	while (np_next_word(&s, &w))
 		n++;
 	return n;
 }
@@ -564,8 +548,8 @@ static size_t count_words(const char *s)
  * bridge address) through the forward path, so it is refused. */
 static int check_cidrs(const struct np_raw *r, struct rb_nameplate *np, struct rb_err *err)
 {
-	const char *s = value(r, V_ALLOWED_CIDRS), *p = s, *w;
-	size_t n, i, out = 0, words = count_words(s);
+	const char *s = np_value(r, V_ALLOWED_CIDRS), *p = s, *w;
+	size_t n, i, out = 0, words = np_count_words(s);
 	struct rb_cidr *c;
 
 	if (words == 0)
@@ -573,12 +557,12 @@ static int check_cidrs(const struct np_raw *r, struct rb_nameplate *np, struct r
 	c = calloc(words, sizeof(*c));
 	if (!c)
 		return rb_err_set(err, -ENOMEM, "out of memory");
-	for (i = 0; (n = next_word(&p, &w)) > 0; i++) {
+	for (i = 0; (n = np_next_word(&p, &w)) > 0; i++) {
 		char buf[64];
 
 		if (n >= sizeof(buf)) {
 			free(c);
-			return bad(r, V_ALLOWED_CIDRS, w, n, "not a CIDR (a.b.c.d/prefix)", err);
+			return np_bad(r, V_ALLOWED_CIDRS, w, n, "not a CIDR (a.b.c.d/prefix)", err);
 		}
 		memcpy(buf, w, n);
 		buf[n] = '\0';
@@ -588,7 +572,7 @@ static int check_cidrs(const struct np_raw *r, struct rb_nameplate *np, struct r
 		}
 		if (rb_cidr_overlaps(&c[i], &np->enclave_subnet)) {
 			free(c);
-			return bad(r, V_ALLOWED_CIDRS, w, n, "overlaps RBRN_ENCLAVE_SUBNET", err);
+			return np_bad(r, V_ALLOWED_CIDRS, w, n, "overlaps RBRN_ENCLAVE_SUBNET", err);
 		}
 	}
 	qsort(c, words, sizeof(*c), cidr_cmp);
@@ -600,7 +584,7 @@ static int check_cidrs(const struct np_raw *r, struct rb_nameplate *np, struct r
 
 		free(c);
 		snprintf(why, sizeof(why), "%zu CIDRs, at most %d allowed", out, RB_NP_MAX_CIDRS);
-		return bad_s(r, V_ALLOWED_CIDRS, s, why, err);
+		return np_bad_s(r, V_ALLOWED_CIDRS, s, why, err);
 	}
 	np->cidrs = c;
 	np->n_cidrs = out;
@@ -620,27 +604,27 @@ static int check_domain(const struct np_raw *r, char *d, size_t n, struct rb_err
 	for (i = 0; i < n; i++)
 		d[i] = (char)tolower((unsigned char)d[i]);
 	if (!rb_domain_valid(d))
-		return bad_s(r, V_ALLOWED_DOMAINS, d,
+		return np_bad_s(r, V_ALLOWED_DOMAINS, d,
 			     "not a domain name (letters, digits, '-' in dot-separated labels of "
 			     "1..63, at most 253 in all)",
 			     err);
 	last = strrchr(d, '.');
 	if (!last)
-		return bad_s(r, V_ALLOWED_DOMAINS, d,
+		return np_bad_s(r, V_ALLOWED_DOMAINS, d,
 			     "a single label would allow a whole top-level domain", err);
 	for (i = 1; last[i]; i++)
 		if (!isdigit((unsigned char)last[i]))
 			digits = 0;
 	if (digits)
-		return bad_s(r, V_ALLOWED_DOMAINS, d,
+		return np_bad_s(r, V_ALLOWED_DOMAINS, d,
 			     "looks like an address; addresses go in RBRN_UPLINK_ALLOWED_CIDRS", err);
 	return 0;
 }
 
 static int check_domains(const struct np_raw *r, struct rb_nameplate *np, struct rb_err *err)
 {
-	const char *s = value(r, V_ALLOWED_DOMAINS), *p = s, *w;
-	size_t n, i, out = 0, words = count_words(s);
+	const char *s = np_value(r, V_ALLOWED_DOMAINS), *p = s, *w;
+	size_t n, i, out = 0, words = np_count_words(s);
 	char **d;
 	int rc = 0;
 
@@ -649,9 +633,9 @@ static int check_domains(const struct np_raw *r, struct rb_nameplate *np, struct
 	d = (char **)calloc(words, sizeof(*d));
 	if (!d)
 		return rb_err_set(err, -ENOMEM, "out of memory");
-	for (i = 0; (n = next_word(&p, &w)) > 0; i++) {
+	for (i = 0; (n = np_next_word(&p, &w)) > 0; i++) {
 		if (n > RB_NAME_MAX + 1) {
-			rc = bad(r, V_ALLOWED_DOMAINS, w, n, "longer than 253 characters", err);
+			rc = np_bad(r, V_ALLOWED_DOMAINS, w, n, "longer than 253 characters", err);
 			goto out;
 		}
 		d[i] = strndup(w, n);
@@ -677,7 +661,7 @@ static int check_domains(const struct np_raw *r, struct rb_nameplate *np, struct
 		char why[80];
 
 		snprintf(why, sizeof(why), "%zu names, at most %d allowed", out, RB_NP_MAX_DOMAINS);
-		rc = bad_s(r, V_ALLOWED_DOMAINS, s, why, err);
+		rc = np_bad_s(r, V_ALLOWED_DOMAINS, s, why, err);
 		goto out;
 	}
 	np->domains = d;
@@ -714,34 +698,34 @@ static int validate_ids(const struct np_raw *r, struct rb_nameplate *np, struct 
 
 	if (check_required(r, V_MONIKER, err) < 0)
 		return -EINVAL;
-	s = value(r, V_MONIKER);
+	s = np_value(r, V_MONIKER);
 	for (i = 0; s[i]; i++)
 		if (!(islower((unsigned char)s[i]) || (i > 0 && isdigit((unsigned char)s[i]))))
 			break;
 	if (s[i] || i < 2 || i > RB_MONIKER_MAX)
-		return bad_s(r, V_MONIKER, s,
+		return np_bad_s(r, V_MONIKER, s,
 			     "must be a lower-case letter then 1..11 lower-case letters or digits",
 			     err);
-	copy_str(np->moniker, sizeof(np->moniker), s);
+	np_copy_str(np->moniker, sizeof(np->moniker), s);
 
-	if (copy_str(np->description, sizeof(np->description), value(r, V_DESCRIPTION)) < 0)
-		return bad_s(r, V_DESCRIPTION, value(r, V_DESCRIPTION),
+	if (np_copy_str(np->description, sizeof(np->description), np_value(r, V_DESCRIPTION)) < 0)
+		return np_bad_s(r, V_DESCRIPTION, np_value(r, V_DESCRIPTION),
 			     "longer than 255 characters", err);
 
-	s = value(r, V_SENTRY_IMAGE);
+	s = np_value(r, V_SENTRY_IMAGE);
 	if (!image_ok(s))
-		return bad_s(r, V_SENTRY_IMAGE, s,
+		return np_bad_s(r, V_SENTRY_IMAGE, s,
 			     "not an image reference ([a-z0-9][a-z0-9._/:@-]*, at most 255)", err);
-	copy_str(np->sentry_image, sizeof(np->sentry_image), s);
-	s = value(r, V_BOTTLE_IMAGE);
+	np_copy_str(np->sentry_image, sizeof(np->sentry_image), s);
+	s = np_value(r, V_BOTTLE_IMAGE);
 	if (!image_ok(s))
-		return bad_s(r, V_BOTTLE_IMAGE, s,
+		return np_bad_s(r, V_BOTTLE_IMAGE, s,
 			     "not an image reference ([a-z0-9][a-z0-9._/:@-]*, at most 255)", err);
-	copy_str(np->bottle_image, sizeof(np->bottle_image), s);
+	np_copy_str(np->bottle_image, sizeof(np->bottle_image), s);
 
-	s = value(r, V_BOTTLE_UID);
-	if (parse_uint(s, 65534, &uid) < 0 || uid == 0)
-		return bad_s(r, V_BOTTLE_UID, s, "must be a uid 1..65534 (never 0, root)", err);
+	s = np_value(r, V_BOTTLE_UID);
+	if (np_parse_uint(s, 65534, &uid) < 0 || uid == 0)
+		return np_bad_s(r, V_BOTTLE_UID, s, "must be a uid 1..65534 (never 0, root)", err);
 	np->bottle_uid = (unsigned int)uid;
 	return 0;
 }
@@ -752,20 +736,20 @@ static int validate_enclave(const struct np_raw *r, struct rb_nameplate *np, str
 
 	if (check_required(r, V_ENCLAVE_SUBNET, err) < 0)
 		return -EINVAL;
-	s = value(r, V_ENCLAVE_SUBNET);
+	s = np_value(r, V_ENCLAVE_SUBNET);
 	if (rb_parse_cidr(s, &np->enclave_subnet) < 0)
 		return bad_cidr(r, V_ENCLAVE_SUBNET, s, strlen(s), err);
 	if (np->enclave_subnet.prefix < 16 || np->enclave_subnet.prefix > 29)
-		return bad_s(r, V_ENCLAVE_SUBNET, s, "prefix must be 16..29", err);
+		return np_bad_s(r, V_ENCLAVE_SUBNET, s, "prefix must be 16..29", err);
 	if (!rfc1918(&np->enclave_subnet))
-		return bad_s(r, V_ENCLAVE_SUBNET, s,
+		return np_bad_s(r, V_ENCLAVE_SUBNET, s,
 			     "must be private (inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16)",
 			     err);
 	if (check_enclave_ip(r, V_SENTRY_IP, &np->enclave_subnet, &np->sentry_ip, err) < 0 ||
 	    check_enclave_ip(r, V_BOTTLE_IP, &np->enclave_subnet, &np->bottle_ip, err) < 0)
 		return -EINVAL;
 	if (np->sentry_ip.s_addr == np->bottle_ip.s_addr)
-		return bad_s(r, V_BOTTLE_IP, value(r, V_BOTTLE_IP),
+		return np_bad_s(r, V_BOTTLE_IP, np_value(r, V_BOTTLE_IP),
 			     "same address as RBRN_ENCLAVE_SENTRY_IP", err);
 	return 0;
 }
@@ -774,33 +758,33 @@ static int validate_enclave(const struct np_raw *r, struct rb_nameplate *np, str
 static int check_uplink_ip(const struct np_raw *r, int v, struct rb_nameplate *np, int *has,
 			   struct in_addr *out, struct rb_err *err)
 {
-	const char *s = value(r, v);
+	const char *s = np_value(r, v);
 
 	*has = 0;
 	if (!s[0])
 		return 0;
-	if (check_ipv4(r, v, out, err) < 0)
+	if (np_check_ipv4(r, v, out, err) < 0)
 		return -EINVAL;
-	if (!unicast(*out))
-		return bad_s(r, v, s, "not a unicast address", err);
+	if (!np_unicast(*out))
+		return np_bad_s(r, v, s, "not a unicast address", err);
 	if (rb_cidr_contains(&np->enclave_subnet, *out))
-		return bad_s(r, v, s, "inside RBRN_ENCLAVE_SUBNET, not on the uplink", err);
+		return np_bad_s(r, v, s, "inside RBRN_ENCLAVE_SUBNET, not on the uplink", err);
 	*has = 1;
 	return 0;
 }
 
 static int validate_uplink(const struct np_raw *r, struct rb_nameplate *np, struct rb_err *err)
 {
-	const char *s = value(r, V_UPLINK_NETWORK);
+	const char *s = np_value(r, V_UPLINK_NETWORK);
 
 	if (!netname_ok(s))
-		return bad_s(r, V_UPLINK_NETWORK, s,
+		return np_bad_s(r, V_UPLINK_NETWORK, s,
 			     "not a podman network name ([a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 63)",
 			     err);
 	if (uplink_name_reserved(s))
-		return bad_s(r, V_UPLINK_NETWORK, s,
+		return np_bad_s(r, V_UPLINK_NETWORK, s,
 			     "reserved: a podman network mode or a bottle's enclave", err);
-	copy_str(np->uplink_network, sizeof(np->uplink_network), s);
+	np_copy_str(np->uplink_network, sizeof(np->uplink_network), s);
 	if (check_uplink_ip(r, V_UPLINK_GATEWAY, np, &np->has_uplink_gateway,
 			    &np->uplink_gateway, err) < 0 ||
 	    check_uplink_ip(r, V_UPLINK_DNS_SERVER, np, &np->has_uplink_dns_server,
@@ -815,12 +799,12 @@ static int validate_uplink(const struct np_raw *r, struct rb_nameplate *np, stru
  * their service is off are allowed: that fails closed. */
 static int validate_modes(const struct np_raw *r, struct rb_nameplate *np, struct rb_err *err)
 {
-	if (check_mode(r, V_ENTRY_ENABLED, &np->entry_enabled, err) < 0 ||
-	    check_mode(r, V_DNS_ENABLED, &np->dns_enabled, err) < 0 ||
-	    check_mode(r, V_DNS_GLOBAL, &np->dns_global, err) < 0 ||
-	    check_mode(r, V_DNS_INTERCEPT, &np->dns_intercept, err) < 0 ||
-	    check_mode(r, V_ACCESS_ENABLED, &np->access_enabled, err) < 0 ||
-	    check_mode(r, V_ACCESS_GLOBAL, &np->access_global, err) < 0)
+	if (np_check_mode(r, V_ENTRY_ENABLED, &np->entry_enabled, err) < 0 ||
+	    np_check_mode(r, V_DNS_ENABLED, &np->dns_enabled, err) < 0 ||
+	    np_check_mode(r, V_DNS_GLOBAL, &np->dns_global, err) < 0 ||
+	    np_check_mode(r, V_DNS_INTERCEPT, &np->dns_intercept, err) < 0 ||
+	    np_check_mode(r, V_ACCESS_ENABLED, &np->access_enabled, err) < 0 ||
+	    np_check_mode(r, V_ACCESS_GLOBAL, &np->access_global, err) < 0)
 		return -EINVAL;
 	if (check_port(r, V_ENTRY_PORT_WORKSTATION, np->entry_enabled,
 		       &np->entry_port_workstation, err) < 0 ||
@@ -828,13 +812,13 @@ static int validate_modes(const struct np_raw *r, struct rb_nameplate *np, struc
 		       err) < 0)
 		return -EINVAL;
 	if (np->dns_global && !np->dns_enabled)
-		return bad_s(r, V_DNS_GLOBAL, "1", "needs RBRN_UPLINK_DNS_ENABLED=1", err);
+		return np_bad_s(r, V_DNS_GLOBAL, "1", "needs RBRN_UPLINK_DNS_ENABLED=1", err);
 	if (np->dns_intercept && !np->dns_enabled)
-		return bad_s(r, V_DNS_INTERCEPT, "1", "needs RBRN_UPLINK_DNS_ENABLED=1", err);
+		return np_bad_s(r, V_DNS_INTERCEPT, "1", "needs RBRN_UPLINK_DNS_ENABLED=1", err);
 	if (np->access_global && !np->access_enabled)
-		return bad_s(r, V_ACCESS_GLOBAL, "1", "needs RBRN_UPLINK_ACCESS_ENABLED=1", err);
+		return np_bad_s(r, V_ACCESS_GLOBAL, "1", "needs RBRN_UPLINK_ACCESS_ENABLED=1", err);
 	if (np->dns_enabled && !np->has_uplink_dns_server)
-		return bad_s(r, V_UPLINK_DNS_SERVER, "", "required when RBRN_UPLINK_DNS_ENABLED=1",
+		return np_bad_s(r, V_UPLINK_DNS_SERVER, "", "required when RBRN_UPLINK_DNS_ENABLED=1",
 			     err);
 	return 0;
 }
@@ -852,7 +836,7 @@ static int validate(const struct np_raw *r, struct rb_nameplate *np, struct rb_e
 		return -EINVAL;
 	if (check_cidrs(r, np, err) < 0 || check_domains(r, np, err) < 0)
 		return -EINVAL;
-	return 0;
+	return np_validate_workload(r, np, err);
 }
 
 static int finish(struct rb_nameplate *np, struct np_raw *r, int rc)
@@ -932,7 +916,13 @@ out:
 
 int rb_nameplate_load(struct rb_nameplate *np, const char *path, struct rb_err *err)
 {
-	struct np_raw r = { .origin = path };
+	return rb_nameplate_load_flags(np, path, 0, err);
+}
+
+int rb_nameplate_load_flags(struct rb_nameplate *np, const char *path, unsigned int flags,
+			    struct rb_err *err)
+{
+	struct np_raw r = { .origin = path, .flags = flags | NP_LOADED };
 	char *text = NULL;
 	size_t len = 0;
 	int rc = 0;
@@ -962,6 +952,7 @@ void rb_nameplate_free(struct rb_nameplate *np)
 	for (i = 0; np->domains && i < np->n_domains; i++)
 		free(np->domains[i]);
 	free((void *)np->domains);
+	np_free_workload(np);
 	np->cidrs = NULL;
 	np->n_cidrs = 0;
 	np->domains = NULL;
@@ -970,7 +961,7 @@ void rb_nameplate_free(struct rb_nameplate *np)
 
 /* Single quotes keep everything literal in sh; a quote inside becomes
  * '\'' (close, escaped quote, reopen). */
-static void put_quoted(FILE *out, const char *s)
+void np_put_quoted(FILE *out, const char *s)
 {
 	fputc('\'', out);
 	for (; *s; s++) {
@@ -982,11 +973,11 @@ static void put_quoted(FILE *out, const char *s)
 	fputc('\'', out);
 }
 
-static void put_var(FILE *out, int v, const char *s)
+void np_put_var(FILE *out, int v, const char *s)
 {
 	fputs(np_vars[v].name, out);
 	fputc('=', out);
-	put_quoted(out, s);
+	np_put_quoted(out, s);
 	fputc('\n', out);
 }
 
@@ -996,7 +987,7 @@ static void put_ip(FILE *out, int v, int has, struct in_addr a)
 
 	if (has)
 		inet_ntop(AF_INET, &a, ip, sizeof(ip));
-	put_var(out, v, ip);
+	np_put_var(out, v, ip);
 }
 
 static void put_uint(FILE *out, int v, unsigned long n, int has)
@@ -1005,7 +996,7 @@ static void put_uint(FILE *out, int v, unsigned long n, int has)
 
 	if (has)
 		snprintf(b, sizeof(b), "%lu", n);
-	put_var(out, v, b);
+	np_put_var(out, v, b);
 }
 
 int rb_nameplate_print_env(const struct rb_nameplate *np, FILE *out)
@@ -1015,16 +1006,16 @@ int rb_nameplate_print_env(const struct rb_nameplate *np, FILE *out)
 
 	if (!np || !out)
 		return -EINVAL;
-	put_var(out, V_MONIKER, np->moniker);
-	put_var(out, V_DESCRIPTION, np->description);
-	put_var(out, V_SENTRY_IMAGE, np->sentry_image);
-	put_var(out, V_BOTTLE_IMAGE, np->bottle_image);
+	np_put_var(out, V_MONIKER, np->moniker);
+	np_put_var(out, V_DESCRIPTION, np->description);
+	np_put_var(out, V_SENTRY_IMAGE, np->sentry_image);
+	np_put_var(out, V_BOTTLE_IMAGE, np->bottle_image);
 	put_uint(out, V_BOTTLE_UID, np->bottle_uid, 1);
 	inet_ntop(AF_INET, &np->enclave_subnet.addr, ip, sizeof(ip));
 	fprintf(out, "%s='%s/%u'\n", np_vars[V_ENCLAVE_SUBNET].name, ip, np->enclave_subnet.prefix);
 	put_ip(out, V_SENTRY_IP, 1, np->sentry_ip);
 	put_ip(out, V_BOTTLE_IP, 1, np->bottle_ip);
-	put_var(out, V_UPLINK_NETWORK, np->uplink_network);
+	np_put_var(out, V_UPLINK_NETWORK, np->uplink_network);
 	put_ip(out, V_UPLINK_GATEWAY, np->has_uplink_gateway, np->uplink_gateway);
 	put_ip(out, V_UPLINK_DNS_SERVER, np->has_uplink_dns_server, np->uplink_dns_server);
 	put_uint(out, V_ENTRY_ENABLED, (unsigned long)np->entry_enabled, 1);
@@ -1046,7 +1037,7 @@ int rb_nameplate_print_env(const struct rb_nameplate *np, FILE *out)
 	for (i = 0; i < np->n_domains; i++)
 		fprintf(out, "%s%s", i ? " " : "", np->domains[i]);
 	fputs("'\n", out);
-	return ferror(out) ? -EIO : 0;
+	return np_print_workload(np, out);
 }
 
 /* Host routes of the main table from /proc/net/route (what `ip route`

@@ -11,6 +11,16 @@
 
 #define RB_NP_MAX_CIDRS 65536
 #define RB_NP_MAX_DOMAINS 1024
+#define RB_NP_MAX_ARGS 64     /* RBRN_BOTTLE_COMMAND */
+#define RB_NP_MAX_VOLUMES 32  /* RBRN_BOTTLE_VOLUMES */
+#define RB_NP_PATH_MAX 256    /* paths of the workload, incl. the NUL */
+
+/* HOSTPATH:PATH[:ro|:rw] of RBRN_BOTTLE_VOLUMES. */
+struct rb_volume {
+	char host[RB_NP_PATH_MAX];
+	char ctr[RB_NP_PATH_MAX];
+	int rw;
+};
 
 struct rb_nameplate {
 	char moniker[RB_MONIKER_MAX + 1];
@@ -38,12 +48,33 @@ struct rb_nameplate {
 	size_t n_cidrs;
 	char **domains; /* RBRN_UPLINK_ALLOWED_DOMAINS, lower case, no trailing dot */
 	size_t n_domains;
+	int uplink_dns_from_host; /* RBRN_UPLINK_DNS_SERVER was unset: the host's resolver */
+	/* The bottle's workload (RBRN_BOTTLE_*). */
+	char *command_text;   /* as given, NULL: the image's */
+	char **argv;          /* its argv, n_args words */
+	size_t n_args;
+	char workdir[RB_NP_PATH_MAX];  /* "": the image's */
+	struct rb_volume *volumes;
+	size_t n_volumes;
+	char env_file[RB_NP_PATH_MAX]; /* "": none */
+	char memory[24];      /* podman's form, e.g. 2g */
+	char cpus[16];        /* e.g. 1.5 */
+	unsigned long pids;
+	int tty;
 };
+
+/* rb_nameplate_load_flags: also check the workload's files on this host
+ * (volumes' host paths exist and are canonical, the env file's permissions
+ * and lines). Only the commands that start the bottle need that; stopping
+ * one whose workspace is gone must still work. */
+#define RB_NP_CHECK_FILES 1u
 
 /* Parses path (NULL: environment only), applies RBRN_* from the environment,
  * validates every value. Touches nothing on the system. On error np is left
  * released and err names the variable and the value. */
 int rb_nameplate_load(struct rb_nameplate *np, const char *path, struct rb_err *err);
+int rb_nameplate_load_flags(struct rb_nameplate *np, const char *path, unsigned int flags,
+			    struct rb_err *err);
 /* Same, from a buffer (used by the fuzzer; env overrides not applied). */
 int rb_nameplate_parse(struct rb_nameplate *np, const char *text, size_t len,
 		       const char *origin, struct rb_err *err);
@@ -67,7 +98,10 @@ int rb_nameplate_check_host(const struct rb_nameplate *np, struct rb_host_nets *
 int rb_host_nets_print_env(const struct rb_host_nets *seen, FILE *out);
 
 /* Writes every variable as a shell assignment, single-quoted, one a line:
- * RBRN_MONIKER='nsproto'. Used by mk/ via eval. */
+ * RBRN_MONIKER='nsproto'. Used by mk/ via eval. Then two bash arrays:
+ * RB_BOTTLE_RUN_ARGS, the podman run options of the workload (limits,
+ * volumes, env file, workdir, tty), and RB_BOTTLE_ARGV, the command (empty:
+ * the image's); each element single-quoted, so nothing is re-split. */
 int rb_nameplate_print_env(const struct rb_nameplate *np, FILE *out);
 
 /* Value parsers, shared by nameplate validation and the fuzzers. Return 0 or

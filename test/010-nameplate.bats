@@ -34,6 +34,7 @@ np_subst() {
     local s=$1
     s=${s//@NET@/$NP_NET}
     s=${s//@MON@/$NP_MON}
+    s=${s//@TMP@/$NP_TMP}
     printf '%s' "$s"
 }
 
@@ -100,8 +101,29 @@ np_refused() {
 
 np_check() { "$RB_BIN/rb-net-create" --check --nameplate "$@"; }
 
+# Files the workload rows point at (volumes, env files), under a canonical
+# directory of this run.
+np_fixtures() {
+    export NP_TMP
+    NP_TMP=$(realpath "$BATS_FILE_TMPDIR")/fx
+    mkdir -p "$NP_TMP/ws"
+    : >"$NP_TMP/ws/file"
+    ln -s /etc "$NP_TMP/etc-link"
+    mkfifo "$NP_TMP/fifo"
+    printf 'A=1\n# comment\n\nB=two words\n' >"$NP_TMP/env-ok"
+    chmod 0600 "$NP_TMP/env-ok"
+    cp "$NP_TMP/env-ok" "$NP_TMP/env-world"
+    chmod 0644 "$NP_TMP/env-world"
+    ln -s "$NP_TMP/env-ok" "$NP_TMP/env-link"
+    # a bare NAME would copy rb's own variable of that name into the bottle
+    printf 'A=1\nHOME\n' >"$NP_TMP/env-bare"
+    printf 'TOKEN=s3cr3t-one\nnot a line s3cr3t-two\n' >"$NP_TMP/env-bad"
+    chmod 0600 "$NP_TMP/env-bare" "$NP_TMP/env-bad"
+}
+
 setup_file() {
     local np try
+    np_fixtures
     # A moniker and a /24 that no podman network and no host route touch,
     # so every refusal below is the one the row means.
     export NP_MON="t$(head -c3 /dev/urandom | od -An -tx1 | tr -d ' \n')"
@@ -205,6 +227,66 @@ RBRN_SENTRY_IMAGE | Upper/case:latest
 RBRN_BOTTLE_IMAGE | img;rm
 RBRN_DESCRIPTION | costs $5 | character
 RBRN_DESCRIPTION | run `id` | character
+RBRN_BOTTLE_VOLUMES | ws:/workspace | host path: not an absolute path
+RBRN_BOTTLE_VOLUMES | @TMP@/ws/../ws:/workspace | ".." path component
+RBRN_BOTTLE_VOLUMES | @TMP@/./ws:/workspace | "." path component
+RBRN_BOTTLE_VOLUMES | @TMP@//ws:/workspace | empty path component
+RBRN_BOTTLE_VOLUMES | @TMP@/ws/:/workspace | trailing slash
+RBRN_BOTTLE_VOLUMES | /etc:/workspace | is in /etc
+RBRN_BOTTLE_VOLUMES | /etc/ssh:/workspace | is in /etc
+RBRN_BOTTLE_VOLUMES | @TMP@/etc-link:/workspace | resolves to /etc
+RBRN_BOTTLE_VOLUMES | @TMP@/missing:/workspace | No such file
+RBRN_BOTTLE_VOLUMES | @TMP@/ws:/workspace:rx | must be ro or rw
+RBRN_BOTTLE_VOLUMES | @TMP@/ws:/workspace:RW | must be ro or rw
+RBRN_BOTTLE_VOLUMES | @TMP@/ws:/workspace:ro:z | must be ro or rw
+RBRN_BOTTLE_VOLUMES | @TMP@/ws | not HOSTPATH:PATH
+RBRN_BOTTLE_VOLUMES | /:/host | is in /
+RBRN_BOTTLE_VOLUMES | /var:/v | holds /var/run
+RBRN_BOTTLE_VOLUMES | /var/lib:/v | holds /var/lib/containers
+RBRN_BOTTLE_VOLUMES | /var/lib/containers/storage:/s | is in /var/lib/containers
+RBRN_BOTTLE_VOLUMES | /run/podman/podman.sock:/s | is in /run
+RBRN_BOTTLE_VOLUMES | /var/run/docker.sock:/s | is in /var/run
+RBRN_BOTTLE_VOLUMES | /run/rb:/s | is in /run
+RBRN_BOTTLE_VOLUMES | /proc/1:/p | is in /proc
+RBRN_BOTTLE_VOLUMES | /sys:/s | is in /sys
+RBRN_BOTTLE_VOLUMES | /dev/sda:/d | is in /dev
+RBRN_BOTTLE_VOLUMES | /boot:/b | is in /boot
+RBRN_BOTTLE_VOLUMES | @TMP@/fifo:/f | not a directory or a regular file
+RBRN_BOTTLE_VOLUMES | @TMP@/ws:workspace | bottle path: not an absolute path
+RBRN_BOTTLE_VOLUMES | @TMP@/ws:/proc/self | belongs to podman
+RBRN_BOTTLE_VOLUMES | @TMP@/ws:/ | bottle path: / belongs
+RBRN_BOTTLE_VOLUMES | @TMP@/ws:/w @TMP@/ws/file:/w | already mounted
+RBRN_BOTTLE_VOLUMES | @TMP@/w,s:/w | character
+RBRN_BOTTLE_ENV_FILE | @TMP@/env-world | readable or writable by every user
+RBRN_BOTTLE_ENV_FILE | @TMP@/env-link | resolves to @TMP@/env-ok
+RBRN_BOTTLE_ENV_FILE | @TMP@/env-bare | line 2 is not NAME=value
+RBRN_BOTTLE_ENV_FILE | env.list | not an absolute path
+RBRN_BOTTLE_ENV_FILE | /etc/shadow | /etc is refused
+RBRN_BOTTLE_ENV_FILE | @TMP@/ws | not a regular file
+RBRN_BOTTLE_ENV_FILE | @TMP@/nope | No such file
+RBRN_BOTTLE_MEMORY | -1g | not a size
+RBRN_BOTTLE_MEMORY | 0 | not a size
+RBRN_BOTTLE_MEMORY | 1m | must be 6m..1024g
+RBRN_BOTTLE_MEMORY | 2t | not a size
+RBRN_BOTTLE_MEMORY | 1.5g | not a size
+RBRN_BOTTLE_CPUS | 0 | must be more than 0
+RBRN_BOTTLE_CPUS | 0.00 | must be more than 0
+RBRN_BOTTLE_CPUS | -1 | not a number of CPUs
+RBRN_BOTTLE_CPUS | 1.005 | not a number of CPUs
+RBRN_BOTTLE_CPUS | 4096 | more than the
+RBRN_BOTTLE_PIDS | 0 | 8..4194304
+RBRN_BOTTLE_PIDS | -1 | 8..4194304
+RBRN_BOTTLE_PIDS | 4194305 | 8..4194304
+RBRN_BOTTLE_TTY | yes | unknown mode
+RBRN_BOTTLE_COMMAND | "/bin/sh" -c | quotes do not group words
+RBRN_BOTTLE_COMMAND | ["/bin/sh", 1] | not a JSON array of strings
+RBRN_BOTTLE_COMMAND | [] | 1..64 arguments
+RBRN_BOTTLE_COMMAND | ["/bin/sh" | not a JSON array
+RBRN_BOTTLE_COMMAND | -rm | not starting with -
+RBRN_BOTTLE_COMMAND | sh -c $(id) | character
+RBRN_BOTTLE_COMMAND | ["sh", "-c", "echo \\x"] | character
+RBRN_BOTTLE_WORKDIR | workspace | not an absolute path
+RBRN_BOTTLE_WORKDIR | /workspace/../etc | ".." path component
 '
 
 @test "bad values in the file are refused, named, and change nothing" {
@@ -223,8 +305,60 @@ RBRN_DESCRIPTION | run `id` | character
         np_refused "$var" "$shown" np_check "$np"
         n=$((n + 1))
     done <<<"$BAD_VALUES"
-    [ "$n" -ge 60 ]
+    [ "$n" -ge 120 ]
     [ ! -e /tmp/rbt-pwned ]
+}
+
+# The env file holds secrets: a bad line is named by its number only.
+@test "an env file's values are never shown, not even in its error" {
+    local np="$BATS_TEST_TMPDIR/np.mk"
+    np_write "$np" "RBRN_BOTTLE_ENV_FILE=@TMP@/env-bad"
+    np_refused RBRN_BOTTLE_ENV_FILE "line 2 is not NAME=value" np_check "$np"
+    run --separate-stderr "$RB_BIN/rb-net-create" --check --print-env --nameplate "$np"
+    [[ "$stderr$output" != *s3cr3t* ]] || fail "a secret was shown: $stderr"
+    np_write "$np" "RBRN_BOTTLE_ENV_FILE=@TMP@/env-ok"
+    run --separate-stderr "$RB_BIN/rb-net-create" --check --print-env --nameplate "$np"
+    assert_success
+    [[ "$output" == *"RBRN_BOTTLE_ENV_FILE='$NP_TMP/env-ok'"* ]]
+    [[ "$output" != *"two words"* ]] || fail "an env file value was printed"
+}
+
+# A bottle whose workspace is gone can still be stopped: the policy tools
+# and --check --policy-only do not look at the workload's files.
+@test "--policy-only leaves the workload's files out, syntax still counts" {
+    local np="$BATS_TEST_TMPDIR/np.mk"
+    np_write "$np" "RBRN_BOTTLE_VOLUMES=@TMP@/gone:/workspace:rw" "RBRN_BOTTLE_ENV_FILE=@TMP@/gone.env"
+    np_refused RBRN_BOTTLE_VOLUMES "No such file" np_check "$np"
+    run --separate-stderr "$RB_BIN/rb-net-create" --check --policy-only --nameplate "$np"
+    assert_success
+    run --separate-stderr "$RB_BIN/rb-fw-apply" --nameplate "$np" --resolver-conf
+    assert_success
+    np_write "$np" "RBRN_BOTTLE_VOLUMES=/etc:/workspace"
+    np_refused RBRN_BOTTLE_VOLUMES "is in /etc" "$RB_BIN/rb-net-create" --check --policy-only --nameplate "$np"
+}
+
+@test "the workload reaches --print-env as podman arguments and an argv, quoted for bash" {
+    local np="$BATS_TEST_TMPDIR/np.mk" out
+    np_write "$np" 'RBRN_BOTTLE_COMMAND=["/bin/sh", "-c", "echo it'"'"'s  here; exit 3", ""]' \
+        "RBRN_BOTTLE_VOLUMES=@TMP@/ws:/workspace:rw @TMP@/ws/file:/etc/f" \
+        "RBRN_BOTTLE_ENV_FILE=@TMP@/env-ok" RBRN_BOTTLE_WORKDIR=/workspace \
+        RBRN_BOTTLE_MEMORY=512M RBRN_BOTTLE_CPUS=0.5 RBRN_BOTTLE_PIDS=64 RBRN_BOTTLE_TTY=1
+    run --separate-stderr "$RB_BIN/rb-net-create" --check --print-env --nameplate "$np"
+    assert_success
+    out=$output
+    run env -i bash -c "$out"$'\n''printf "<%s>" "${RB_BOTTLE_ARGV[@]}"; echo; printf "%s " "${RB_BOTTLE_RUN_ARGS[@]}"; echo; echo "$RBRN_BOTTLE_VOLUMES"'
+    assert_success
+    assert_line --index 0 "</bin/sh><-c><echo it's  here; exit 3><>"
+    assert_line --index 1 "--memory 512m --memory-swap 512m --cpus 0.5 --pids-limit 64 -v $NP_TMP/ws:/workspace:rw -v $NP_TMP/ws/file:/etc/f:ro --env-file $NP_TMP/env-ok --workdir /workspace --tty "
+    assert_line --index 2 "$NP_TMP/ws:/workspace:rw $NP_TMP/ws/file:/etc/f:ro"
+    # words, and the defaults that keep a runaway bottle in bounds
+    np_write "$np" "RBRN_BOTTLE_COMMAND=/bin/sleep 1000"
+    run --separate-stderr "$RB_BIN/rb-net-create" --check --print-env --nameplate "$np"
+    assert_success
+    out=$output
+    run env -i bash -c "$out"$'\n''printf "<%s>" "${RB_BOTTLE_ARGV[@]}"; echo; printf "%s " "${RB_BOTTLE_RUN_ARGS[@]}"'
+    assert_line --index 0 "</bin/sleep><1000>"
+    assert_line --index 1 "--memory 2g --memory-swap 2g --cpus 1 --pids-limit 1024 "
 }
 
 @test "the message says where the value came from" {
