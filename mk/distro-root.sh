@@ -1,0 +1,51 @@
+#!/bin/bash
+# PID 1 of `make check-distro`'s mount and PID namespaces (mk/distro.sh):
+# turns $ROOT into this namespace's / and runs the suite there.
+# runc needs a real root: in a plain chroot its setns(mnt) would land
+# `podman exec` in the host's filesystem, hence pivot_root; and podman
+# import refuses a / that is not a mount point, hence the bind onto itself.
+set -euo pipefail
+
+R=$ROOT
+mount --rbind "$R" "$R"
+mount -t proc proc "$R/proc"
+mount -t sysfs sysfs "$R/sys"
+mount --rbind /sys/fs/cgroup "$R/sys/fs/cgroup"
+# kept for the network namespace below, whose sysfs is a new one
+mkdir -p "$R/mnt/rb-cgroup"
+mount --rbind /sys/fs/cgroup "$R/mnt/rb-cgroup"
+mount --rbind /dev "$R/dev"
+mount -t tmpfs -o mode=0755 tmpfs "$R/run"
+cd "$R"
+mkdir -p .rb-host
+pivot_root . .rb-host
+cd /
+umount -l /.rb-host
+rmdir /.rb-host
+
+cd /root/rb
+# shellcheck disable=SC1091
+echo "distro: $DISTRO: $(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r)"
+# What a new user runs, with the package mirror: install, build the images.
+bash mk/deps.sh
+make --no-print-directory images
+echo "distro: $DISTRO: $(podman --version), $(/usr/lib/podman/netavark --version 2>/dev/null || echo netavark ?)"
+
+# The suite, in a network namespace with only loopback: nothing it starts
+# collides with the host's bottles or leaves the machine.
+# shellcheck disable=SC2016
+exec unshare --net --mount --propagation private -- bash -c '
+	set -uo pipefail
+	ip link set lo up
+	mount -t sysfs sysfs /sys
+	mount --rbind /mnt/rb-cgroup /sys/fs/cgroup
+	rc=0
+	for t in $TARGETS; do
+		make --no-print-directory "$t" ${RB_FW_BACKEND:+RB_FW_BACKEND=$RB_FW_BACKEND} \
+			${TESTS:+TESTS="$TESTS"} 2>&1 | tee "/tmp/$t.log"
+		r=${PIPESTATUS[0]}
+		echo "distro: $DISTRO $t${RB_FW_BACKEND:+ (RB_FW_BACKEND=$RB_FW_BACKEND)}: $(grep "^check:" "/tmp/$t.log" | tail -n 1 | sed "s/^check: //") (exit $r)"
+		[ "$r" -eq 0 ] || rc=$r
+	done
+	exit $rc
+'

@@ -1,0 +1,118 @@
+#!/bin/bash
+# make check-distro DISTRO=bookworm|trixie|sid: the fresh-machine proof.
+# Builds a fresh Debian root of that release (debootstrap minbase), copies
+# this checkout into it, and there, as a new user would: `make deps` and
+# `make images` (with the package mirror), then `make check` and, where
+# asked, `make check-san` in a private network namespace that has only
+# loopback, so nothing it starts can collide with the host's bottles,
+# worlds and chains or leave the machine. Prints the counts; removes the
+# root and everything started in it, also on failure; then checks that the
+# host's podman, rules and mounts are as they were.
+#
+# Environment: DISTRO_TARGETS (default "check check-san"), RB_FW_BACKEND
+# and TESTS (passed to make), RB_DISTRO_MIRROR, RB_DISTRO_CACHE (a cached
+# minbase tarball per release: what a fresh machine has; nothing make deps
+# installs is cached), RB_DISTRO_KEEP=1 (keep the root and say where),
+# RB_DISTRO_ROOT=DIR (run again in a kept root: for working on the target),
+# RB_DISTRO_HOST_CHECK=0 (skip the host comparison when other work runs
+# podman on this host at the same time).
+set -euo pipefail
+
+DISTRO=${1:-}
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+MIRROR=${RB_DISTRO_MIRROR:-http://deb.debian.org/debian}
+CACHE=${RB_DISTRO_CACHE:-/var/cache/rb-distro}
+TARGETS=${DISTRO_TARGETS:-check check-san}
+
+die() { echo "check-distro: $*" >&2; exit 1; }
+
+case $DISTRO in
+bookworm | trixie | sid) ;;
+"") die "DISTRO is not set: make check-distro DISTRO=bookworm|trixie|sid" ;;
+*) die "DISTRO=$DISTRO: not one of bookworm, trixie, sid" ;;
+esac
+for t in $TARGETS; do
+	case $t in check | check-san | check-unit) ;; *) die "DISTRO_TARGETS: unknown target '$t'" ;; esac
+done
+[ "$(id -u)" = 0 ] || die "needs root (debootstrap, mount and network namespaces)"
+
+# What the host holds that a run in the root must not change.
+host_state() {
+	echo "== podman containers"; podman ps -a --format '{{.Names}} {{.State}}' 2>/dev/null | sort
+	echo "== podman networks"; podman network ls --format '{{.Name}}' 2>/dev/null | sort
+	echo "== iptables-legacy"; iptables-legacy-save 2>/dev/null | grep -v '^#' | sed -E 's/\[[0-9]+:[0-9]+\]//'
+	echo "== links"; ip -o link | awk '{print $2}' | sort
+	echo "== mounts"; awk '{print $5}' /proc/self/mountinfo | sort
+}
+
+if [ -n "${RB_DISTRO_ROOT:-}" ]; then
+	root=$RB_DISTRO_ROOT
+	[ -x "$root/usr/bin/apt-get" ] || die "RB_DISTRO_ROOT=$root: not a Debian root"
+	RB_DISTRO_KEEP=1
+else
+	root=$(mktemp -d "/var/tmp/rb-distro-$DISTRO-XXXXXX")
+fi
+before=$(mktemp "/var/tmp/rb-distro-$DISTRO-host-XXXXXX")
+cleanup() {
+	local rc=$?
+	if [ "${RB_DISTRO_KEEP:-0}" = 1 ]; then
+		echo "check-distro: root kept at $root" >&2
+	else
+		rm -rf --one-file-system "$root"
+	fi
+	rm -f "$before" "$root.out"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+[ "${RB_DISTRO_HOST_CHECK:-1}" = 0 ] || host_state >"$before"
+
+t0=$(date +%s)
+mkdir -p "$CACHE"
+tarball=$CACHE/minbase-$DISTRO.tar
+if [ -n "${RB_DISTRO_ROOT:-}" ]; then
+	echo "check-distro: $DISTRO: again in $root"
+	rm -rf "$root/root/rb"
+elif [ -s "$tarball" ]; then
+	echo "check-distro: $DISTRO: minbase from $tarball"
+	tar -C "$root" -xpf "$tarball"
+else
+	echo "check-distro: $DISTRO: debootstrap --variant=minbase $DISTRO ($MIRROR)"
+	debootstrap --variant=minbase "$DISTRO" "$root" "$MIRROR" >"$root.log" 2>&1 ||
+		{ tail -n 20 "$root.log" >&2; rm -f "$root.log"; die "debootstrap $DISTRO failed"; }
+	rm -f "$root.log"
+	tar -C "$root" -cpf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
+fi
+# The checkout as it is (tracked and new files, not build output).
+mkdir -p "$root/root/rb"
+(cd "$top" && git ls-files -z -co --exclude-standard | tar --null -T - -cf -) | tar -C "$root/root/rb" -xf -
+cp /etc/resolv.conf "$root/etc/resolv.conf"
+t1=$(date +%s)
+
+# Everything below runs in mount and PID namespaces of its own: the mounts
+# of the root never show in the host's mount table, and when its first
+# process ends (or this script is killed: --kill-child) the kernel kills
+# every process started in it, podman's, conmon's and the containers' too,
+# and with them the private network namespace and its rules.
+env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+	LANG=C.UTF-8 TERM=dumb RB_FW_BACKEND="${RB_FW_BACKEND:-}" TESTS="${TESTS:-}" \
+	DISTRO="$DISTRO" TARGETS="$TARGETS" ROOT="$root" \
+	unshare --mount --propagation private --pid --fork --kill-child -- \
+	bash "$here/distro-root.sh" | tee "$root.out"
+rc=${PIPESTATUS[0]}
+t2=$(date +%s)
+
+summary=$(grep -E '^distro:' "$root.out" | sed 's/^distro: //' | tr '\n' ';' || true)
+rm -f "$root.out"
+echo "check-distro: $DISTRO: ${summary% ;} (root $((t1 - t0)) s, run $((t2 - t1)) s)"
+[ "$rc" -eq 0 ] || die "$DISTRO: failed (exit $rc)"
+
+if [ "${RB_DISTRO_HOST_CHECK:-1}" != 0 ]; then
+	after=$(host_state)
+	if ! diff -u "$before" - <<<"$after" >&2; then
+		die "$DISTRO: the host's podman, rules, links or mounts changed (diff above)"
+	fi
+	echo "check-distro: $DISTRO: the host's podman, rules, links and mounts are unchanged"
+fi
