@@ -96,12 +96,12 @@ t1=$(date +%s)
 # process ends (or this script is killed: --kill-child) the kernel kills
 # every process started in it, podman's, conmon's and the containers' too,
 # and with them the private network namespace and its rules.
+rc=0
 env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
 	LANG=C.UTF-8 TERM=dumb RB_FW_BACKEND="${RB_FW_BACKEND:-}" TESTS="${TESTS:-}" \
 	DISTRO="$DISTRO" TARGETS="$TARGETS" ROOT="$root" \
 	unshare --mount --propagation private --pid --fork --kill-child -- \
-	bash "$here/distro-root.sh" | tee "$root.out"
-rc=${PIPESTATUS[0]}
+	bash "$here/distro-root.sh" | tee "$root.out" || rc=$?
 t2=$(date +%s)
 
 summary=$(grep -E '^distro:' "$root.out" | sed 's/^distro: //' | tr '\n' ';' || true)
