@@ -8,7 +8,7 @@
 
 static int strv_push(char ***v, size_t *n, const char *s, size_t len)
 {
-	char **nv = realloc(*v, (*n + 1) * sizeof(**v));
+	char **nv = (char **)realloc((void *)*v, (*n + 1) * sizeof(**v));
 
 	if (!nv)
 		return -ENOMEM;

@@ -30,7 +30,7 @@ void rb_learn_conf_free(struct rb_learn_conf *c)
 		return;
 	for (size_t i = 0; i < c->n_allow; i++)
 		free(c->allow[i]);
-	free(c->allow);
+	free((void *)c->allow);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -95,7 +95,7 @@ int rb_learn_conf_parse(struct rb_learn_conf *c, const char *text, size_t len,
 						   v);
 				break;
 			}
-			a = realloc(c->allow, (c->n_allow + 1) * sizeof(*a));
+			a = (char **)realloc((void *)c->allow, (c->n_allow + 1) * sizeof(*a));
 			if (!a || !(a[c->n_allow] = strdup(v))) {
 				if (a)
 					c->allow = a;
