@@ -92,6 +92,15 @@ bench_cidrs() {
 	awk -v n="$n" 'BEGIN { for (i = 0; i < n - 1; i++) printf "11.%d.%d.0/24\n", int(i / 256), i % 256 }'
 }
 
+# bench_cidrs_apart N: like bench_cidrs, but every other /24 (11/8 to
+# 14/8), so no two are adjacent and an interval set keeps N intervals.
+bench_cidrs_apart() {
+	local n=$1
+	echo "$BENCH_ALLOWED"
+	[ "$n" -gt 1 ] || return 0
+	awk -v n="$n" 'BEGIN { for (i = 0; i < n - 1; i++) printf "%d.%d.%d.0/24\n", 11 + int(i / 32768), int(i / 128) % 256, (i % 128) * 2 }'
+}
+
 # bench_nameplate FILE N [ENTRY_PORT]: the bench nameplate, nsproto's policy
 # (DNS to allowlisted names, egress to the allowlist, entry port) with its
 # own moniker, subnet and port, and N allowed CIDRs.

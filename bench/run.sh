@@ -47,12 +47,14 @@ section() {
 
 bench_world_up
 section "Rule application" fw.sh
+section "Rule application, nft backend" fw_nft.sh
 section "Bring-up" bringup.sh
 # Throughput and rb-verify share one bench bottle.
 NP=$BENCH_TMP/np-1.mk
 bench_bottle_up "$NP"
 export RB_BENCH_BOTTLE_UP=1
 section "Forwarding throughput" throughput.sh
+section "New flows, nft backend" throughput_nft.sh
 section "rb-verify" verify.sh
 
 elapsed=$((SECONDS - start))

@@ -250,13 +250,14 @@ int rb_nft_check(const struct rb_fw_plan *plan, rb_fw_diff_cb cb, void *ctx, str
 		const struct rb_fw_set *ps = w->set ? plan_set(plan, w->name) : NULL;
 
 		if (!g) {
-			n += rb_fw_diff(cb, ctx, w->set ? "set" : label, w->name, "%s is missing",
+			n += rb_fw_diff(cb, ctx, w->set ? "set" : rb_fw_chain_table(w->name), w->name,
+					"%s is missing",
 					w->set ? "set" : "chain");
 			continue;
 		}
 		if (strcmp(w->head, g->head) != 0)
-			n += rb_fw_diff(cb, ctx, w->set ? "set" : label, w->name,
-					"is \"%s\", expected \"%s\"", g->head, w->head);
+			n += rb_fw_diff(cb, ctx, w->set ? "set" : rb_fw_chain_table(w->name),
+					w->name, "is \"%s\", expected \"%s\"", g->head, w->head);
 		if (w->set) {
 			/* the answers are the resolver's to fill; the host's
 			 * addresses are the plan's only when it was given them */
@@ -265,7 +266,7 @@ int rb_nft_check(const struct rb_fw_plan *plan, rb_fw_diff_cb cb, void *ctx, str
 				continue;
 			rc = check_members(name, ps, cb, ctx, err);
 		} else {
-			rc = rb_fw_diff_rules(label, w->name, g->rules, g->n_rules, w->rules,
+			rc = rb_fw_diff_rules(rb_fw_chain_table(w->name), w->name, g->rules, g->n_rules, w->rules,
 					      w->n_rules, cb, ctx);
 			if (rc < 0)
 				rc = rb_err_set(err, rc, "out of memory");
@@ -276,7 +277,8 @@ int rb_nft_check(const struct rb_fw_plan *plan, rb_fw_diff_cb cb, void *ctx, str
 	}
 	for (size_t i = 0; i < got.n; i++)
 		if (!find(&want, got.c[i].name, got.c[i].set))
-			n += rb_fw_diff(cb, ctx, got.c[i].set ? "set" : label, got.c[i].name,
+			n += rb_fw_diff(cb, ctx, got.c[i].set ? "set" : rb_fw_chain_table(got.c[i].name),
+					got.c[i].name,
 					"unexpected %s", got.c[i].set ? "set" : "chain");
 	rc = n;
 out:

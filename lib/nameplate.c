@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define NP_MAX_FILE (4u << 20) /* far beyond 65536 CIDRs, small enough to read whole */
+#define NP_MAX_FILE (4u << 20) /* beyond 131072 CIDRs, small enough to read whole */
 /* np_raw.flags: the nameplate is loaded for use on this host (not parsed
  * from a buffer by the fuzzer), so host defaults apply. */
 #define NP_LOADED 0x100u

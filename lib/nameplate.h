@@ -9,7 +9,7 @@
 
 #include <stdio.h>
 
-#define RB_NP_MAX_CIDRS 65536
+#define RB_NP_MAX_CIDRS 131072 /* 100,000 and more: one interval-set lookup on nft */
 #define RB_NP_MAX_DOMAINS 1024
 #define RB_NP_MAX_ARGS 64     /* RBRN_BOTTLE_COMMAND */
 #define RB_NP_MAX_VOLUMES 32  /* RBRN_BOTTLE_VOLUMES */

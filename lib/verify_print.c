@@ -99,7 +99,7 @@ int rb_verify_print(const struct rb_verify_report *r, FILE *out)
 
 	fprintf(out, "nameplate %s%s%s%s\n", r->moniker, r->nameplate[0] ? " (" : "",
 		r->nameplate, r->nameplate[0] ? ")" : "");
-	fprintf(out, "backend %s (%s)\n\n", r->backend[0] ? r->backend : "-", r->backend_why);
+	fprintf(out, "firewall: %s (%s)\n\n", r->backend[0] ? r->backend : "-", r->backend_why);
 	if (table_init(&t, 5, r->n_checks) < 0)
 		return -ENOMEM;
 	snprintf(cell(&t, 0, 0), CELL_MAX, "CHECK");

@@ -238,7 +238,12 @@ status() {
 		rc=3
 	fi
 	[ $sentry_up = 1 ] || return $rc
-	if diff=$("$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE" --check 2>&1); then
+	# the first line names the backend that holds the policy (RB_FW_BACKEND)
+	local ok=1
+	diff=$("$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE" --check 2>&1) || ok=0
+	[[ $diff == "# backend "* ]] && echo "firewall: ${diff%%$'\n'*}" | sed 's/# backend /backend /'
+	diff=$(grep -v '^# backend ' <<<"$diff" || true)
+	if [ $ok = 1 ]; then
 		echo "policy: in force"
 	else
 		echo "policy: differs from the nameplate (make bottle-reapply):"

@@ -5,7 +5,8 @@ help:
 	@echo
 	@echo '  make deps             install and configure what this Debian host needs (idempotent)'
 	@echo '  make                  build cmd/ (rb-net-create, rb-fw-apply, rb-verify) into $(RB_BIN)'
-	@echo '  make check            the whole test suite (what CI runs); SAN=1 for ASan+UBSan'
+	@echo '  make check            the whole test suite (what CI runs); SAN=1 for ASan+UBSan,'
+	@echo '                       RB_FW_BACKEND=nft|xtables|auto for the firewall backend (also bottle-*)'
 	@echo '  make lint             cppcheck and clang-tidy'
 	@echo '  make fuzz             run every libFuzzer target for FUZZ_SECONDS (default 60) each'
 	@echo '  make images           build localhost/rb-{sentry,bottle,world} offline from Debian packages'

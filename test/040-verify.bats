@@ -215,7 +215,8 @@ probe() {
 		(.rule == null or ((.rule.table|type) == "string" and (.rule.chain|type) == "string" and
 			(.rule.id|type) == "string" and (.rule.packets|type) == "number")) and
 		(.rules|type) == "array")'
-	jqr -e '.counters | length > 0 and all(.[]; .packets > 0 and (.text|startswith("-A RB-")))'
+	jqr -e '.counters | length > 0 and all(.[]; .packets > 0 and (.text|startswith("-A RB-") or contains(" counter ")))'
+	jqr -e --arg b "$(rb_backend)" '.backend == $b'
 	jqr -e '.summary.checks == (.checks|length) + (.probes|length)'
 	jqr -e '.summary.passed == .summary.checks'
 
@@ -245,10 +246,11 @@ probe() {
 
 	# real state: the kernel's own counters agree, and the world's resolver
 	# never heard of the names it must not be asked about
-	run ip netns exec "$S" iptables-legacy-save -c -t filter
-	assert_output --regexp '\[[1-9][0-9]*:[0-9]+\] -A RB-EGRESS .*"rb:reject"'
-	assert_output --regexp '\[[1-9][0-9]*:[0-9]+\] -A RB-EGRESS .*"rb:cidr"'
-	assert_output --regexp '\[[1-9][0-9]*:[0-9]+\] -A RB-FORWARD .*"rb:egress"'
+	local id
+	for id in RB-EGRESS:reject RB-EGRESS:cidr RB-FORWARD:egress; do
+		run -0 rule_pkts "${id%%:*}" "${id#*:}"
+		[ "$output" -gt 0 ] || fail "rb:${id#*:} counted nothing in the kernel: $output"
+	done
 	run grep -c 'query\[A\] anthropic.com from 192.0.2.2' "$T/world-dns.log"
 	assert_success
 	run grep 'example.com' "$T/world-dns.log"
@@ -269,7 +271,7 @@ probe() {
 	assert_line --regexp '^PROBE +TARGET +EXPECT +RESULT +OBSERVED +RULE +WHY$'
 	assert_line --regexp '^tcp +160\.79\.104\.1:443 +pass +ok +open +filter RB-EGRESS rb:cidr +in allowed CIDR 160\.79\.104\.0/23$'
 	assert_line "$total checks, $total passed, 0 failed"
-	[ "$(grep -cE '^(fw|ip_forward|route|ipv6|address|resolver|counters) ' <<<"$output")" -eq "$n_checks" ]
+	[ "$(grep -cE '^(backend|fw|ip_forward|route|ipv6|address|resolver|counters) ' <<<"$output")" -eq "$n_checks" ]
 	[ "$(grep -cE '^(tcp|udp|icmp|dns|udp-dns|tcp-dns) ' <<<"$output")" -eq "$n_probes" ]
 }
 
@@ -291,9 +293,14 @@ probe() {
 
 @test "rb-verify: a deleted rule is drift and breaks the allowlist (exit 3)" {
 	world_up
-	ip netns exec "$S" iptables-legacy -D RB-EGRESS -m set --match-set RB-CIDR dst \
-		-m comment --comment rb:cidr -j ACCEPT
-	run ip netns exec "$S" iptables-legacy-save -t filter
+	if [ "$(rb_backend)" = nft ]; then
+		rb_nft_delete_rule "$S" RB-EGRESS cidr
+		run ip netns exec "$S" nft list chain inet rb RB-EGRESS
+	else
+		ip netns exec "$S" iptables-legacy -D RB-EGRESS -m set --match-set RB-CIDR dst \
+			-m comment --comment rb:cidr -j ACCEPT
+		run ip netns exec "$S" iptables-legacy-save -t filter
+	fi
 	refute_output --partial '"rb:cidr"'
 
 	verify --json
@@ -312,7 +319,11 @@ probe() {
 
 @test "rb-verify: an added ACCEPT lets the bottle out, and the report shows it (exit 3)" {
 	world_up
-	ip netns exec "$S" iptables-legacy -I RB-EGRESS 1 -j ACCEPT
+	if [ "$(rb_backend)" = nft ]; then
+		ip netns exec "$S" nft insert rule inet rb RB-EGRESS counter accept
+	else
+		ip netns exec "$S" iptables-legacy -I RB-EGRESS 1 -j ACCEPT
+	fi
 	verify --json
 	assert_failure 3
 	jqr -e '[.checks[] | select(.name == "fw" and .ok == false and .subject == "filter RB-EGRESS")] | length >= 1'
@@ -327,14 +338,23 @@ probe() {
 
 @test "rb-verify: a probe that must fail must be stopped by the sentry, not by the world" {
 	world_up
-	ip netns exec "$S" iptables-legacy -I RB-EGRESS 1 -d 198.51.100.7/32 -p tcp --dport 8443 -j ACCEPT
+	if [ "$(rb_backend)" = nft ]; then
+		ip netns exec "$S" nft insert rule inet rb RB-EGRESS ip daddr 198.51.100.7 tcp dport 8443 counter accept
+	else
+		ip netns exec "$S" iptables-legacy -I RB-EGRESS 1 -d 198.51.100.7/32 -p tcp --dport 8443 -j ACCEPT
+	fi
 	# nothing listens on 8443: the world refuses, as a REJECT would
 	verify --json --no-default-probes --probe tcp:198.51.100.7:8443=fail
 	assert_failure 3
 	probe tcp:198.51.100.7:8443 | jq -e '.ok == false and .observed == "refused" and
 		.rule.index == 1 and .rule.target == "ACCEPT" and (.note|test("let it through"))'
-	run ip netns exec "$S" iptables-legacy-save -c -t filter
-	assert_output --regexp '\[[1-9][0-9]*:[0-9]+\] -A RB-EGRESS -d 198\.51\.100\.7/32 -p tcp -m tcp --dport 8443 -j ACCEPT'
+	if [ "$(rb_backend)" = nft ]; then
+		run -0 ip netns exec "$S" nft list chain inet rb RB-EGRESS
+		assert_line --regexp 'ip daddr 198\.51\.100\.7 tcp dport 8443 counter packets [1-9][0-9]* bytes [0-9]+ accept$'
+	else
+		run ip netns exec "$S" iptables-legacy-save -c -t filter
+		assert_output --regexp '\[[1-9][0-9]*:[0-9]+\] -A RB-EGRESS -d 198\.51\.100\.7/32 -p tcp -m tcp --dport 8443 -j ACCEPT'
+	fi
 }
 
 @test "rb-verify: a stopped resolver is caught (exit 3)" {
@@ -437,11 +457,17 @@ probe() {
 	world_up
 	# the interception gone and the world's resolver open: the world now
 	# answers an allowed name with the very address the sentry would give
-	ip netns exec "$S" iptables-legacy -t nat -D RB-PREROUTING -s 10.242.0.3/32 ! -d 10.242.0.2/32 \
-		-i eth0 -p udp -m udp --dport 53 -m comment --comment rb:intercept-udp \
-		-j DNAT --to-destination 10.242.0.2:53
-	ip netns exec "$S" iptables-legacy -I RB-EGRESS 1 -p udp --dport 53 -j ACCEPT
-	run ip netns exec "$S" iptables-legacy-save -t nat
+	if [ "$(rb_backend)" = nft ]; then
+		rb_nft_delete_rule "$S" RB-PREROUTING intercept-udp
+		ip netns exec "$S" nft insert rule inet rb RB-EGRESS udp dport 53 accept
+		run ip netns exec "$S" nft list table inet rb
+	else
+		ip netns exec "$S" iptables-legacy -t nat -D RB-PREROUTING -s 10.242.0.3/32 ! -d 10.242.0.2/32 \
+			-i eth0 -p udp -m udp --dport 53 -m comment --comment rb:intercept-udp \
+			-j DNAT --to-destination 10.242.0.2:53
+		ip netns exec "$S" iptables-legacy -I RB-EGRESS 1 -p udp --dport 53 -j ACCEPT
+		run ip netns exec "$S" iptables-legacy-save -t nat
+	fi
 	refute_output --partial 'rb:intercept-udp'
 	verify --json
 	assert_failure 3

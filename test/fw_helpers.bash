@@ -79,29 +79,3 @@ connect() {
 }
 
 
-# The backend the suite runs on (make check RB_FW_BACKEND=nft): what
-# rb-fw-apply's auto picks unless RB_FW_BACKEND names one.
-rb_backend() {
-    case ${RB_FW_BACKEND:-auto} in
-    xtables | nft) echo "$RB_FW_BACKEND" ;;
-    *) if [ -e /proc/net/ip_tables_names ] && ipset list -n >/dev/null 2>&1; then echo xtables; else echo nft; fi ;;
-    esac
-}
-
-# For the tests that read xtables state (iptables-legacy-save, ipset):
-# their nft twins are in test/021-fw-nft.bats.
-rb_xtables_only() {
-    [ "$(rb_backend)" = xtables ] || skip "reads xtables state; test/021-fw-nft.bats has the nft twin"
-}
-
-# The packets of the rules with comment rb:ID in CHAIN of the sentry
-# (summed: rb:never-private is nine rules), read from the kernel by the
-# backend's own tool.
-rule_pkts() {
-    if [ "$(rb_backend)" = nft ]; then
-        ip netns exec "$S" nft -j list chain inet rb "$1" |
-            jq -r --arg c "rb:$2" '[.nftables[].rule? | select(.comment == $c) | .expr[] | .counter? | select(.) | .packets] | add // 0'
-    else
-        ip netns exec "$S" iptables-legacy -vxnL "$1" | awk -v c="/* rb:$2 */" 'index($0, c) {n += $1} END {print n + 0}'
-    fi
-}

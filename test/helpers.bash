@@ -64,6 +64,42 @@ rb_save() {
     ip netns exec "$ns" iptables-legacy-save "$@" | grep -v '^#'
 }
 
+# The backend the suite runs on (make check RB_FW_BACKEND=nft): what
+# rb-fw-apply's auto picks unless RB_FW_BACKEND names one.
+rb_backend() {
+    case ${RB_FW_BACKEND:-auto} in
+    xtables | nft) echo "$RB_FW_BACKEND" ;;
+    *) if [ -e /proc/net/ip_tables_names ] && ipset list -n >/dev/null 2>&1; then echo xtables; else echo nft; fi ;;
+    esac
+}
+
+# For the tests that read or write xtables state (iptables-legacy-save,
+# ipset): their nft twins are in test/021-fw-nft.bats.
+rb_xtables_only() {
+    [ "$(rb_backend)" = xtables ] || skip "reads xtables state; test/021-fw-nft.bats has the nft twin"
+}
+
+# The packets of the rules with comment rb:ID in CHAIN of the sentry
+# (summed: rb:never-private is nine rules), read from the kernel by the
+# backend's own tool.
+rule_pkts() {
+    if [ "$(rb_backend)" = nft ]; then
+        ip netns exec "$S" nft -j list chain inet rb "$1" |
+            jq -r --arg c "rb:$2" '[.nftables[].rule? | select(.comment == $c) | .expr[] | .counter? | select(.) | .packets] | add // 0'
+    else
+        ip netns exec "$S" iptables-legacy -vxnL "$1" | awk -v c="/* rb:$2 */" 'index($0, c) {n += $1} END {print n + 0}'
+    fi
+}
+
+# Deletes the rule with comment rb:ID from CHAIN of table inet rb in netns
+# NS (nft addresses rules by handle).
+rb_nft_delete_rule() {
+    local h
+    h=$(ip netns exec "$1" nft -a list chain inet rb "$2" | sed -n "s/.*comment \"rb:$3\" # handle \([0-9]*\)$/\1/p" | head -1)
+    [ -n "$h" ] || fail "no rule rb:$3 in $2"
+    ip netns exec "$1" nft delete rule inet rb "$2" handle "$h"
+}
+
 # Skip unless the images and podman are usable (tests that need containers).
 rb_require_images() {
     podman image exists localhost/rb-sentry:latest && podman image exists localhost/rb-bottle:latest ||
