@@ -893,6 +893,8 @@ int rb_fw_plan_print(const struct rb_fw_plan *plan, FILE *out)
 	}
 	for (size_t i = 0; i < plan->n_sysctls; i++)
 		fprintf(out, "# sysctl %s=%s\n", plan->sysctls[i].key, plan->sysctls[i].value);
+	for (size_t i = 0; plan->ipv6_drop && i < 3; i++)
+		fprintf(out, "# ip6tables -t filter -P %s DROP\n", filter_builtins[i]);
 	for (size_t i = 0; i < plan->n_tables; i++) {
 		rc = print_table(plan, &plan->tables[i], out);
 		if (rc < 0)

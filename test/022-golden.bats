@@ -1,0 +1,36 @@
+#!/usr/bin/env bats
+# The policy of every example nameplate, pinned line by line per backend
+# (netavark's test/100-bridge-iptables.bats style): test/golden/<np>.<backend>
+# is what `rb-fw-apply --dry-run` prints for it, written once and read by
+# a person; any policy change shows up here as a diff to review, and the
+# golden file is updated in the same commit. Printed inside a netns with
+# only loopback, so the host's addresses (RB-HOST) are the same everywhere,
+# and with named interfaces, so no sentry is needed.
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+setup() { NS=$(rb_netns_new); }
+teardown() { rb_default_teardown; }
+
+golden() {
+    local np=$1 b=$2
+    run -0 ip netns exec "$NS" env -u RB_FW_BACKEND "$RB_BIN/rb-fw-apply" --nameplate "$RB_TOP/nameplates/$np.mk" \
+        --backend "$b" --dry-run --enclave-if en0 --uplink-if up0 --no-host
+    diff -u "$RB_TOP/test/golden/$np.$b" <(printf '%s\n' "$output") ||
+        fail "the $b policy of nameplates/$np.mk is not test/golden/$np.$b"
+}
+
+@test "golden: nsproto, xtables" { golden nsproto xtables; }
+@test "golden: nsproto, nft" { golden nsproto nft; }
+@test "golden: offline, xtables" { golden offline xtables; }
+@test "golden: offline, nft" { golden offline nft; }
+@test "golden: open, xtables" { golden open xtables; }
+@test "golden: open, nft" { golden open nft; }
+
+@test "golden: every nft golden ruleset is one nft -c -f takes" {
+    local f
+    for f in "$RB_TOP"/test/golden/*.nft; do
+        run -0 ip netns exec "$NS" nft -c -f "$f"
+    done
+}
