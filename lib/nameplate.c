@@ -817,9 +817,12 @@ static int validate_modes(const struct np_raw *r, struct rb_nameplate *np, struc
 		return np_bad_s(r, V_DNS_INTERCEPT, "1", "needs RBRN_UPLINK_DNS_ENABLED=1", err);
 	if (np->access_global && !np->access_enabled)
 		return np_bad_s(r, V_ACCESS_GLOBAL, "1", "needs RBRN_UPLINK_ACCESS_ENABLED=1", err);
+	/* A nameplate read for use on this host asks the host's resolver;
+	 * the fuzzer's parse has no host. */
 	if (np->dns_enabled && !np->has_uplink_dns_server)
-		return np_bad_s(r, V_UPLINK_DNS_SERVER, "", "required when RBRN_UPLINK_DNS_ENABLED=1",
-			     err);
+		return (r->flags & NP_LOADED) ? np_default_dns(r, np, err)
+					      : np_bad_s(r, V_UPLINK_DNS_SERVER, "",
+							 "required when RBRN_UPLINK_DNS_ENABLED=1", err);
 	return 0;
 }
 
@@ -1084,6 +1087,37 @@ out:
 	return rc;
 }
 
+/* The uplink network as podman has it. Without RBRN_UPLINK_GATEWAY the
+ * sentry routes via the network's gateway, which only a routed (not
+ * --internal) network has; the host's resolver, taken when
+ * RBRN_UPLINK_DNS_SERVER is unset, must be reachable from it: through
+ * podman's NAT, or inside an --internal network's own subnets. */
+static int check_uplink_net(const struct rb_nameplate *np, const struct rb_podman_network *net,
+			    struct rb_host_nets *seen, struct rb_err *err)
+{
+	char dns[INET_ADDRSTRLEN];
+	size_t j;
+
+	if (seen) {
+		seen->uplink_present = 1;
+		snprintf(seen->uplink_bridge, sizeof(seen->uplink_bridge), "%s", net->bridge);
+		if (!np->has_uplink_gateway && !net->internal && net->has_gateway) {
+			seen->has_uplink_gateway = 1;
+			seen->uplink_gateway = net->gateway;
+		}
+	}
+	if (!np->uplink_dns_from_host || !net->internal)
+		return 0;
+	for (j = 0; j < net->n_subnets; j++)
+		if (rb_cidr_contains(&net->subnets[j], np->uplink_dns_server))
+			return 0;
+	inet_ntop(AF_INET, &np->uplink_dns_server, dns, sizeof(dns));
+	return rb_err_config(err,
+			     "RBRN_UPLINK_DNS_SERVER: \"\": not set, and the host's resolver %s is not "
+			     "reachable from the --internal network \"%s\": set it",
+			     dns, net->name);
+}
+
 int rb_nameplate_check_host(const struct rb_nameplate *np, struct rb_host_nets *seen,
 			    struct rb_err *err)
 {
@@ -1103,10 +1137,10 @@ int rb_nameplate_check_host(const struct rb_nameplate *np, struct rb_host_nets *
 	if (seen)
 		memset(seen, 0, sizeof(*seen));
 	for (i = 0; i < n; i++) {
-		if (seen && strcmp(nets[i].name, np->uplink_network) == 0) {
-			seen->uplink_present = 1;
-			snprintf(seen->uplink_bridge, sizeof(seen->uplink_bridge), "%s",
-				 nets[i].bridge);
+		if (strcmp(nets[i].name, np->uplink_network) == 0) {
+			rc = check_uplink_net(np, &nets[i], seen, err);
+			if (rc < 0)
+				goto out;
 		}
 		if (strcmp(nets[i].name, self) == 0) {
 			if (seen)
@@ -1137,7 +1171,13 @@ int rb_host_nets_print_env(const struct rb_host_nets *seen, FILE *out)
 	if (!seen || !out)
 		return -EINVAL;
 	/* uplink_bridge passed podman.c's interface name check: no quoting issue */
-	fprintf(out, "RB_ENCLAVE_PRESENT=%d\nRB_UPLINK_PRESENT=%d\nRB_UPLINK_BRIDGE='%s'\n",
-		seen->enclave_present, seen->uplink_present, seen->uplink_bridge);
+	char gw[INET_ADDRSTRLEN] = "";
+
+	if (seen->has_uplink_gateway)
+		inet_ntop(AF_INET, &seen->uplink_gateway, gw, sizeof(gw));
+	fprintf(out,
+		"RB_ENCLAVE_PRESENT=%d\nRB_UPLINK_PRESENT=%d\nRB_UPLINK_BRIDGE='%s'\n"
+		"RB_UPLINK_GATEWAY='%s'\n",
+		seen->enclave_present, seen->uplink_present, seen->uplink_bridge, gw);
 	return ferror(out) ? -EIO : 0;
 }

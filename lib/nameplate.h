@@ -86,6 +86,10 @@ struct rb_host_nets {
 	int enclave_present;   /* rb-<moniker>-enclave exists */
 	int uplink_present;    /* RBRN_UPLINK_NETWORK exists */
 	char uplink_bridge[16]; /* its bridge (a valid interface name) or "" */
+	/* RBRN_UPLINK_GATEWAY unset: the uplink network's own gateway, if it
+	 * is routed (not --internal) */
+	int has_uplink_gateway;
+	struct in_addr uplink_gateway;
 };
 
 /* Checks the nameplate against this host: the enclave subnet overlaps no
@@ -94,7 +98,7 @@ struct rb_host_nets {
 int rb_nameplate_check_host(const struct rb_nameplate *np, struct rb_host_nets *seen,
 			    struct rb_err *err);
 /* seen as shell assignments: RB_ENCLAVE_PRESENT, RB_UPLINK_PRESENT,
- * RB_UPLINK_BRIDGE. */
+ * RB_UPLINK_BRIDGE, RB_UPLINK_GATEWAY. */
 int rb_host_nets_print_env(const struct rb_host_nets *seen, FILE *out);
 
 /* Writes every variable as a shell assignment, single-quoted, one a line:

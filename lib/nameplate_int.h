@@ -75,4 +75,8 @@ int np_validate_workload(const struct np_raw *r, struct rb_nameplate *np, struct
 int np_print_workload(const struct rb_nameplate *np, FILE *out);
 void np_free_workload(struct rb_nameplate *np);
 
+/* lib/nameplate_uplink.c: RBRN_UPLINK_DNS_SERVER from the host's
+ * resolv.conf when it is unset. */
+int np_default_dns(const struct np_raw *r, struct rb_nameplate *np, struct rb_err *err);
+
 #endif

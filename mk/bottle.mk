@@ -1,6 +1,7 @@
 # Bottle life cycle for NAMEPLATE (default nsproto). Any RBRN_* given on the
 # make command line overrides the nameplate (make exports it to the commands).
-.PHONY: bottle-start bottle-stop bottle-status bottle-verify bottle-reapply
+.PHONY: bottle-start bottle-stop bottle-status bottle-verify bottle-reapply \
+	bottle-shell bottle-exec bottle-logs
 bottle-start: all
 	RB_BIN=$(RB_BIN) bash mk/bottle.sh start $(NAMEPLATE)
 bottle-stop: all
@@ -11,3 +12,11 @@ bottle-reapply: all
 	RB_BIN=$(RB_BIN) bash mk/bottle.sh reapply $(NAMEPLATE)
 bottle-verify: all
 	$(RB_BIN)/rb-verify --nameplate $(if $(findstring /,$(NAMEPLATE)),$(NAMEPLATE),nameplates/$(NAMEPLATE).mk)
+# CMD and FOLLOW reach mk/bottle.sh through the environment (make exports
+# command-line variables), never pasted into a recipe's shell line.
+bottle-shell: all
+	RB_BIN=$(RB_BIN) bash mk/bottle.sh shell $(NAMEPLATE)
+bottle-exec: all
+	RB_BIN=$(RB_BIN) bash mk/bottle.sh exec $(NAMEPLATE)
+bottle-logs: all
+	RB_BIN=$(RB_BIN) bash mk/bottle.sh logs $(NAMEPLATE)

@@ -2,7 +2,9 @@
 # Brings a nameplate's sentry and bottle up and down, in the fail-closed
 # order of DESIGN.md. Values come from the C validator (rb-net-create
 # --check --print-env), never from make evaluating the nameplate.
-# Usage: mk/bottle.sh start|stop|status|reapply NAMEPLATE
+# Usage: mk/bottle.sh start|stop|status|reapply|shell|exec|logs NAMEPLATE
+#   exec runs $CMD (a shell command line, run by the bottle's /bin/sh);
+#   logs follows the output with FOLLOW=1.
 set -euo pipefail
 
 RB_BIN=${RB_BIN:-build/bin}
@@ -10,6 +12,8 @@ RB_RUN=${RB_RUN:-/run/rb}
 
 die() { echo "bottle: $*" >&2; exit "${RB_EXIT:-1}"; }
 
+# Only a start needs the workload's files (volumes, env file) to be
+# there: stopping a bottle whose workspace is gone must still work.
 load() {
 	local arg=$1 file env
 	case $arg in
@@ -18,8 +22,13 @@ load() {
 	esac
 	[ -f "$file" ] || die "no nameplate $file"
 	NP_FILE=$file
-	env=$("$RB_BIN/rb-net-create" --check --print-env --nameplate "$file") || exit 1
+	env=$("$RB_BIN/rb-net-create" --check "${@:2}" --print-env --nameplate "$file") || exit 1
 	eval "$env"
+	# No RBRN_UPLINK_GATEWAY: the sentry routes via the uplink network's
+	# gateway as podman has it, set and checked on-link by rb-net-create.
+	if [ -z "$RBRN_UPLINK_GATEWAY" ] && [ -n "$RB_UPLINK_GATEWAY" ]; then
+		export RBRN_UPLINK_GATEWAY=$RB_UPLINK_GATEWAY
+	fi
 	M=$RBRN_MONIKER
 	SENTRY=rb-$M-sentry
 	BOTTLE=rb-$M-bottle
@@ -151,6 +160,8 @@ start() {
 	fw=$!
 
 	# The bottle: no capability, its uid, no IPv6; DNS only via the sentry.
+	# Its workload (limits, volumes, env file, workdir, tty, command) comes
+	# as ready podman arguments from the C validator, one word each.
 	if ! podman run -d --pull never --name "$BOTTLE" --label "rb.moniker=$M" \
 		--cidfile "$RUN/bottle.cid" --pidfile "$RUN/bottle.pid" \
 		--network "$ENCLAVE:ip=$RBRN_ENCLAVE_BOTTLE_IP" --dns "$RBRN_ENCLAVE_SENTRY_IP" \
@@ -159,7 +170,8 @@ start() {
 		--security-opt "seccomp=$BOTTLE_SECCOMP" \
 		--sysctl net.ipv6.conf.all.disable_ipv6=1 --sysctl net.ipv6.conf.default.disable_ipv6=1 \
 		--sysctl "net.ipv4.ping_group_range=$RBRN_BOTTLE_UID $RBRN_BOTTLE_UID" \
-		"$RBRN_BOTTLE_IMAGE" >/dev/null; then
+		"${RB_BOTTLE_RUN_ARGS[@]}" \
+		"$RBRN_BOTTLE_IMAGE" "${RB_BOTTLE_ARGV[@]}" >/dev/null; then
 		wait "$fw" || true
 		run_failed "$BOTTLE" "$RBRN_BOTTLE_IMAGE" "$RUN/bottle.cid"
 	fi
@@ -260,10 +272,48 @@ status() {
 	return $rc
 }
 
-[ $# -eq 2 ] || { echo "usage: $0 start|stop|status|reapply NAMEPLATE" >&2; exit 1; }
+running() {
+	[ "$(podman inspect -f '{{.State.Running}}' "$BOTTLE" 2>/dev/null)" = true ] ||
+		die "$M is not started ($BOTTLE is not running): make bottle-start NAMEPLATE=$NP_ARG"
+}
+
+# podman exec runs as the bottle's --user, with its environment (the env
+# file's too) and its limits; -t only when there is a terminal to give.
+shell() {
+	local term=()
+	running
+	[ -t 0 ] && [ -t 1 ] && term=(-t)
+	exec podman exec --interactive "${term[@]}" "$BOTTLE" /bin/sh
+}
+
+exec_cmd() {
+	local term=()
+	[ -n "${CMD:-}" ] || die "CMD: not set: make bottle-exec NAMEPLATE=$NP_ARG CMD='...'"
+	running
+	[ -t 0 ] && [ -t 1 ] && term=(-t)
+	exec podman exec --interactive "${term[@]}" "$BOTTLE" /bin/sh -c "$CMD"
+}
+
+logs() {
+	local follow=()
+	case ${FOLLOW:-0} in
+	0) ;;
+	1) follow=(--follow) ;;
+	*) die "FOLLOW: \"$FOLLOW\": must be 0 or 1" ;;
+	esac
+	exists "$BOTTLE" || die "$M is not started: no $BOTTLE"
+	exec podman logs "${follow[@]}" "$BOTTLE"
+}
+
+usage="usage: $0 start|stop|status|reapply|shell|exec|logs NAMEPLATE"
+[ $# -eq 2 ] || { echo "$usage" >&2; exit 1; }
 NP_ARG=$2
-load "$2"
 case $1 in
-start | stop | status | reapply) "$1" ;;
-*) echo "usage: $0 start|stop|status|reapply NAMEPLATE" >&2; exit 1 ;;
+start) load "$2" ;;
+stop | status | reapply | shell | exec | logs) load "$2" --policy-only ;;
+*) echo "$usage" >&2; exit 1 ;;
+esac
+case $1 in
+exec) exec_cmd ;;
+*) "$1" ;;
 esac

@@ -17,6 +17,9 @@ help:
 	@echo '  make bottle-status    show what of NAMEPLATE is running'
 	@echo '  make bottle-verify    rb-verify: rules, routes, resolver, and real probes from the bottle'
 	@echo '  make bottle-reapply   re-run routes and policy (e.g. after the sentry restarted)'
+	@echo '  make bottle-shell     an interactive shell in the bottle, as its uid'
+	@echo "  make bottle-exec CMD='...'  run a command line in the bottle (its /bin/sh), as its uid"
+	@echo '  make bottle-logs      the bottle command'"'"'s output; FOLLOW=1 keeps following'
 	@echo '  make ztest            start world and bottle, run every ztest, stop the bottle'
 	@echo '  make ztest_bottle_dns_block (and ztest_bottle_<name>)  one ztest on a started bottle'
 	@echo '  make bench            benchmarks, side by side with the alternatives (writes bench/RESULTS.md)'

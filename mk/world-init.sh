@@ -11,7 +11,9 @@ mkdir -p "$LOG"
 # Resolvers and hosts of the simulated world. 198.51.100.0/24 and
 # 203.0.113.0/24 are TEST-NET ranges: even a mistake routes nowhere.
 RESOLVERS="8.8.8.8 1.1.1.1 9.9.9.9"
-HOSTS="160.79.104.1 160.79.104.10 160.79.105.20 142.250.1.1 93.184.216.34 198.51.100.7 203.0.113.10 203.0.113.11"
+# 203.0.113.20 and .30 are the code host and the package registry of the
+# agent nameplate.
+HOSTS="160.79.104.1 160.79.104.10 160.79.105.20 142.250.1.1 93.184.216.34 198.51.100.7 203.0.113.10 203.0.113.11 203.0.113.20 203.0.113.30"
 for a in $RESOLVERS $HOSTS; do
 	ip addr add "$a/32" dev lo
 done
@@ -28,6 +30,8 @@ for r in $RESOLVERS; do
 		--address=/google.com/142.250.1.1 \
 		--address=/example.com/93.184.216.34 \
 		--address=/debian.org/93.184.216.34 \
+		--address=/github.com/203.0.113.20 \
+		--address=/pypi.org/203.0.113.30 \
 		--log-queries=extra --log-facility="$LOG/dns-$r.log" \
 		--pid-file="/run/dnsmasq-$r.pid"
 done

@@ -124,6 +124,9 @@ np_fixtures() {
 setup_file() {
     local np try
     np_fixtures
+    # No resolver of the host's to fall back on: an unset
+    # RBRN_UPLINK_DNS_SERVER stays an error (test/012 covers the fallback).
+    export RB_RESOLV_CONF=/dev/null
     # A moniker and a /24 that no podman network and no host route touch,
     # so every refusal below is the one the row means.
     export NP_MON="t$(head -c3 /dev/urandom | od -An -tx1 | tr -d ' \n')"

@@ -201,6 +201,7 @@ ask() {
     np_write "RBRN_UPLINK_ALLOWED_DOMAINS=anthropic.com/#/1.2.3.4"
     run -1 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --resolver-conf
     refute_output --partial "server="
+    # unset and no resolver on the host to take (test/012 covers the choice)
     np_write "RBRN_UPLINK_DNS_SERVER="
-    run -1 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --resolver-conf
+    RB_RESOLV_CONF=/dev/null run -1 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --resolver-conf
 }

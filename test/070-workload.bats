@@ -1,0 +1,179 @@
+#!/usr/bin/env bats
+# A real workload in the bottle: the agent nameplate runs its own command
+# in a mounted workspace against the simulated world; volumes, the env
+# file, limits, and the bottle-shell/exec/logs targets, asserted on podman
+# inspect, /proc, the cgroup and what the world received.
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+NP=agent
+
+setup_file() {
+    bash "$RB_TOP/mk/world.sh" start >&3
+    export WS RO SECRET ENVF HOSTDIR
+    # Canonical host paths of this run, the workspace writable by the
+    # bottle's uid, the read-only one not.
+    HOSTDIR=$(realpath "$BATS_FILE_TMPDIR")
+    WS=$HOSTDIR/ws RO=$HOSTDIR/ro
+    mkdir -p "$WS" "$RO"
+    chown 1000:1000 "$WS"
+    echo seen-by-the-bottle >"$RO/readme"
+    chmod 0755 "$HOSTDIR" "$RO"
+    echo host-only >"$HOSTDIR/host-marker"
+    SECRET=rbt-secret-$(head -c8 /dev/urandom | od -An -tx1 | tr -d ' \n')
+    ENVF=$HOSTDIR/agent.env
+    (umask 077 && printf 'RBT_TOKEN=%s\n' "$SECRET" >"$ENVF")
+    # The secret must not be in any argv: not even this suite's grep.
+    printf '%s\n' "$SECRET" >"$HOSTDIR/secret.pattern"
+    bottle start $NP "RBRN_BOTTLE_VOLUMES=$WS:/workspace:rw $RO:/ro" \
+        "RBRN_BOTTLE_ENV_FILE=$ENVF" RBRN_BOTTLE_PIDS=128 >"$HOSTDIR/start.out" 2>&1 ||
+        { cat "$HOSTDIR/start.out" >&3; return 1; }
+}
+
+teardown_file() {
+    bottle stop $NP >/dev/null 2>&1 || true
+}
+
+# bottle VERB NAMEPLATE [NAME=VALUE...]
+bottle() {
+    local verb=$1 np=$2
+    shift 2
+    (cd "$RB_TOP" && if [ $# -gt 0 ]; then export "$@"; fi &&
+        RB_BIN=$RB_BIN bash mk/bottle.sh "$verb" "$np")
+}
+pid_of() { podman inspect -f '{{.State.Pid}}' "$1"; }
+
+# What the world logged for connections to ADDR:PORT (socat -d -d).
+world_tcp_log() {
+    podman exec rb-world cat "/var/log/world/tcp-$1.log"
+}
+
+@test "agent: its own command runs in the mounted workspace and reaches its API and code host" {
+    local i
+    run podman inspect -f '{{json .Config.Cmd}} {{.Config.WorkingDir}} {{.Config.Tty}}' rb-$NP-bottle
+    assert_output --partial '["/bin/sh","-c","echo agent: started; cd /workspace && while'
+    assert_output --partial ' /workspace true'
+    # the command wrote into the host's directory, as the bottle's uid,
+    # what the world answered on 443 and 22
+    for i in $(seq 50); do
+        [ "$(grep -c '^world' "$WS/.agent-last" 2>/dev/null)" = 2 ] && break
+        sleep 0.2
+    done
+    run cat "$WS/.agent-last"
+    assert_line --index 1 world
+    assert_line --index 2 world
+    [ "$(stat -c %u "$WS/.agent-last")" = 1000 ]
+    run world_tcp_log 443
+    assert_output --partial 'on AF=2 160.79.104.10:443'
+    run world_tcp_log 22
+    assert_output --regexp 'on AF=2 203\.0\.113\.20:22'
+    run --separate-stderr podman logs rb-$NP-bottle
+    assert_output --partial 'agent: started'
+}
+
+@test "limits, env file and volumes are what podman was given" {
+    run podman inspect -f '{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.NanoCpus}} {{.HostConfig.PidsLimit}}' rb-$NP-bottle
+    assert_output "$((2 << 30)) $((2 << 30)) 1000000000 128"
+    run podman inspect -f '{{range .Mounts}}{{.Source}}>{{.Destination}}:{{.RW}} {{end}}' rb-$NP-bottle
+    assert_output "$WS>/workspace:true $RO>/ro:false "
+    # the kernel's view: the bottle's cgroup
+    local bp
+    bp=$(pid_of rb-$NP-bottle)
+    run bash -c "cat /sys/fs/cgroup/pids\$(awk -F: '\$2 == \"pids\" {print \$3}' /proc/$bp/cgroup)/pids.max"
+    assert_output 128
+}
+
+@test "the bottle sees its workspace, writes only where :rw, and sees nothing else of the host" {
+    run --separate-stderr podman exec rb-$NP-bottle sh -c 'touch /workspace/rbt-w && echo ok'
+    assert_output ok
+    [ -e "$WS/rbt-w" ]
+    run --separate-stderr podman exec rb-$NP-bottle cat /ro/readme
+    assert_output seen-by-the-bottle
+    run --separate-stderr podman exec rb-$NP-bottle touch /ro/rbt-w
+    assert_failure
+    [ ! -e "$RO/rbt-w" ]
+    # nothing but the two volumes comes from the host's filesystem: every
+    # other mount is the image's root, podman's files or a kernel one
+    run --separate-stderr podman exec rb-$NP-bottle find / -xdev -name host-marker
+    assert_output ''
+    # of this run's directory, exactly the two volumes are mounted
+    run --separate-stderr podman exec rb-$NP-bottle sh -c \
+        "awk '\$4 ~ \"^$HOSTDIR\" {print \$4}' /proc/self/mountinfo | sort; ls /workspace/.."
+    assert_line --index 0 "$RO"
+    assert_line --index 1 "$WS"
+    refute_output --partial host-marker
+    # the bottle's mounts from the host's disk: the volumes only (and the
+    # files podman writes for every container: hosts, resolv.conf, ...)
+    run --separate-stderr podman exec rb-$NP-bottle awk '$5 != "/" && $9 !~ /^(proc|sysfs|tmpfs|devpts|mqueue|cgroup|overlay|shm)$/ {print $5}' /proc/self/mountinfo
+    refute_output --regexp '^/(etc|home|root|var|usr)?$'
+    assert_line /workspace
+    assert_line /ro
+}
+
+@test "the env file reaches the process and appears in no argv and no output of rb" {
+    run --separate-stderr podman exec rb-$NP-bottle sh -c 'tr "\0" "\n" </proc/1/environ | grep ^RBT_TOKEN='
+    assert_output "RBT_TOKEN=$SECRET"
+    run --separate-stderr podman exec rb-$NP-bottle printenv RBT_TOKEN
+    assert_output "$SECRET"
+    # every process's argv on the host (the bottle's are among them)
+    run bash -c 'for f in /proc/[0-9]*/cmdline; do tr "\0" " " 2>/dev/null <"$f"; echo; done | grep -c -F -f "$HOSTDIR/secret.pattern"'
+    assert_output 0
+    # the podman run rb made, as podman recorded it
+    run podman inspect -f '{{json .Config.CreateCommand}}' rb-$NP-bottle
+    assert_output --partial -- "--env-file\",\"$ENVF\""
+    refute_output --partial "$SECRET"
+    run grep -c -F -f "$HOSTDIR/secret.pattern" "$HOSTDIR/start.out"
+    assert_output 0
+}
+
+@test "bottle-exec and bottle-logs run as the bottle's uid" {
+    run --separate-stderr make -C "$RB_TOP" --no-print-directory -s bottle-exec NAMEPLATE=$NP RB_BIN=$RB_BIN \
+        CMD='id -u; pwd; echo "quoted  words"'
+    assert_success
+    assert_output $'1000\n/workspace\nquoted  words'
+    run --separate-stderr make -C "$RB_TOP" --no-print-directory -s bottle-exec NAMEPLATE=$NP RB_BIN=$RB_BIN
+    assert_failure 2
+    [[ "$stderr" == *"CMD: not set"* ]]
+    run --separate-stderr make -C "$RB_TOP" --no-print-directory -s bottle-logs NAMEPLATE=$NP RB_BIN=$RB_BIN
+    assert_success
+    assert_output --partial 'agent: started'
+    # FOLLOW=1 keeps following: still running after a second
+    run timeout 2 make -C "$RB_TOP" --no-print-directory -s bottle-logs NAMEPLATE=$NP RB_BIN=$RB_BIN FOLLOW=1
+    assert_failure 124
+    assert_output --partial 'agent: started'
+}
+
+@test "make bottle-shell works under a pseudo-terminal" {
+    local out="$BATS_TEST_TMPDIR/typescript"
+    # script(1) gives make a terminal; the shell reads our lines from it
+    printf 'id -u\ntty\necho rbt-$((6*7))\nexit\n' |
+        timeout 30 script -qec "make -C $RB_TOP --no-print-directory -s bottle-shell NAMEPLATE=$NP RB_BIN=$RB_BIN" "$out" >/dev/null
+    run cat "$out"
+    assert_output --partial rbt-42
+    assert_output --regexp '[^0-9]1000[^0-9]'
+    assert_output --regexp '/dev/pts/[0-9]+'
+}
+
+# Last: the bottle is then full of processes until it is stopped.
+@test "a fork bomb stops at RBRN_BOTTLE_PIDS; the host and the sentry stay responsive" {
+    local bp cg sp i n
+    bp=$(pid_of rb-$NP-bottle)
+    cg=/sys/fs/cgroup/pids$(awk -F: '$2 == "pids" {print $3}' /proc/$bp/cgroup)
+    podman exec -d rb-$NP-bottle sh -c 'b() { b | b & }; b' >/dev/null
+    for i in $(seq 50); do
+        [ "$(cat "$cg/pids.current")" -ge 120 ] && break
+        sleep 0.1
+    done
+    n=$(cat "$cg/pids.current")
+    [ "$n" -le 128 ] || fail "pids.current $n above the limit"
+    [ "$n" -ge 100 ] || fail "the bomb did not run ($n processes)"
+    [ "$(awk '{print $2}' "$cg/pids.events")" -gt 0 ] || [ "$(cat "$cg/pids.events")" != "max 0" ]
+    # the host answers, the sentry still resolves for the bottle's names
+    run timeout 10 podman ps --format '{{.Names}}'
+    assert_success
+    assert_line rb-$NP-sentry
+    sp=$(pid_of rb-$NP-sentry)
+    run timeout 10 nsenter -t "$sp" -n dig +short +time=2 @127.0.0.1 api.anthropic.com
+    assert_output 160.79.104.10
+}
