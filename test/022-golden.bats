@@ -27,6 +27,8 @@ golden() {
 @test "golden: offline, nft" { golden offline nft; }
 @test "golden: open, xtables" { golden open xtables; }
 @test "golden: open, nft" { golden open nft; }
+@test "golden: agent, xtables" { golden agent xtables; }
+@test "golden: agent, nft" { golden agent nft; }
 
 @test "golden: every nft golden ruleset is one nft -c -f takes" {
     local f
