@@ -40,7 +40,8 @@ chmod 0755 "$BENCH_TMP"
 bare_up() {
 	podman network create --internal --disable-dns --subnet "$BENCH_SUBNET" "$BARE_NET" >/dev/null &&
 		podman run -d --name "$BARE_SENTRY" --network "$BARE_NET:ip=$BENCH_SENTRY_IP" --network rb-world --cap-add NET_ADMIN \
-			-v "$BENCH_TMP/dnsmasq.conf:/etc/rb/dnsmasq.conf:ro" localhost/rb-sentry:latest >/dev/null &&
+			-v "$BENCH_TMP/dnsmasq.conf:/etc/rb/dnsmasq.conf:ro" --entrypoint /usr/sbin/dnsmasq \
+			localhost/rb-sentry:latest --keep-in-foreground --conf-file=/etc/rb/dnsmasq.conf >/dev/null &&
 		podman run -d --name "$BARE_BOTTLE" --network "$BARE_NET:ip=$BENCH_BOTTLE_IP" \
 			localhost/rb-bottle:latest >/dev/null
 }

@@ -260,6 +260,9 @@ static int sentry_part(const struct rb_nameplate *np, const struct opts *o,
 	/* checking reads whatever holds the policy here; applying takes what
 	 * the kernel offers */
 	t->backend = rb_fw_backend_resolve(o->backend, NULL, o->check, t->why, sizeof(t->why));
+	if (rc == 0 && rb_fw_plan_backend_fit(*plan, t->backend) && !o->check && !o->dry_run)
+		fprintf(stderr, "%s: warning: this kernel's nftables has no queue: the learner "
+				"cannot see DNS replies, allowed names open nothing\n", prog);
 	if (rc == 0 && o->check) {
 		printf("# backend %s (%s)\n", rb_fw_backend_name(t->backend), t->why);
 		rc = rb_fw_check(*plan, t->backend, print_diff, drift, err);

@@ -3,7 +3,9 @@
  * a timeout after which the kernel forgets it. One small interface so the
  * learner does not care which firewall backend holds the set:
  * lib/answers_ipset.c is the xtables one (ipset RB-DNS, hash:ip created
- * with `timeout` by rb-fw-apply). Works in the CURRENT netns. */
+ * with `timeout` by rb-fw-apply), lib/answers_nft.c the nftables one (set
+ * RB-DNS of table inet rb, flags timeout). The backend is the one whose rb
+ * objects are in the CURRENT netns, where everything here works. */
 #ifndef RB_ANSWERS_H
 #define RB_ANSWERS_H
 
@@ -15,7 +17,8 @@
 struct rb_answers;
 
 /* Opens the sets of the current netns: -ENOENT (with a message) when the
- * answers set or RB-HOST does not exist yet, i.e. no policy is applied. */
+ * answers set or RB-HOST does not exist yet, i.e. no policy is applied.
+ * A learner reopens after a failure: an apply may switch backends. */
 int rb_answers_open(struct rb_answers **out, struct rb_err *err);
 
 /* Adds addr for timeout seconds; when it is there already, the newest

@@ -1,7 +1,7 @@
 /* The answers set on xtables: ipset RB-DNS (hash:ip with timeout) through
  * one libipset session kept open for the learner's life. Adds use the data
  * API, never libipset's text parser (see lib/ipset.c). */
-#include "answers.h"
+#include "answers_int.h"
 #include "fw.h"
 
 #include <errno.h>
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct rb_answers {
+struct rb_answers_ipset {
 	struct ipset_session *s;
 	const struct ipset_type *dns_type, *host_type;
 };
@@ -30,14 +30,14 @@ static int quiet(struct ipset_session *s, void *p, const char *fmt, ...)
 	return 0;
 }
 
-static const char *msg(struct rb_answers *a)
+static const char *msg(struct rb_answers_ipset *a)
 {
 	const char *m = ipset_session_report_msg(a->s);
 
 	return m && m[0] ? m : "ipset refused";
 }
 
-static int type_of(struct rb_answers *a, const char *set, const struct ipset_type **t,
+static int type_of(struct rb_answers_ipset *a, const char *set, const struct ipset_type **t,
 		   struct rb_err *err)
 {
 	struct ipset_data *d = ipset_session_data(a->s);
@@ -50,9 +50,9 @@ static int type_of(struct rb_answers *a, const char *set, const struct ipset_typ
 	return 0;
 }
 
-int rb_answers_open(struct rb_answers **out, struct rb_err *err)
+int rb_answers_ipset_open(struct rb_answers_ipset **out, struct rb_err *err)
 {
-	struct rb_answers *a;
+	struct rb_answers_ipset *a;
 	int rc;
 
 	*out = NULL;
@@ -71,14 +71,14 @@ int rb_answers_open(struct rb_answers **out, struct rb_err *err)
 	if (rc == 0)
 		rc = type_of(a, RB_FW_SET_HOST, &a->host_type, err);
 	if (rc < 0) {
-		rb_answers_close(a);
+		rb_answers_ipset_close(a);
 		return rc;
 	}
 	*out = a;
 	return 0;
 }
 
-static int elem(struct rb_answers *a, const char *set, const struct ipset_type *t,
+static int elem(struct rb_answers_ipset *a, const char *set, const struct ipset_type *t,
 		struct in_addr addr)
 {
 	struct ipset_data *d = ipset_session_data(a->s);
@@ -93,7 +93,7 @@ static int elem(struct rb_answers *a, const char *set, const struct ipset_type *
 	return 0;
 }
 
-int rb_answers_add(struct rb_answers *a, struct in_addr addr, uint32_t timeout,
+int rb_answers_ipset_add(struct rb_answers_ipset *a, struct in_addr addr, uint32_t timeout,
 		   struct rb_err *err)
 {
 	struct ipset_data *d = ipset_session_data(a->s);
@@ -109,7 +109,7 @@ int rb_answers_add(struct rb_answers *a, struct in_addr addr, uint32_t timeout,
 	return 0;
 }
 
-int rb_answers_host(struct rb_answers *a, struct in_addr addr, struct rb_err *err)
+int rb_answers_ipset_host(struct rb_answers_ipset *a, struct in_addr addr, struct rb_err *err)
 {
 	if (elem(a, RB_FW_SET_HOST, a->host_type, addr) < 0)
 		return rb_err_set(err, -EINVAL, "libipset refused an element of %s",
@@ -121,7 +121,7 @@ int rb_answers_host(struct rb_answers *a, struct in_addr addr, struct rb_err *er
 	return rb_err_set(err, -EPROTO, "cannot test ipset %s: %s", RB_FW_SET_HOST, msg(a));
 }
 
-void rb_answers_close(struct rb_answers *a)
+void rb_answers_ipset_close(struct rb_answers_ipset *a)
 {
 	if (!a)
 		return;

@@ -179,6 +179,13 @@ int rb_fw_host_plan_build(const struct rb_nameplate *np, const char *bridge,
 			  const char *uplink_bridge, struct in_addr sentry_uplink,
 			  struct rb_fw_plan **out, struct rb_err *err);
 
+/* Drops from a sentry plan what backend b's kernel cannot do: on nft
+ * without nft_queue (a kernel built without CONFIG_NFT_QUEUE), the
+ * learner's queue rules (rb:learn-udp, rb:learn-tcp). The resolver's
+ * replies then reach the bottle unlearned: names open nothing (fail
+ * closed), CIDRs work. Returns 1 when it dropped something, else 0. */
+int rb_fw_plan_backend_fit(struct rb_fw_plan *plan, enum rb_fw_backend b);
+
 void rb_fw_plan_free(struct rb_fw_plan *plan);
 
 /* Prints the plan in iptables-save syntax, one "*table ... COMMIT" block per

@@ -25,6 +25,9 @@ int rb_nft_apply(const struct rb_fw_plan *plan, struct rb_err *err);
 /* 1 if table inet `name` exists, 0 if not (also when the kernel has no
  * nf_tables at all). */
 int rb_nft_table_exists(const char *name);
+/* 1 if the kernel takes nft's queue statement (nft_queue), probed once
+ * with a transaction that is checked and never committed. */
+int rb_nft_queue_supported(void);
 /* Deletes table inet `name` when it exists. */
 int rb_nft_table_delete(const char *name, struct rb_err *err);
 

@@ -109,3 +109,23 @@ int rb_nft_table_delete(const char *name, struct rb_err *err)
 	snprintf(what, sizeof(what), "delete table %s %s", RB_FW_NFT_FAMILY, name);
 	return rb_nft_run(cmd, 0, NULL, what, err);
 }
+
+int rb_nft_queue_supported(void)
+{
+	static int known = -1;
+	struct nft_ctx *ctx;
+
+	if (known >= 0)
+		return known;
+	ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	if (!ctx)
+		return 0;
+	nft_ctx_buffer_output(ctx);
+	nft_ctx_buffer_error(ctx);
+	nft_ctx_set_dry_run(ctx, true);
+	known = nft_run_cmd_from_buffer(ctx, "add table inet rb-probe-queue\n"
+					     "add chain inet rb-probe-queue c\n"
+					     "add rule inet rb-probe-queue c queue num 0\n") == 0;
+	nft_ctx_free(ctx);
+	return known;
+}

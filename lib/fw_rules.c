@@ -1,6 +1,7 @@
 /* Building the plan from a nameplate, and printing it in iptables-save
  * syntax. Nothing here touches the system. */
 #include "fw_int.h"
+#include "fw_nft.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -159,6 +160,41 @@ static int set_fill_cidrs(struct rb_fw_set *s, const struct rb_nameplate *np)
 	return 0;
 }
 
+/* The denial log: before every REJECT of c, an NFLOG rule with the same
+ * matches (rate-limited) whose prefix names the REJECT. */
+static int log_rejects(struct rb_fw_chain *c)
+{
+	size_t n = 0;
+	struct rb_fw_rule *v;
+
+	for (size_t i = 0; i < c->n_rules; i++)
+		n += c->rules[i].verdict == RB_FW_REJECT ? 2 : 1;
+	v = calloc(n ? n : 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	n = 0;
+	for (size_t i = 0; i < c->n_rules; i++) {
+		const struct rb_fw_rule *r = &c->rules[i];
+
+		if (r->verdict == RB_FW_REJECT) {
+			struct rb_fw_rule *l = &v[n++];
+
+			*l = *r;
+			l->verdict = RB_FW_NFLOG;
+			l->limit_rate = RB_FW_LOG_RATE;
+			l->limit_burst = RB_FW_LOG_BURST;
+			l->log_group = RB_FW_LOG_GROUP;
+			snprintf(l->log_prefix, sizeof(l->log_prefix), "rb:%s", r->id);
+			snprintf(l->id, sizeof(l->id), "log-%.40s", r->id);
+		}
+		v[n++] = *r;
+	}
+	free(c->rules);
+	c->rules = v;
+	c->n_rules = c->cap_rules = n;
+	return 0;
+}
+
 #define ADD(c, id, v)                         \
 	do {                                  \
 		r = add((c), (id), (v));      \
@@ -298,9 +334,26 @@ static int build_filter(struct rb_fw_table *t, const struct rb_nameplate *np,
 	snprintf(r->in, sizeof(r->in), "%s", ifs->enclave);
 	ADD(in, "in-drop", RB_FW_DROP);
 
-	/* RB-OUTPUT: the sentry itself talks only to its upstream resolver */
+	/* RB-OUTPUT: the sentry itself talks only to its upstream resolver.
+	 * Its resolver's replies to the bottle go to the learner first, before
+	 * rb:est would pass them: without --queue-bypass a reply waits there
+	 * until the learner has added its answers, and is dropped when no
+	 * learner is bound (its death fails closed). */
 	ADD(out, "lo", RB_FW_ACCEPT);
 	snprintf(r->out, sizeof(r->out), "lo");
+	if (np->dns_enabled) {
+		static const uint8_t protos[] = { IPPROTO_UDP, IPPROTO_TCP };
+
+		for (size_t i = 0; i < 2; i++) {
+			ADD(out, i ? "learn-tcp" : "learn-udp", RB_FW_QUEUE);
+			r->src = S;
+			r->dst = B;
+			snprintf(r->out, sizeof(r->out), "%s", ifs->enclave);
+			r->proto = protos[i];
+			r->sport = 53;
+			r->queue = RB_FW_LEARN_QUEUE;
+		}
+	}
 	ADD(out, "est", RB_FW_ACCEPT);
 	r->ctstate = RB_FW_CT_RELATED | RB_FW_CT_ESTABLISHED;
 	if (np->has_uplink_dns_server && np->dns_enabled) {
@@ -316,6 +369,10 @@ static int build_filter(struct rb_fw_table *t, const struct rb_nameplate *np,
 	}
 	ADD(out, "out-reject", RB_FW_REJECT);
 
+	if (log_rejects(table_find(t, "RB-EGRESS")) < 0 ||
+	    log_rejects(table_find(t, "RB-FORWARD")) < 0 ||
+	    log_rejects(table_find(t, "RB-INPUT")) < 0)
+		goto nomem;
 	table_sort(t, 3);
 	return 0;
 nomem:
@@ -637,6 +694,30 @@ int rb_fw_plan_host_addrs(struct rb_fw_plan *plan, const struct in_addr *addrs, 
 	s->n_members = n;
 	plan->host_addrs_known = 1;
 	return 0;
+}
+
+int rb_fw_plan_backend_fit(struct rb_fw_plan *plan, enum rb_fw_backend b)
+{
+	int dropped = 0;
+
+	if (plan->host || b != RB_FW_BACKEND_NFT || rb_nft_queue_supported())
+		return 0;
+	for (size_t i = 0; i < plan->n_tables; i++) {
+		for (size_t j = 0; j < plan->tables[i].n_chains; j++) {
+			struct rb_fw_chain *c = &plan->tables[i].chains[j];
+			size_t k = 0;
+
+			for (size_t n = 0; n < c->n_rules; n++) {
+				if (c->rules[n].verdict == RB_FW_QUEUE) {
+					dropped = 1;
+					continue;
+				}
+				c->rules[k++] = c->rules[n];
+			}
+			c->n_rules = k;
+		}
+	}
+	return dropped;
 }
 
 void rb_fw_plan_free(struct rb_fw_plan *plan)

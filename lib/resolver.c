@@ -1,10 +1,11 @@
 /* The sentry's dnsmasq configuration. Names not allowed are answered
  * NXDOMAIN by dnsmasq itself (address=/#/) and never forwarded; each allowed
  * name is forwarded upstream (server=/name/IP, which covers the name and its
- * subdomains) and its A answers land in RB-DNS (ipset=/name/RB-DNS, or
- * on the nft backend nftset=/name/4#inet#rb#RB-DNS).
- * cache-size=0 makes every lookup go upstream, so every answer passes the
- * ipset hook again and addresses that change between answers are added. */
+ * subdomains). dnsmasq fills no set and holds no capability: rb-sentryd's
+ * learner reads every reply before the bottle gets it and opens what it
+ * answers (lib/learn.h). dnsmasq may cache: every reply, cached or not,
+ * passes the learner, and rb-sentryd caps the TTLs dnsmasq hands out and
+ * caches (max-ttl, max-cache-ttl) at the learner's largest set timeout. */
 #include "fw.h"
 
 #include <arpa/inet.h>
@@ -37,6 +38,8 @@ int rb_resolver_conf_write(const struct rb_nameplate *np, enum rb_fw_backend b, 
 	char sentry[INET_ADDRSTRLEN], up[INET_ADDRSTRLEN] = "";
 	int forwards = np->dns_enabled && (np->dns_global || np->n_domains > 0);
 
+	/* the same on both backends: dnsmasq fills no set */
+	(void)b;
 	for (size_t i = 0; i < np->n_domains; i++)
 		if (!conf_safe_name(np->domains[i]))
 			return rb_err_config(err, "RBRN_UPLINK_ALLOWED_DOMAINS: bad name \"%s\"",
@@ -53,7 +56,7 @@ int rb_resolver_conf_write(const struct rb_nameplate *np, enum rb_fw_backend b, 
 	fprintf(out, "listen-address=127.0.0.1\n");
 	fprintf(out, "bind-interfaces\n");
 	fprintf(out, "no-resolv\nno-hosts\nno-poll\n");
-	fprintf(out, "cache-size=0\n");
+	fprintf(out, "cache-size=1000\n");
 	fprintf(out, "log-queries\nlog-facility=-\n");
 	fprintf(out, "pid-file=\n");
 	/* never ask upstream about bare or private-reverse names */
@@ -64,15 +67,8 @@ int rb_resolver_conf_write(const struct rb_nameplate *np, enum rb_fw_backend b, 
 		fprintf(out, "server=%s\n", up);
 	else
 		fprintf(out, "address=/#/\n");
-	for (size_t i = 0; np->dns_enabled && i < np->n_domains; i++) {
-		if (!np->dns_global)
-			fprintf(out, "server=/%s/%s\n", np->domains[i], up);
-		if (np->access_enabled && !np->access_global && b == RB_FW_BACKEND_NFT)
-			fprintf(out, "nftset=/%s/4#%s#%s#%s\n", np->domains[i], RB_FW_NFT_FAMILY,
-				RB_FW_NFT_TABLE, RB_FW_SET_DNS);
-		else if (np->access_enabled && !np->access_global)
-			fprintf(out, "ipset=/%s/%s\n", np->domains[i], RB_FW_SET_DNS);
-	}
+	for (size_t i = 0; np->dns_enabled && !np->dns_global && i < np->n_domains; i++)
+		fprintf(out, "server=/%s/%s\n", np->domains[i], up);
 	if (fflush(out) == EOF || ferror(out))
 		return rb_err_set(err, -EIO, "cannot write the resolver configuration");
 	return 0;

@@ -255,6 +255,7 @@ static int sentry_state(const struct rb_nameplate *np, struct rb_verify_report *
 		rc = rb_fw_plan_host_addrs(plan, env->host_addrs, env->n_host_addrs, err);
 	if (rc < 0)
 		goto out;
+	rb_fw_plan_backend_fit(plan, c0->backend);
 	rc = rb_fw_check(plan, c0->backend, drift_cb, &d, err);
 	if (rc < 0)
 		goto out;
@@ -686,6 +687,29 @@ static int resolver_check(const struct rb_nameplate *np, struct rb_verify_report
 	return 0;
 }
 
+/* The learner, as a state check (in the sentry's netns): something is
+ * bound to its NFQUEUE queue. Without it every reply of the resolver to
+ * the bottle is dropped (fail closed), so DNS probes fail too; this names
+ * the cause. /proc/net/netfilter/nfnetlink_queue lists the bound queues
+ * of the reader's netns: "queue portid total mode range dropped ...". */
+static int learner_check(struct rb_verify_report *r)
+{
+	char line[256], expect[64], obs[128];
+	unsigned int q, portid;
+	int bound = 0;
+	FILE *f = fopen("/proc/self/net/netfilter/nfnetlink_queue", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%u %u", &q, &portid) == 2 && q == RB_FW_LEARN_QUEUE)
+			bound = 1;
+	if (f)
+		fclose(f);
+	snprintf(expect, sizeof(expect), "bound to NFQUEUE %d", RB_FW_LEARN_QUEUE);
+	snprintf(obs, sizeof(obs), "%s",
+		 bound ? expect : "not running: replies to the bottle are dropped (make bottle-reapply)");
+	return add_check(r, "learner", "sentry learner (rb-sentryd)", expect, obs, bound);
+}
+
 static void tally(struct rb_verify_report *r)
 {
 	r->passed = r->failed = r->untestable = 0;
@@ -837,6 +861,8 @@ int rb_verify_run(const struct rb_nameplate *np, const struct rb_verify_opts *o,
 			vp->verdict = rb_probe_verdict(&vp->probe, &vp->res);
 			rc = attribute(pr, np, &env, vp, o->timeout_ms, &c1, err);
 		}
+		if (rc == 0 && np->dns_enabled && learner_check(r) < 0)
+			rc = rb_err_set(err, -ENOMEM, "out of memory");
 		if (rb_netns_leave(&saved, rc < 0 ? &scratch : err) < 0 && rc == 0)
 			rc = -EIO;
 		if (rc < 0)

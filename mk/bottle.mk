@@ -1,7 +1,7 @@
 # Bottle life cycle for NAMEPLATE (default nsproto). Any RBRN_* given on the
 # make command line overrides the nameplate (make exports it to the commands).
 .PHONY: bottle-start bottle-stop bottle-status bottle-verify bottle-reapply \
-	bottle-shell bottle-exec bottle-logs
+	bottle-shell bottle-exec bottle-logs bottle-log bottle-suggest
 bottle-start: all
 	RB_BIN=$(RB_BIN) bash mk/bottle.sh start $(NAMEPLATE)
 bottle-stop: all
@@ -20,3 +20,9 @@ bottle-exec: all
 	RB_BIN=$(RB_BIN) bash mk/bottle.sh exec $(NAMEPLATE)
 bottle-logs: all
 	RB_BIN=$(RB_BIN) bash mk/bottle.sh logs $(NAMEPLATE)
+# The denial log: a table (FOLLOW=1 follows it, JSON=1 prints the JSON
+# lines), and the nameplate lines that would have allowed what was denied.
+bottle-log: all
+	RB_BIN=$(RB_BIN) bash mk/bottle.sh log $(NAMEPLATE) $(if $(filter 1,$(FOLLOW)),--follow) $(if $(filter 1,$(JSON)),--json)
+bottle-suggest: all
+	RB_BIN=$(RB_BIN) bash mk/bottle.sh suggest $(NAMEPLATE)

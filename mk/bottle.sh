@@ -2,9 +2,11 @@
 # Brings a nameplate's sentry and bottle up and down, in the fail-closed
 # order of DESIGN.md. Values come from the C validator (rb-net-create
 # --check --print-env), never from make evaluating the nameplate.
-# Usage: mk/bottle.sh start|stop|status|reapply|shell|exec|logs NAMEPLATE
+# Usage: mk/bottle.sh start|stop|status|reapply|shell|exec|logs|suggest NAMEPLATE
+#        mk/bottle.sh log NAMEPLATE [--follow] [--json]
 #   exec runs $CMD (a shell command line, run by the bottle's /bin/sh);
-#   logs follows the output with FOLLOW=1.
+#   logs follows the output with FOLLOW=1; log and suggest read the
+#   sentry's denial log (mk/denials.sh).
 set -euo pipefail
 
 RB_BIN=${RB_BIN:-build/bin}
@@ -121,6 +123,7 @@ start() {
 	mkdir -p "$RUN"
 	chmod 0755 "$RUN"
 	"$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE" --resolver-conf >"$RUN/dnsmasq.conf"
+	"$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE" --learner-conf >"$RUN/learner.conf"
 
 	# The bridge's name, asked while the sentry starts; the PIDs come from
 	# --pidfile: bring-up time is a feature (make bench), and every podman
@@ -131,19 +134,32 @@ start() {
 
 	# icmp_ratelimit=0: every REJECT must reach the bottle, or a burst of
 	# blocked connections would hang instead of failing fast.
+	# PID 1 is rb-sentryd (cmd/rb-sentryd.c). Its capabilities: NET_ADMIN
+	# for the learner (NFQUEUE verdicts, the answers set) and to bind the
+	# denial log's NFLOG group; SETUID, SETGID, SETPCAP to start each child
+	# as its own uid with an emptied bounding set. dnsmasq gets none at
+	# all: port 53 is unprivileged in the sentry's netns instead
+	# (ip_unprivileged_port_start=53; nothing else listens there). The
+	# denial log writes its own directory on a 4 MiB tmpfs (podman 4.3
+	# cannot mount one with the log's uid: sticky and world-writable, so
+	# the log makes /var/log/rb/denials itself, as uid 991).
 	# The sentry starts with forwarding off (a container's netns would inherit
 	# the host's ip_forward=1), also after a restart of the container: it
 	# routes nothing until rb-fw-apply has committed the policy.
 	podman run -d --pull never --name "$SENTRY" --label "rb.moniker=$M" \
 		--cidfile "$RUN/sentry.cid" --pidfile "$RUN/sentry.pid" \
 		--network "$ENCLAVE:ip=$RBRN_ENCLAVE_SENTRY_IP" --network "$RBRN_UPLINK_NETWORK" \
-		--cap-drop ALL --cap-add NET_BIND_SERVICE,NET_ADMIN,SETUID,SETGID \
+		--cap-drop ALL --cap-add NET_ADMIN,SETUID,SETGID,SETPCAP \
 		--security-opt no-new-privileges --sysctl net.ipv4.ip_forward=0 \
 		--sysctl net.ipv6.conf.all.disable_ipv6=1 --sysctl net.ipv6.conf.default.disable_ipv6=1 \
-		--sysctl net.ipv4.icmp_ratelimit=0 \
+		--sysctl net.ipv4.icmp_ratelimit=0 --sysctl net.ipv4.ip_unprivileged_port_start=53 \
 		--read-only --tmpfs /run --tmpfs /tmp \
+		--tmpfs /var/log/rb:rw,size=4m,mode=1777 \
 		-v "$RUN/dnsmasq.conf:/etc/rb/dnsmasq.conf:ro" \
-		"$RBRN_SENTRY_IMAGE" >/dev/null || run_failed "$SENTRY" "$RBRN_SENTRY_IMAGE" "$RUN/sentry.cid"
+		-v "$RUN/learner.conf:/etc/rb/learner.conf:ro" \
+		"$RBRN_SENTRY_IMAGE" ${RB_LEARN_TTL_MIN:+--ttl-min "$RB_LEARN_TTL_MIN"} \
+		${RB_LEARN_TTL_MAX:+--ttl-max "$RB_LEARN_TTL_MAX"} >/dev/null ||
+		run_failed "$SENTRY" "$RBRN_SENTRY_IMAGE" "$RUN/sentry.cid"
 	bridge=$(cat <&"$BR_FD") || true
 	wait "$BR_PID" || die "cannot inspect podman network $ENCLAVE"
 	spid=$(<"$RUN/sentry.pid")
@@ -190,18 +206,37 @@ reapply() {
 	if ! exists "$SENTRY" || ! exists "$BOTTLE"; then
 		die "$M is not started"
 	fi
+	local c changed=0 spid
 	"$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE" --resolver-conf >"$RUN/dnsmasq.conf.new"
-	if ! cmp -s "$RUN/dnsmasq.conf.new" "$RUN/dnsmasq.conf"; then
-		# dnsmasq reads its configuration once, and the sentry's bind mount
-		# holds the file's inode: rewrite it in place and restart the sentry
-		# (its new netns forwards nothing until the policy below is in).
-		cat "$RUN/dnsmasq.conf.new" >"$RUN/dnsmasq.conf"
-		podman restart -t 0 "$SENTRY" >/dev/null
-	fi
-	rm -f "$RUN/dnsmasq.conf.new"
+	"$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE" --learner-conf >"$RUN/learner.conf.new"
+	for c in dnsmasq learner; do
+		if ! cmp -s "$RUN/$c.conf.new" "$RUN/$c.conf"; then
+			# read once at start, and the sentry's bind mount holds the
+			# file's inode: rewrite it in place and restart the sentry (its
+			# new netns forwards nothing until the policy below is in)
+			cat "$RUN/$c.conf.new" >"$RUN/$c.conf"
+			changed=1
+		fi
+		rm -f "$RUN/$c.conf.new"
+	done
+	[ $changed = 0 ] || podman restart -t 0 "$SENTRY" >/dev/null
 	[ "$(podman inspect -f '{{.State.Running}}' "$SENTRY")" = true ] || podman start "$SENTRY" >/dev/null
 	"$RB_BIN/rb-net-create" --nameplate "$NP_FILE" --stage sentry
-	"$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE"
+	# A policy in force is left alone: an apply flushes conntrack and
+	# empties the answers set, which would cut the bottle's flows.
+	"$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE" --check >/dev/null 2>&1 ||
+		"$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE"
+	# a learner (or denial log) that exited is started again by PID 1;
+	# the policy, the answers and conntrack stay as they are
+	spid=$(podman inspect -f '{{.State.Pid}}' "$SENTRY")
+	if [ "$RBRN_UPLINK_DNS_ENABLED" = 1 ] && ! learner_pid "$spid" >/dev/null; then
+		kill -HUP "$spid"
+		for _ in $(seq 50); do
+			learner_bound "$spid" && break
+			sleep 0.1
+		done
+		learner_bound "$spid" || RB_EXIT=2 die "the sentry's learner did not come back"
+	fi
 	[ "$(podman inspect -f '{{.State.Running}}' "$BOTTLE")" = true ] || podman start "$BOTTLE" >/dev/null
 	"$RB_BIN/rb-net-create" --nameplate "$NP_FILE" --stage bottle
 	# A restarted sentry has a new MAC: without this the bottle keeps probing
@@ -223,6 +258,23 @@ stop() {
 	podman network exists "$ENCLAVE" && { echo "bottle: cannot remove $ENCLAVE" >&2; rc=2; }
 	[ $rc -eq 0 ] && echo "bottle: $M stopped"
 	return $rc
+}
+
+# rb-sentryd's children (PID 1 of the sentry, given as PID in the host).
+child_pid() {
+	local c kids
+	read -r -a kids <"/proc/$1/task/$1/children" 2>/dev/null || true
+	for c in "${kids[@]}"; do
+		[ "$(cat "/proc/$c/comm" 2>/dev/null)" = "$2" ] && { echo "$c"; return 0; }
+	done
+	return 1
+}
+learner_pid() { child_pid "$1" rb-learner; }
+# The kernel's word: something holds the learner's NFQUEUE queue (0) in the
+# sentry's netns.
+learner_bound() {
+	nsenter -t "$1" -n cat /proc/net/netfilter/nfnetlink_queue 2>/dev/null |
+		awk '$1 == 0 { found = 1 } END { exit !found }'
 }
 
 # Exit 0 when both containers run, the policy in the sentry is the
@@ -262,12 +314,23 @@ status() {
 		printf '  %s\n' "${diff//$'\n'/$'\n'  }"
 		rc=3
 	fi
-	# what the running dnsmasq read at its start (mounted from here)
-	if "$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE" --resolver-conf | cmp -s - "$RUN/dnsmasq.conf"; then
+	# what the running dnsmasq and learner read at start (mounted from here)
+	if "$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE" --resolver-conf | cmp -s - "$RUN/dnsmasq.conf" &&
+		"$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE" --learner-conf | cmp -s - "$RUN/learner.conf"; then
 		echo "resolver: the nameplate's configuration"
 	else
 		echo "resolver: configuration differs from the nameplate (make bottle-reapply)"
 		rc=3
+	fi
+	if [ "$RBRN_UPLINK_DNS_ENABLED" = 1 ]; then
+		local spid lp
+		spid=$(podman inspect -f '{{.State.Pid}}' "$SENTRY")
+		if lp=$(learner_pid "$spid") && learner_bound "$spid"; then
+			echo "learner: running (pid $lp), bound to NFQUEUE 0"
+		else
+			echo "learner: NOT running: replies to the bottle are dropped, nothing new opens (make bottle-reapply)"
+			rc=3
+		fi
 	fi
 	return $rc
 }
@@ -305,15 +368,23 @@ logs() {
 	exec podman logs "${follow[@]}" "$BOTTLE"
 }
 
-usage="usage: $0 start|stop|status|reapply|shell|exec|logs NAMEPLATE"
-[ $# -eq 2 ] || { echo "$usage" >&2; exit 1; }
+usage="usage: $0 start|stop|status|reapply|shell|exec|logs|suggest NAMEPLATE | log NAMEPLATE [--follow] [--json]"
+[ $# -ge 2 ] || { echo "$usage" >&2; exit 1; }
+[ $# -eq 2 ] || [ "$1" = log ] || { echo "$usage" >&2; exit 1; }
 NP_ARG=$2
-case $1 in
-start) load "$2" ;;
-stop | status | reapply | shell | exec | logs) load "$2" --policy-only ;;
+verb=$1
+shift 2
+case $verb in
+start) load "$NP_ARG" ;;
+stop | status | reapply | shell | exec | logs | log | suggest) load "$NP_ARG" --policy-only ;;
 *) echo "$usage" >&2; exit 1 ;;
 esac
-case $1 in
+case $verb in
 exec) exec_cmd ;;
-*) "$1" ;;
+log | suggest)
+	# shellcheck source=mk/denials.sh
+	. "$(dirname "${BASH_SOURCE[0]}")/denials.sh"
+	"$verb" "$@"
+	;;
+*) "$verb" ;;
 esac

@@ -1,7 +1,7 @@
 # Build cmd/ and lib/ (librb.a). `make SAN=1` builds with ASan+UBSan into
 # build-san/, which is what the sanitizer pass of CI runs the tests with.
 
-PKGS     := libnl-3.0 libnl-route-3.0 libiptc libcjson libipset libnftables
+PKGS     := libnl-3.0 libnl-route-3.0 libiptc libcjson libipset libnftables libnetfilter_queue libnetfilter_log
 CC       ?= cc
 SAN      ?= 0
 ifeq ($(SAN),1)
@@ -16,7 +16,9 @@ CFLAGS   ?= -O2 -g
 RB_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 \
             -Wno-missing-field-initializers -Ilib $(SANFLAGS) \
             $(shell pkg-config --cflags $(PKGS))
-RB_LIBS   = $(shell pkg-config --libs $(PKGS))
+# --as-needed: each command links only what it uses (rb-sentryd goes into
+# the sentry image with its few libraries)
+RB_LIBS   = -Wl,--as-needed $(shell pkg-config --libs $(PKGS))
 
 LIB_SRC  := $(sort $(wildcard lib/*.c))
 LIB_OBJ  := $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)

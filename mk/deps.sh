@@ -46,6 +46,7 @@ esac
 PKGS="build-essential llvm libclang-rt-dev
 libnl-3-dev libnl-route-3-dev libnl-nf-3-dev libiptc-dev libipset-dev libcjson-dev
 libnftables-dev
+libnetfilter-queue-dev libnetfilter-log-dev libmnl-dev
 bats-assert bats-support
 runc netavark aardvark-dns uidmap slirp4netns fuse-overlayfs"
 PKGS="$PKGS $(bash "$here/commands.sh" packages "$REL" | tr '\n' ' ')"

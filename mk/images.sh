@@ -2,6 +2,10 @@
 # Builds rb's container images offline from Debian packages: debootstrap (no
 # registry), then `podman import`. Each image carries the hash of its recipe
 # in the label rb.recipe and is rebuilt only when the recipe changes.
+# The sentry is two images: rb-sentry-base (debootstrap, rebuilt when its
+# recipe changes) and rb-sentry, the base plus rb-sentryd as PID 1 (a
+# `podman build` of one layer, rebuilt when the binary changes): RB_SENTRYD,
+# default build/bin/rb-sentryd, built without sanitizers (make images).
 # Usage: mk/images.sh [sentry|bottle|world]...
 set -euo pipefail
 
@@ -14,7 +18,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # `make bench`; the world is the simulated internet of DESIGN.md (test only).
 recipe_packages() {
 	case $1 in
-	sentry) echo "dnsmasq-base iproute2" ;;
+	sentry) echo "dnsmasq-base iproute2 libipset13 libnetfilter-queue1 libnetfilter-log1 libnftables1 libip4tc2" ;;
 	bottle) echo "bind9-dnsutils netcat-openbsd busybox iputils-ping iproute2 iperf3 curl ca-certificates" ;;
 	world)  echo "dnsmasq-base iproute2 socat iperf3 busybox" ;;
 	*) return 1 ;;
@@ -24,7 +28,7 @@ recipe_packages() {
 # ENTRYPOINT for the services, CMD for the bottle so `podman run IMAGE cmd` works.
 recipe_entrypoint() {
 	case $1 in
-	sentry) echo 'ENTRYPOINT ["/usr/sbin/dnsmasq", "--keep-in-foreground", "--conf-file=/etc/rb/dnsmasq.conf"]' ;;
+	sentry) echo 'ENTRYPOINT ["/usr/local/sbin/rb-sentryd"]' ;;
 	bottle) echo 'CMD ["/bin/sleep", "infinity"]' ;;
 	world)  echo 'ENTRYPOINT ["/usr/local/sbin/rb-world"]' ;;
 	esac
@@ -51,14 +55,45 @@ configure() {
 		# The uid the nameplates default to; nameplates may pick another with --user.
 		chroot "$root" useradd -u 1000 -m -s /bin/sh bottle
 		;;
+	sentry)
+		# rb-sentryd's children each run as their own uid (dnsmasq's comes
+		# with its package); the log's tmpfs is mounted with rb-log's uid.
+		chroot "$root" useradd -r -u 990 -M -d /nonexistent -s /usr/sbin/nologin rb-learn
+		chroot "$root" useradd -r -u 991 -M -d /nonexistent -s /usr/sbin/nologin rb-log
+		chroot "$root" getent passwd dnsmasq >/dev/null
+		# /var/log/rb is a tmpfs (mk/bottle.sh); no directory here, or
+		# podman would give the mount this directory's mode instead of 1777
+		;;
 	world)
 		install -m 0755 "$here/world-init.sh" "$root/usr/local/sbin/rb-world"
 		;;
 	esac
 }
 
+# rb-sentry: rb-sentry-base plus rb-sentryd (one layer, no network).
+build_sentry() {
+	local image=localhost/rb-sentry:latest base=localhost/rb-sentry-base:latest hash have ctx
+	[ -x "$RB_SENTRYD" ] || { echo "images: $RB_SENTRYD missing: run make" >&2; return 1; }
+	build sentry "$base" || return 1
+	hash=$({ podman image inspect --format '{{index .Config.Labels "rb.recipe"}}' "$base"; sha256sum <"$RB_SENTRYD"; } |
+		sha256sum | cut -c1-16)
+	have=$(podman image inspect --format '{{index .Config.Labels "rb.recipe"}}' "$image" 2>/dev/null || true)
+	if [ "$have" = "$hash" ]; then
+		echo "images: $image is up to date ($hash)"
+		return 0
+	fi
+	ctx=$(mktemp -d /var/tmp/rb-image-XXXXXX)
+	trap 'rm -rf "$ctx"' RETURN
+	install -m 0755 "$RB_SENTRYD" "$ctx/rb-sentryd"
+	printf '%s\n' "FROM $base" "COPY rb-sentryd /usr/local/sbin/rb-sentryd" \
+		"LABEL rb.recipe=$hash" "$(recipe_entrypoint sentry)" >"$ctx/Containerfile"
+	podman build -q --pull=never --network=none -t "$image" "$ctx" >/dev/null ||
+		{ echo "images: cannot build $image" >&2; return 1; }
+	echo "images: built $image ($hash)"
+}
+
 build() {
-	local name=$1 image="localhost/rb-$1:latest" hash have root
+	local name=$1 image=${2:-"localhost/rb-$1:latest"} hash have root
 	hash=$(recipe_hash "$name")
 	have=$(podman image inspect --format '{{index .Config.Labels "rb.recipe"}}' "$image" 2>/dev/null || true)
 	if [ "$have" = "$hash" ]; then
@@ -92,8 +127,13 @@ for name; do
 done
 # Two at a time: debootstrap is mostly waiting on the mirror and dpkg.
 pids=()
+RB_SENTRYD=${RB_SENTRYD:-$here/../build/bin/rb-sentryd}
 for name; do
-	build "$name" & pids+=($!)
+	if [ "$name" = sentry ]; then
+		build_sentry & pids+=($!)
+	else
+		build "$name" & pids+=($!)
+	fi
 done
 rc=0
 for p in "${pids[@]}"; do wait "$p" || rc=1; done

@@ -17,6 +17,13 @@ HOSTS="160.79.104.1 160.79.104.10 160.79.105.20 142.250.1.1 93.184.216.34 198.51
 for a in $RESOLVERS $HOSTS; do
 	ip addr add "$a/32" dev lo
 done
+# A zone whose every name answers its own address (test/070: fresh names,
+# each answered with another address): h160-79-112-7.rot.anthropic.com is
+# 160.79.112.7, anywhere in 160.79.112.0/20, all of which the world owns.
+# Outside RBRN_UPLINK_ALLOWED_CIDRS of the example nameplates, so only the
+# learned answer can open one.
+ROTATE=160.79.112.0/20
+ip route add local "$ROTATE" dev lo
 
 # Names whose answer tests change at run time (then SIGHUP the resolvers).
 [ -f /etc/rb/world.hosts ] || cat >/etc/rb/world.hosts <<HOSTS
@@ -26,6 +33,11 @@ HOSTS
 for r in $RESOLVERS; do
 	dnsmasq --listen-address="$r" --bind-interfaces --no-resolv --no-hosts \
 		--addn-hosts=/etc/rb/world.hosts --cache-size=0 --user=root --group=root \
+		--synth-domain="rot.anthropic.com,$ROTATE,h" \
+		--address=/rebind.anthropic.com/10.0.0.1 \
+		--address=/lo.rebind.anthropic.com/127.0.0.1 \
+		--address=/meta.rebind.anthropic.com/169.254.169.254 \
+		--address=/host.rebind.anthropic.com/10.243.0.1 \
 		--address=/anthropic.com/160.79.104.10 \
 		--address=/google.com/142.250.1.1 \
 		--address=/example.com/93.184.216.34 \

@@ -173,11 +173,12 @@ dry_table() {
     ip netns exec "$W" dnsmasq -k --listen-address=8.8.8.8 --bind-interfaces --no-resolv \
         --no-hosts --pid-file= --address=/#/192.0.2.66 --log-queries \
         --log-facility="$BATS_TEST_TMPDIR/world.log" </dev/null >/dev/null 2>&1 3>&- &
-    ip netns exec "$S" dnsmasq -k --listen-address=10.242.0.2 --bind-interfaces --no-resolv \
-        --no-hosts --pid-file= --address=/probe.test/192.0.2.77 \
-        </dev/null >/dev/null 2>&1 3>&- &
+    # the sentry's runtime as ever (the learner sees the replies), with a
+    # resolver that knows one name
+    printf '%s\n' listen-address=10.242.0.2 bind-interfaces no-resolv no-hosts pid-file= \
+        address=/probe.test/192.0.2.77 >"$BATS_TEST_TMPDIR/probe.conf"
+    SD_DNSMASQ_CONF=$BATS_TEST_TMPDIR/probe.conf rb_sentryd "$S" "$NP"
     wait_listen "$W" 53
-    wait_listen "$S" 53
     run -0 ip netns exec "$B" dig +short +time=2 +tries=1 @8.8.8.8 probe.test
     assert_output 192.0.2.77
     run -0 ip netns exec "$B" dig +tcp +short +time=2 +tries=1 @8.8.8.8 probe.test

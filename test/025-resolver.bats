@@ -61,16 +61,14 @@ np_write() {
     done
 }
 
-# sentry_up [NAME=VALUE]...: policy and resolver of that nameplate, with
-# dnsmasq run the way the sentry container runs it (as root, -k, the file).
+# sentry_up [NAME=VALUE]...: policy and resolver of that nameplate, run the
+# way the sentry container runs them (rb-sentryd: dnsmasq and the learner).
 sentry_up() {
     np_write "$@"
     run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns "/run/netns/$S"
-    "$RB_BIN/rb-fw-apply" --nameplate "$NP" --resolver-conf >"$BATS_TEST_TMPDIR/dnsmasq.conf" ||
-        fail "--resolver-conf failed"
-    ip netns exec "$S" dnsmasq -k --conf-file="$BATS_TEST_TMPDIR/dnsmasq.conf" \
-        </dev/null >/dev/null 2>"$SLOG" 3>&- &
-    wait_listen "$S" 53
+    rb_sentryd "$S" "$NP" || fail "rb-sentryd did not start"
+    cp "$SD/dnsmasq.conf" "$BATS_TEST_TMPDIR/dnsmasq.conf"
+    SLOG=$SD/sentryd.log
 }
 
 # ask NAME [dig options]: the bottle asks the sentry; prints status and answers.
@@ -85,10 +83,10 @@ ask() {
     run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --resolver-conf
     assert_line "listen-address=10.242.0.2"
     assert_line "no-resolv"
-    assert_line "cache-size=0"
+    assert_line "cache-size=1000"
     assert_line "address=/#/"
     assert_line "server=/anthropic.com/8.8.8.8"
-    assert_line "ipset=/anthropic.com/RB-DNS"
+    refute_line --partial "ipset="
     refute_line "server=8.8.8.8"
     run -0 ip netns exec "$S" iptables-legacy-save
     assert_output ""
@@ -178,6 +176,29 @@ ask() {
     assert_output --partial "status: NXDOMAIN"
     run -0 cat "$WLOG"
     refute_output --partial "anthropic"
+}
+
+@test "the denial log: a rejected connection and a refused name, by an unprivileged process" {
+    sentry_up
+    run ip netns exec "$B" nc -v -w 2 -z 142.250.1.1 443
+    assert_failure
+    assert_output --partial refused
+    ask google.com
+    assert_output --partial "status: NXDOMAIN"
+    ask api.anthropic.com
+    run ip netns exec "$B" nc -v -w 2 -z 10.242.0.2 22
+    assert_failure
+    sleep 1
+    run cat "$SD/log/denials/denials.jsonl"
+    assert_line --regexp '"proto":"tcp","src":"10\.242\.0\.3","dst":"142\.250\.1\.1","port":443,"rule":"rb:reject"\}$'
+    assert_line --regexp '"proto":"dns","name":"google\.com","qtype":1,"rule":"rb:dns-refused"\}$'
+    assert_line --regexp '"dst":"10\.242\.0\.2","port":22,"rule":"rb:in-reject"'
+    local log
+    log=$(rb_sentryd_child "$SD_PID" rb-denials) || fail "no denial log"
+    run grep -E '^(Uid|CapEff|CapPrm|CapBnd):' /proc/$log/status
+    assert_line --regexp '^Uid:[[:space:]]+65532[[:space:]]'
+    assert_line --regexp '^CapEff:[[:space:]]+0000000000000000$'
+    assert_line --regexp '^CapBnd:[[:space:]]+0000000000000000$'
 }
 
 @test "--learner-conf: what the learner learns from, and nothing touched" {

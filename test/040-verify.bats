@@ -105,11 +105,11 @@ sentry_dns_up() {
 	ip netns exec "$S" dig +time=1 +tries=1 @127.0.0.1 example.com | grep -q 'status: NXDOMAIN'
 }
 
+# The sentry's runtime as the container runs it (rb-sentryd: dnsmasq, the
+# learner, the denial log).
 start_sentry_dns() {
-	"$RB_BIN/rb-fw-apply" --nameplate "$NP" --resolver-conf >"$T/sentry.conf"
-	ip netns exec "$S" dnsmasq --conf-file="$T/sentry.conf" --keep-in-foreground \
-		--user=root --group=root >"$T/sentry-dns.log" 2>&1 3>&- &
-	echo $! >"$T/sentry-dns.pid"
+	rb_sentryd "$S" "$NP" || fail "rb-sentryd did not start"
+	echo "$SD_PID" >"$T/sentry-dns.pid"
 	wait_for sentry_dns_up
 }
 

@@ -109,6 +109,49 @@ rb_require_images() {
 rb_default_teardown() {
     rb_podman_cleanup
     rb_netns_cleanup
+    if [ -f "$BATS_TEST_TMPDIR/.dirs" ]; then
+        xargs -r rm -rf <"$BATS_TEST_TMPDIR/.dirs"
+        rm -f "$BATS_TEST_TMPDIR/.dirs"
+    fi
+}
+
+# rb_sentryd NS NAMEPLATE [rb-sentryd options]: the sentry's runtime as the
+# sentry container runs it (rb-sentryd: dnsmasq without any capability, the
+# learner on NFQUEUE, the denial log on NFLOG) in netns NS, with the
+# configurations rb-fw-apply prints for NAMEPLATE. They live in a directory
+# the unprivileged children can read ($SD); the denial log is
+# $SD/log/denials/denials.jsonl, rb-sentryd's and dnsmasq's stderr $SD/sentryd.log.
+# SD_DNSMASQ_CONF=FILE runs dnsmasq with FILE instead.
+# Sets SD and SD_PID (rb-sentryd's, in the host's PID namespace).
+rb_sentryd() {
+    local ns=$1 np=$2
+    shift 2
+    SD=$(mktemp -d /tmp/rbt-sd.XXXXXX) || return 1
+    echo "$SD" >>"$BATS_TEST_TMPDIR/.dirs"
+    chmod 0755 "$SD"
+    mkdir -m 1777 "$SD/log"
+    if [ -n "${SD_DNSMASQ_CONF:-}" ]; then
+        cp "$SD_DNSMASQ_CONF" "$SD/dnsmasq.conf"
+    else
+        "$RB_BIN/rb-fw-apply" --nameplate "$np" --resolver-conf >"$SD/dnsmasq.conf" || return 1
+    fi
+    "$RB_BIN/rb-fw-apply" --nameplate "$np" --learner-conf >"$SD/learner.conf" || return 1
+    chmod 0644 "$SD/dnsmasq.conf" "$SD/learner.conf"
+    ip netns exec "$ns" sysctl -qw net.ipv4.ip_unprivileged_port_start=53
+    ip netns exec "$ns" "$RB_BIN/rb-sentryd" --learner-conf "$SD/learner.conf" \
+        --dnsmasq-conf "$SD/dnsmasq.conf" --dnsmasq-user dnsmasq --learner-user 65533 \
+        --log-user 65532 --log-dir "$SD/log" "$@" </dev/null >/dev/null 2>"$SD/sentryd.log" 3>&- &
+    SD_PID=$!
+    wait_listen "$ns" 53
+}
+
+# The PID of rb-sentryd's child named COMM (rb-learner, rb-denials, dnsmasq).
+rb_sentryd_child() {
+    local c
+    for c in $(cat "/proc/$1/task/$1/children" 2>/dev/null); do
+        [ "$(cat "/proc/$c/comm" 2>/dev/null)" = "$2" ] && { echo "$c"; return 0; }
+    done
+    return 1
 }
 
 # The netns stand-ins for a bottle ($B, 10.242.0.3 on b0), its sentry ($S,

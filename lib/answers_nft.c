@@ -1,0 +1,97 @@
+/* The answers set on nftables: set RB-DNS of table inet rb (flags timeout)
+ * through one libnftables context kept open for the learner's life. */
+#include "answers_int.h"
+#include "fw.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <nftables/libnftables.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct rb_answers_nft {
+	struct nft_ctx *ctx;
+};
+
+static int run(struct rb_answers_nft *a, const char *cmd, const char **emsg)
+{
+	int rc = nft_run_cmd_from_buffer(a->ctx, cmd);
+	const char *e = nft_ctx_get_error_buffer(a->ctx);
+
+	*emsg = e && e[0] ? e : "nft refused";
+	return rc;
+}
+
+int rb_answers_nft_open(struct rb_answers_nft **out, struct rb_err *err)
+{
+	struct rb_answers_nft *a;
+	const char *e;
+	int rc;
+
+	*out = NULL;
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return rb_err_set(err, -ENOMEM, "out of memory");
+	a->ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	if (!a->ctx || nft_ctx_buffer_output(a->ctx) < 0 || nft_ctx_buffer_error(a->ctx) < 0) {
+		rb_answers_nft_close(a);
+		return rb_err_set(err, -ENOMEM, "cannot start libnftables");
+	}
+	rc = run(a, "list set " RB_FW_NFT_FAMILY " " RB_FW_NFT_TABLE " " RB_FW_SET_DNS "\n"
+		    "list set " RB_FW_NFT_FAMILY " " RB_FW_NFT_TABLE " " RB_FW_SET_HOST "\n", &e);
+	if (rc != 0) {
+		rc = rb_err_set(err, -ENOENT, "nft sets %s/%s: %s", RB_FW_SET_DNS, RB_FW_SET_HOST, e);
+		rb_answers_nft_close(a);
+		return rc;
+	}
+	*out = a;
+	return 0;
+}
+
+int rb_answers_nft_add(struct rb_answers_nft *a, struct in_addr addr, uint32_t timeout,
+		       struct rb_err *err)
+{
+	char ip[INET_ADDRSTRLEN], cmd[512];
+	const char *e;
+
+	inet_ntop(AF_INET, &addr, ip, sizeof(ip));
+	/* one transaction: make sure it is there, then replace it, so that the
+	 * newest answer's timeout wins (nft 1.0.6 has no "destroy", and an add
+	 * of an element that exists keeps its old timeout) */
+	snprintf(cmd, sizeof(cmd),
+		 "add element %1$s %2$s %3$s { %4$s timeout %5$us }\n"
+		 "delete element %1$s %2$s %3$s { %4$s }\n"
+		 "add element %1$s %2$s %3$s { %4$s timeout %5$us }\n",
+		 RB_FW_NFT_FAMILY, RB_FW_NFT_TABLE, RB_FW_SET_DNS, ip, timeout);
+	if (run(a, cmd, &e) != 0)
+		return rb_err_set(err, -EPROTO, "cannot add %s to nft set %s: %s", ip, RB_FW_SET_DNS,
+				  e);
+	return 0;
+}
+
+int rb_answers_nft_host(struct rb_answers_nft *a, struct in_addr addr, struct rb_err *err)
+{
+	char ip[INET_ADDRSTRLEN], cmd[256];
+	const char *e;
+
+	inet_ntop(AF_INET, &addr, ip, sizeof(ip));
+	snprintf(cmd, sizeof(cmd), "get element %s %s %s { %s }\n", RB_FW_NFT_FAMILY,
+		 RB_FW_NFT_TABLE, RB_FW_SET_HOST, ip);
+	if (run(a, cmd, &e) == 0)
+		return 1;
+	/* the kernel says ENOENT for an element that is not there */
+	if (strstr(e, "No such file or directory"))
+		return 0;
+	return rb_err_set(err, -EPROTO, "cannot look up %s in nft set %s: %s", ip, RB_FW_SET_HOST,
+			  e);
+}
+
+void rb_answers_nft_close(struct rb_answers_nft *a)
+{
+	if (!a)
+		return;
+	if (a->ctx)
+		nft_ctx_free(a->ctx);
+	free(a);
+}

@@ -1,0 +1,194 @@
+/* Denial log lines (denial.h). */
+#include "denial.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static size_t slot_of(struct in_addr a)
+{
+	uint32_t h = ntohl(a.s_addr) * 2654435761u; /* Knuth's multiplicative hash */
+
+	return (h >> 20) % RB_DENIAL_NAMES;
+}
+
+void rb_name_map_put(struct rb_name_map *m, struct in_addr a, const char *name)
+{
+	size_t i = slot_of(a);
+
+	m->slot[i].addr = a;
+	snprintf(m->slot[i].name, sizeof(m->slot[i].name), "%s", name);
+}
+
+const char *rb_name_map_get(const struct rb_name_map *m, struct in_addr a)
+{
+	size_t i = slot_of(a);
+
+	if (m->slot[i].addr.s_addr == a.s_addr && m->slot[i].name[0])
+		return m->slot[i].name;
+	return NULL;
+}
+
+static int printable(const char *s, size_t max)
+{
+	size_t n = strnlen(s, max);
+
+	if (n == max)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
+int rb_name_rec_valid(const struct rb_name_rec *r)
+{
+	return (r->kind == RB_NAME_ANSWER || r->kind == RB_NAME_REFUSED) && r->name[0] &&
+	       printable(r->name, sizeof(r->name));
+}
+
+struct out {
+	char *p;
+	size_t cap, len;
+	int full;
+};
+
+static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (o->full)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(o->p + o->len, o->cap - o->len, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized): see err.c
+	va_end(ap);
+	if (n < 0 || (size_t)n >= o->cap - o->len) {
+		o->full = 1;
+		return;
+	}
+	o->len += (size_t)n;
+}
+
+/* A JSON string of printable ASCII: names are in rb_dns_name_read's form
+ * (\DDD escapes), prefixes are checked; only '"' and '\\' need escaping. */
+static void put_str(struct out *o, const char *key, const char *s)
+{
+	put(o, ",\"%s\":\"", key);
+	for (; *s && !o->full; s++) {
+		if (*s == '"' || *s == '\\')
+			put(o, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			put(o, "\\u%04x", (unsigned char)*s);
+		else
+			put(o, "%c", *s);
+	}
+	put(o, "\"");
+}
+
+static void put_time(struct out *o, const struct timeval *tv)
+{
+	struct tm tm;
+	time_t t = tv->tv_sec;
+
+	if (!gmtime_r(&t, &tm))
+		memset(&tm, 0, sizeof(tm));
+	put(o, "{\"time\":\"%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ\"", tm.tm_year + 1900,
+	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+	    (long)(tv->tv_usec / 1000) % 1000);
+}
+
+static int finish(struct out *o)
+{
+	put(o, "}\n");
+	return o->full ? -ENOSPC : (int)o->len;
+}
+
+static const char *proto_name(uint8_t p)
+{
+	switch (p) {
+	case IPPROTO_TCP:
+		return "tcp";
+	case IPPROTO_UDP:
+		return "udp";
+	case IPPROTO_ICMP:
+		return "icmp";
+	default:
+		return NULL;
+	}
+}
+
+int rb_denial_packet_line(char *buf, size_t cap, const struct timeval *tv, const char *prefix,
+			  const uint8_t *pkt, size_t len, const struct rb_name_map *names)
+{
+	struct out o = { buf, cap, 0, 0 };
+	char src[INET_ADDRSTRLEN], dst[INET_ADDRSTRLEN];
+	struct in_addr s, d;
+	size_t ihl;
+	const char *pn, *name;
+
+	if (cap == 0)
+		return -ENOSPC;
+	buf[0] = '\0';
+	if (len < 20 || (pkt[0] >> 4) != 4)
+		return -EBADMSG;
+	ihl = (size_t)(pkt[0] & 0x0f) * 4;
+	if (ihl < 20 || ihl > len)
+		return -EBADMSG;
+	memcpy(&s, pkt + 12, 4);
+	memcpy(&d, pkt + 16, 4);
+	inet_ntop(AF_INET, &s, src, sizeof(src));
+	inet_ntop(AF_INET, &d, dst, sizeof(dst));
+	put_time(&o, tv);
+	pn = proto_name(pkt[9]);
+	if (pn)
+		put(&o, ",\"proto\":\"%s\"", pn);
+	else
+		put(&o, ",\"proto\":%u", pkt[9]);
+	put(&o, ",\"src\":\"%s\",\"dst\":\"%s\"", src, dst);
+	/* ports and ICMP types only from the first fragment */
+	if ((pkt[6] & 0x1f) == 0 && pkt[7] == 0) {
+		if ((pkt[9] == IPPROTO_TCP || pkt[9] == IPPROTO_UDP) && len >= ihl + 4)
+			put(&o, ",\"port\":%u", (unsigned int)((pkt[ihl + 2] << 8) | pkt[ihl + 3]));
+		else if (pkt[9] == IPPROTO_ICMP && len >= ihl + 1)
+			put(&o, ",\"icmp_type\":%u", pkt[ihl]);
+	}
+	put_str(&o, "rule", prefix && !strncmp(prefix, "rb:", 3) && printable(prefix, 64) ?
+				    prefix : "rb:?");
+	name = names ? rb_name_map_get(names, d) : NULL;
+	if (name)
+		put_str(&o, "name", name);
+	return finish(&o);
+}
+
+int rb_denial_name_line(char *buf, size_t cap, const struct timeval *tv, const char *name,
+			uint16_t qtype)
+{
+	struct out o = { buf, cap, 0, 0 };
+
+	if (cap == 0)
+		return -ENOSPC;
+	put_time(&o, tv);
+	put(&o, ",\"proto\":\"dns\"");
+	put_str(&o, "name", name);
+	put(&o, ",\"qtype\":%u", qtype);
+	put_str(&o, "rule", RB_DENIAL_REFUSED_RULE);
+	return finish(&o);
+}
+
+int rb_denial_dropped_line(char *buf, size_t cap, const struct timeval *tv, uint64_t dropped,
+			   uint64_t overruns)
+{
+	struct out o = { buf, cap, 0, 0 };
+
+	if (cap == 0)
+		return -ENOSPC;
+	put_time(&o, tv);
+	put(&o, ",\"dropped\":%llu,\"overruns\":%llu", (unsigned long long)dropped,
+	    (unsigned long long)overruns);
+	return finish(&o);
+}

@@ -1,0 +1,268 @@
+/* The denial log's loop (denial_log.h), with libnetfilter_log. */
+#include "denial_log.h"
+#include "denial.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libnetfilter_log/libnetfilter_log.h>
+#include <libnfnetlink/libnfnetlink.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RECV_BUF (64 * 1024)
+#define SOCK_BUF (1024 * 1024)
+#define COPY_RANGE 64 /* IPv4 header with options, and the ports */
+
+struct rb_denial_log {
+	struct nflog_handle *h;
+	struct nflog_g_handle *gh;
+	int dirfd, fd, names_fd;
+	size_t max_bytes, size;
+	double tokens;
+	struct timespec last;
+	uint64_t dropped, overruns;
+	struct rb_name_map names; /* large: one allocation */
+};
+
+static double now_s(struct timespec *ts)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	return (double)ts->tv_sec + (double)ts->tv_nsec / 1e9;
+}
+
+static int file_open(struct rb_denial_log *d, int trunc)
+{
+	struct stat st;
+	int fd = openat(d->dirfd, RB_DENIAL_FILE,
+			O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | (trunc ? O_TRUNC : 0),
+			0644);
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	if (d->fd >= 0)
+		close(d->fd);
+	d->fd = fd;
+	d->size = (size_t)st.st_size;
+	return 0;
+}
+
+static void write_line(struct rb_denial_log *d, const char *line, size_t n)
+{
+	if (d->size + n > d->max_bytes) {
+		if (renameat(d->dirfd, RB_DENIAL_FILE, d->dirfd, RB_DENIAL_FILE ".1") < 0 ||
+		    file_open(d, 1) < 0) {
+			d->dropped++;
+			return;
+		}
+	}
+	if (write(d->fd, line, n) != (ssize_t)n) {
+		d->dropped++;
+		return;
+	}
+	d->size += n;
+}
+
+/* A token bucket: RB_DENIAL_RATE a second, RB_DENIAL_BURST at once. */
+static void emit(struct rb_denial_log *d, const char *line, int n)
+{
+	struct timespec ts;
+	double t = now_s(&ts), last = (double)d->last.tv_sec + (double)d->last.tv_nsec / 1e9;
+
+	d->tokens += (t - last) * RB_DENIAL_RATE;
+	if (d->tokens > RB_DENIAL_BURST)
+		d->tokens = RB_DENIAL_BURST;
+	d->last = ts;
+	if (n <= 0 || d->tokens < 1) {
+		d->dropped++;
+		return;
+	}
+	d->tokens -= 1;
+	write_line(d, line, (size_t)n);
+}
+
+static int on_record(struct nflog_g_handle *gh, struct nfgenmsg *m, struct nflog_data *nfa,
+		     void *data)
+{
+	struct rb_denial_log *d = data;
+	char line[RB_DENIAL_LINE_MAX], *payload = NULL;
+	const char *prefix = nflog_get_prefix(nfa);
+	struct timeval tv;
+	int len;
+
+	(void)gh;
+	(void)m;
+	if (nflog_get_timestamp(nfa, &tv) < 0)
+		gettimeofday(&tv, NULL);
+	len = nflog_get_payload(nfa, &payload);
+	if (len <= 0 || !payload)
+		return 0;
+	emit(d, line,
+	     rb_denial_packet_line(line, sizeof(line), &tv, prefix, (const uint8_t *)payload,
+				   (size_t)len, &d->names));
+	return 0;
+}
+
+int rb_denial_log_open(struct rb_denial_log **out, uint16_t group, size_t max_bytes,
+		       int names_fd, struct rb_err *err)
+{
+	struct rb_denial_log *d;
+	int rc;
+
+	*out = NULL;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return rb_err_set(err, -ENOMEM, "out of memory");
+	d->fd = d->dirfd = -1;
+	d->names_fd = names_fd;
+	d->max_bytes = max_bytes;
+	d->tokens = RB_DENIAL_BURST;
+	clock_gettime(CLOCK_MONOTONIC, &d->last);
+	d->h = nflog_open();
+	if (!d->h || nflog_bind_pf(d->h, AF_INET) < 0) {
+		rc = rb_err_set(err, -EPERM, "cannot open nfnetlink_log: %s", strerror(errno));
+		goto fail;
+	}
+	d->gh = nflog_bind_group(d->h, group);
+	if (!d->gh) {
+		rc = rb_err_set(err, -EBUSY, "cannot bind NFLOG group %u: %s", group, strerror(errno));
+		goto fail;
+	}
+	if (nflog_set_mode(d->gh, NFULNL_COPY_PACKET, COPY_RANGE) < 0 ||
+	    nflog_set_timeout(d->gh, 10) < 0 || nflog_set_qthresh(d->gh, 64) < 0) {
+		rc = rb_err_set(err, -EIO, "cannot configure NFLOG group %u: %s", group,
+				strerror(errno));
+		goto fail;
+	}
+	nflog_callback_register(d->gh, on_record, d);
+	nfnl_rcvbufsiz(nflog_nfnlh(d->h), SOCK_BUF);
+	*out = d;
+	return 0;
+fail:
+	rb_denial_log_close(d);
+	return rc;
+}
+
+int rb_denial_log_dir(struct rb_denial_log *d, const char *dir, struct rb_err *err)
+{
+	struct stat st;
+	int parent, rc;
+
+	parent = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (parent < 0)
+		return rb_err_set(err, -errno, "cannot open %s: %s", dir, strerror(errno));
+	if (mkdirat(parent, RB_DENIAL_DIR, 0755) < 0 && errno != EEXIST) {
+		rc = rb_err_set(err, -errno, "cannot make %s/%s: %s", dir, RB_DENIAL_DIR,
+				strerror(errno));
+		close(parent);
+		return rc;
+	}
+	d->dirfd = openat(parent, RB_DENIAL_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	close(parent);
+	if (d->dirfd < 0)
+		return rb_err_set(err, -errno, "cannot open %s/%s: %s", dir, RB_DENIAL_DIR,
+				  strerror(errno));
+	/* made by this uid, or by nobody else's hand: nobody else may rename
+	 * or replace the log in it */
+	if (fstat(d->dirfd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 0022))
+		return rb_err_set(err, -EPERM, "%s/%s: not this process's own directory", dir,
+				  RB_DENIAL_DIR);
+	rc = file_open(d, 0);
+	if (rc < 0)
+		return rb_err_set(err, rc, "cannot open %s/%s/%s: %s", dir, RB_DENIAL_DIR,
+				  RB_DENIAL_FILE, strerror(-rc));
+	return 0;
+}
+
+static void read_names(struct rb_denial_log *d)
+{
+	struct rb_name_rec r;
+	char line[RB_DENIAL_LINE_MAX];
+	struct timeval tv;
+
+	for (int i = 0; i < 256; i++) {
+		ssize_t n = read(d->names_fd, &r, sizeof(r));
+
+		if (n != (ssize_t)sizeof(r))
+			return;
+		if (!rb_name_rec_valid(&r))
+			continue;
+		if (r.kind == RB_NAME_ANSWER) {
+			rb_name_map_put(&d->names, r.addr, r.name);
+		} else {
+			gettimeofday(&tv, NULL);
+			emit(d, line, rb_denial_name_line(line, sizeof(line), &tv, r.name, r.qtype));
+		}
+	}
+}
+
+int rb_denial_log_run(struct rb_denial_log *d, volatile int *stop, struct rb_err *err)
+{
+	char *buf = malloc(RECV_BUF), line[RB_DENIAL_LINE_MAX];
+	struct pollfd p[2];
+	time_t said = time(NULL);
+	int rc = 0;
+
+	if (!buf)
+		return rb_err_set(err, -ENOMEM, "out of memory");
+	p[0].fd = nflog_fd(d->h);
+	p[0].events = POLLIN;
+	p[1].fd = d->names_fd;
+	p[1].events = POLLIN;
+	while (!*stop) {
+		int n = poll(p, d->names_fd >= 0 ? 2 : 1, 1000);
+
+		if (n < 0 && errno != EINTR) {
+			rc = rb_err_set(err, -errno, "poll: %s", strerror(errno));
+			break;
+		}
+		if (n > 0 && (p[0].revents & POLLIN)) {
+			ssize_t r = recv(p[0].fd, buf, RECV_BUF, MSG_DONTWAIT);
+
+			if (r > 0)
+				nflog_handle_packet(d->h, buf, (int)r);
+			else if (r < 0 && errno == ENOBUFS)
+				d->overruns++;
+		}
+		if (n > 0 && d->names_fd >= 0 && (p[1].revents & POLLIN))
+			read_names(d);
+		if (time(NULL) != said && (d->dropped || d->overruns)) {
+			struct timeval tv;
+			int len;
+
+			gettimeofday(&tv, NULL);
+			len = rb_denial_dropped_line(line, sizeof(line), &tv, d->dropped, d->overruns);
+			if (len > 0)
+				write_line(d, line, (size_t)len);
+			d->dropped = d->overruns = 0;
+			said = time(NULL);
+		}
+	}
+	free(buf);
+	return rc;
+}
+
+void rb_denial_log_close(struct rb_denial_log *d)
+{
+	if (!d)
+		return;
+	if (d->gh)
+		nflog_unbind_group(d->gh);
+	if (d->h)
+		nflog_close(d->h);
+	if (d->fd >= 0)
+		close(d->fd);
+	if (d->dirfd >= 0)
+		close(d->dirfd);
+	free(d);
+}

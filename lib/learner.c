@@ -1,0 +1,264 @@
+/* The learner's loop (learner.h), with libnetfilter_queue. */
+#include "learner.h"
+#include "answers.h"
+#include "denial.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <libnetfilter_queue/libnetfilter_queue.h>
+#include <linux/netfilter.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define QUEUE_MAXLEN 4096
+#define RECV_BUF (128 * 1024)
+#define SOCK_BUF (8 * 1024 * 1024)
+
+struct rb_learner {
+	const struct rb_learn_conf *conf;
+	struct nfq_handle *h;
+	struct nfq_q_handle *qh;
+	struct rb_answers *answers;
+	int names_fd;
+	struct rb_learner_stats st;
+	struct rb_learn_result res; /* large: kept off the stack */
+	char errmsg[512];
+	time_t said; /* a failure is said at most once a second */
+};
+
+/* Why replies are dropped, on stderr (podman logs of the sentry). */
+static void say(struct rb_learner *l, const char *msg)
+{
+	time_t now = time(NULL);
+
+	snprintf(l->errmsg, sizeof(l->errmsg), "%s", msg);
+	if (now == l->said)
+		return;
+	l->said = now;
+	fprintf(stderr, "rb-learner: reply dropped: %s\n", msg);
+}
+
+static void tell(struct rb_learner *l, uint8_t kind, struct in_addr a, uint16_t qtype,
+		 const char *name)
+{
+	struct rb_name_rec r;
+
+	if (l->names_fd < 0)
+		return;
+	memset(&r, 0, sizeof(r));
+	r.kind = kind;
+	r.qtype = qtype;
+	r.addr = a;
+	snprintf(r.name, sizeof(r.name), "%s", name);
+	/* non-blocking: the log may lose a name, the learner never waits */
+	if (write(l->names_fd, &r, sizeof(r)) < 0)
+		return;
+}
+
+/* 1: the message may pass (its answers are in the set), 0: drop. */
+static int learn_message(struct rb_learner *l, const uint8_t *msg, size_t len)
+{
+	struct rb_learn_result *r = &l->res;
+	struct rb_err err;
+
+	if (rb_learn_decide(l->conf, msg, len, r) < 0)
+		return 0;
+	for (unsigned int i = 0; i < r->reply.n_a && r->reply.qname[0]; i++)
+		tell(l, RB_NAME_ANSWER, r->reply.a[i].addr, r->reply.qtype, r->reply.qname);
+	if (r->refused) {
+		struct in_addr none = { 0 };
+
+		tell(l, RB_NAME_REFUSED, none, r->reply.qtype, r->reply.qname);
+	}
+	l->st.never += r->n_never;
+	if (r->n_add == 0)
+		return 1;
+	if (!l->answers && rb_answers_open(&l->answers, &err) < 0) {
+		/* no policy yet: nothing can be opened, so nothing is released */
+		say(l, err.msg);
+		return 0;
+	}
+	for (unsigned int i = 0; i < r->n_add; i++) {
+		int h = rb_answers_host(l->answers, r->add[i].addr, &err);
+
+		if (h < 0)
+			goto fail;
+		if (h) {
+			l->st.host++;
+			continue;
+		}
+		if (rb_answers_add(l->answers, r->add[i].addr, r->add[i].ttl, &err) < 0)
+			goto fail;
+		l->st.added++;
+	}
+	return 1;
+fail:
+	/* the sets may have been replaced under us (an apply): reopen next time */
+	say(l, err.msg);
+	rb_answers_close(l->answers);
+	l->answers = NULL;
+	return 0;
+}
+
+/* The decision for one queued IPv4 packet: 1 accept, 0 drop. */
+static int learner_packet(struct rb_learner *l, const uint8_t *pkt, size_t len)
+{
+	size_t ihl, tot;
+
+	if (len < 20 || (pkt[0] >> 4) != 4)
+		return 0;
+	ihl = (size_t)(pkt[0] & 0x0f) * 4;
+	tot = ((size_t)pkt[2] << 8) | pkt[3];
+	if (ihl < 20 || tot < ihl || tot > len)
+		return 0;
+	len = tot;
+	/* OUTPUT sees datagrams before fragmentation: a fragment is not ours */
+	if ((pkt[6] & 0x3f) || pkt[7])
+		return 0;
+	if (pkt[9] == IPPROTO_UDP) {
+		size_t ulen;
+
+		if (len - ihl < 8)
+			return 0;
+		ulen = ((size_t)pkt[ihl + 4] << 8) | pkt[ihl + 5];
+		if (ulen < 8 || ulen > len - ihl)
+			return 0;
+		return learn_message(l, pkt + ihl + 8, ulen - 8);
+	}
+	if (pkt[9] == IPPROTO_TCP) {
+		size_t doff, off;
+
+		if (len - ihl < 20)
+			return 0;
+		doff = (size_t)(pkt[ihl + 12] >> 4) * 4;
+		if (doff < 20 || doff > len - ihl)
+			return 0;
+		off = ihl + doff;
+		/* each complete length-prefixed message is learned */
+		while (len - off >= 2) {
+			size_t m = ((size_t)pkt[off] << 8) | pkt[off + 1];
+
+			if (m > len - off - 2) {
+				l->st.unlearned_tcp++;
+				return 1;
+			}
+			if (!learn_message(l, pkt + off + 2, m))
+				return 0;
+			off += 2 + m;
+		}
+		if (len - off == 1)
+			l->st.unlearned_tcp++;
+		return 1;
+	}
+	return 0;
+}
+
+static int on_packet(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_data *nfa,
+		     void *data)
+{
+	struct rb_learner *l = data;
+	struct nfqnl_msg_packet_hdr *ph = nfq_get_msg_packet_hdr(nfa);
+	unsigned char *p = NULL;
+	int n, ok;
+
+	(void)msg;
+	if (!ph)
+		return -1;
+	n = nfq_get_payload(nfa, &p);
+	ok = n > 0 && learner_packet(l, p, (size_t)n);
+	l->st.replies++;
+	if (ok)
+		l->st.passed++;
+	else
+		l->st.dropped++;
+	return nfq_set_verdict(qh, ntohl(ph->packet_id), ok ? NF_ACCEPT : NF_DROP, 0, NULL);
+}
+
+int rb_learner_open(struct rb_learner **out, const struct rb_learn_conf *conf, uint16_t queue,
+		    int names_fd, struct rb_err *err)
+{
+	struct rb_learner *l;
+	int rc;
+
+	*out = NULL;
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return rb_err_set(err, -ENOMEM, "out of memory");
+	l->conf = conf;
+	l->names_fd = names_fd;
+	l->h = nfq_open();
+	if (!l->h) {
+		rc = rb_err_set(err, -errno ? -errno : -EIO, "cannot open nfnetlink_queue: %s",
+				strerror(errno ? errno : EIO));
+		goto fail;
+	}
+	if (nfq_bind_pf(l->h, AF_INET) < 0) {
+		rc = rb_err_set(err, -EPERM, "cannot bind nfnetlink_queue to IPv4: %s",
+				strerror(errno));
+		goto fail;
+	}
+	l->qh = nfq_create_queue(l->h, queue, on_packet, l);
+	if (!l->qh) {
+		rc = rb_err_set(err, -EBUSY, "cannot bind NFQUEUE %u (another learner?): %s",
+				queue, strerror(errno));
+		goto fail;
+	}
+	/* no NFQA_CFG_F_FAIL_OPEN: a full queue drops, it never releases */
+	if (nfq_set_mode(l->qh, NFQNL_COPY_PACKET, 0xffff) < 0 ||
+	    nfq_set_queue_maxlen(l->qh, QUEUE_MAXLEN) < 0) {
+		rc = rb_err_set(err, -EIO, "cannot configure NFQUEUE %u: %s", queue,
+				strerror(errno));
+		goto fail;
+	}
+	nfnl_rcvbufsiz(nfq_nfnlh(l->h), SOCK_BUF);
+	*out = l;
+	return 0;
+fail:
+	rb_learner_close(l);
+	return rc;
+}
+
+int rb_learner_run(struct rb_learner *l, volatile int *stop, struct rb_err *err)
+{
+	char *buf = malloc(RECV_BUF);
+	int fd = nfq_fd(l->h), rc = 0;
+
+	if (!buf)
+		return rb_err_set(err, -ENOMEM, "out of memory");
+	while (!*stop) {
+		ssize_t n = recv(fd, buf, RECV_BUF, 0);
+
+		if (n < 0) {
+			/* ENOBUFS: the kernel could not hand us some packets; they
+			 * were dropped (fail closed), go on */
+			if (errno == EINTR || errno == ENOBUFS)
+				continue;
+			rc = rb_err_set(err, -errno, "NFQUEUE: %s", strerror(errno));
+			break;
+		}
+		nfq_handle_packet(l->h, buf, (int)n);
+	}
+	free(buf);
+	return rc;
+}
+
+const struct rb_learner_stats *rb_learner_stats(const struct rb_learner *l)
+{
+	return &l->st;
+}
+
+void rb_learner_close(struct rb_learner *l)
+{
+	if (!l)
+		return;
+	if (l->qh)
+		nfq_destroy_queue(l->qh);
+	if (l->h)
+		nfq_close(l->h);
+	rb_answers_close(l->answers);
+	free(l);
+}

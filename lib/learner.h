@@ -1,0 +1,34 @@
+/* The learner's loop (rb-sentryd's privileged child): bound to an NFQUEUE
+ * queue in the sentry's netns (the policy's rb:learn-udp/rb:learn-tcp rules
+ * send it every reply of the resolver to the bottle), it decides on each
+ * with rb_learn_decide, adds what may be learned to the answers set
+ * (lib/answers.h), skipping the host's own addresses, and only then
+ * releases the reply. Replies it cannot understand are dropped. Over TCP,
+ * each complete DNS message in a segment is learned; a message split
+ * across segments passes unlearned (nothing becomes reachable for it).
+ * Tells the denial log (names_fd, non-blocking; a full pipe drops the
+ * record) the name of every answered address and every refused name. */
+#ifndef RB_LEARNER_H
+#define RB_LEARNER_H
+
+#include "learn.h"
+#include "rb.h"
+
+#include <stdint.h>
+
+struct rb_learner;
+
+struct rb_learner_stats {
+	uint64_t replies, passed, dropped, added, never, host, unlearned_tcp;
+};
+
+/* Binds the queue (needs CAP_NET_ADMIN); -EBUSY-like errors when another
+ * process holds it. */
+int rb_learner_open(struct rb_learner **out, const struct rb_learn_conf *conf, uint16_t queue,
+		    int names_fd, struct rb_err *err);
+/* Runs until an unrecoverable error (returned) or stop becomes non-zero. */
+int rb_learner_run(struct rb_learner *l, volatile int *stop, struct rb_err *err);
+const struct rb_learner_stats *rb_learner_stats(const struct rb_learner *l);
+void rb_learner_close(struct rb_learner *l);
+
+#endif
