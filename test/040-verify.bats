@@ -271,7 +271,7 @@ probe() {
 	assert_line --regexp '^PROBE +TARGET +EXPECT +RESULT +OBSERVED +RULE +WHY$'
 	assert_line --regexp '^tcp +160\.79\.104\.1:443 +pass +ok +open +filter RB-EGRESS rb:cidr +in allowed CIDR 160\.79\.104\.0/23$'
 	assert_line "$total checks, $total passed, 0 failed"
-	[ "$(grep -cE '^(backend|fw|ip_forward|route|ipv6|address|resolver|counters) ' <<<"$output")" -eq "$n_checks" ]
+	[ "$(grep -cE '^(backend|fw|ip_forward|route|ipv6|address|resolver|learner|counters) ' <<<"$output")" -eq "$n_checks" ]
 	[ "$(grep -cE '^(tcp|udp|icmp|dns|udp-dns|tcp-dns) ' <<<"$output")" -eq "$n_probes" ]
 }
 
