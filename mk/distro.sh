@@ -53,6 +53,7 @@ if [ -n "${RB_DISTRO_ROOT:-}" ]; then
 	RB_DISTRO_KEEP=1
 else
 	root=$(mktemp -d "/var/tmp/rb-distro-$DISTRO-XXXXXX")
+	chmod 0755 "$root" # it becomes /: apt's _apt user and the containers' users walk it
 fi
 before=$(mktemp "/var/tmp/rb-distro-$DISTRO-host-XXXXXX")
 cleanup() {
@@ -90,6 +91,10 @@ fi
 mkdir -p "$root/root/rb"
 (cd "$top" && git ls-files -z -co --exclude-standard | tar --null -T - -cf -) | tar -C "$root/root/rb" -xf -
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+# The archive this machine reaches may be a snapshot whose unstable Release
+# has passed its Valid-Until: apt refuses that unless told. Only this root
+# is told; make deps itself never changes a host's apt configuration.
+echo 'Acquire::Check-Valid-Until "false";' >"$root/etc/apt/apt.conf.d/99rb-distro-snapshot"
 t1=$(date +%s)
 
 # Everything below runs in mount and PID namespaces of its own: the mounts
