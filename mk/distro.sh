@@ -67,7 +67,8 @@ cleanup() {
 	exit "$rc"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+child=
+trap '[ -z "$child" ] || kill -KILL "$child" 2>/dev/null; exit 130' INT TERM
 
 [ "${RB_DISTRO_HOST_CHECK:-1}" = 0 ] || host_state >"$before"
 
@@ -103,11 +104,19 @@ t1=$(date +%s)
 # every process started in it, podman's, conmon's and the containers' too,
 # and with them the private network namespace and its rules.
 rc=0
+# (make's ?= keeps an empty TESTS from the environment: pass only what is set)
+pass=()
+[ -z "${RB_FW_BACKEND:-}" ] || pass+=("RB_FW_BACKEND=$RB_FW_BACKEND")
+[ -z "${TESTS:-}" ] || pass+=("TESTS=$TESTS")
 env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
-	LANG=C.UTF-8 TERM=dumb RB_FW_BACKEND="${RB_FW_BACKEND:-}" TESTS="${TESTS:-}" \
-	DISTRO="$DISTRO" TARGETS="$TARGETS" ROOT="$root" \
+	LANG=C.UTF-8 TERM=dumb "${pass[@]}" DISTRO="$DISTRO" TARGETS="$TARGETS" ROOT="$root" \
 	unshare --mount --propagation private --pid --fork --kill-child -- \
-	bash "$here/distro-root.sh" | tee "$root.out" || rc=$?
+	bash "$here/distro-root.sh" > >(tee "$root.out") &
+# in the background, so that INT/TERM reach the trap at once: killing
+# unshare kills its child, PID 1 of the namespace, and with it the rest
+child=$!
+wait "$child" || rc=$?
+child=
 t2=$(date +%s)
 
 summary=$(grep -E '^distro:' "$root.out" | sed 's/^distro: //' | tr '\n' ';' || true)
