@@ -214,7 +214,7 @@ static int sysctls_apply(const struct rb_fw_plan *plan, struct rb_err *err)
 		int rc = rb_sysctl_get(s->key, val, sizeof(val), err);
 
 		if (rc == 0) {
-			val[strcspn(val, "\n")] = '\0';
+			rb_cut_at(val, "\n");
 			if (!strcmp(val, s->value))
 				continue;
 			rc = rb_sysctl_set(s->key, s->value, err);
@@ -443,7 +443,7 @@ static int check_sysctls(const struct rb_fw_plan *plan, rb_fw_diff_cb cb, void *
 			continue;
 		if (rc < 0)
 			return rc;
-		val[strcspn(val, "\n")] = '\0';
+		rb_cut_at(val, "\n");
 		if (strcmp(val, s->value) != 0) {
 			snprintf(what, sizeof(what), "is %s, expected %s", val, s->value);
 			if (cb)

@@ -42,7 +42,7 @@ int rb_xt_table_present(const char *table, int ip6)
 	if (!f)
 		return 0;
 	while (!found && fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = '\0';
+		rb_cut_at(line, "\n");
 		found = !strcmp(line, table);
 	}
 	fclose(f);

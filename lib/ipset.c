@@ -407,7 +407,7 @@ int rb_ipset_members(const char *name, char ***out, size_t *n, struct rb_err *er
 		if (strncmp(line, prefix, strlen(prefix)) != 0)
 			continue;
 		m = line + strlen(prefix);
-		m[strcspn(m, " ")] = '\0';
+		rb_cut_at(m, " ");
 		if (k == cap) {
 			/* doubling: a set holds up to 65,536 members */
 			cap = cap ? cap * 2 : 64;

@@ -276,14 +276,14 @@ static int sentry_state(const struct rb_nameplate *np, struct rb_verify_report *
 	}
 sysctl:
 	if (rb_sysctl_get("net.ipv4.icmp_ratelimit", val, sizeof(val), &e) == 0) {
-		val[strcspn(val, "\n")] = '\0';
+		rb_cut_at(val, "\n");
 		snprintf(env->icmp_ratelimit, sizeof(env->icmp_ratelimit), "%.15s", val);
 	}
 	rc = rb_sysctl_get("net.ipv4.ip_forward", val, sizeof(val), &e);
 	if (rc < 0)
 		snprintf(val, sizeof(val), "unreadable: %.48s", e.msg);
 	else
-		val[strcspn(val, "\n")] = '\0';
+		rb_cut_at(val, "\n");
 	rc = add_check(r, "ip_forward", "sentry net.ipv4.ip_forward", "1", val, !strcmp(val, "1"));
 	if (rc < 0) {
 		rb_err_set(err, rc, "out of memory");
@@ -380,7 +380,7 @@ static int ipv6_check(struct rb_verify_report *r, const struct rb_nameplate *np,
 	} else if (rc < 0) {
 		snprintf(val, sizeof(val), "unreadable");
 	} else {
-		val[strcspn(val, "\n")] = '\0';
+		rb_cut_at(val, "\n");
 	}
 	ok = !strcmp(val, "1");
 	off = (size_t)snprintf(obs, sizeof(obs), "all.disable_ipv6=%s", rc == -ENOENT ? "n/a" : val);
