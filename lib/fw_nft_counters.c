@@ -80,7 +80,7 @@ int rb_nft_counters_read(struct rb_fw_counter **out, size_t *n, struct rb_err *e
 
 		if (c->set || strncmp(c->name, "RB-", 3) != 0)
 			continue;
-		for (size_t j = 0; j < c->n_rules; j++) {
+		for (size_t j = 0; j < c->n_rules && k < total; j++) {
 			struct rb_fw_counter *x = &v[k++];
 
 			snprintf(x->table, sizeof(x->table), "%s", rb_fw_chain_table(c->name));

@@ -633,7 +633,9 @@ static int check_domains(const struct np_raw *r, struct rb_nameplate *np, struct
 	d = (char **)calloc(words, sizeof(*d));
 	if (!d)
 		return rb_err_set(err, -ENOMEM, "out of memory");
-	for (i = 0; (n = np_next_word(&p, &w)) > 0; i++) {
+	/* i < words: the same string, counted by the same rule, but said so
+	 * for the analyzer */
+	for (i = 0; i < words && (n = np_next_word(&p, &w)) > 0; i++) {
 		if (n > RB_NAME_MAX + 1) {
 			rc = np_bad(r, V_ALLOWED_DOMAINS, w, n, "longer than 253 characters", err);
 			goto out;
