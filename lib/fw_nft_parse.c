@@ -56,6 +56,36 @@ static int head_add(struct rb_nft_chain *c, const char *s, size_t len)
 	return 0;
 }
 
+/* A base chain's "type ... priority P; ..." line with P as a number: nft
+ * 1.0.6 (Debian 12) lists the numbers rb writes, nft 1.1 (Debian 13 and
+ * later) lists them by their standard names (-100 as dstnat). */
+static int type_add(struct rb_nft_chain *c, const char *s, size_t len)
+{
+	static const struct {
+		const char *name, *num;
+	} prio[] = { { "raw", "-300" },	  { "mangle", "-150" }, { "dstnat", "-100" },
+		     { "filter", "0" },	  { "security", "50" }, { "srcnat", "100" } };
+	char buf[256];
+	const char *p = memmem(s, len, " priority ", 10);
+
+	if (!p || len >= sizeof(buf))
+		return head_add(c, s, len);
+	p += 10;
+	for (size_t i = 0; i < sizeof(prio) / sizeof(prio[0]); i++) {
+		size_t k = strlen(prio[i].name);
+
+		if ((size_t)(s + len - p) > k && !strncmp(p, prio[i].name, k) && p[k] == ';') {
+			int w = snprintf(buf, sizeof(buf), "%.*s%s%.*s", (int)(p - s), s, prio[i].num,
+					 (int)(s + len - p - k), p + k);
+
+			if (w < 0 || (size_t)w >= sizeof(buf))
+				return head_add(c, s, len);
+			return head_add(c, buf, (size_t)w);
+		}
+	}
+	return head_add(c, s, len);
+}
+
 int rb_nft_table_parse(const char *text, struct rb_nft_table *t)
 {
 	struct rb_nft_chain *cur = NULL;
@@ -103,7 +133,7 @@ int rb_nft_table_parse(const char *text, struct rb_nft_table *t)
 			else
 				rc = head_add(cur, s, n);
 		} else if (!strncmp(s, "type ", 5)) {
-			rc = head_add(cur, s, n);
+			rc = type_add(cur, s, n);
 		} else {
 			rc = strv_push(&cur->rules, &cur->n_rules, s, n);
 		}
