@@ -98,7 +98,7 @@ static int on_record(struct nflog_g_handle *gh, struct nfgenmsg *m, struct nflog
 	char line[RB_DENIAL_LINE_MAX], *payload = NULL;
 	const char *prefix = nflog_get_prefix(nfa);
 	struct timeval tv;
-	int len;
+	int len, n;
 
 	(void)gh;
 	(void)m;
@@ -107,9 +107,11 @@ static int on_record(struct nflog_g_handle *gh, struct nfgenmsg *m, struct nflog
 	len = nflog_get_payload(nfa, &payload);
 	if (len <= 0 || !payload)
 		return 0;
-	emit(d, line,
-	     rb_denial_packet_line(line, sizeof(line), &tv, prefix, (const uint8_t *)payload,
-				   (size_t)len, &d->names));
+	/* the line is written before emit reads it: two statements, not two
+	 * arguments whose order of evaluation C leaves open */
+	n = rb_denial_packet_line(line, sizeof(line), &tv, prefix, (const uint8_t *)payload,
+				  (size_t)len, &d->names);
+	emit(d, line, n);
 	return 0;
 }
 
@@ -201,7 +203,9 @@ static void read_names(struct rb_denial_log *d)
 			rb_name_map_put(&d->names, r.addr, r.name);
 		} else {
 			gettimeofday(&tv, NULL);
-			emit(d, line, rb_denial_name_line(line, sizeof(line), &tv, r.name, r.qtype));
+			int w = rb_denial_name_line(line, sizeof(line), &tv, r.name, r.qtype);
+
+			emit(d, line, w);
 		}
 	}
 }
