@@ -102,10 +102,12 @@ serve() {
     # sentry's uplink address leads into the entry path (the service still
     # waits for its one connection)
     serve
-    run --separate-stderr podman exec "rb-$M-bottle" nc -v -w 2 -z "$HOST_IP" "$WS"
+    # nc's own message, moved to stdout inside the bottle: podman's stderr is not read
+    run --separate-stderr podman exec "rb-$M-bottle" sh -c 'exec nc -v -w 2 -z "$1" "$2" 2>&1' sh "$HOST_IP" "$WS"
     assert_failure
     assert_output --partial "refused"
-    run --separate-stderr podman exec "rb-$M-bottle" nc -v -w 2 -z "$up" "$WS"
+    # nc's own message, moved to stdout inside the bottle: podman's stderr is not read
+    run --separate-stderr podman exec "rb-$M-bottle" sh -c 'exec nc -v -w 2 -z "$1" "$2" 2>&1' sh "$up" "$WS"
     assert_failure
     assert_output --partial "refused"
     run -0 podman exec "rb-$M-bottle" ss -Hltn "sport = :$ES"

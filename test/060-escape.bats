@@ -545,7 +545,7 @@ EOF
     # an empty netns, but would reach netfilter and netlink code that
     # otherwise needs CAP_NET_ADMIN. clone3 hides its flags from seccomp: it
     # is ENOSYS, and threads still start through clone.
-    run --separate-stderr podman exec $B unshare -Urn true
+    run --separate-stderr podman exec $B sh -c 'exec unshare -Urn true 2>&1'
     assert_failure
     assert_output --partial "Operation not permitted"
     run --separate-stderr podman exec $B perl -e 'syscall(435, 0, 0) == -1 or die; print $!+0, "\n"'
