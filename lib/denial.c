@@ -1,5 +1,6 @@
 /* Denial log lines (denial.h). */
 #include "denial.h"
+#include "sbuf.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -50,62 +51,38 @@ int rb_name_rec_valid(const struct rb_name_rec *r)
 	       printable(r->name, sizeof(r->name));
 }
 
-struct out {
-	char *p;
-	size_t cap, len;
-	int full;
-};
-
-static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (o->full)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(o->p + o->len, o->cap - o->len, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized): see err.c
-	va_end(ap);
-	if (n < 0 || (size_t)n >= o->cap - o->len) {
-		o->full = 1;
-		return;
-	}
-	o->len += (size_t)n;
-}
-
 /* A JSON string of printable ASCII: names are in rb_dns_name_read's form
  * (\DDD escapes), prefixes are checked; only '"' and '\\' need escaping. */
-static void put_str(struct out *o, const char *key, const char *s)
+static void put_str(struct rb_sbuf *o, const char *key, const char *s)
 {
-	put(o, ",\"%s\":\"", key);
-	for (; *s && !o->full; s++) {
+	rb_sbuf_add(o, ",\"%s\":\"", key);
+	for (; *s && !o->overflow; s++) {
 		if (*s == '"' || *s == '\\')
-			put(o, "\\%c", *s);
+			rb_sbuf_add(o, "\\%c", *s);
 		else if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
-			put(o, "\\u%04x", (unsigned char)*s);
+			rb_sbuf_add(o, "\\u%04x", (unsigned char)*s);
 		else
-			put(o, "%c", *s);
+			rb_sbuf_add(o, "%c", *s);
 	}
-	put(o, "\"");
+	rb_sbuf_add(o, "\"");
 }
 
-static void put_time(struct out *o, const struct timeval *tv)
+static void put_time(struct rb_sbuf *o, const struct timeval *tv)
 {
 	struct tm tm;
 	time_t t = tv->tv_sec;
 
 	if (!gmtime_r(&t, &tm))
 		memset(&tm, 0, sizeof(tm));
-	put(o, "{\"time\":\"%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ\"", tm.tm_year + 1900,
+	rb_sbuf_add(o, "{\"time\":\"%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ\"", tm.tm_year + 1900,
 	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
 	    (long)(tv->tv_usec / 1000) % 1000);
 }
 
-static int finish(struct out *o)
+static int finish(struct rb_sbuf *o)
 {
-	put(o, "}\n");
-	return o->full ? -ENOSPC : (int)o->len;
+	rb_sbuf_add(o, "}\n");
+	return o->overflow ? -ENOSPC : (int)o->off;
 }
 
 static const char *proto_name(uint8_t p)
@@ -125,7 +102,7 @@ static const char *proto_name(uint8_t p)
 int rb_denial_packet_line(char *buf, size_t cap, const struct timeval *tv, const char *prefix,
 			  const uint8_t *pkt, size_t len, const struct rb_name_map *names)
 {
-	struct out o = { buf, cap, 0, 0 };
+	struct rb_sbuf o = { buf, cap, 0, 0 };
 	char src[INET_ADDRSTRLEN], dst[INET_ADDRSTRLEN];
 	struct in_addr s, d;
 	size_t ihl;
@@ -146,16 +123,16 @@ int rb_denial_packet_line(char *buf, size_t cap, const struct timeval *tv, const
 	put_time(&o, tv);
 	pn = proto_name(pkt[9]);
 	if (pn)
-		put(&o, ",\"proto\":\"%s\"", pn);
+		rb_sbuf_add(&o, ",\"proto\":\"%s\"", pn);
 	else
-		put(&o, ",\"proto\":%u", pkt[9]);
-	put(&o, ",\"src\":\"%s\",\"dst\":\"%s\"", src, dst);
+		rb_sbuf_add(&o, ",\"proto\":%u", pkt[9]);
+	rb_sbuf_add(&o, ",\"src\":\"%s\",\"dst\":\"%s\"", src, dst);
 	/* ports and ICMP types only from the first fragment */
 	if ((pkt[6] & 0x1f) == 0 && pkt[7] == 0) {
 		if ((pkt[9] == IPPROTO_TCP || pkt[9] == IPPROTO_UDP) && len >= ihl + 4)
-			put(&o, ",\"port\":%u", (unsigned int)((pkt[ihl + 2] << 8) | pkt[ihl + 3]));
+			rb_sbuf_add(&o, ",\"port\":%u", (unsigned int)((pkt[ihl + 2] << 8) | pkt[ihl + 3]));
 		else if (pkt[9] == IPPROTO_ICMP && len >= ihl + 1)
-			put(&o, ",\"icmp_type\":%u", pkt[ihl]);
+			rb_sbuf_add(&o, ",\"icmp_type\":%u", pkt[ihl]);
 	}
 	put_str(&o, "rule", prefix && !strncmp(prefix, "rb:", 3) && printable(prefix, 64) ?
 				    prefix : "rb:?");
@@ -168,14 +145,14 @@ int rb_denial_packet_line(char *buf, size_t cap, const struct timeval *tv, const
 int rb_denial_name_line(char *buf, size_t cap, const struct timeval *tv, const char *name,
 			uint16_t qtype)
 {
-	struct out o = { buf, cap, 0, 0 };
+	struct rb_sbuf o = { buf, cap, 0, 0 };
 
 	if (cap == 0)
 		return -ENOSPC;
 	put_time(&o, tv);
-	put(&o, ",\"proto\":\"dns\"");
+	rb_sbuf_add(&o, ",\"proto\":\"dns\"");
 	put_str(&o, "name", name);
-	put(&o, ",\"qtype\":%u", qtype);
+	rb_sbuf_add(&o, ",\"qtype\":%u", qtype);
 	put_str(&o, "rule", RB_DENIAL_REFUSED_RULE);
 	return finish(&o);
 }
@@ -183,12 +160,12 @@ int rb_denial_name_line(char *buf, size_t cap, const struct timeval *tv, const c
 int rb_denial_dropped_line(char *buf, size_t cap, const struct timeval *tv, uint64_t dropped,
 			   uint64_t overruns)
 {
-	struct out o = { buf, cap, 0, 0 };
+	struct rb_sbuf o = { buf, cap, 0, 0 };
 
 	if (cap == 0)
 		return -ENOSPC;
 	put_time(&o, tv);
-	put(&o, ",\"dropped\":%llu,\"overruns\":%llu", (unsigned long long)dropped,
+	rb_sbuf_add(&o, ",\"dropped\":%llu,\"overruns\":%llu", (unsigned long long)dropped,
 	    (unsigned long long)overruns);
 	return finish(&o);
 }

@@ -3,6 +3,7 @@
  * and leaves out only the dependencies it added itself), so what --dry-run
  * prints, what is committed and what --check reads back compare as text. */
 #include "fw_nft.h"
+#include "sbuf.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -10,31 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct tbuf {
-	char *p;
-	size_t len, off;
-	int overflow;
-};
-
-static void tb_add(struct tbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void tb_add(struct tbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (b->overflow)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(b->p + b->off, b->len - b->off, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized): see err.c
-	va_end(ap);
-	if (n < 0 || (size_t)n >= b->len - b->off) {
-		b->overflow = 1;
-		return;
-	}
-	b->off += (size_t)n;
-}
-
-static void tb_addr(struct tbuf *b, const char *key, const struct rb_cidr *c, int inv)
+static void tb_addr(struct rb_sbuf *b, const char *key, const struct rb_cidr *c, int inv)
 {
 	char a[INET_ADDRSTRLEN];
 
@@ -42,9 +19,9 @@ static void tb_addr(struct tbuf *b, const char *key, const struct rb_cidr *c, in
 		return;
 	inet_ntop(AF_INET, &c->addr, a, sizeof(a));
 	if (c->prefix == 32)
-		tb_add(b, "%s %s%s ", key, inv ? "!= " : "", a);
+		rb_sbuf_add(b, "%s %s%s ", key, inv ? "!= " : "", a);
 	else
-		tb_add(b, "%s %s%s/%u ", key, inv ? "!= " : "", a, c->prefix);
+		rb_sbuf_add(b, "%s %s%s/%u ", key, inv ? "!= " : "", a, c->prefix);
 }
 
 static const char *l4_name(uint8_t p)
@@ -100,74 +77,74 @@ int rb_nft_rule_format(const struct rb_fw_rule *r, char *buf, size_t len)
 		{ RB_FW_CT_RELATED, "related" },
 		{ RB_FW_CT_NEW, "new" },
 	};
-	struct tbuf b = { buf, len, 0, 0 };
+	struct rb_sbuf b = { buf, len, 0, 0 };
 	const char *pn = l4_name(r->proto);
 
 	if (len)
 		buf[0] = '\0';
 	/* nft adds these dependencies of the reject statement at the front */
 	if (r->verdict == RB_FW_REJECT && r->reject == RB_FW_REJECT_PORT && !has_ip4(r))
-		tb_add(&b, "meta nfproto ipv4 ");
+		rb_sbuf_add(&b, "meta nfproto ipv4 ");
 	if (r->verdict == RB_FW_REJECT && r->reject == RB_FW_REJECT_TCP_RESET &&
 	    r->proto != IPPROTO_TCP)
-		tb_add(&b, "meta l4proto tcp ");
+		rb_sbuf_add(&b, "meta l4proto tcp ");
 	tb_addr(&b, "ip saddr", &r->src, r->inv_src);
 	tb_addr(&b, "ip daddr", &r->dst, r->inv_dst);
 	if (r->in[0])
-		tb_add(&b, "iifname %s\"%s\" ", r->inv_in ? "!= " : "", r->in);
+		rb_sbuf_add(&b, "iifname %s\"%s\" ", r->inv_in ? "!= " : "", r->in);
 	if (r->out[0])
-		tb_add(&b, "oifname %s\"%s\" ", r->inv_out ? "!= " : "", r->out);
+		rb_sbuf_add(&b, "oifname %s\"%s\" ", r->inv_out ? "!= " : "", r->out);
 	if ((r->proto == IPPROTO_TCP || r->proto == IPPROTO_UDP) && (r->dport || r->sport)) {
 		if (r->sport)
-			tb_add(&b, "%s sport %u ", pn, r->sport);
+			rb_sbuf_add(&b, "%s sport %u ", pn, r->sport);
 		if (r->dport)
-			tb_add(&b, "%s dport %u ", pn, r->dport);
+			rb_sbuf_add(&b, "%s dport %u ", pn, r->dport);
 	} else if (r->proto == IPPROTO_ICMP && r->icmp_type >= 0) {
 		if (icmp_name(r->icmp_type))
-			tb_add(&b, "icmp type %s ", icmp_name(r->icmp_type));
+			rb_sbuf_add(&b, "icmp type %s ", icmp_name(r->icmp_type));
 		else
-			tb_add(&b, "icmp type %d ", r->icmp_type);
+			rb_sbuf_add(&b, "icmp type %d ", r->icmp_type);
 	} else if (r->proto) {
 		if (pn)
-			tb_add(&b, "ip protocol %s ", pn);
+			rb_sbuf_add(&b, "ip protocol %s ", pn);
 		else
-			tb_add(&b, "ip protocol %u ", r->proto);
+			rb_sbuf_add(&b, "ip protocol %u ", r->proto);
 	}
 	if (r->ctstate & ~(unsigned int)RB_FW_CT_DNAT) {
 		const char *sep = "ct state ";
 
 		for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
 			if (r->ctstate & states[i].bit) {
-				tb_add(&b, "%s%s", sep, states[i].name);
+				rb_sbuf_add(&b, "%s%s", sep, states[i].name);
 				sep = ",";
 			}
 		}
-		tb_add(&b, " ");
+		rb_sbuf_add(&b, " ");
 	}
 	if (r->ctstate & RB_FW_CT_DNAT)
-		tb_add(&b, "ct status dnat ");
+		rb_sbuf_add(&b, "ct status dnat ");
 	if (r->set[0])
-		tb_add(&b, "ip daddr @%s ", r->set);
+		rb_sbuf_add(&b, "ip daddr @%s ", r->set);
 	if (r->dst_local)
-		tb_add(&b, "fib daddr %stype local ", r->limit_in ? ". iif " : "");
+		rb_sbuf_add(&b, "fib daddr %stype local ", r->limit_in ? ". iif " : "");
 	if (r->limit_rate) {
-		tb_add(&b, "limit rate %u/second ", r->limit_rate);
+		rb_sbuf_add(&b, "limit rate %u/second ", r->limit_rate);
 		if (r->limit_burst != 5) /* nft's default, which it leaves out */
-			tb_add(&b, "burst %u packets ", r->limit_burst);
+			rb_sbuf_add(&b, "burst %u packets ", r->limit_burst);
 	}
-	tb_add(&b, "counter ");
+	rb_sbuf_add(&b, "counter ");
 	switch (r->verdict) {
 	case RB_FW_ACCEPT:
-		tb_add(&b, "accept");
+		rb_sbuf_add(&b, "accept");
 		break;
 	case RB_FW_DROP:
-		tb_add(&b, "drop");
+		rb_sbuf_add(&b, "drop");
 		break;
 	case RB_FW_JUMP:
-		tb_add(&b, "jump %s", r->jump);
+		rb_sbuf_add(&b, "jump %s", r->jump);
 		break;
 	case RB_FW_REJECT:
-		tb_add(&b, "reject with %s",
+		rb_sbuf_add(&b, "reject with %s",
 		       r->reject == RB_FW_REJECT_TCP_RESET ? "tcp reset" : "icmp port-unreachable");
 		break;
 	case RB_FW_DNAT: {
@@ -175,23 +152,23 @@ int rb_nft_rule_format(const struct rb_fw_rule *r, char *buf, size_t len)
 
 		inet_ntop(AF_INET, &r->nat_ip, a, sizeof(a));
 		if (r->nat_port)
-			tb_add(&b, "dnat ip to %s:%u", a, r->nat_port);
+			rb_sbuf_add(&b, "dnat ip to %s:%u", a, r->nat_port);
 		else
-			tb_add(&b, "dnat ip to %s", a);
+			rb_sbuf_add(&b, "dnat ip to %s", a);
 		break;
 	}
 	case RB_FW_MASQUERADE:
-		tb_add(&b, "masquerade");
+		rb_sbuf_add(&b, "masquerade");
 		break;
 	case RB_FW_QUEUE:
-		tb_add(&b, "queue num %u", r->queue);
+		rb_sbuf_add(&b, "queue num %u", r->queue);
 		break;
 	case RB_FW_NFLOG:
-		tb_add(&b, "log prefix \"%s\" group %u", r->log_prefix, r->log_group);
+		rb_sbuf_add(&b, "log prefix \"%s\" group %u", r->log_prefix, r->log_group);
 		break;
 	}
 	if (r->id[0])
-		tb_add(&b, " comment \"rb:%s\"", r->id);
+		rb_sbuf_add(&b, " comment \"rb:%s\"", r->id);
 	return b.overflow ? -ENOSPC : 0;
 }
 

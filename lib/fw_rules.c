@@ -2,6 +2,7 @@
  * syntax. Nothing here touches the system. */
 #include "fw_int.h"
 #include "fw_nft.h"
+#include "sbuf.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -769,38 +770,14 @@ void rb_fw_quote(const char *s, char *buf, size_t len)
 	buf[o] = '\0';
 }
 
-struct sbuf {
-	char *p;
-	size_t len, off;
-	int overflow;
-};
-
-static void sb_add(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_add(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (b->overflow)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(b->p + b->off, b->len - b->off, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized): see err.c
-	va_end(ap);
-	if (n < 0 || (size_t)n >= b->len - b->off) {
-		b->overflow = 1;
-		return;
-	}
-	b->off += (size_t)n;
-}
-
-static void sb_cidr(struct sbuf *b, const char *opt, const struct rb_cidr *c, int inv)
+static void sb_cidr(struct rb_sbuf *b, const char *opt, const struct rb_cidr *c, int inv)
 {
 	char a[INET_ADDRSTRLEN];
 
 	if (c->prefix == 0 && !inv)
 		return;
 	inet_ntop(AF_INET, &c->addr, a, sizeof(a));
-	sb_add(b, "%s %s %s/%u", inv ? " !" : "", opt, a, c->prefix);
+	rb_sbuf_add(b, "%s %s %s/%u", inv ? " !" : "", opt, a, c->prefix);
 }
 
 static const char *proto_name(uint8_t p)
@@ -817,7 +794,7 @@ static const char *proto_name(uint8_t p)
 	}
 }
 
-static void sb_ctstate(struct sbuf *b, unsigned int st)
+static void sb_ctstate(struct rb_sbuf *b, unsigned int st)
 {
 	static const struct {
 		unsigned int bit;
@@ -831,10 +808,10 @@ static void sb_ctstate(struct sbuf *b, unsigned int st)
 	};
 	const char *sep = " ";
 
-	sb_add(b, " -m conntrack --ctstate");
+	rb_sbuf_add(b, " -m conntrack --ctstate");
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if (st & names[i].bit) {
-			sb_add(b, "%s%s", sep, names[i].name);
+			rb_sbuf_add(b, "%s%s", sep, names[i].name);
 			sep = ",";
 		}
 	}
@@ -845,61 +822,61 @@ static void sb_ctstate(struct sbuf *b, unsigned int st)
  * target. fw_xt_codec.c encodes the matches in this same order. */
 int rb_fw_rule_format(const char *chain, const struct rb_fw_rule *r, char *buf, size_t len)
 {
-	struct sbuf b = { buf, len, 0, 0 };
+	struct rb_sbuf b = { buf, len, 0, 0 };
 	char q[128], cm[64];
 
-	sb_add(&b, "-A %s", chain);
+	rb_sbuf_add(&b, "-A %s", chain);
 	sb_cidr(&b, "-s", &r->src, r->inv_src);
 	sb_cidr(&b, "-d", &r->dst, r->inv_dst);
 	if (r->in[0])
-		sb_add(&b, "%s -i %s", r->inv_in ? " !" : "", r->in);
+		rb_sbuf_add(&b, "%s -i %s", r->inv_in ? " !" : "", r->in);
 	if (r->out[0])
-		sb_add(&b, "%s -o %s", r->inv_out ? " !" : "", r->out);
+		rb_sbuf_add(&b, "%s -o %s", r->inv_out ? " !" : "", r->out);
 	if (r->proto) {
 		const char *pn = proto_name(r->proto);
 
 		if (pn)
-			sb_add(&b, " -p %s", pn);
+			rb_sbuf_add(&b, " -p %s", pn);
 		else
-			sb_add(&b, " -p %u", r->proto);
+			rb_sbuf_add(&b, " -p %u", r->proto);
 	}
 	if ((r->proto == IPPROTO_TCP || r->proto == IPPROTO_UDP) && (r->dport || r->sport)) {
-		sb_add(&b, " -m %s", proto_name(r->proto));
+		rb_sbuf_add(&b, " -m %s", proto_name(r->proto));
 		if (r->sport)
-			sb_add(&b, " --sport %u", r->sport);
+			rb_sbuf_add(&b, " --sport %u", r->sport);
 		if (r->dport)
-			sb_add(&b, " --dport %u", r->dport);
+			rb_sbuf_add(&b, " --dport %u", r->dport);
 	}
 	if (r->proto == IPPROTO_ICMP && r->icmp_type >= 0)
-		sb_add(&b, " -m icmp --icmp-type %d", r->icmp_type);
+		rb_sbuf_add(&b, " -m icmp --icmp-type %d", r->icmp_type);
 	if (r->ctstate)
 		sb_ctstate(&b, r->ctstate);
 	if (r->set[0])
-		sb_add(&b, " -m set --match-set %s dst", r->set);
+		rb_sbuf_add(&b, " -m set --match-set %s dst", r->set);
 	if (r->dst_local)
-		sb_add(&b, " -m addrtype --dst-type LOCAL%s", r->limit_in ? " --limit-iface-in" : "");
+		rb_sbuf_add(&b, " -m addrtype --dst-type LOCAL%s", r->limit_in ? " --limit-iface-in" : "");
 	if (r->limit_rate) {
-		sb_add(&b, " -m limit --limit %u/sec", r->limit_rate);
+		rb_sbuf_add(&b, " -m limit --limit %u/sec", r->limit_rate);
 		if (r->limit_burst != 5) /* xt_limit's default, which save leaves out */
-			sb_add(&b, " --limit-burst %u", r->limit_burst);
+			rb_sbuf_add(&b, " --limit-burst %u", r->limit_burst);
 	}
 	if (r->id[0]) {
 		snprintf(cm, sizeof(cm), "rb:%s", r->id);
 		rb_fw_quote(cm, q, sizeof(q));
-		sb_add(&b, " -m comment --comment %s", q);
+		rb_sbuf_add(&b, " -m comment --comment %s", q);
 	}
 	switch (r->verdict) {
 	case RB_FW_ACCEPT:
-		sb_add(&b, " -j ACCEPT");
+		rb_sbuf_add(&b, " -j ACCEPT");
 		break;
 	case RB_FW_DROP:
-		sb_add(&b, " -j DROP");
+		rb_sbuf_add(&b, " -j DROP");
 		break;
 	case RB_FW_JUMP:
-		sb_add(&b, " -j %s", r->jump);
+		rb_sbuf_add(&b, " -j %s", r->jump);
 		break;
 	case RB_FW_REJECT:
-		sb_add(&b, " -j REJECT --reject-with %s",
+		rb_sbuf_add(&b, " -j REJECT --reject-with %s",
 		       r->reject == RB_FW_REJECT_TCP_RESET ? "tcp-reset" : "icmp-port-unreachable");
 		break;
 	case RB_FW_DNAT: {
@@ -907,20 +884,20 @@ int rb_fw_rule_format(const char *chain, const struct rb_fw_rule *r, char *buf, 
 
 		inet_ntop(AF_INET, &r->nat_ip, a, sizeof(a));
 		if (r->nat_port)
-			sb_add(&b, " -j DNAT --to-destination %s:%u", a, r->nat_port);
+			rb_sbuf_add(&b, " -j DNAT --to-destination %s:%u", a, r->nat_port);
 		else
-			sb_add(&b, " -j DNAT --to-destination %s", a);
+			rb_sbuf_add(&b, " -j DNAT --to-destination %s", a);
 		break;
 	}
 	case RB_FW_MASQUERADE:
-		sb_add(&b, " -j MASQUERADE");
+		rb_sbuf_add(&b, " -j MASQUERADE");
 		break;
 	case RB_FW_QUEUE:
-		sb_add(&b, " -j NFQUEUE --queue-num %u", r->queue);
+		rb_sbuf_add(&b, " -j NFQUEUE --queue-num %u", r->queue);
 		break;
 	case RB_FW_NFLOG:
 		rb_fw_quote(r->log_prefix, q, sizeof(q));
-		sb_add(&b, " -j NFLOG --nflog-prefix %s --nflog-group %u", q, r->log_group);
+		rb_sbuf_add(&b, " -j NFLOG --nflog-prefix %s --nflog-group %u", q, r->log_group);
 		break;
 	}
 	return b.overflow ? -ENOSPC : 0;
