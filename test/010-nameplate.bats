@@ -30,49 +30,62 @@ NP_VARS=(
     "RBRN_UPLINK_ALLOWED_DOMAINS=anthropic.com"
 )
 
+# np_subst VALUE: VALUE with the placeholders filled in, in NP_S (not
+# printed: a subshell per value made the 150-row test slow)
 np_subst() {
-    local s=$1
-    s=${s//@NET@/$NP_NET}
-    s=${s//@MON@/$NP_MON}
-    s=${s//@TMP@/$NP_TMP}
-    printf '%s' "$s"
+    NP_S=${1//@NET@/$NP_NET}
+    NP_S=${NP_S//@MON@/$NP_MON}
+    NP_S=${NP_S//@TMP@/$NP_TMP}
 }
 
 # np_write FILE [NAME=VALUE | -NAME]...: the base nameplate with NAME set to
 # VALUE (appended when not in the base) or its line dropped.
 np_write() {
-    local file=$1 kv name val o found; shift
+    local file=$1 kv name val o i found; shift
+    local names=()
+    # each argument's name once: ${o%%=*} is slow on the 2 MB CIDR row
+    for o in "$@"; do names+=("${o%%=*}"); done
     : >"$file"
     for kv in "${NP_VARS[@]}"; do
         name=${kv%%=*} val=${kv#*=}
-        for o in "$@"; do
-            [ "$o" = "-$name" ] && continue 2
-            [ "${o%%=*}" = "$name" ] && val=${o#*=}
+        for i in "${!names[@]}"; do
+            [ "${names[i]}" = "-$name" ] && continue 2
+            if [ "${names[i]}" = "$name" ]; then val=${*:i+1:1} val=${val#*=}; fi
         done
-        printf '%s = %s\n' "$name" "$(np_subst "$val")" >>"$file"
+        np_subst "$val"
+        printf '%s = %s\n' "$name" "$NP_S" >>"$file"
     done
-    for o in "$@"; do
-        [ "${o#-}" = "$o" ] || continue
+    for i in "${!names[@]}"; do
+        # not ${o#-}: bash takes minutes for it on a 2 MB value
+        case ${names[i]} in -*) continue ;; esac
         found=
-        for kv in "${NP_VARS[@]}"; do [ "${kv%%=*}" = "${o%%=*}" ] && found=1; done
-        [ -n "$found" ] || printf '%s = %s\n' "${o%%=*}" "$(np_subst "${o#*=}")" >>"$file"
+        for kv in "${NP_VARS[@]}"; do [ "${kv%%=*}" = "${names[i]}" ] && found=1; done
+        [ -z "$found" ] || continue
+        o=${@:i+1:1}
+        np_subst "${o#*=}"
+        printf '%s = %s\n' "${names[i]}" "$NP_S" >>"$file"
     done
 }
 
 # What rb could conceivably change on the host. Policy counters are dropped:
 # traffic may move them while we look. Objects named rbt-* belong to tests
 # (rb itself never makes one), possibly to another suite running on this
-# machine at the same time, so they are left out.
+# machine at the same time, so they are left out. The kernel's state is
+# read around every row; podman's takes two podman calls (seconds each in a
+# fresh root, times 150 rows), so it is read before the first row and
+# compared when the test ends: an object a row created would still be there.
 np_snapshot() {
-    podman network ls --format '{{.Name}}' | grep -v '^rbt-' | sort
-    echo --
-    podman ps -a --format '{{.Names}}' | grep -v '^rbt-' | sort
-    echo --
     ip -j route
     echo --
     ip netns list | awk '{print $1}' | grep -v '^rbt-' | sort
     echo --
     iptables-legacy-save | grep -v '^#' | sed -E 's/\[[0-9]+:[0-9]+\]//'
+}
+
+np_podman_snapshot() {
+    podman network ls --format '{{.Name}}' | grep -v '^rbt-' | sort
+    echo --
+    podman ps -a --format '{{.Names}}' | grep -v '^rbt-' | sort
 }
 
 # np_refused WHAT SHOWN CMD...: CMD must exit 1 with one line on stderr
@@ -82,7 +95,10 @@ np_refused() {
     local what=$1 shown=$2 before after; shift 2
     # The host before the first row of this test: a row that changed
     # anything shows up in its own comparison (nothing undoes it).
-    [ -n "${NP_BEFORE:-}" ] || NP_BEFORE=$(np_snapshot)
+    if [ -z "${NP_BEFORE:-}" ]; then
+        NP_BEFORE=$(np_snapshot)
+        NP_PODMAN_BEFORE=$(np_podman_snapshot)
+    fi
     before=$NP_BEFORE
     run --separate-stderr "$@"
     after=$(np_snapshot)
@@ -141,7 +157,13 @@ setup_file() {
 }
 
 teardown() {
+    local now=
+    [ -z "${NP_PODMAN_BEFORE:-}" ] || now=$(np_podman_snapshot)
     rb_default_teardown
+    if [ "$now" != "${NP_PODMAN_BEFORE:-}" ]; then
+        diff <(echo "$NP_PODMAN_BEFORE") <(echo "$now") >&2
+        fail "podman's networks or containers changed during the test"
+    fi
 }
 
 @test "the base nameplate and the shipped nameplates validate" {
@@ -298,11 +320,13 @@ RBRN_BOTTLE_WORKDIR | /workspace/../etc | ".." path component
     while IFS= read -r line; do
         [ -n "$line" ] || continue
         IFS='|' read -r var val shown extra <<<"$line"
-        var=$(echo $var) val=${val# } val=${val% } shown=${shown# } shown=${shown% }
+        var=${var// /} val=${val# } val=${val% } shown=${shown# } shown=${shown% }
         [ "$val" = "<empty>" ] && val=
-        val=$(np_subst "$val")
+        np_subst "$val"
+        val=$NP_S
         [ -n "$shown" ] || shown="\"$val\""
-        shown=$(np_subst "$shown")
+        np_subst "$shown"
+        shown=$NP_S
         # shellcheck disable=SC2086
         np_write "$np" "$var=$val" $extra
         np_refused "$var" "$shown" np_check "$np"
