@@ -351,7 +351,9 @@ static int podman_container(const char *name, struct rb_podman_container *c,
 	rc = rb_podman_container_inspect(name, c, err);
 	if (rc < 0)
 		return rc;
-	if (!c->running || c->pid <= 0)
+	/* initialized: mk/bottle.sh sets the bottle's network up before its
+	 * command starts */
+	if ((!c->running && !c->initialized) || c->pid <= 0)
 		return rb_err_set(err, -ESRCH, "container %s is not running", name);
 	rb_enclave_ns_init(ns, name);
 	snprintf(path, sizeof(path), "/proc/%ld/ns/net", (long)c->pid);

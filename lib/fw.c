@@ -342,10 +342,23 @@ static int apply_xtables(const struct rb_fw_plan *plan, struct rb_err *err)
 	return rb_nft_table_delete(RB_FW_NFT_TABLE, err);
 }
 
+static int check_policy(const struct rb_fw_plan *plan, enum rb_fw_backend b, rb_fw_diff_cb cb,
+			void *ctx, struct rb_err *err);
+
 static int apply_sentry(const struct rb_fw_plan *plan, enum rb_fw_backend b,
 			struct rb_err *err)
 {
+	struct rb_err e = { 0 };
 	int rc;
+
+	/* The policy already in force (a reapply: `rb-net-create --stage
+	 * sentry` has turned forwarding off): its rules and sets stay, and so
+	 * do conntrack and the learned answers that the bottle's flows live
+	 * on; only forwarding comes back. What conntrack holds was accepted by
+	 * these rules, since the apply that last changed them flushed it. If
+	 * the look fails, the full apply below says why. */
+	if (check_policy(plan, b, NULL, NULL, &e) == 0)
+		return sysctls_apply(plan, err);
 
 	/* A new netns inherits ip_forward from the host's (IPv4 devconf is
 	 * copied from init_net): stop forwarding until the policy is whole. */
@@ -474,12 +487,12 @@ static int check_other(const struct rb_fw_plan *plan, enum rb_fw_backend b, rb_f
 	return 0;
 }
 
-int rb_fw_check(const struct rb_fw_plan *plan, enum rb_fw_backend b, rb_fw_diff_cb cb, void *ctx,
-		struct rb_err *err)
+/* Rules, sets and the other backend's absence: all but the sysctls. */
+static int check_policy(const struct rb_fw_plan *plan, enum rb_fw_backend b, rb_fw_diff_cb cb,
+			void *ctx, struct rb_err *err)
 {
 	int n = 0, rc;
 
-	b = rb_fw_backend_resolve(b, plan->host ? plan->moniker : NULL, 1, NULL, 0);
 	if (b == RB_FW_BACKEND_NFT) {
 		rc = rb_nft_check(plan, cb, ctx, err);
 		if (rc < 0)
@@ -505,7 +518,18 @@ int rb_fw_check(const struct rb_fw_plan *plan, enum rb_fw_backend b, rb_fw_diff_
 			n += rc;
 		}
 	}
-	n += check_other(plan, b, cb, ctx);
+	return n + check_other(plan, b, cb, ctx);
+}
+
+int rb_fw_check(const struct rb_fw_plan *plan, enum rb_fw_backend b, rb_fw_diff_cb cb, void *ctx,
+		struct rb_err *err)
+{
+	int n, rc;
+
+	b = rb_fw_backend_resolve(b, plan->host ? plan->moniker : NULL, 1, NULL, 0);
+	n = check_policy(plan, b, cb, ctx, err);
+	if (n < 0)
+		return n;
 	rc = check_sysctls(plan, cb, ctx, err);
 	if (rc < 0)
 		return rc;

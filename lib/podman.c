@@ -450,7 +450,7 @@ int rb_podman_parse_container(const char *json, size_t len, struct rb_podman_con
 			      struct rb_err *err)
 {
 	const cJSON *c, *state, *ns, *nets, *net;
-	const char *name = NULL;
+	const char *name = NULL, *status = NULL;
 	unsigned long pid = 0;
 	cJSON *root;
 	int rc = -EPROTO, n;
@@ -486,13 +486,16 @@ int rb_podman_parse_container(const char *json, size_t len, struct rb_podman_con
 		goto out;
 	}
 	if (get_bool(state, "Running", 1, &out->running, err) < 0 ||
-	    get_uint(state, "Pid", PID_LIMIT, &pid, err) < 0)
+	    get_uint(state, "Pid", PID_LIMIT, &pid, err) < 0 ||
+	    get_str(state, "Status", &status, err) < 0)
 		goto out;
-	if (out->running && pid == 0) {
+	/* `podman init`: namespaces made, the process not started yet */
+	out->initialized = !out->running && status && !strcmp(status, "initialized");
+	if ((out->running || out->initialized) && pid == 0) {
 		rc = unexpected(err, "%s", "running but State.Pid is 0");
 		goto out;
 	}
-	out->pid = out->running ? (pid_t)pid : 0;
+	out->pid = out->running || out->initialized ? (pid_t)pid : 0;
 	ns = cJSON_GetObjectItemCaseSensitive(c, "NetworkSettings");
 	if (!cJSON_IsObject(ns)) {
 		rc = unexpected(err, "%s", "NetworkSettings is not an object");

@@ -21,7 +21,8 @@ struct rb_podman_attachment {
 struct rb_podman_container {
 	char name[128];
 	int running;
-	pid_t pid; /* > 0 when running */
+	int initialized; /* `podman init` done, not started: namespaces exist */
+	pid_t pid;	 /* > 0 when running or initialized */
 	size_t n_nets;
 	struct rb_podman_attachment nets[RB_PODMAN_MAX_NETS];
 };

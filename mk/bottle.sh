@@ -178,7 +178,11 @@ start() {
 	# The bottle: no capability, its uid, no IPv6; DNS only via the sentry.
 	# Its workload (limits, volumes, env file, workdir, tty, command) comes
 	# as ready podman arguments from the C validator, one word each.
-	if ! podman run -d --pull never --name "$BOTTLE" --label "rb.moniker=$M" \
+	# Created and initialized (its namespaces exist, its command has not
+	# started), so that the command finds its route via the sentry from
+	# its first instruction: an agent that calls its API at once and gives
+	# up on a failure would otherwise die of the bring-up.
+	if ! podman create --pull never --name "$BOTTLE" --label "rb.moniker=$M" \
 		--cidfile "$RUN/bottle.cid" --pidfile "$RUN/bottle.pid" \
 		--network "$ENCLAVE:ip=$RBRN_ENCLAVE_BOTTLE_IP" --dns "$RBRN_ENCLAVE_SENTRY_IP" \
 		--user "$RBRN_BOTTLE_UID:$RBRN_BOTTLE_UID" \
@@ -187,7 +191,8 @@ start() {
 		--sysctl net.ipv6.conf.all.disable_ipv6=1 --sysctl net.ipv6.conf.default.disable_ipv6=1 \
 		--sysctl "net.ipv4.ping_group_range=$RBRN_BOTTLE_UID $RBRN_BOTTLE_UID" \
 		"${RB_BOTTLE_RUN_ARGS[@]}" \
-		"$RBRN_BOTTLE_IMAGE" "${RB_BOTTLE_ARGV[@]}" >/dev/null; then
+		"$RBRN_BOTTLE_IMAGE" "${RB_BOTTLE_ARGV[@]}" >/dev/null ||
+		! podman init "$BOTTLE" >/dev/null; then
 		wait "$fw" || true
 		run_failed "$BOTTLE" "$RBRN_BOTTLE_IMAGE" "$RUN/bottle.cid"
 	fi
@@ -196,6 +201,7 @@ start() {
 	[[ $bpid =~ ^[1-9][0-9]*$ ]] || die "podman wrote no PID for $BOTTLE"
 	"$RB_BIN/rb-net-create" --nameplate "$NP_FILE" --stage bottle \
 		--netns-bottle "/proc/$bpid/ns/net" --bridge "$bridge"
+	podman start "$BOTTLE" >/dev/null || die "cannot start $BOTTLE"
 	trap - EXIT
 	echo "bottle: $M started: $BOTTLE ($RBRN_ENCLAVE_BOTTLE_IP) behind $SENTRY ($RBRN_ENCLAVE_SENTRY_IP)"
 }
@@ -222,10 +228,10 @@ reapply() {
 	[ $changed = 0 ] || podman restart -t 0 "$SENTRY" >/dev/null
 	[ "$(podman inspect -f '{{.State.Running}}' "$SENTRY")" = true ] || podman start "$SENTRY" >/dev/null
 	"$RB_BIN/rb-net-create" --nameplate "$NP_FILE" --stage sentry
-	# A policy in force is left alone: an apply flushes conntrack and
-	# empties the answers set, which would cut the bottle's flows.
-	"$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE" --check >/dev/null 2>&1 ||
-		"$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE"
+	# Stage sentry has turned forwarding off; rb-fw-apply turns it on and,
+	# when the policy is still in force, leaves its rules, conntrack and
+	# the learned answers alone: the bottle's flows go on.
+	"$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE"
 	# a learner (or denial log) that exited is started again by PID 1;
 	# the policy, the answers and conntrack stay as they are
 	spid=$(podman inspect -f '{{.State.Pid}}' "$SENTRY")
@@ -237,8 +243,12 @@ reapply() {
 		done
 		learner_bound "$spid" || RB_EXIT=2 die "the sentry's learner did not come back"
 	fi
-	[ "$(podman inspect -f '{{.State.Running}}' "$BOTTLE")" = true ] || podman start "$BOTTLE" >/dev/null
+	# a stopped bottle is set up before its command runs again (see start)
+	local brun
+	brun=$(podman inspect -f '{{.State.Running}}' "$BOTTLE")
+	[ "$brun" = true ] || podman init "$BOTTLE" >/dev/null
 	"$RB_BIN/rb-net-create" --nameplate "$NP_FILE" --stage bottle
+	[ "$brun" = true ] || podman start "$BOTTLE" >/dev/null
 	# A restarted sentry has a new MAC: without this the bottle keeps probing
 	# the old one for several seconds before it asks again.
 	nsenter -t "$(podman inspect -f '{{.State.Pid}}' "$BOTTLE")" -n ip neigh flush all

@@ -212,6 +212,41 @@ dry_table() {
     assert_output 0
 }
 
+# What `make bottle-reapply` does to a running bottle: `rb-net-create
+# --stage sentry` turns forwarding off, then rb-fw-apply runs again. With
+# the policy still in force that must not flush conntrack (nor the learned
+# answers): the bottle's connections, some to answers whose TTL is over,
+# would die. A changed policy still flushes.
+@test "re-applying the policy in force keeps the bottle's connections; a changed one flushes them" {
+    local i
+    run -0 fw
+    mkfifo "$BATS_TEST_TMPDIR/go"
+    rm -f "$BATS_TEST_TMPDIR/sent"
+    ip netns exec "$W" nc -l 160.79.104.10 445 >"$BATS_TEST_TMPDIR/recv" </dev/null 2>/dev/null 3>&- &
+    wait_listen "$W" 445
+    ip netns exec "$B" bash -c "exec 4<>/dev/tcp/160.79.104.10/445 && echo before >&4 &&
+        read -r x <'$BATS_TEST_TMPDIR/go' && echo after >&4 &&
+        touch '$BATS_TEST_TMPDIR/sent'; sleep 1" </dev/null >/dev/null 2>&1 3>&- &
+    for i in $(seq 50); do grep -q before "$BATS_TEST_TMPDIR/recv" && break; sleep 0.1; done
+    grep -q before "$BATS_TEST_TMPDIR/recv" || fail "the connection never came up"
+    ip netns exec "$S" sysctl -qw net.ipv4.ip_forward=0
+    run -0 fw
+    run -0 ip netns exec "$S" sysctl -n net.ipv4.ip_forward
+    assert_output 1
+    run -0 ip netns exec "$S" conntrack -L -p tcp --dport 445
+    assert_output --partial ESTABLISHED
+    echo go >"$BATS_TEST_TMPDIR/go"
+    for i in $(seq 30); do [ -e "$BATS_TEST_TMPDIR/sent" ] && break; sleep 0.1; done
+    for i in $(seq 30); do grep -q after "$BATS_TEST_TMPDIR/recv" && break; sleep 0.1; done
+    run grep -c after "$BATS_TEST_TMPDIR/recv"
+    assert_output 1
+    # the connection is idle now: a changed policy takes its entry away
+    np_write "RBRN_UPLINK_ALLOWED_CIDRS=160.79.104.0/24 9.9.9.0/24"
+    run -0 fw
+    run -0 ip netns exec "$S" conntrack -L -p tcp --dport 445
+    refute_output --partial ESTABLISHED
+}
+
 @test "entry port: the uplink reaches the bottle's service through DNAT" {
     run -0 fw
     ip netns exec "$B" nc -l 10.242.0.3 8888 </dev/null >/dev/null 2>&1 3>&- &

@@ -86,13 +86,13 @@ serve() {
     serve
     run -0 nc -w 3 "$HOST_IP" "$WS" </dev/null
     assert_output hello
-    run -0 podman exec "rb-$M-bottle" cat /tmp/peer
+    run -0 --separate-stderr podman exec "rb-$M-bottle" cat /tmp/peer
     assert_output --partial "Connection received on $HOST_IP "
     # 127.0.0.1: masqueraded to the bridge's address on its way out
     serve
     run -0 nc -w 3 127.0.0.1 "$WS" </dev/null
     assert_output hello
-    run -0 podman exec "rb-$M-bottle" cat /tmp/peer
+    run -0 --separate-stderr podman exec "rb-$M-bottle" cat /tmp/peer
     assert_output --partial "Connection received on $HOST_IP "
     # the sentry counted both on its way in
     run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --counters
@@ -110,9 +110,9 @@ serve() {
     run --separate-stderr podman exec "rb-$M-bottle" sh -c 'exec nc -v -w 2 -z "$1" "$2" 2>&1' sh "$up" "$WS"
     assert_failure
     assert_output --partial "refused"
-    run -0 podman exec "rb-$M-bottle" ss -Hltn "sport = :$ES"
+    run -0 --separate-stderr podman exec "rb-$M-bottle" ss -Hltn "sport = :$ES"
     assert_output --partial LISTEN
-    run -0 podman exec "rb-$M-bottle" cat /tmp/peer
+    run -0 --separate-stderr podman exec "rb-$M-bottle" cat /tmp/peer
     refute_output --partial "Connection received"
     # refused by the sentry: the host's address is one of RB-HOST's, the
     # sentry's own address is its INPUT's

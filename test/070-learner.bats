@@ -103,7 +103,7 @@ setup() {
     assert_line --regexp '^CapEff:[[:space:]]+0000000000000000$'
     assert_line --regexp '^CapPrm:[[:space:]]+0000000000000000$'
     assert_line --regexp '^CapBnd:[[:space:]]+0000000000000000$'
-    run podman inspect -f '{{json .EffectiveCaps}}' $S
+    run --separate-stderr podman inspect -f '{{json .EffectiveCaps}}' $S
     refute_output --partial NET_BIND_SERVICE
 }
 
@@ -114,12 +114,12 @@ setup() {
         printf 'a=$(dig +short +time=2 +tries=1 %s); [ "$a" = %s ] && nc -w 2 -z "$a" 443 || echo "FAIL %s $a"\n' \
             "$(rot_name $i)" "$(rot_addr $i)" "$(rot_name $i)"
     done)
-    run podman exec -i $B sh -s <<<"$script"
+    run --separate-stderr podman exec -i $B sh -s <<<"$script"
     assert_success
     assert_output ""
     # the world saw each connection arrive (the entries have expired by
     # now: answers live for $TTL s in this file)
-    run bash -c "podman exec rb-world cat /var/log/world/tcp-443.log | grep -cE 'on AF=2 160\.79\.(11[2-9]|12[0-7])\.'"
+    run --separate-stderr bash -c "podman exec rb-world cat /var/log/world/tcp-443.log | grep -cE 'on AF=2 160\.79\.(11[2-9]|12[0-7])\.'"
     [ "$output" -ge $n ] || fail "the world saw $output of the $n connections"
 }
 
@@ -127,11 +127,11 @@ setup() {
     local i a
     i=$(($(base) + 7))
     a=$(rot_addr $i)
-    run podman exec $B nc -w 2 -z "$a" 443
+    run --separate-stderr podman exec $B nc -w 2 -z "$a" 443
     assert_failure
-    run podman exec $B dig +tcp +short +time=2 +tries=1 "$(rot_name $i)"
+    run --separate-stderr podman exec $B dig +tcp +short +time=2 +tries=1 "$(rot_name $i)"
     assert_output "$a"
-    run podman exec $B nc -w 2 -z "$a" 443
+    run --separate-stderr podman exec $B nc -w 2 -z "$a" 443
     assert_success
     run rb_dns_set
     assert_line --regexp "^${a//./\\.} timeout [0-9]+$"
@@ -141,17 +141,20 @@ setup() {
     local i a
     i=$(($(base) + 3))
     a=$(rot_addr $i)
-    run podman exec $B dig +short +time=2 +tries=1 "$(rot_name $i)"
+    run --separate-stderr podman exec $B dig +short +time=2 +tries=1 "$(rot_name $i)"
     assert_output "$a"
     run rb_dns_set
     assert_line --regexp "^${a//./\\.} timeout [1-$TTL]$"
     # a flow that outlives the entry (iperf3 to the world, 3 * TTL seconds)
-    podman exec $B iperf3 -c "$a" -t $((3 * TTL)) -J >"$BATS_TEST_TMPDIR/iperf.json" 2>/dev/null &
+    # (bounded: a cut flow makes iperf3 retransmit for minutes; fd 3 closed,
+    # or bats would wait for it)
+    timeout $((3 * TTL + 20)) podman exec $B iperf3 -c "$a" -t $((3 * TTL)) -J \
+        >"$BATS_TEST_TMPDIR/iperf.json" 2>/dev/null 3>&- &
     local flow=$!
     sleep $((TTL + 2))
     run rb_dns_set
     refute_output --partial "$a "
-    run podman exec $B nc -v -w 2 -z "$a" 443
+    run --separate-stderr podman exec $B sh -c "exec nc -v -w 2 -z $a 443 2>&1"
     assert_failure
     assert_output --partial "refused"
     wait $flow || fail "the established flow was cut: $(cat "$BATS_TEST_TMPDIR/iperf.json")"
@@ -162,7 +165,7 @@ setup() {
 @test "rebinding: allowed names answering private, loopback, metadata or host addresses open nothing" {
     local n
     for n in x.rebind.anthropic.com lo.rebind.anthropic.com meta.rebind.anthropic.com host.rebind.anthropic.com; do
-        run podman exec $B dig +short +time=2 +tries=1 "$n"
+        run --separate-stderr podman exec $B dig +short +time=2 +tries=1 "$n"
         [ -n "$output" ] || fail "no answer for $n"
     done
     run rb_dns_set
@@ -170,7 +173,7 @@ setup() {
     refute_output --partial "127.0.0.1"
     refute_output --partial "169.254.169.254"
     refute_output --partial "10.243.0.1"
-    run podman exec $B nc -v -w 2 -z 169.254.169.254 80
+    run --separate-stderr podman exec $B sh -c "exec nc -v -w 2 -z 169.254.169.254 80 2>&1"
     assert_failure
     assert_output --partial refused
 }
@@ -180,9 +183,9 @@ setup() {
     i=$(($(base) + 11))
     a=$(rot_addr $i)
     b=$(rot_addr $((i + 1)))
-    run podman exec $B dig +short +time=2 +tries=1 "$(rot_name $i)"
+    run --separate-stderr podman exec $B dig +short +time=2 +tries=1 "$(rot_name $i)"
     assert_output "$a"
-    podman exec $B iperf3 -c "$a" -t 12 -J >"$BATS_TEST_TMPDIR/iperf.json" 2>/dev/null &
+    timeout 40 podman exec $B iperf3 -c "$a" -t 12 -J >"$BATS_TEST_TMPDIR/iperf.json" 2>/dev/null 3>&- &
     local flow=$!
     sleep 1
     lrn=$(rb_sentryd_child "$SPID" rb-learner) || fail "no learner"
@@ -191,11 +194,11 @@ setup() {
     run learner_bound
     assert_failure
     # fail closed: the reply is dropped, its address never enters the set
-    run podman exec $B dig +short +time=2 +tries=1 "$(rot_name $((i + 1)))"
+    run --separate-stderr podman exec $B dig +short +time=2 +tries=1 "$(rot_name $((i + 1)))"
     refute_output "$b"
     run rb_dns_set
     refute_output --partial "$b "
-    run podman exec $B nc -w 2 -z "$b" 443
+    run --separate-stderr podman exec $B nc -w 2 -z "$b" 443
     assert_failure
     run bottle status "$NP"
     assert_failure 3
@@ -211,9 +214,9 @@ setup() {
     run bottle status "$NP"
     assert_success
     assert_line --regexp "^learner: running \(pid [0-9]+\), bound to NFQUEUE 0$"
-    run podman exec $B dig +short +time=2 +tries=1 "$(rot_name $((i + 1)))"
+    run --separate-stderr podman exec $B dig +short +time=2 +tries=1 "$(rot_name $((i + 1)))"
     assert_output "$b"
-    run podman exec $B nc -w 2 -z "$b" 443
+    run --separate-stderr podman exec $B nc -w 2 -z "$b" 443
     assert_success
     wait $flow || fail "the established flow was cut: $(cat "$BATS_TEST_TMPDIR/iperf.json")"
     run jq -e '.end.sum_received.seconds >= 11' "$BATS_TEST_TMPDIR/iperf.json"
@@ -223,13 +226,13 @@ setup() {
 @test "the denial log: a blocked connection and a blocked name, with the deciding rule ids" {
     local t
     t=$(printf 'lrn%s' "$(head -c4 /dev/urandom | od -An -tx1 | tr -d ' \n')")
-    run podman exec $B nc -w 2 -z 198.51.100.7 443
+    run --separate-stderr podman exec $B nc -w 2 -z 198.51.100.7 443
     assert_failure
-    run podman exec $B dig +time=2 +tries=1 "$t.google.com"
+    run --separate-stderr podman exec $B dig +time=2 +tries=1 "$t.google.com"
     assert_output --partial NXDOMAIN
-    run podman exec $B dig +short +time=2 +tries=1 meta.rebind.anthropic.com
+    run --separate-stderr podman exec $B dig +short +time=2 +tries=1 meta.rebind.anthropic.com
     assert_output 169.254.169.254
-    run podman exec $B nc -w 2 -z 169.254.169.254 80
+    run --separate-stderr podman exec $B nc -w 2 -z 169.254.169.254 80
     assert_failure
     sleep 1.5
     # the JSON lines the log wrote, and the kernel's counters behind them
@@ -278,9 +281,9 @@ for i in range(100000):
     # the sentry still answers, at once
     i=$(($(base) + 21))
     a=$(rot_addr $i)
-    run podman exec $B dig +short +time=2 +tries=1 "$(rot_name $i)"
+    run --separate-stderr podman exec $B dig +short +time=2 +tries=1 "$(rot_name $i)"
     assert_output "$a"
-    run podman exec $B nc -w 2 -z "$a" 443
+    run --separate-stderr podman exec $B nc -w 2 -z "$a" 443
     assert_success
     sleep 2
     # bounded: two files of at most 512 KiB, a line per record the rate allowed
@@ -289,7 +292,7 @@ for i in range(100000):
     run bash -c "cat /proc/$SPID/root/var/log/rb/denials/* | grep -c '\"dst\":\"198.51.100.7\"'"
     [ "$output" -lt 5000 ] || fail "$output lines for a burst the kernel limits to 50/s"
     [ "$output" -ge 50 ] || fail "only $output lines logged"
-    run podman inspect -f '{{.State.Running}}' $S
+    run --separate-stderr podman inspect -f '{{.State.Running}}' $S
     assert_output true
     run learner_bound
     assert_success

@@ -43,6 +43,17 @@ bottle() {
         RB_BIN=$RB_BIN bash mk/bottle.sh "$verb" "$np")
 }
 pid_of() { podman inspect -f '{{.State.Pid}}' "$1"; }
+# fs_path DIR: DIR as mountinfo's 4th field names it, the path inside its
+# filesystem: a fresh root (check-distro) or a tmpfs /tmp is a mount whose
+# root is not the disk's
+fs_path() {
+    local target fsroot
+    target=$(findmnt -n -o TARGET --target "$1")
+    fsroot=$(findmnt -n -o FSROOT --target "$1")
+    [ "$target" = / ] && target=
+    fsroot=${fsroot%/}
+    printf '%s%s\n' "$fsroot" "${1#"$target"}"
+}
 
 # What the world logged for connections to ADDR:PORT (socat -d -d).
 world_tcp_log() {
@@ -51,7 +62,7 @@ world_tcp_log() {
 
 @test "agent: its own command runs in the mounted workspace and reaches its API and code host" {
     local i
-    run podman inspect -f '{{json .Config.Cmd}} {{.Config.WorkingDir}} {{.Config.Tty}}' rb-$NP-bottle
+    run --separate-stderr podman inspect -f '{{json .Config.Cmd}} {{.Config.WorkingDir}} {{.Config.Tty}}' rb-$NP-bottle
     assert_output --partial '["/bin/sh","-c","echo agent: started; cd /workspace && while'
     assert_output --partial ' /workspace true'
     # the command wrote into the host's directory, as the bottle's uid,
@@ -73,9 +84,9 @@ world_tcp_log() {
 }
 
 @test "limits, env file and volumes are what podman was given" {
-    run podman inspect -f '{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.NanoCpus}} {{.HostConfig.PidsLimit}}' rb-$NP-bottle
+    run --separate-stderr podman inspect -f '{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.NanoCpus}} {{.HostConfig.PidsLimit}}' rb-$NP-bottle
     assert_output "$((2 << 30)) $((2 << 30)) 1000000000 128"
-    run podman inspect -f '{{range .Mounts}}{{.Source}}>{{.Destination}}:{{.RW}} {{end}}' rb-$NP-bottle
+    run --separate-stderr podman inspect -f '{{range .Mounts}}{{.Source}}>{{.Destination}}:{{.RW}} {{end}}' rb-$NP-bottle
     assert_output "$WS>/workspace:true $RO>/ro:false "
     # the kernel's view: the bottle's cgroup
     local bp
@@ -98,10 +109,12 @@ world_tcp_log() {
     run --separate-stderr podman exec rb-$NP-bottle find / -xdev -name host-marker
     assert_output ''
     # of this run's directory, exactly the two volumes are mounted
+    local root
+    root=$(fs_path "$HOSTDIR")
     run --separate-stderr podman exec rb-$NP-bottle sh -c \
-        "awk '\$4 ~ \"^$HOSTDIR\" {print \$4}' /proc/self/mountinfo | sort; ls /workspace/.."
-    assert_line --index 0 "$RO"
-    assert_line --index 1 "$WS"
+        "awk '\$4 ~ \"^$root/\" {print \$4}' /proc/self/mountinfo | sort; ls /workspace/.."
+    assert_line --index 0 "$root/ro"
+    assert_line --index 1 "$root/ws"
     refute_output --partial host-marker
     # the bottle's mounts from the host's disk: the volumes only (and the
     # files podman writes for every container: hosts, resolv.conf, ...)
@@ -120,7 +133,7 @@ world_tcp_log() {
     run bash -c 'for f in /proc/[0-9]*/cmdline; do tr "\0" " " 2>/dev/null <"$f"; echo; done | grep -c -F -f "$HOSTDIR/secret.pattern"'
     assert_output 0
     # the podman run rb made, as podman recorded it
-    run podman inspect -f '{{json .Config.CreateCommand}}' rb-$NP-bottle
+    run --separate-stderr podman inspect -f '{{json .Config.CreateCommand}}' rb-$NP-bottle
     assert_output --partial -- "--env-file\",\"$ENVF\""
     refute_output --partial "$SECRET"
     run grep -c -F -f "$HOSTDIR/secret.pattern" "$HOSTDIR/start.out"
