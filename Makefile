@@ -1,9 +1,13 @@
 # rb: confine a bottle container behind a sentry container and prove it.
 # Every target is in a fragment under mk/; `make help` lists them.
+# `make install` puts a copy that runs bottles without this tree under
+# $(PREFIX)/share/rb (mk/install.mk, mk/installed.mk).
 
 .DEFAULT_GOAL := all
 SHELL := /bin/bash
 NAMEPLATE ?= nsproto
+# Where the runtime fragments find their scripts and nameplates.
+RB_HOME := .
 
 include mk/build.mk
 include mk/deps.mk
@@ -14,4 +18,5 @@ include mk/ztest.mk
 include mk/check.mk
 include mk/bench.mk
 include mk/fuzz.mk
+include mk/install.mk
 include mk/help.mk

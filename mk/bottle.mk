@@ -1,28 +1,37 @@
 # Bottle life cycle for NAMEPLATE (default nsproto). Any RBRN_* given on the
 # make command line overrides the nameplate (make exports it to the commands).
+# NAMEPLATE is a moniker (RB_NAMEPLATES/<moniker>.mk) or a path (with a /
+# or ending in .mk); mk/bottle.sh and mk/ztest.sh resolve it the same way.
+RB_NAMEPLATES ?= $(RB_HOME)/nameplates
+rb_nameplate = $(if $(or $(findstring /,$1),$(filter %.mk,$1)),$1,$(RB_NAMEPLATES)/$1.mk)
+BOTTLE_SH = RB_BIN=$(RB_BIN) RB_NAMEPLATES=$(RB_NAMEPLATES) bash $(RB_HOME)/mk/bottle.sh
 .PHONY: bottle-start bottle-stop bottle-status bottle-verify bottle-reapply \
-	bottle-shell bottle-exec bottle-logs bottle-log bottle-suggest
+	bottle-shell bottle-exec bottle-logs bottle-log bottle-suggest bottle-check
 bottle-start: all
-	RB_BIN=$(RB_BIN) bash mk/bottle.sh start $(NAMEPLATE)
+	$(BOTTLE_SH) start $(NAMEPLATE)
 bottle-stop: all
-	RB_BIN=$(RB_BIN) bash mk/bottle.sh stop $(NAMEPLATE)
+	$(BOTTLE_SH) stop $(NAMEPLATE)
 bottle-status: all
-	RB_BIN=$(RB_BIN) bash mk/bottle.sh status $(NAMEPLATE)
+	$(BOTTLE_SH) status $(NAMEPLATE)
 bottle-reapply: all
-	RB_BIN=$(RB_BIN) bash mk/bottle.sh reapply $(NAMEPLATE)
+	$(BOTTLE_SH) reapply $(NAMEPLATE)
 bottle-verify: all
-	$(RB_BIN)/rb-verify --nameplate $(if $(findstring /,$(NAMEPLATE)),$(NAMEPLATE),nameplates/$(NAMEPLATE).mk)
+	$(RB_BIN)/rb-verify --nameplate $(call rb_nameplate,$(NAMEPLATE))
+# Validates the nameplate against this host (its podman networks and
+# routes) and touches nothing: for a nameplate of one's own.
+bottle-check: all
+	$(RB_BIN)/rb-net-create --check --nameplate $(call rb_nameplate,$(NAMEPLATE))
 # CMD and FOLLOW reach mk/bottle.sh through the environment (make exports
 # command-line variables), never pasted into a recipe's shell line.
 bottle-shell: all
-	RB_BIN=$(RB_BIN) bash mk/bottle.sh shell $(NAMEPLATE)
+	$(BOTTLE_SH) shell $(NAMEPLATE)
 bottle-exec: all
-	RB_BIN=$(RB_BIN) bash mk/bottle.sh exec $(NAMEPLATE)
+	$(BOTTLE_SH) exec $(NAMEPLATE)
 bottle-logs: all
-	RB_BIN=$(RB_BIN) bash mk/bottle.sh logs $(NAMEPLATE)
+	$(BOTTLE_SH) logs $(NAMEPLATE)
 # The denial log: a table (FOLLOW=1 follows it, JSON=1 prints the JSON
 # lines), and the nameplate lines that would have allowed what was denied.
 bottle-log: all
-	RB_BIN=$(RB_BIN) bash mk/bottle.sh log $(NAMEPLATE) $(if $(filter 1,$(FOLLOW)),--follow) $(if $(filter 1,$(JSON)),--json)
+	$(BOTTLE_SH) log $(NAMEPLATE) $(if $(filter 1,$(FOLLOW)),--follow) $(if $(filter 1,$(JSON)),--json)
 bottle-suggest: all
-	RB_BIN=$(RB_BIN) bash mk/bottle.sh suggest $(NAMEPLATE)
+	$(BOTTLE_SH) suggest $(NAMEPLATE)

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Brings a nameplate's sentry and bottle up and down, in the fail-closed
-# order of DESIGN.md. Values come from the C validator (rb-net-create
+# order of docs/how-it-works.md. Values come from the C validator (rb-net-create
 # --check --print-env), never from make evaluating the nameplate.
 # Usage: mk/bottle.sh start|stop|status|reapply|shell|exec|logs|suggest NAMEPLATE
 #        mk/bottle.sh log NAMEPLATE [--follow] [--json]
@@ -11,6 +11,9 @@ set -euo pipefail
 
 RB_BIN=${RB_BIN:-build/bin}
 RB_RUN=${RB_RUN:-/run/rb}
+# A moniker names RB_NAMEPLATES/<moniker>.mk: by default the nameplates
+# beside this script, in a checkout and in an installed copy alike.
+RB_NAMEPLATES=${RB_NAMEPLATES:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/nameplates}
 
 die() { echo "bottle: $*" >&2; exit "${RB_EXIT:-1}"; }
 
@@ -20,7 +23,7 @@ load() {
 	local arg=$1 file env
 	case $arg in
 	*/* | *.mk) file=$arg ;;
-	*) file=nameplates/$arg.mk ;;
+	*) file=$RB_NAMEPLATES/$arg.mk ;;
 	esac
 	[ -f "$file" ] || die "no nameplate $file"
 	NP_FILE=$file

@@ -76,7 +76,7 @@ suggest() {
 		  else "none\t\(.rule)\t\(.proto) \(.dst // .name):\(.port // "-")" end' |
 		LC_ALL=C sort | uniq -c | LC_ALL=C sort -k1,1nr -k2)
 	echo "# bottle-suggest $M: what the sentry denied, and the nameplate lines that would"
-	echo "# have allowed it (never applied; edit nameplates/$M.mk knowingly)"
+	echo "# have allowed it (never applied; edit $NP_FILE knowingly)"
 	if [ -z "$tmp" ]; then
 		echo "# nothing was denied"
 		return 0

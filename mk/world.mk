@@ -1,8 +1,8 @@
-# The simulated world (DESIGN.md): the test uplink, never the internet.
+# The simulated world (docs/design.md): the test uplink, never the internet.
 .PHONY: world-start world-stop world-status
 world-start: images
-	bash mk/world.sh start
+	bash $(RB_HOME)/mk/world.sh start
 world-stop:
-	bash mk/world.sh stop
+	bash $(RB_HOME)/mk/world.sh stop
 world-status:
-	bash mk/world.sh status
+	bash $(RB_HOME)/mk/world.sh status

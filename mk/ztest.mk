@@ -1,13 +1,15 @@
-# ztests: the seeds' in-bottle checks against the simulated world.
+# ztests: the RBM prototype's in-bottle checks (docs/design.md) against the
+# simulated world.
 # `make ztest` brings the world and the bottle up, runs them all, and takes
 # the bottle down again whatever happened; a single ztest_bottle_* target
 # runs against an already started bottle (make world-start bottle-start).
 .PHONY: ztest
+ZTEST_SH = RB_BIN=$(RB_BIN) RB_NAMEPLATES=$(RB_NAMEPLATES) bash $(RB_HOME)/mk/ztest.sh
 ztest: all images
-	@bash mk/world.sh start
-	@RB_BIN=$(RB_BIN) bash mk/bottle.sh start $(NAMEPLATE)
-	@RB_BIN=$(RB_BIN) bash mk/ztest.sh all $(NAMEPLATE); rc=$$?; \
-	  RB_BIN=$(RB_BIN) bash mk/bottle.sh stop $(NAMEPLATE); exit $$rc
+	@bash $(RB_HOME)/mk/world.sh start
+	@$(BOTTLE_SH) start $(NAMEPLATE)
+	@$(ZTEST_SH) all $(NAMEPLATE); rc=$$?; \
+	  $(BOTTLE_SH) stop $(NAMEPLATE); exit $$rc
 
 ztest_bottle_%: all
-	@RB_BIN=$(RB_BIN) bash mk/ztest.sh $@ $(NAMEPLATE)
+	@$(ZTEST_SH) $@ $(NAMEPLATE)

@@ -1,5 +1,5 @@
 #!/bin/bash
-# ztests: the seeds' checks, run inside a started bottle against the
+# ztests: the RBM prototype's checks (docs/design.md), run inside a started bottle against the
 # simulated world. Each asserts on what the bottle saw AND on what the world
 # logged (a blocked packet must not have arrived).
 # Usage: mk/ztest.sh NAME|all NAMEPLATE
@@ -10,7 +10,8 @@ WORLD=rb-world
 LOGDIR=/var/log/world
 
 np=$2
-case $np in */* | *.mk) file=$np ;; *) file=nameplates/$np.mk ;; esac
+RB_NAMEPLATES=${RB_NAMEPLATES:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/nameplates}
+case $np in */* | *.mk) file=$np ;; *) file=$RB_NAMEPLATES/$np.mk ;; esac
 env=$("$RB_BIN/rb-net-create" --check --print-env --nameplate "$file") || exit 1
 eval "$env"
 M=$RBRN_MONIKER
@@ -98,7 +99,7 @@ ztest_bottle_dns_block() {
 }
 
 ztest_bottle_dns_block_direct_rule() {
-	# The seed's failing test: direct DNS to 8.8.8.8 must be stopped by the
+	# The RBM prototype's failing test: direct DNS to 8.8.8.8 must be stopped by the
 	# sentry's FORWARD (or intercepted by its PREROUTING), never reach 8.8.8.8.
 	if [ "$ICPT" = 1 ]; then
 		expect_intercepted 8.8.8.8 "$TAG-d.google.com"
