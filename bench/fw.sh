@@ -8,7 +8,7 @@
 #   naive   `iptables-legacy-restore` of that ruleset with one -A rule per
 #           CIDR instead of the RB-CIDR ipset (the plan's other, small
 #           sets are created first with `ipset restore`)
-#   loop    the seeds' way: one `iptables-legacy` process per rule of the
+#   loop    the RBM prototype's way: one `iptables-legacy` process per rule of the
 #           naive ruleset (-P, -N, then -A); every process rewrites the
 #           whole table, so it is slow: measured
 #           up to RB_BENCH_LOOP_MAX CIDRs and extrapolated above
@@ -56,7 +56,7 @@ prepare() {
 		{ print }' "$d/dry.txt" >"$d/naive.txt"
 	grep -v ' RB-CIDR ' "$d/sets.txt" >"$d/naive-sets.txt" || true
 	grep -q -- '--match-set RB-CIDR dst' "$d/dry.txt" || die "no RB-CIDR rule in the dry run: the bench needs updating"
-	# The seeds' loop: those sets, then every line of the naive ruleset as
+	# The RBM prototype's loop: those sets, then every line of the naive ruleset as
 	# its own process.
 	{
 		[ ! -s "$d/naive-sets.txt" ] || echo "ipset restore -file $d/naive-sets.txt"
@@ -177,7 +177,7 @@ echo "each round (the per-rule loop: $LOOP_REPS rounds below 1,000 CIDRs, then o
 echo "rounds. In brackets the time relative to rb-fw-apply in the same round, median over rounds"
 echo "(2.00x = twice as long as rb-fw-apply); for the same-ruleset restore also its quartiles."
 echo
-echo "| allowed CIDRs | rb-fw-apply | ipset restore + iptables-legacy-restore, same ruleset | iptables-legacy-restore, one rule per CIDR | per-rule \`iptables-legacy\` loop (seeds) | rb-fw-apply <= same-ruleset restore |"
+echo "| allowed CIDRs | rb-fw-apply | ipset restore + iptables-legacy-restore, same ruleset | iptables-legacy-restore, one rule per CIDR | per-rule \`iptables-legacy\` loop (RBM) | rb-fw-apply <= same-ruleset restore |"
 echo "|---:|---:|---:|---:|---:|:---:|"
 declare -A REL
 for n in $SIZES; do

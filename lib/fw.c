@@ -1,5 +1,5 @@
 /* The sentry's interfaces, and applying / checking a plan in the current
- * netns in the fail-closed order DESIGN.md asks for. */
+ * netns in the fail-closed order of man/rb-fw-apply.8. */
 #include "fw_nft.h"
 #include "fw_xt.h"
 #include "netns.h"

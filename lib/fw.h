@@ -107,7 +107,7 @@ int rb_fw_ifaces_lookup(const char *enclave, const char *uplink, struct rb_fw_if
  * pure data, touches nothing. */
 struct rb_fw_plan;
 
-/* The sentry's policy (DESIGN.md): filter RB-INPUT/RB-FORWARD/RB-EGRESS/
+/* The sentry's policy (man/rb-fw-apply.8): filter RB-INPUT/RB-FORWARD/RB-EGRESS/
  * RB-OUTPUT with INPUT/FORWARD/OUTPUT policy DROP, nat RB-PREROUTING/
  * RB-POSTROUTING, sets RB-CIDR/RB-DNS/RB-HOST, ip_forward=1 and IPv6 off.
  * The plan owns every RB-* chain but the host's (RB-H-, RB-E-, RB-EPOST-).
@@ -259,7 +259,7 @@ int rb_fw_counters_read(enum rb_fw_backend b, struct rb_fw_counter **out, size_t
  * the set does not exist, other -errno on failure. */
 int rb_fw_set_test(const char *set, struct in_addr addr, struct rb_err *err);
 
-/* Writes the sentry's dnsmasq configuration for np (DESIGN.md: names not
+/* Writes the sentry's dnsmasq configuration for np (docs/design.md: names not
  * allowed are answered NXDOMAIN locally and never forwarded; allowed names
  * are forwarded upstream; what their answers open is the learner's business,
  * lib/learn.h). Needs np->has_uplink_dns_server when any name is forwarded.

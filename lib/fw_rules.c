@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Never reachable from the bottle unless a CIDR names them (DESIGN.md). */
+/* Never reachable from the bottle unless a CIDR names them (docs/design.md). */
 static const char *const never_private[] = {
 	"0.0.0.0/8",	"10.0.0.0/8",	  "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
 	"172.16.0.0/12", "192.168.0.0/16", "224.0.0.0/4",   "240.0.0.0/4",

@@ -25,7 +25,7 @@
 #define SHOW_MAX 96             /* bytes of a value quoted in a message */
 
 
-/* DESIGN.md "Nameplates"; def is what an unset or empty variable means. */
+/* man/rb-nameplate.5; def is what an unset or empty variable means. */
 static const struct {
 	const char *name;
 	const char *def;
@@ -56,7 +56,7 @@ static const struct {
 	[V_BOTTLE_VOLUMES] = { "RBRN_BOTTLE_VOLUMES", "" },
 	[V_BOTTLE_ENV_FILE] = { "RBRN_BOTTLE_ENV_FILE", "" },
 	/* What keeps a runaway bottle (a fork or allocation loop, a build
-	 * that eats every core) from taking the host: README "Limits". */
+	 * that eats every core) from taking the host: docs/workload.md "Limits". */
 	[V_BOTTLE_MEMORY] = { "RBRN_BOTTLE_MEMORY", "2g" },
 	[V_BOTTLE_CPUS] = { "RBRN_BOTTLE_CPUS", "1" },
 	[V_BOTTLE_PIDS] = { "RBRN_BOTTLE_PIDS", "1024" },

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Exit codes: DESIGN.md "Each command also runs alone". */
+/* Exit codes: docs/design.md, "Each command also runs alone". */
 enum {
 	RB_EXIT_OK = 0,
 	RB_EXIT_USAGE = 1,     /* usage or configuration error */

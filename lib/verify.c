@@ -602,8 +602,9 @@ static int attribute(struct rb_prober *pr, const struct rb_nameplate *np,
 			 "answered, but no RB-PREROUTING DNAT counted it: not the sentry's answer");
 		vp->verdict = RB_VERDICT_FAIL;
 	}
-	/* seeds 000/001: traffic that got out while no counter moved. A probe
-	 * that passed must have been counted by the sentry's policy. */
+	/* RBM 0 and 1 (docs/design.md): traffic that got out while no
+	 * counter moved. A probe that passed must have been counted by the
+	 * sentry's policy. */
 	if (rb_probe_passed(&vp->probe, &vp->res) && !rules_moved_in(vp)) {
 		snprintf(vp->note, sizeof(vp->note),
 			 "no RB-FORWARD/RB-EGRESS/RB-INPUT rule counted it: it bypassed the sentry's policy");
@@ -639,8 +640,9 @@ static int counter_checks(const struct rb_nameplate *np, struct rb_verify_report
 		    p->family == AF_INET && np->dns_intercept)
 			want_pre = 1;
 	}
-	/* Seed 002 asked for proof that FORWARD and PREROUTING really see the
-	 * bottle's packets: both are jumped to RB-* chains at position 0. */
+	/* RBM 2 (docs/design.md) asked for proof that FORWARD and PREROUTING
+	 * really see the bottle's packets: both are jumped to RB-* chains at
+	 * position 0. */
 	if (want_fwd) {
 		snprintf(obs, sizeof(obs), "%llu packets", (unsigned long long)fwd);
 		rc = add_check(r, "counters", "filter FORWARD -> RB-FORWARD",

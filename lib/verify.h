@@ -123,7 +123,7 @@ enum rb_probe_expect rb_verify_expect(const struct rb_nameplate *np,
 /* 1 for private, loopback, link-local, CGNAT, multicast and reserved
  * addresses: never reachable from the bottle unless a CIDR names them. */
 int rb_verify_addr_private(struct in_addr a);
-/* The default probe set for np (see the README): allowed names and CIDRs
+/* The default probe set for np (man/rb-verify.8): allowed names and CIDRs
  * must pass, other resolvers, unlisted, private, link-local and IPv6
  * addresses must fail, each expectation derived by rb_verify_expect. */
 int rb_verify_default_probes(const struct rb_nameplate *np, const struct rb_verify_env *env,

@@ -1,5 +1,5 @@
 /* What the nameplate says each probe must do, and the default probe set.
- * Expectations come from the nameplate's modes (DESIGN.md), not from the
+ * Expectations come from the nameplate's modes (docs/design.md), not from the
  * firewall plan: rb-verify checks rb-fw-apply's work, so it must not take
  * its answers from rb-fw-apply's own code. */
 #include "verify.h"
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
-/* Never reachable from the bottle unless a CIDR names them (DESIGN.md). */
+/* Never reachable from the bottle unless a CIDR names them (docs/design.md). */
 static const struct {
 	uint32_t net;
 	unsigned int prefix;

@@ -14,8 +14,8 @@ MIRROR=${RB_DEBIAN_MIRROR:-}
 here=$(cd "$(dirname "$0")" && pwd)
 
 # One recipe per image: packages, then the config it needs. The bottle
-# carries what the seeds' commands use (dig, nc, busybox) and iperf3 for
-# `make bench`; the world is the simulated internet of DESIGN.md (test only).
+# carries what the ztests use (dig, nc, busybox) and iperf3 for
+# `make bench`; the world is the simulated internet of docs/testing.md (test only).
 recipe_packages() {
 	case $1 in
 	sentry) echo "dnsmasq-base iproute2 libipset13 libnetfilter-queue1 libnetfilter-log1 libnftables1 libip4tc2" ;;

@@ -1,5 +1,5 @@
 #!/bin/sh
-# PID 1 of the world container: the simulated internet of DESIGN.md.
+# PID 1 of the world container: the simulated internet of docs/testing.md.
 # It owns public-looking addresses on its own loopback, answers DNS for them
 # and listens on the ports the tests probe; every query and connection is
 # logged under /var/log/world so tests can read what actually arrived.

@@ -5,7 +5,7 @@
 # and the agent's key from an env file only root can read (never put it
 # here, nor on a command line):
 #   make bottle-start NAMEPLATE=agent ... RBRN_BOTTLE_ENV_FILE=/root/agent.env
-# README "Your own workload" says how to put your agent's image and command
+# docs/workload.md says how to put your agent's image and command
 # in. The uplink below is the simulated world of the tests (see nsproto.mk);
 # on your real network: RBRN_UPLINK_NETWORK=podman RBRN_UPLINK_GATEWAY=
 # RBRN_UPLINK_DNS_SERVER= (the host's resolver).

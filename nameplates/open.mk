@@ -1,5 +1,5 @@
 # open: any public address and any name. Private, loopback, link-local and
-# multicast ranges and the host stay unreachable (DESIGN.md policy rules).
+# multicast ranges and the host stay unreachable (docs/design.md, policy rules).
 # See nsproto.mk for the uplink of the simulated world.
 
 RBRN_MONIKER                = open

@@ -241,7 +241,7 @@ probe() {
 	probe tcp:192.168.1.1:80 | jq -e '.ok and .rule.id == "rb:never-private"'
 	probe 'tcp:[2001:db8::1]:443' | jq -e '.ok and .expect == "fail"'
 	probe tcp:10.242.0.2:22 | jq -e '.ok and .rule.chain == "RB-INPUT" and .rule.id == "rb:in-reject"'
-	# FORWARD really sees the bottle's packets (seed 002)
+	# FORWARD really sees the bottle's packets (RBM 2, docs/design.md)
 	jqr -e '.checks[] | select(.subject == "filter FORWARD -> RB-FORWARD") | .ok'
 
 	# real state: the kernel's own counters agree, and the world's resolver
@@ -404,7 +404,7 @@ probe() {
 	jqr -e '.checks[] | select(.name == "ipv6") | .ok == false'
 }
 
-@test "rb-verify: traffic that bypasses the sentry is caught by its counters (seed 000)" {
+@test "rb-verify: traffic that bypasses the sentry is caught by its counters (RBM 0, docs/design.md)" {
 	world_up
 	# a second way out that skips the sentry; the default route is intact
 	ip -n "$B" link add eth1 type veth peer name eth1 netns "$W"
@@ -446,7 +446,7 @@ probe() {
 		.rule.chain == "RB-INPUT" and .nat.chain == "RB-PREROUTING" and .nat.id == "rb:intercept-udp"'
 	probe tcp-dns:8.8.8.8:example.com | jq -e '.ok and .rcode == "NXDOMAIN" and .nat.id == "rb:intercept-tcp"'
 	probe udp-dns:8.8.8.8:anthropic.com | jq -e '.ok and .expect == "pass" and .nat.id == "rb:intercept-udp"'
-	# PREROUTING really DNATs the bottle's DNS (seed 002)
+	# PREROUTING really DNATs the bottle's DNS (RBM 2, docs/design.md)
 	jqr -e '.checks[] | select(.subject == "nat PREROUTING -> RB-PREROUTING") | .ok'
 	run grep 'example.com' "$T/world-dns.log"
 	assert_failure

@@ -108,7 +108,7 @@ snapshot() {
     assert_success
 }
 
-@test "every seed-era ztest passes (intercept off)" {
+@test "every ztest passes (intercept off)" {
     run ztest all $NP
     assert_success
     refute_output --partial FAIL

@@ -296,7 +296,7 @@ EOF
     assert_output "" # not one query went upstream
     [ "$(world_has "$t")" -eq 0 ]
 
-    # The residual risk the README names: labels UNDER an allowed name do
+    # The residual risk docs/security.md names: labels UNDER an allowed name do
     # reach the upstream resolver (and the name's own DNS servers).
     run --separate-stderr podman exec $B dig +short +time=2 +tries=1 @$SENTRY_IP "$t-6b7a7a79.anthropic.com"
     assert_output 160.79.104.10

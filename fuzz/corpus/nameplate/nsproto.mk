@@ -1,7 +1,7 @@
-# nsproto: the RBM prototype service (seed 000), confined behind its sentry.
+# nsproto: the RBM prototype service (docs/design.md), confined behind its sentry.
 # Read by rb (lib/nameplate.c), never by make: plain NAME = value lines.
 #
-# The uplink below is the simulated world of the tests (DESIGN.md): an
+# The uplink below is the simulated world of the tests (docs/testing.md): an
 # --internal podman network whose "world" container owns 8.8.8.8 and the
 # allowed addresses. Real use sets RBRN_UPLINK_NETWORK = podman and drops
 # RBRN_UPLINK_GATEWAY (the sentry then routes via that network's gateway),
