@@ -88,6 +88,10 @@ else
 	rm -f "$root.log"
 	tar -C "$root" -cpf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
 fi
+# again after the tarball: its "./" carries the mode of the directory it
+# was made from (mktemp's 0700), and under a 0700 / the unprivileged
+# dnsmasq, learner and log cannot even load their libraries
+chmod 0755 "$root"
 # The checkout as it is (tracked and new files, not build output).
 mkdir -p "$root/root/rb"
 (cd "$top" && git ls-files -z -co --exclude-standard | tar --null -T - -cf -) | tar -C "$root/root/rb" -xf -

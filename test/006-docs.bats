@@ -17,13 +17,13 @@ tree_files() {
 slug() { tr 'A-Z' 'a-z' | sed -E 's/[^a-z0-9 _-]//g; s/ /-/g'; }
 
 # broken_links FILE...: one "FILE: TARGET" line per relative link whose file
-# or anchor is missing; FILEs and targets are relative to ROOT (the tree).
+# or anchor is missing; FILEs and targets are relative to LINK_ROOT (the tree).
 broken_links() {
-    local f t path anchor dir ROOT=${ROOT:-$RB_TOP}
+    local f t path anchor dir LINK_ROOT=${LINK_ROOT:-$RB_TOP}
     for f; do
         dir=$(dirname "$f")
         # [text](target): inline links; code spans hold none in these files
-        grep -oE '\]\([^) ]+\)' "$ROOT/$f" | sed -E 's/^\]\(//; s/\)$//' | while read -r t; do
+        grep -oE '\]\([^) ]+\)' "$LINK_ROOT/$f" | sed -E 's/^\]\(//; s/\)$//' | while read -r t; do
             case $t in http://* | https://* | mailto:*) continue ;; esac
             path=${t%%#*}
             anchor=
@@ -31,12 +31,12 @@ broken_links() {
             if [ -z "$path" ]; then
                 path=$f
             else
-                path=$(realpath -m --relative-to="$ROOT" "$ROOT/$dir/$path")
+                path=$(realpath -m --relative-to="$LINK_ROOT" "$LINK_ROOT/$dir/$path")
             fi
-            if [[ $path == ..* ]] || [ ! -e "$ROOT/$path" ]; then
+            if [[ $path == ..* ]] || [ ! -e "$LINK_ROOT/$path" ]; then
                 echo "$f: $t"
             elif [ -n "$anchor" ] && [[ $path == *.md ]] &&
-                ! grep -E '^#+ ' "$ROOT/$path" | sed -E 's/^#+ //' | slug | grep -qx -- "$anchor"; then
+                ! grep -E '^#+ ' "$LINK_ROOT/$path" | sed -E 's/^#+ //' | slug | grep -qx -- "$anchor"; then
                 echo "$f: $t (no such heading)"
             fi
         done
@@ -55,11 +55,11 @@ broken_links() {
 
 @test "the link check finds a missing file, a missing heading and a path out of the tree" {
     local f=docs/links.md
-    export ROOT=$BATS_TEST_TMPDIR/tree
-    mkdir -p "$ROOT/docs"
-    printf '%s\n' '# Design' '## What failed before' >"$ROOT/docs/design.md"
+    export LINK_ROOT=$BATS_TEST_TMPDIR/tree
+    mkdir -p "$LINK_ROOT/docs"
+    printf '%s\n' '# Design' '## What failed before' >"$LINK_ROOT/docs/design.md"
     printf '%s\n' '# Top' '[a](design.md) [b](nope.md) [c](design.md#no-such-heading)' \
-        '[d](#top) [e](../../shar''ed/x.md) [f](https://example.com/x) [g](design.md#what-failed-before)' >"$ROOT/$f"
+        '[d](#top) [e](../../shar''ed/x.md) [f](https://example.com/x) [g](design.md#what-failed-before)' >"$LINK_ROOT/$f"
     run broken_links "$f"
     assert_output "$f: nope.md
 $f: design.md#no-such-heading (no such heading)
