@@ -41,7 +41,9 @@ learner_bound() {
     nsenter -t "$SPID" -n cat /proc/net/netfilter/nfnetlink_queue 2>/dev/null | awk '$1 == 0 {f = 1} END {exit !f}'
 }
 denials() { cat "/proc/$SPID/root/var/log/rb/denials/denials.jsonl"; }
-# each test picks its own part of the rotating zone
+# each test picks its own part of the rotating zone. (Its index is not
+# named i: with bats 1.8.2, after a failed `run`, $(rot_name $i) read i as
+# 2, the start of bats' own stack-trace loop over i.)
 base() { echo $((BATS_TEST_NUMBER * 1000 % 3000)); }
 
 setup_file() {
@@ -108,11 +110,11 @@ setup() {
 }
 
 @test "1,000 fresh names, each answered with another address, each connected at once: 0 failures" {
-    local b n=1000 i script
+    local b n=1000 idx script
     b=$(base)
-    script=$(for ((i = b; i < b + n; i++)); do
+    script=$(for ((idx = b; idx < b + n; idx++)); do
         printf 'a=$(dig +short +time=2 +tries=1 %s); [ "$a" = %s ] && nc -w 2 -z "$a" 443 || echo "FAIL %s $a"\n' \
-            "$(rot_name $i)" "$(rot_addr $i)" "$(rot_name $i)"
+            "$(rot_name $idx)" "$(rot_addr $idx)" "$(rot_name $idx)"
     done)
     run --separate-stderr podman exec -i $B sh -s <<<"$script"
     assert_success
@@ -124,12 +126,12 @@ setup() {
 }
 
 @test "DNS over TCP is learned the same way" {
-    local i a
-    i=$(($(base) + 7))
-    a=$(rot_addr $i)
+    local idx a
+    idx=$(($(base) + 7))
+    a=$(rot_addr $idx)
     run --separate-stderr podman exec $B nc -w 2 -z "$a" 443
     assert_failure
-    run --separate-stderr podman exec $B dig +tcp +short +time=2 +tries=1 "$(rot_name $i)"
+    run --separate-stderr podman exec $B dig +tcp +short +time=2 +tries=1 "$(rot_name $idx)"
     assert_output "$a"
     run --separate-stderr podman exec $B nc -w 2 -z "$a" 443
     assert_success
@@ -138,10 +140,10 @@ setup() {
 }
 
 @test "an answer expires after its timeout: a new flow is rejected, an established one goes on" {
-    local i a
-    i=$(($(base) + 3))
-    a=$(rot_addr $i)
-    run --separate-stderr podman exec $B dig +short +time=2 +tries=1 "$(rot_name $i)"
+    local idx a
+    idx=$(($(base) + 3))
+    a=$(rot_addr $idx)
+    run --separate-stderr podman exec $B dig +short +time=2 +tries=1 "$(rot_name $idx)"
     assert_output "$a"
     run rb_dns_set
     assert_line --regexp "^${a//./\\.} timeout [1-$TTL]$"
@@ -179,11 +181,11 @@ setup() {
 }
 
 @test "the learner killed: nothing new opens, status and rb-verify say so, reapply restores; flows survive" {
-    local i a b lrn
-    i=$(($(base) + 11))
-    a=$(rot_addr $i)
-    b=$(rot_addr $((i + 1)))
-    run --separate-stderr podman exec $B dig +short +time=2 +tries=1 "$(rot_name $i)"
+    local idx a b lrn
+    idx=$(($(base) + 11))
+    a=$(rot_addr $idx)
+    b=$(rot_addr $((idx + 1)))
+    run --separate-stderr podman exec $B dig +short +time=2 +tries=1 "$(rot_name $idx)"
     assert_output "$a"
     timeout 40 podman exec $B iperf3 -c "$a" -t 12 -J >"$BATS_TEST_TMPDIR/iperf.json" 2>/dev/null 3>&- &
     local flow=$!
@@ -194,7 +196,7 @@ setup() {
     run learner_bound
     assert_failure
     # fail closed: the reply is dropped, its address never enters the set
-    run --separate-stderr podman exec $B dig +short +time=2 +tries=1 "$(rot_name $((i + 1)))"
+    run --separate-stderr podman exec $B dig +short +time=2 +tries=1 "$(rot_name $((idx + 1)))"
     refute_output "$b"
     run rb_dns_set
     refute_output --partial "$b "
@@ -214,7 +216,7 @@ setup() {
     run bottle status "$NP"
     assert_success
     assert_line --regexp "^learner: running \(pid [0-9]+\), bound to NFQUEUE 0$"
-    run --separate-stderr podman exec $B dig +short +time=2 +tries=1 "$(rot_name $((i + 1)))"
+    run --separate-stderr podman exec $B dig +short +time=2 +tries=1 "$(rot_name $((idx + 1)))"
     assert_output "$b"
     run --separate-stderr podman exec $B nc -w 2 -z "$b" 443
     assert_success
@@ -262,7 +264,7 @@ setup() {
 }
 
 @test "100,000 blocked packets in a burst: the log stays bounded, the sentry answers DNS" {
-    local i a before
+    local idx a before
     before=$(nsenter -t "$SPID" -n iptables-legacy-save -c -t filter | grep -- '--comment "rb:reject" -j REJECT' | sed -E 's/^\[([0-9]+):.*/\1/')
     # as the bottle's uid, from its netns: 100,000 UDP datagrams to an
     # address no policy allows
@@ -279,9 +281,9 @@ for i in range(100000):
     run bash -c "nsenter -t $SPID -n iptables-legacy-save -c -t filter | grep -- '--comment \"rb:reject\" -j REJECT' | sed -E 's/^\\[([0-9]+):.*/\\1/'"
     [ $((output - before)) -ge 90000 ] || fail "rb:reject counted only $((output - before)) packets"
     # the sentry still answers, at once
-    i=$(($(base) + 21))
-    a=$(rot_addr $i)
-    run --separate-stderr podman exec $B dig +short +time=2 +tries=1 "$(rot_name $i)"
+    idx=$(($(base) + 21))
+    a=$(rot_addr $idx)
+    run --separate-stderr podman exec $B dig +short +time=2 +tries=1 "$(rot_name $idx)"
     assert_output "$a"
     run --separate-stderr podman exec $B nc -w 2 -z "$a" 443
     assert_success
