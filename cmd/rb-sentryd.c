@@ -201,7 +201,7 @@ static int unprivileged_port_ok(void)
 	if (!f)
 		return 0;
 	if (fgets(buf, sizeof(buf), f))
-		buf[strcspn(buf, "\n")] = '\0';
+		rb_cut_at(buf, "\n");
 	fclose(f);
 	return num(buf, 0, 65536, &v) == 0 && v <= 53;
 }

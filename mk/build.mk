@@ -53,9 +53,11 @@ lint: cppcheck $(TIDY_OK)
 # and says so as "information" that --error-exitcode counts: ask for the full
 # analysis where the option exists (2.10, Debian 12's, always does it).
 CPPCHECK_LEVEL := $(shell cppcheck --help 2>/dev/null | grep -q -- --check-level && echo --check-level=exhaustive)
+# One job per core: the exhaustive analysis is minutes of one core otherwise.
+LINT_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 .PHONY: cppcheck
 cppcheck:
-	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability,performance $(CPPCHECK_LEVEL) \
+	cppcheck -j $(LINT_JOBS) --quiet --error-exitcode=1 --std=c11 --enable=warning,portability,performance $(CPPCHECK_LEVEL) \
 	  --suppress=missingIncludeSystem --inline-suppr -Ilib lib cmd fuzz
 
 build/lint/%.ok: %.c $(wildcard lib/*.h) .clang-tidy
