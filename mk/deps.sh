@@ -3,6 +3,7 @@
 # 13 (trixie) or unstable (sid) host, then checks that every command rb's
 # targets, scripts and tests run is there (mk/commands.list). Idempotent.
 # RB_DEPS_RELEASE=bookworm|trixie|sid overrides the detected release.
+# `mk/deps.sh --release` only prints the release.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 # (test/005 points these at files of other distributions)
@@ -40,6 +41,11 @@ case $REL in bookworm | trixie | sid) ;; *)
 	exit 1
 	;;
 esac
+# mk/images.sh builds the images of this release (rb-sentryd, built here, runs in the sentry)
+if [ "${1:-}" = --release ]; then
+	echo "$REL"
+	exit 0
+fi
 
 # What is not a command rb runs: headers and libraries it builds against,
 # the sanitizer runtime, bats' libraries, what podman runs underneath.

@@ -9,16 +9,22 @@
 # Usage: mk/images.sh [sentry|bottle|world]...
 set -euo pipefail
 
-SUITE=${RB_DEBIAN_SUITE:-bookworm}
-MIRROR=${RB_DEBIAN_MIRROR:-}
 here=$(cd "$(dirname "$0")" && pwd)
+# The release this machine runs (RB_DEBIAN_SUITE overrides): rb-sentryd is
+# built here and runs in the sentry, so its C library and the names of the
+# libraries it links must be this release's.
+SUITE=${RB_DEBIAN_SUITE:-$(bash "$here/deps.sh" --release)} ||
+	{ echo "images: not a release rb supports (mk/deps.sh); set RB_DEBIAN_SUITE" >&2; exit 1; }
+MIRROR=${RB_DEBIAN_MIRROR:-}
+# the 64-bit time_t transition renamed it after bookworm
+case $SUITE in bookworm) LIBIPSET=libipset13 ;; *) LIBIPSET=libipset13t64 ;; esac
 
 # One recipe per image: packages, then the config it needs. The bottle
 # carries what the ztests use (dig, nc, busybox) and iperf3 for
 # `make bench`; the world is the simulated internet of docs/testing.md (test only).
 recipe_packages() {
 	case $1 in
-	sentry) echo "dnsmasq-base iproute2 libipset13 libnetfilter-queue1 libnetfilter-log1 libnftables1 libip4tc2" ;;
+	sentry) echo "dnsmasq-base iproute2 $LIBIPSET libnetfilter-queue1 libnetfilter-log1 libnftables1 libip4tc2" ;;
 	bottle) echo "bind9-dnsutils netcat-openbsd busybox iputils-ping iproute2 iperf3 curl ca-certificates" ;;
 	world)  echo "dnsmasq-base iproute2 socat iperf3 busybox" ;;
 	*) return 1 ;;
