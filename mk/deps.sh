@@ -94,7 +94,9 @@ if [ ! -f "$conf" ] || [ "$(cat "$conf")" != "$want" ]; then
 	echo "deps: wrote $conf"
 fi
 
-bash "$here/commands.sh" check | sed 's/^/deps: /'
+# a missing command fails deps (the pipe would hide the check's status)
+bash "$here/commands.sh" check 2>&1 | sed 's/^/deps: /'
+[ "${PIPESTATUS[0]}" -eq 0 ] || exit 1
 # The legacy xtables tools are used to inspect what libiptc wrote; they are
 # never made the system default.
 info=$(podman info --format '{{.Host.OCIRuntime.Name}} {{.Host.NetworkBackend}}' 2>/dev/null) ||
