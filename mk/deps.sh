@@ -3,7 +3,6 @@
 # 13 (trixie) or unstable (sid) host, then checks that every command rb's
 # targets, scripts and tests run is there (mk/commands.list). Idempotent.
 # RB_DEPS_RELEASE=bookworm|trixie|sid overrides the detected release.
-# `mk/deps.sh --release` only prints the release.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 # (test/005 points these at files of other distributions)
@@ -11,24 +10,10 @@ OS_RELEASE=${RB_OS_RELEASE:-/etc/os-release}
 DEBIAN_VERSION=${RB_DEBIAN_VERSION:-/etc/debian_version}
 
 # The release decides package names (mk/commands.list RELEASE=PACKAGE).
-release() {
-	local id="" codename="" ver=""
-	if [ -n "${RB_DEPS_RELEASE:-}" ]; then
-		echo "$RB_DEPS_RELEASE"
-		return
-	fi
-	# shellcheck disable=SC1090
-	[ -r "$OS_RELEASE" ] && . "$OS_RELEASE" && id=${ID:-} codename=${VERSION_CODENAME:-}
-	[ -r "$DEBIAN_VERSION" ] && ver=$(cat "$DEBIAN_VERSION")
-	case $id:$codename:$ver in
-	debian:bookworm:*) echo bookworm ;;
-	debian:trixie:*) echo trixie ;;
-	debian:*:*/sid) echo sid ;; # unstable (and testing) say "<next>/sid"
-	*) return 1 ;;
-	esac
-}
+# shellcheck source=mk/release.sh
+. "$here/release.sh"
 
-if ! REL=$(release); then
+if ! REL=$(rb_release); then
 	# shellcheck disable=SC1090
 	pretty=$( (. "$OS_RELEASE" 2>/dev/null && echo "${PRETTY_NAME:-}") || true)
 	echo "deps: unsupported distribution: ${pretty:-unknown} ($(cat "$DEBIAN_VERSION" 2>/dev/null || echo 'not Debian'))." >&2
@@ -41,11 +26,6 @@ case $REL in bookworm | trixie | sid) ;; *)
 	exit 1
 	;;
 esac
-# mk/images.sh builds the images of this release (rb-sentryd, built here, runs in the sentry)
-if [ "${1:-}" = --release ]; then
-	echo "$REL"
-	exit 0
-fi
 
 # What is not a command rb runs: headers and libraries it builds against,
 # the sanitizer runtime, bats' libraries, what podman runs underneath.

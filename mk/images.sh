@@ -13,8 +13,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 # The release this machine runs (RB_DEBIAN_SUITE overrides): rb-sentryd is
 # built here and runs in the sentry, so its C library and the names of the
 # libraries it links must be this release's.
-SUITE=${RB_DEBIAN_SUITE:-$(bash "$here/deps.sh" --release)} ||
-	{ echo "images: not a release rb supports (mk/deps.sh); set RB_DEBIAN_SUITE" >&2; exit 1; }
+# shellcheck source=mk/release.sh
+. "$here/release.sh"
+SUITE=${RB_DEBIAN_SUITE:-$(rb_release)} ||
+	{ echo "images: not a release rb supports (mk/release.sh); set RB_DEBIAN_SUITE" >&2; exit 1; }
 MIRROR=${RB_DEBIAN_MIRROR:-}
 # the 64-bit time_t transition renamed it after bookworm
 case $SUITE in bookworm) LIBIPSET=libipset13 ;; *) LIBIPSET=libipset13t64 ;; esac

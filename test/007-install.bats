@@ -28,7 +28,7 @@ expected_files() {
     echo /usr/libexec/rb/rb-sentryd
     echo /usr/share/rb/Makefile
     printf '/usr/share/rb/mk/%s\n' bottle.mk bottle.sh denials.sh help.mk images.mk images.sh \
-        world-init.sh world.mk world.sh ztest.mk ztest.sh
+        release.sh world-init.sh world.mk world.sh ztest.mk ztest.sh
     for f in "$RB_TOP"/nameplates/*.mk; do echo "/usr/share/rb/nameplates/${f##*/}"; done
     for f in "$RB_TOP"/man/*.[1-8]; do echo "/usr/share/man/man${f##*.}/${f##*/}"; done
 }
