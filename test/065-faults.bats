@@ -77,7 +77,8 @@ probe() {
 in_bottle() {
     local script
     script=$(cat)
-    podman exec -i $B sh -s <<EOF
+    # podman's own stderr (Podman 5 warns on cgroup v1) is not an attempt
+    podman exec -i $B sh -s 2>>"$BATS_TEST_TMPDIR/podman.stderr" <<EOF
 try() { l=\$1; shift; { timeout 8 "\$@" >/dev/null 2>&1; echo "\$l \$?"; } & }
 $script
 wait
