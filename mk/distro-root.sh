@@ -43,8 +43,7 @@ exec unshare --net --mount --propagation private -- bash -c '
 	mount --rbind /mnt/rb-cgroup /sys/fs/cgroup
 	rc=0
 	for t in $TARGETS; do
-		make --no-print-directory "$t" \
-			2>&1 | tee "/tmp/$t.log"
+		make --no-print-directory "$t" 2>&1 | tee "/tmp/$t.log"
 		r=${PIPESTATUS[0]}
 		echo "distro: $DISTRO $t${RB_FW_BACKEND:+ (RB_FW_BACKEND=$RB_FW_BACKEND)}: $(grep "^check:" "/tmp/$t.log" | tail -n 1 | sed "s/^check: //") (exit $r)"
 		[ "$r" -eq 0 ] || rc=$r

@@ -53,7 +53,6 @@ if [ -n "${RB_DISTRO_ROOT:-}" ]; then
 	RB_DISTRO_KEEP=1
 else
 	root=$(mktemp -d "/var/tmp/rb-distro-$DISTRO-XXXXXX")
-	chmod 0755 "$root" # it becomes /: apt's _apt user and the containers' users walk it
 fi
 before=$(mktemp "/var/tmp/rb-distro-$DISTRO-host-XXXXXX")
 cleanup() {
@@ -88,9 +87,10 @@ else
 	rm -f "$root.log"
 	tar -C "$root" -cpf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
 fi
-# again after the tarball: its "./" carries the mode of the directory it
-# was made from (mktemp's 0700), and under a 0700 / the unprivileged
-# dnsmasq, learner and log cannot even load their libraries
+# It becomes /: apt's _apt user and the containers' users walk it, and
+# under a 0700 / the unprivileged dnsmasq, learner and log cannot even load
+# their libraries. Set after the tarball, whose "./" carries the mode of the
+# directory it was made from (mktemp's 0700).
 chmod 0755 "$root"
 # The checkout as it is (tracked and new files, not build output).
 mkdir -p "$root/root/rb"
