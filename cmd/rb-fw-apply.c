@@ -326,6 +326,31 @@ static int sentry_uplink(const struct rb_nameplate *np, const struct opts *o,
 	return rc;
 }
 
+/* A DNAT to one of the host's own addresses would lead the entry port back
+ * to the host. It happens when the sentry holds an address the host uses
+ * too: on Podman 5 an --internal network has no gateway unless created
+ * with one, and IPAM gives the first container the address a user may
+ * have put on the bridge. Checked in the netns the rules go to. */
+static int entry_target_check(struct in_addr up, struct rb_err *err)
+{
+	struct in_addr *own = NULL;
+	char a[INET_ADDRSTRLEN];
+	size_t n = 0;
+	int rc = rb_fw_host_addrs_read(&own, &n, err);
+
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		if (own[i].s_addr == up.s_addr) {
+			inet_ntop(AF_INET, &up, a, sizeof(a));
+			rc = rb_err_config(err,
+					   "the sentry's uplink address %s is also this host's: the "
+					   "entry port would lead back to the host (give the uplink "
+					   "network a --gateway of its own)",
+					   a);
+		}
+	free(own);
+	return rc;
+}
+
 /* Host rules go into this process's netns, or with --host-only into the
  * one --netns/--pid names (tests build a fake host in a netns). */
 static int host_part(const struct rb_nameplate *np, const struct opts *o, const struct target *t,
@@ -364,16 +389,19 @@ static int host_part(const struct rb_nameplate *np, const struct opts *o, const 
 		if (rc < 0)
 			goto out;
 	}
-	if (o->remove) {
+	rc = 0;
+	if (!o->remove && np->entry_enabled)
+		rc = entry_target_check(up_ip, err);
+	if (rc == 0 && o->remove) {
 		rc = rb_fw_host_remove(np->moniker, err);
-	} else if (o->check) {
+	} else if (rc == 0 && o->check) {
 		char why[64];
 		/* the host part is checked where it is, like the sentry's */
 		enum rb_fw_backend b = rb_fw_backend_resolve(o->backend, np->moniker, 1, why, sizeof(why));
 		if (o->host_only)
 			printf("# backend %s (%s)\n", rb_fw_backend_name(b), why);
 		rc = rb_fw_check(plan, b, print_diff, drift, err);
-	} else {
+	} else if (rc == 0) {
 		rc = rb_fw_apply(plan, t->backend, err);
 	}
 	if (rc > 0)

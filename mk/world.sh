@@ -10,7 +10,9 @@ NET=${RB_WORLD_NETWORK:-rb-world}
 SUBNET=${RB_WORLD_SUBNET:-10.243.0.0/24}
 WORLD_IP=${RB_WORLD_IP:-10.243.0.2}
 # The host's own address on the world, so the entry port can be reached
-# from the host the way podman's default network allows in real use.
+# from the host the way podman's default network allows in real use. Also
+# the network's --gateway: Podman 5 gives an --internal network none
+# unless asked, and IPAM would hand this address to the first sentry.
 HOST_IP=${RB_WORLD_HOST_IP:-10.243.0.1}
 CTR=rb-world
 IMAGE=localhost/rb-world:latest
@@ -48,7 +50,8 @@ start() {
 	# shellcheck disable=SC2154 # rc is assigned inside the trap
 	trap 'rc=$?; [ $rc -eq 0 ] || { podman logs "$CTR" >&2 2>/dev/null || true; stop >&2; }' EXIT
 	podman network exists "$NET" ||
-		podman network create --internal --disable-dns --subnet "$SUBNET" "$NET" >/dev/null
+		podman network create --internal --disable-dns --subnet "$SUBNET" \
+			--gateway "$HOST_IP" "$NET" >/dev/null
 	podman run -d --name "$CTR" --network "$NET:ip=$WORLD_IP" \
 		--cap-drop ALL --cap-add NET_ADMIN,NET_BIND_SERVICE,NET_RAW,SETUID,SETGID \
 		--sysctl net.ipv6.conf.all.disable_ipv6=1 \

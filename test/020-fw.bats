@@ -572,6 +572,30 @@ serve_once() {
     run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --remove --host-only --netns "/run/netns/$H"
 }
 
+# Podman 5 gives an --internal network no gateway unless asked: its first
+# container may get the address the host put on the bridge, and a DNAT to
+# it would send the entry port back to the host.
+@test "entry port: a sentry uplink address that is the host's own is refused, nothing written" {
+    local H a
+    H=$(rb_netns_new)
+    ip -n "$H" link add rbtup0 type bridge
+    ip -n "$H" addr add 198.51.100.1/24 dev rbtup0
+    ip -n "$H" link set rbtup0 up
+    np_write "RBRN_ENTRY_PORT_WORKSTATION=8181"
+    # the address itself and the subnet's broadcast, which the host takes too
+    for a in 198.51.100.1 198.51.100.255; do
+        run -1 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --host-only --netns "/run/netns/$H" \
+            --bridge rbtbr0 --uplink-bridge rbtup0 --sentry-uplink-ip "$a"
+        assert_output --partial "uplink address $a is also this host's"
+        run -0 ip netns exec "$H" iptables-legacy-save
+        refute_output --partial "RB-"
+        run -0 ip netns exec "$H" nft list ruleset
+        refute_output --partial "rb"
+    done
+    run -0 ip netns exec "$H" sysctl -n net.ipv4.conf.rbtup0.route_localnet
+    assert_output 0
+}
+
 # mk/bottle.sh start names the sentry by PID: the entry port then goes to
 # the address on the sentry's uplink interface, with no podman to ask.
 @test "entry port with --netns --host: DNAT to the address found on the sentry's uplink" {
