@@ -359,9 +359,16 @@ static int supervise(const struct opts *o)
 			}
 		}
 	}
-	for (int c = 0; c < C_N; c++)
-		if (pid[c])
-			kill(pid[c], SIGTERM);
+	/* PID 1 has no CAP_KILL, and each child is its own uid by now */
+	for (int c = 0; c < C_N; c++) {
+		int k = pid[c] ? rb_priv_kill_as(pid[c], ids[c].uid, SIGTERM) : 0;
+
+		if (k < 0) {
+			fprintf(stderr, "%s: cannot stop %s: %s\n", prog, child_name[c],
+				strerror(-k));
+			pid[c] = 0;
+		}
+	}
 	for (int c = 0; c < C_N; c++)
 		if (pid[c])
 			waitpid(pid[c], NULL, 0);

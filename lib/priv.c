@@ -6,6 +6,7 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -84,4 +85,23 @@ int rb_priv_drop(uid_t uid, gid_t gid, uint64_t keep, struct rb_err *err)
 	    d[1].inheritable || getuid() != uid || geteuid() != uid)
 		return rb_err_set(err, -EPERM, "capabilities are not what was asked for");
 	return 0;
+}
+
+int rb_priv_kill_as(pid_t pid, uid_t uid, int sig)
+{
+	int rc;
+
+	if (kill(pid, sig) == 0)
+		return 0;
+	if (errno != EPERM)
+		return -errno;
+	/* kill(2) lets a sender whose euid is the target's real uid through */
+	if (seteuid(uid) < 0)
+		return -errno;
+	rc = kill(pid, sig) < 0 ? -errno : 0;
+	/* back to 0: allowed by the real uid; the kernel restores the
+	 * effective capabilities from the permitted ones */
+	if (seteuid(0) < 0)
+		abort();
+	return rc;
 }

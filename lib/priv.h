@@ -18,4 +18,10 @@ int rb_priv_lookup(const char *user, uid_t *uid, gid_t *gid, struct rb_err *err)
  * CAP_SETUID and CAP_SETGID; checks the result with capget. 0 or -errno. */
 int rb_priv_drop(uid_t uid, gid_t gid, uint64_t keep, struct rb_err *err);
 
+/* Signals pid, a child that rb_priv_drop made uid, from a root process
+ * without CAP_KILL (the sentry's PID 1): as root while the child still is,
+ * else with the effective uid of the child for the one kill(2). The caller
+ * must be single-threaded with real uid 0. 0 or -errno. */
+int rb_priv_kill_as(pid_t pid, uid_t uid, int sig);
+
 #endif

@@ -235,6 +235,40 @@ EOF
     assert_policy_back "$t-back"
 }
 
+# rb-sentryd holds no CAP_KILL and its children are other uids: it must
+# still stop the learner and the log, or the sentry would look alive with
+# no resolver in it.
+@test "kill dnsmasq: the sentry's container ends with it, status says so, bottle-reapply restores" {
+    local t d l g i
+    t=$(tag)
+    d=$(rb_sentryd_child "$SPID" dnsmasq) || fail "no dnsmasq under the sentry's PID 1"
+    l=$(rb_sentryd_child "$SPID" rb-learner) || fail "no learner under the sentry's PID 1"
+    g=$(rb_sentryd_child "$SPID" rb-denials) || fail "no denial log under the sentry's PID 1"
+    kill -KILL "$d"
+    for i in $(seq 50); do
+        [ "$(podman inspect -f '{{.State.Running}}' $S 2>/dev/null)" = false ] && break
+        sleep 0.1
+    done
+    run --separate-stderr podman inspect -f '{{.State.Running}} {{.State.ExitCode}}' $S
+    assert_output "false 2"
+    # nothing of the sentry is left running
+    for i in "$SPID" "$l" "$g"; do
+        [ ! -e "/proc/$i" ] || [ "$(awk '/^State:/ {print $2}' "/proc/$i/status")" = Z ] ||
+            fail "pid $i ($(cat "/proc/$i/comm" 2>/dev/null)) still runs"
+    done
+    run in_bottle <<EOF
+try resolvconf dig +time=2 +tries=1 $t.anthropic.com
+EOF
+    assert_all_failed 1
+    run rb_make bottle-status
+    assert_failure
+    assert_output --regexp "$S: (exited|stopped) "
+
+    run rb_make bottle-reapply
+    assert_success
+    assert_policy_back "$t-back"
+}
+
 @test "restart the sentry container: forwarding off and no rules until bottle-reapply, which restores" {
     local t
     t=$(tag)
