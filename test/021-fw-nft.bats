@@ -253,8 +253,10 @@ EOF
     run -0 nfw
     run -0 fw --backend xtables
     run -0 nfw
+    # (the host part into the sentry's netns, as a host with foreign tables:
+    # DNAT to an address that netns does not own, which rb-fw-apply refuses)
     run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --backend nft --host-only --bridge en0 --netns "/run/netns/$S" \
-        --uplink-bridge up0 --sentry-uplink-ip 198.51.100.2
+        --uplink-bridge up0 --sentry-uplink-ip 198.51.100.9
     run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --remove --host-only --netns "/run/netns/$S"
     after=$(ip netns exec "$S" nft -s list table inet rbtnetavark; ip netns exec "$S" nft -s list table ip rbtfirewalld; ip netns exec "$S" nft -s list table inet rbx)
     [ "$before" = "$after" ] || fail "a foreign table changed: $(diff <(echo "$before") <(echo "$after"))"
