@@ -237,6 +237,19 @@ static int sysctls_apply(const struct rb_fw_plan *plan, struct rb_err *err)
 static int apply_sentry(const struct rb_fw_plan *plan, enum rb_fw_backend b,
 			struct rb_err *err);
 
+/* Every ipset a sentry plan may hold: the port sets only with ported
+ * entries, so an apply or a check looks for the ones its plan lacks. */
+static const char *const sentry_sets[] = { RB_FW_SET_CIDR, RB_FW_SET_CIDR_PORT, RB_FW_SET_DNS,
+					   RB_FW_SET_DNS_PORT, RB_FW_SET_HOST };
+
+static const struct rb_fw_set *plan_set(const struct rb_fw_plan *plan, const char *name)
+{
+	for (size_t i = 0; i < plan->n_sets; i++)
+		if (!strcmp(plan->sets[i].name, name))
+			return &plan->sets[i];
+	return NULL;
+}
+
 /* The sentry policy of the xtables backend taken out, for when the nft
  * table holds it: filter policies back to ACCEPT (the nft table's drop
  * policies are in force by then), RB-* chains and jumps, the ip6tables
@@ -244,7 +257,6 @@ static int apply_sentry(const struct rb_fw_plan *plan, enum rb_fw_backend b,
  * it, and a kernel without legacy xtables has none. */
 static int xt_sentry_remove(struct rb_err *err)
 {
-	static const char *const sets[] = { RB_FW_SET_CIDR, RB_FW_SET_DNS, RB_FW_SET_HOST };
 	struct rb_fw_plan *p = NULL;
 	int rc;
 
@@ -257,8 +269,8 @@ static int xt_sentry_remove(struct rb_err *err)
 	rb_fw_plan_free(p);
 	if (rc == 0 && rb_xt_table_present("filter", 1))
 		rc = rb_xt6_policy_set("ACCEPT", err);
-	for (size_t i = 0; rc == 0 && rb_ipset_usable() && i < sizeof(sets) / sizeof(sets[0]); i++)
-		rc = rb_ipset_destroy(sets[i], err);
+	for (size_t i = 0; rc == 0 && rb_ipset_usable() && i < sizeof(sentry_sets) / sizeof(sentry_sets[0]); i++)
+		rc = rb_ipset_destroy(sentry_sets[i], err);
 	return rc;
 }
 
@@ -334,6 +346,14 @@ static int apply_xtables(const struct rb_fw_plan *plan, struct rb_err *err)
 		if (rc < 0)
 			return rc;
 	}
+	/* a port set of an earlier plan: no rule references it any more */
+	for (size_t i = 0; i < sizeof(sentry_sets) / sizeof(sentry_sets[0]); i++) {
+		if (plan_set(plan, sentry_sets[i]))
+			continue;
+		rc = rb_ipset_destroy(sentry_sets[i], err);
+		if (rc < 0)
+			return rc;
+	}
 	for (size_t i = 1; i < plan->n_tables; i++) {
 		rc = rb_xt_commit_table(plan, &plan->tables[i], err);
 		if (rc < 0)
@@ -389,7 +409,7 @@ static int cmp_str(const void *a, const void *b)
 static int check_set(const struct rb_fw_set *s, int known, rb_fw_diff_cb cb, void *ctx,
 		     struct rb_err *err)
 {
-	char **live = NULL, **want = NULL, a[INET_ADDRSTRLEN], what[128];
+	char **live = NULL, **want = NULL, m[64], what[128];
 	size_t n_live = 0, i = 0, j = 0, nw = s->n_members;
 	int n = 0, rc;
 
@@ -401,9 +421,11 @@ static int check_set(const struct rb_fw_set *s, int known, rb_fw_diff_cb cb, voi
 	}
 	if (rc < 0)
 		return rc;
-	/* RB-DNS is dnsmasq's to fill: only its existence is the plan's; so
-	 * is RB-HOST's when the plan was built without the host's view */
-	if (!strcmp(s->name, RB_FW_SET_DNS) || (!strcmp(s->name, RB_FW_SET_HOST) && !known))
+	/* the answers sets are the learner's to fill: only their existence
+	 * is the plan's; so is RB-HOST's when the plan was built without the
+	 * host's view */
+	if (!strcmp(s->name, RB_FW_SET_DNS) || !strcmp(s->name, RB_FW_SET_DNS_PORT) ||
+	    (!strcmp(s->name, RB_FW_SET_HOST) && !known))
 		goto out;
 	want = (char **)calloc(nw + 1, sizeof(*want));
 	if (!want) {
@@ -411,9 +433,9 @@ static int check_set(const struct rb_fw_set *s, int known, rb_fw_diff_cb cb, voi
 		goto out;
 	}
 	for (size_t k = 0; k < nw; k++) {
-		inet_ntop(AF_INET, &s->members[k].addr, a, sizeof(a));
-		if (asprintf(&want[k], "%s/%u", a, s->members[k].prefix) < 0) {
-			want[k] = NULL;
+		rb_fw_member_str(s, k, m, sizeof(m));
+		want[k] = strdup(m);
+		if (!want[k]) {
 			rc = rb_err_set(err, -ENOMEM, "out of memory");
 			goto out;
 		}
@@ -510,6 +532,15 @@ static int check_policy(const struct rb_fw_plan *plan, enum rb_fw_backend b, rb_
 			if (rc < 0)
 				return rc;
 			n += rc;
+		}
+		for (size_t i = 0; !plan->host && i < sizeof(sentry_sets) / sizeof(sentry_sets[0]);
+		     i++) {
+			uint16_t idx;
+			struct rb_err tmp;
+
+			if (!plan_set(plan, sentry_sets[i]) &&
+			    rb_ipset_index(sentry_sets[i], &idx, &tmp) == 0)
+				n += rb_fw_diff(cb, ctx, "ipset", sentry_sets[i], "unexpected set");
 		}
 		if (plan->ipv6_drop) {
 			rc = rb_xt6_policy_check("DROP", cb, ctx, err);

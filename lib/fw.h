@@ -26,6 +26,10 @@
 #define RB_FW_SET_CIDR "RB-CIDR" /* hash:net / interval set, RBRN_UPLINK_ALLOWED_CIDRS */
 #define RB_FW_SET_DNS "RB-DNS"   /* hash:ip timeout / timeout set, filled by rb-sentryd's learner */
 #define RB_FW_SET_HOST "RB-HOST" /* hash:ip / plain set, the host's own addresses */
+/* Only in a plan with ported entries (ENTRY:PORTS[/PROTO]): elements are
+ * (address, protocol, port), one lookup per packet however many there are. */
+#define RB_FW_SET_CIDR_PORT "RB-CIDR-PORT" /* hash:net,port / interval set */
+#define RB_FW_SET_DNS_PORT "RB-DNS-PORT"   /* hash:ip,port timeout / timeout set, the learner's */
 
 /* The nft backend's objects. Whatever fills the answers set (dnsmasq
  * --nftset, or rb-sentryd's learner) adds ipv4_addr elements, each with its
@@ -35,6 +39,7 @@
 #define RB_FW_NFT_TABLE "rb"
 #define RB_FW_NFT_SET_DNS_TYPE "ipv4_addr"
 #define RB_FW_NFT_SET_DNS_FLAGS "timeout"
+#define RB_FW_NFT_SET_PORT_TYPE "ipv4_addr . inet_proto . inet_service"
 
 /* Which kernel interface holds the policy. One plan, two encoders:
  * xtables (libiptc + libipset into the legacy tables) and nft (libnftables,
@@ -117,11 +122,13 @@ struct rb_fw_plan;
  * enclave is rejected, anything else dropped.
  * RB-EGRESS, in order: DNS ports (53, 853, 5353) rejected; ICMP rejected
  * (rb:icmp: the bottle pings only the sentry; errors of allowed flows come
- * back as RELATED); RB-CIDR accepted (rb:cidr); RB-HOST rejected
+ * back as RELATED); RB-CIDR accepted (rb:cidr), then RB-CIDR-PORT (rb:cidr-port,
+ * address, protocol and destination port, with ported CIDRs); RB-HOST rejected
  * (rb:never-host, only with egress on); private, loopback, link-local,
  * multicast, reserved (rb:never-private) and the uplink subnet
  * (rb:never-uplink) rejected; then ACCESS_GLOBAL accepts the rest, or
- * RB-DNS is accepted (rb:dns-set); everything else rejected (rb:reject).
+ * RB-DNS is accepted (rb:dns-set), then RB-DNS-PORT (rb:dns-port, with ported
+ * names); everything else rejected (rb:reject).
  * So an explicit CIDR is the only way to a host or private address.
  * RB-INPUT: lo, rb:est; from the bottle only DNS to the sentry (with DNS
  * on) and ping; the rest from the enclave rejected, anything else dropped.

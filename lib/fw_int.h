@@ -49,6 +49,8 @@ struct rb_fw_rule {
 	int icmp_type;     /* icmp; -1: any */
 	unsigned int ctstate; /* RB_FW_CT_*; 0: no conntrack match */
 	char set[32];      /* "": no set match; matched on dst */
+	int set_port;      /* the set's elements are (address, protocol, port): matched
+			    * on dst, the protocol and the dst port (dst,dst) */
 	int dst_local;     /* 1: -m addrtype --dst-type LOCAL */
 	int limit_in;      /* with dst_local: --limit-iface-in */
 	unsigned int limit_rate, limit_burst; /* -m limit: per second; 0: no limit match */
@@ -77,13 +79,24 @@ struct rb_fw_table {
 	size_t n_chains;
 };
 
+struct rb_fw_port {
+	uint8_t proto; /* IPPROTO_TCP, IPPROTO_UDP */
+	uint16_t port;
+};
+
 struct rb_fw_set {
 	char name[32];
-	const char *type; /* "hash:net", "hash:ip" */
+	const char *type; /* "hash:net", "hash:ip", "hash:net,port", "hash:ip,port" */
 	uint32_t timeout; /* 0: members stay; else the set is created with timeout */
 	struct rb_cidr *members;
+	struct rb_fw_port *ports; /* "...,port" types: the port of each member */
 	size_t n_members;
 };
+
+/* 1 for the "...,port" types, whose elements are (address, protocol, port). */
+int rb_fw_set_ported(const struct rb_fw_set *s);
+/* Member i of s as ipset save prints it: "a.b.c.d/p", "a.b.c.d/p,tcp:443". */
+void rb_fw_member_str(const struct rb_fw_set *s, size_t i, char *buf, size_t len);
 
 struct rb_fw_sysctl {
 	const char *key, *value;
@@ -107,7 +120,7 @@ struct rb_fw_plan {
 	char host_chains[RB_FW_HOST_N][RB_FW_CHAIN_MAX];
 	struct rb_fw_table tables[2];
 	size_t n_tables;
-	struct rb_fw_set sets[3];
+	struct rb_fw_set sets[5];
 	size_t n_sets;
 	int host_addrs_known; /* RB-HOST members were given (rb_fw_plan_host_addrs) */
 	const struct rb_fw_sysctl *sysctls;
@@ -157,7 +170,8 @@ int rb_ipset_ensure(const struct rb_fw_set *set, struct rb_err *err);
 int rb_ipset_replace(const struct rb_fw_set *set, struct rb_err *err);
 /* Destroys ipset `name`; 0 also when there is none. */
 int rb_ipset_destroy(const char *name, struct rb_err *err);
-/* Members of `name` as "a.b.c.d/n" text (hash:ip members get /32), sorted. */
+/* Members of `name` as "a.b.c.d/n" text (hash:ip members get /32), with
+ * ",tcp:443" after it in a ",port" set, sorted. */
 int rb_ipset_members(const char *name, char ***out, size_t *n, struct rb_err *err);
 void rb_ipset_members_free(char **m, size_t n);
 

@@ -9,6 +9,8 @@
 /* fw_nft_codec.c: r as `nft -s list` prints it back ("... counter accept
  * comment \"rb:id\""), so the drift check compares text with text. */
 int rb_nft_rule_format(const struct rb_fw_rule *r, char *buf, size_t len);
+/* Element j of a ported set as nft lists it ("1.2.3.0/24 . tcp . 443"). */
+int rb_nft_port_elem(const struct rb_fw_set *s, size_t j, char *buf, size_t len);
 /* The table the plan lives in: "rb" or "rb-<moniker>". */
 void rb_nft_table_name(const struct rb_fw_plan *plan, char *buf, size_t len);
 /* The whole table as nft text (sets, base chains, rb chains); with
@@ -33,6 +35,11 @@ int rb_nft_table_delete(const char *name, struct rb_err *err);
 
 /* fw_nft_check.c: the differences between the plan and its live table. */
 int rb_nft_check(const struct rb_fw_plan *plan, rb_fw_diff_cb cb, void *ctx, struct rb_err *err);
+
+/* fw_nft_ports.c: the differences between a ported set of the plan and
+ * the live one of table `table`. */
+int rb_nft_check_port_members(const char *table, const struct rb_fw_set *ps, rb_fw_diff_cb cb,
+			      void *ctx, struct rb_err *err);
 
 /* fw_nft_counters.c: every rule of every RB-* chain of table inet rb. */
 int rb_nft_counters_read(struct rb_fw_counter **out, size_t *n, struct rb_err *err);

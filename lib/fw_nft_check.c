@@ -262,9 +262,11 @@ int rb_nft_check(const struct rb_fw_plan *plan, rb_fw_diff_cb cb, void *ctx, str
 			/* the answers are the resolver's to fill; the host's
 			 * addresses are the plan's only when it was given them */
 			if (!ps || !strcmp(ps->name, RB_FW_SET_DNS) ||
+			    !strcmp(ps->name, RB_FW_SET_DNS_PORT) ||
 			    (!strcmp(ps->name, RB_FW_SET_HOST) && !plan->host_addrs_known))
 				continue;
-			rc = check_members(name, ps, cb, ctx, err);
+			rc = rb_fw_set_ported(ps) ? rb_nft_check_port_members(name, ps, cb, ctx, err) :
+						    check_members(name, ps, cb, ctx, err);
 		} else {
 			rc = rb_fw_diff_rules(rb_fw_chain_table(w->name), w->name, g->rules, g->n_rules, w->rules,
 					      w->n_rules, cb, ctx);

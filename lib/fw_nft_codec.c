@@ -123,7 +123,9 @@ int rb_nft_rule_format(const struct rb_fw_rule *r, char *buf, size_t len)
 	}
 	if (r->ctstate & RB_FW_CT_DNAT)
 		rb_sbuf_add(&b, "ct status dnat ");
-	if (r->set[0])
+	if (r->set[0] && r->set_port)
+		rb_sbuf_add(&b, "ip daddr . meta l4proto . th dport @%s ", r->set);
+	else if (r->set[0])
 		rb_sbuf_add(&b, "ip daddr @%s ", r->set);
 	if (r->dst_local)
 		rb_sbuf_add(&b, "fib daddr %stype local ", r->limit_in ? ". iif " : "");
@@ -253,11 +255,59 @@ static const char *nft_time(uint32_t sec, char *buf, size_t len)
 	return buf;
 }
 
+/* Element j of a ported set: "a.b.c.d/p . tcp . 443" (a /32 without its
+ * prefix), the way nft lists it. */
+static void port_elem(const struct rb_fw_set *s, size_t j, char *buf, size_t len)
+{
+	char a[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &s->members[j].addr, a, sizeof(a));
+	if (s->members[j].prefix != 32)
+		snprintf(buf, len, "%s/%u . %s . %u", a, s->members[j].prefix,
+			 s->ports[j].proto == IPPROTO_UDP ? "udp" : "tcp", s->ports[j].port);
+	else
+		snprintf(buf, len, "%s . %s . %u", a,
+			 s->ports[j].proto == IPPROTO_UDP ? "udp" : "tcp", s->ports[j].port);
+}
+
+/* (address, protocol, port) elements: an interval set for CIDRs, one with
+ * a timeout for learned answers. No auto-merge: nft has none for
+ * concatenations, and the plan's elements never overlap. */
+static void port_set_text(FILE *f, const struct rb_fw_set *s)
+{
+	char t[32], e[64];
+
+	fprintf(f, "\tset %s {\n\t\ttype %s\n", s->name, RB_FW_NFT_SET_PORT_TYPE);
+	if (s->timeout)
+		fprintf(f, "\t\ttimeout %s\n", nft_time(s->timeout, t, sizeof(t)));
+	else
+		fprintf(f, "\t\tflags interval\n");
+	for (size_t j = 0; j < s->n_members; j++) {
+		port_elem(s, j, e, sizeof(e));
+		fprintf(f, "%s%s", j ? ", " : "\t\telements = { ", e);
+	}
+	if (s->n_members)
+		fprintf(f, " }\n");
+	fprintf(f, "\t}\n");
+}
+
+int rb_nft_port_elem(const struct rb_fw_set *s, size_t j, char *buf, size_t len)
+{
+	if (!s->ports || j >= s->n_members)
+		return -EINVAL;
+	port_elem(s, j, buf, len);
+	return 0;
+}
+
 static void set_text(FILE *f, const struct rb_fw_set *s)
 {
 	char a[INET_ADDRSTRLEN], t[32];
 	int interval = !strcmp(s->type, "hash:net");
 
+	if (rb_fw_set_ported(s)) {
+		port_set_text(f, s);
+		return;
+	}
 	fprintf(f, "\tset %s {\n\t\ttype ipv4_addr\n", s->name);
 	/* auto-merge: overlapping CIDRs of a nameplate are one interval */
 	if (interval)

@@ -161,6 +161,100 @@ static int set_fill_cidrs(struct rb_fw_set *s, const struct rb_nameplate *np)
 	return 0;
 }
 
+struct pelem {
+	struct rb_cidr net;
+	struct rb_fw_port port;
+};
+
+static int pelem_cmp(const void *a, const void *b)
+{
+	const struct pelem *x = a, *y = b;
+	uint32_t hx = ntohl(x->net.addr.s_addr), hy = ntohl(y->net.addr.s_addr);
+
+	if (x->port.proto != y->port.proto)
+		return x->port.proto < y->port.proto ? -1 : 1;
+	if (x->port.port != y->port.port)
+		return x->port.port < y->port.port ? -1 : 1;
+	if (hx != hy)
+		return hx < hy ? -1 : 1;
+	return (x->net.prefix > y->net.prefix) - (x->net.prefix < y->net.prefix);
+}
+
+/* The ported CIDRs as (CIDR, protocol, port) elements, ranges taken port
+ * by port, a /0 as its two halves (hash:net,port cannot hold it), and an
+ * element inside another of the same port dropped: nft's interval sets
+ * refuse overlapping elements, and both backends get the same list. */
+static int set_fill_pcidrs(struct rb_fw_set *s, const struct rb_nameplate *np)
+{
+	struct pelem *e;
+	size_t n = 0, cap = 0, out = 0;
+
+	for (size_t i = 0; i < np->n_pcidrs; i++)
+		cap += rb_ports_count(&np->pcidrs[i].ports) * 2;
+	e = calloc(cap + 1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	for (size_t i = 0; i < np->n_pcidrs; i++) {
+		const struct rb_cidr_ports *pc = &np->pcidrs[i];
+
+		for (unsigned int j = 0; j < pc->ports.n; j++) {
+			const struct rb_port_range *r = &pc->ports.r[j];
+
+			for (uint32_t port = r->lo; port <= r->hi; port++) {
+				struct rb_fw_port fp = { r->proto, (uint16_t)port };
+
+				if (pc->cidr.prefix > 0) {
+					e[n++] = (struct pelem){ pc->cidr, fp };
+					continue;
+				}
+				e[n++] = (struct pelem){ { { htonl(0) }, 1 }, fp };
+				e[n++] = (struct pelem){ { { htonl(0x80000000u) }, 1 }, fp };
+			}
+		}
+	}
+	qsort(e, n, sizeof(*e), pelem_cmp);
+	/* sorted: a CIDR inside another of the same port follows it directly
+	 * (or after others inside it) */
+	for (size_t i = 0; i < n; i++) {
+		const struct pelem *k = out ? &e[out - 1] : NULL;
+
+		if (k && k->port.proto == e[i].port.proto && k->port.port == e[i].port.port &&
+		    k->net.prefix <= e[i].net.prefix && rb_cidr_contains(&k->net, e[i].net.addr))
+			continue;
+		e[out++] = e[i];
+	}
+	s->members = calloc(out + 1, sizeof(*s->members));
+	s->ports = calloc(out + 1, sizeof(*s->ports));
+	if (!s->members || !s->ports) {
+		free(e);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < out; i++) {
+		s->members[i] = e[i].net;
+		s->ports[i] = e[i].port;
+	}
+	s->n_members = out;
+	free(e);
+	return 0;
+}
+
+int rb_fw_set_ported(const struct rb_fw_set *s)
+{
+	return s->type && strstr(s->type, ",port") != NULL;
+}
+
+void rb_fw_member_str(const struct rb_fw_set *s, size_t i, char *buf, size_t len)
+{
+	char a[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &s->members[i].addr, a, sizeof(a));
+	if (s->ports)
+		snprintf(buf, len, "%s/%u,%s:%u", a, s->members[i].prefix,
+			 s->ports[i].proto == IPPROTO_UDP ? "udp" : "tcp", s->ports[i].port);
+	else
+		snprintf(buf, len, "%s/%u", a, s->members[i].prefix);
+}
+
 /* The denial log: before every REJECT of c, an NFLOG rule with the same
  * matches (rate-limited) whose prefix names the REJECT. */
 static int log_rejects(struct rb_fw_chain *c)
@@ -281,6 +375,13 @@ static int build_filter(struct rb_fw_table *t, const struct rb_nameplate *np,
 		ADD(egr, "cidr", RB_FW_ACCEPT);
 		snprintf(r->set, sizeof(r->set), "%s", RB_FW_SET_CIDR);
 	}
+	/* ported CIDRs: one set lookup on (address, protocol, port), however
+	 * many entries; before the never-* rejects, like rb:cidr */
+	if (np->access_enabled && np->n_pcidrs) {
+		ADD(egr, "cidr-port", RB_FW_ACCEPT);
+		snprintf(r->set, sizeof(r->set), "%s", RB_FW_SET_CIDR_PORT);
+		r->set_port = 1;
+	}
 	/* The sentry's uplink gateway is normally the host: a packet to any
 	 * of the host's addresses (its public eth0 address too) would end in
 	 * the host's INPUT. RB-HOST holds them, read at apply time. With
@@ -303,6 +404,12 @@ static int build_filter(struct rb_fw_table *t, const struct rb_nameplate *np,
 	} else if (np->access_enabled) {
 		ADD(egr, "dns-set", RB_FW_ACCEPT);
 		snprintf(r->set, sizeof(r->set), "%s", RB_FW_SET_DNS);
+		/* the learned answers of ported names, each with the name's ports */
+		if (np->n_pdomains) {
+			ADD(egr, "dns-port", RB_FW_ACCEPT);
+			snprintf(r->set, sizeof(r->set), "%s", RB_FW_SET_DNS_PORT);
+			r->set_port = 1;
+		}
 	}
 	ADD(egr, "reject", RB_FW_REJECT);
 
@@ -466,14 +573,27 @@ int rb_fw_plan_build(const struct rb_nameplate *np, const struct rb_fw_ifaces *i
 	if (rc == 0)
 		rc = build_nat(&p->tables[1], np, ifs);
 	if (rc == 0) {
-		p->n_sets = 3;
-		set_init(&p->sets[0], RB_FW_SET_CIDR, "hash:net");
-		set_init(&p->sets[1], RB_FW_SET_DNS, "hash:ip");
-		p->sets[1].timeout = RB_FW_DNS_TIMEOUT;
-		set_init(&p->sets[2], RB_FW_SET_HOST, "hash:ip");
+		struct rb_fw_set *s = p->sets;
+
+		set_init(s, RB_FW_SET_CIDR, "hash:net");
 		/* with egress off the set is not referenced; keep it empty */
 		if (np->access_enabled)
-			rc = set_fill_cidrs(&p->sets[0], np);
+			rc = set_fill_cidrs(s, np);
+		s++;
+		/* the port sets only where a rule matches them: a nameplate
+		 * without ports keeps the policy it always had */
+		if (rc == 0 && np->access_enabled && np->n_pcidrs) {
+			set_init(s, RB_FW_SET_CIDR_PORT, "hash:net,port");
+			rc = set_fill_pcidrs(s++, np);
+		}
+		set_init(s, RB_FW_SET_DNS, "hash:ip");
+		s++->timeout = RB_FW_DNS_TIMEOUT;
+		if (np->access_enabled && !np->access_global && np->n_pdomains) {
+			set_init(s, RB_FW_SET_DNS_PORT, "hash:ip,port");
+			s++->timeout = RB_FW_DNS_TIMEOUT;
+		}
+		set_init(s++, RB_FW_SET_HOST, "hash:ip");
+		p->n_sets = (size_t)(s - p->sets);
 	}
 	if (rc < 0) {
 		rb_fw_plan_free(p);
@@ -730,8 +850,10 @@ void rb_fw_plan_free(struct rb_fw_plan *plan)
 			free(plan->tables[i].chains[j].rules);
 		free(plan->tables[i].chains);
 	}
-	for (size_t i = 0; i < plan->n_sets; i++)
+	for (size_t i = 0; i < plan->n_sets; i++) {
 		free(plan->sets[i].members);
+		free(plan->sets[i].ports);
+	}
 	free(plan);
 }
 
@@ -852,7 +974,7 @@ int rb_fw_rule_format(const char *chain, const struct rb_fw_rule *r, char *buf, 
 	if (r->ctstate)
 		sb_ctstate(&b, r->ctstate);
 	if (r->set[0])
-		rb_sbuf_add(&b, " -m set --match-set %s dst", r->set);
+		rb_sbuf_add(&b, " -m set --match-set %s %s", r->set, r->set_port ? "dst,dst" : "dst");
 	if (r->dst_local)
 		rb_sbuf_add(&b, " -m addrtype --dst-type LOCAL%s", r->limit_in ? " --limit-iface-in" : "");
 	if (r->limit_rate) {
@@ -933,7 +1055,7 @@ static int print_table(const struct rb_fw_plan *plan, const struct rb_fw_table *
 
 int rb_fw_plan_print(const struct rb_fw_plan *plan, FILE *out)
 {
-	char a[INET_ADDRSTRLEN];
+	char m[64];
 	int rc;
 
 	for (size_t i = 0; i < plan->n_sets; i++) {
@@ -945,8 +1067,8 @@ int rb_fw_plan_print(const struct rb_fw_plan *plan, FILE *out)
 		else
 			fprintf(out, "# ipset create %s %s family inet\n", s->name, s->type);
 		for (size_t j = 0; j < s->n_members; j++) {
-			inet_ntop(AF_INET, &s->members[j].addr, a, sizeof(a));
-			fprintf(out, "# ipset add %s %s/%u\n", s->name, a, s->members[j].prefix);
+			rb_fw_member_str(s, j, m, sizeof(m));
+			fprintf(out, "# ipset add %s %s\n", s->name, m);
 		}
 	}
 	for (size_t i = 0; i < plan->n_sysctls; i++)

@@ -173,8 +173,10 @@ int rb_xt_rule_encode(const struct rb_fw_rule *r, struct ipt_entry **out, struct
 			goto out;
 		memset(&si, 0, sizeof(si));
 		si.match_set.index = idx;
-		si.match_set.dim = 1;
-		si.match_set.flags = 0; /* dst */
+		/* dst, or dst,dst: the second dimension is the port (and the
+		 * protocol the element names) */
+		si.match_set.dim = r->set_port ? 2 : 1;
+		si.match_set.flags = 0; /* a set bit would be src */
 		si.packets.op = IPSET_COUNTER_NONE;
 		si.bytes.op = IPSET_COUNTER_NONE;
 		if (add_match(&b, "set", 4, &si, sizeof(si)) < 0)
@@ -406,7 +408,9 @@ static void match_decode(const struct xt_entry_match *m, struct rb_fw_rule *r, c
 		   dlen >= sizeof(struct xt_set_info_match_v4)) {
 		const struct xt_set_info_match_v4 *si = (const void *)m->data;
 
-		if (si->match_set.dim != 1 || si->match_set.flags != 0 || r->set[0] ||
+		r->set_port = si->match_set.dim == 2;
+		if (si->match_set.dim < 1 || si->match_set.dim > 2 || si->match_set.flags != 0 ||
+		    r->set[0] ||
 		    si->flags || si->packets.op != IPSET_COUNTER_NONE ||
 		    si->bytes.op != IPSET_COUNTER_NONE ||
 		    rb_ipset_name(si->match_set.index, r->set, sizeof(r->set)) < 0)

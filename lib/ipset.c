@@ -1,5 +1,6 @@
-/* ipsets of the sentry's netns with libipset: RB-CIDR (the allowlist) and
- * RB-DNS (what dnsmasq resolved for allowed names). Sets are replaced by
+/* ipsets of the sentry's netns with libipset: RB-CIDR (the allowlist),
+ * RB-CIDR-PORT (its ported entries), RB-DNS (the learned answers of allowed
+ * names) and RB-DNS-PORT (those of ported names). Sets are replaced by
  * filling a temporary set and swapping it in, which the kernel does
  * atomically, so a rule never sees a half-filled set. The set index that an
  * iptables rule carries is looked up with the SO_IP_SET socket option, as
@@ -233,13 +234,6 @@ static int set_create(struct sess *x, const char *name, const char *typename, si
 	return 0;
 }
 
-static void cidr_str(const struct rb_cidr *c, char *buf, size_t len)
-{
-	char a[INET_ADDRSTRLEN];
-
-	inet_ntop(AF_INET, &c->addr, a, sizeof(a));
-	snprintf(buf, len, "%s/%u", a, c->prefix);
-}
 
 /* Adds set's members to `name`. libipset packs consecutive adds into one
  * netlink message per page, as `ipset restore` does; each carries its
@@ -251,7 +245,7 @@ static int set_fill(struct sess *x, const char *name, const struct ipset_type *t
 	struct ipset_data *d = sess_begin(x);
 	uint8_t family = NFPROTO_IPV4;
 	uint32_t line;
-	char c[INET_ADDRSTRLEN + 4];
+	char c[64];
 	const char *msg;
 	size_t i;
 
@@ -262,7 +256,7 @@ static int set_fill(struct sess *x, const char *name, const struct ipset_type *t
 		uint8_t prefix = (uint8_t)m->prefix;
 
 		if (m->prefix > 32) {
-			cidr_str(m, c, sizeof(c));
+			rb_fw_member_str(set, i, c, sizeof(c));
 			return rb_err_config(err, "cannot add %s to ipset %s: bad prefix", c,
 					     set->name);
 		}
@@ -271,8 +265,10 @@ static int set_fill(struct sess *x, const char *name, const struct ipset_type *t
 		    ipset_data_set(d, IPSET_OPT_TYPE, type) < 0 ||
 		    ipset_data_set(d, IPSET_OPT_FAMILY, &family) < 0 ||
 		    ipset_data_set(d, IPSET_OPT_IP, &m->addr) < 0 ||
-		    (m->prefix != 32 && ipset_data_set(d, IPSET_OPT_CIDR, &prefix) < 0)) {
-			cidr_str(m, c, sizeof(c));
+		    (m->prefix != 32 && ipset_data_set(d, IPSET_OPT_CIDR, &prefix) < 0) ||
+		    (set->ports && (ipset_data_set(d, IPSET_OPT_PROTO, &set->ports[i].proto) < 0 ||
+				    ipset_data_set(d, IPSET_OPT_PORT, &set->ports[i].port) < 0))) {
+			rb_fw_member_str(set, i, c, sizeof(c));
 			return rb_err_set(err, -EINVAL, "cannot add %s to ipset %s: libipset refused it",
 					  c, set->name);
 		}
@@ -288,7 +284,7 @@ refused:
 		i = line - 1;
 	if (i >= set->n_members)
 		return rb_err_set(err, -EPROTO, "cannot fill ipset %s: %s", set->name, msg);
-	cidr_str(&set->members[i], c, sizeof(c));
+	rb_fw_member_str(set, i, c, sizeof(c));
 	return rb_err_set(err, -EPROTO, "cannot add %s to ipset %s: %s", c, set->name, msg);
 }
 
@@ -416,8 +412,15 @@ int rb_ipset_members(const char *name, char ***out, size_t *n, struct rb_err *er
 				goto nomem;
 			v = nv;
 		}
-		if (asprintf(&v[k], strchr(m, '/') ? "%s" : "%s/32", m) < 0)
-			goto nomem;
+		/* "a.b.c.d,tcp:443": the address gets its /32 before the port */
+		{
+			const char *port = strchr(m, ',');
+			int alen = port ? (int)(port - m) : (int)strlen(m);
+
+			if (asprintf(&v[k], "%.*s%s%s", alen, m,
+				     memchr(m, '/', (size_t)alen) ? "" : "/32", port ? port : "") < 0)
+				goto nomem;
+		}
 		k++;
 	}
 	if (k > 1)

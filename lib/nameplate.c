@@ -296,6 +296,10 @@ static int check_chars(const struct np_raw *r, int v, const char *s, struct rb_e
 		char why[64];
 		int ok = v == V_DESCRIPTION || v == V_BOTTLE_COMMAND ? text_char(*p) : plain_char(*p);
 
+		/* the port lists of ported allowlist entries */
+		if (*p == ',' && (v == V_ALLOWED_CIDRS || v == V_ALLOWED_DOMAINS))
+			ok = 1;
+
 		if (ok)
 			continue;
 		if (*p > 0x20 && *p < 0x7f)
@@ -543,52 +547,153 @@ size_t np_count_words(const char *s)
 	return n;
 }
 
+static int pcidr_cmp(const void *a, const void *b)
+{
+	return cidr_cmp(&((const struct rb_cidr_ports *)a)->cidr,
+			&((const struct rb_cidr_ports *)b)->cidr);
+}
+
+static size_t count_ported(const char *s)
+{
+	const char *w;
+	size_t n, k = 0;
+
+	while ((n = np_next_word(&s, &w)) > 0)
+		k += memchr(w, ':', n) != NULL;
+	return k;
+}
+
+/* The ports part of entry w (n bytes) after its ':' at colon. */
+static int entry_ports(const struct np_raw *r, int v, const char *w, size_t n, const char *colon,
+		       struct rb_ports *p, struct rb_err *err)
+{
+	char why[128];
+
+	memset(p, 0, sizeof(*p));
+	if (rb_ports_parse(colon + 1, n - (size_t)(colon + 1 - w), p, why, sizeof(why)) < 0)
+		return np_bad(r, v, w, n, why, err);
+	return 0;
+}
+
+/* One CIDR of the list, with or without ports. */
+static int cidr_entry(const struct np_raw *r, struct rb_nameplate *np, const char *w, size_t n,
+		      struct rb_cidr *c, struct rb_cidr_ports *pc, int *ported,
+		      struct rb_err *err)
+{
+	const char *colon = memchr(w, ':', n);
+	size_t cl = colon ? (size_t)(colon - w) : n;
+	char buf[64];
+
+	*ported = colon != NULL;
+	if (colon && cl == 0)
+		return np_bad(r, V_ALLOWED_CIDRS, w, n, "no CIDR before ':'", err);
+	if (cl >= sizeof(buf))
+		return np_bad(r, V_ALLOWED_CIDRS, w, n, "not a CIDR (a.b.c.d/prefix)", err);
+	memcpy(buf, w, cl);
+	buf[cl] = '\0';
+	if (rb_parse_cidr(buf, c) < 0)
+		return bad_cidr(r, V_ALLOWED_CIDRS, w, cl, err);
+	if (rb_cidr_overlaps(c, &np->enclave_subnet))
+		return np_bad(r, V_ALLOWED_CIDRS, w, n, "overlaps RBRN_ENCLAVE_SUBNET", err);
+	if (!colon)
+		return 0;
+	pc->cidr = *c;
+	return entry_ports(r, V_ALLOWED_CIDRS, w, n, colon, &pc->ports, err);
+}
+
+/* The ported CIDRs: one per CIDR, with the union of its ports; none that
+ * is also listed without ports (which allows them all). */
+static int merge_pcidrs(const struct np_raw *r, struct rb_nameplate *np, struct rb_cidr_ports *pc,
+			size_t k, struct rb_err *err)
+{
+	size_t out = 0, elems = 0;
+	char why[128];
+
+	qsort(pc, k, sizeof(*pc), pcidr_cmp);
+	for (size_t i = 0; i < k; i++) {
+		if (out > 0 && cidr_cmp(&pc[out - 1].cidr, &pc[i].cidr) == 0) {
+			if (rb_ports_union(&pc[out - 1].ports, &pc[i].ports, why, sizeof(why)) < 0) {
+				char ip[INET_ADDRSTRLEN], e[64];
+
+				inet_ntop(AF_INET, &pc[i].cidr.addr, ip, sizeof(ip));
+				snprintf(e, sizeof(e), "%s/%u", ip, pc[i].cidr.prefix);
+				return np_bad_s(r, V_ALLOWED_CIDRS, e, why, err);
+			}
+			continue;
+		}
+		if (np->n_cidrs && bsearch(&pc[i].cidr, np->cidrs, np->n_cidrs, sizeof(*np->cidrs),
+					   cidr_cmp))
+			continue;
+		pc[out++] = pc[i];
+	}
+	for (size_t i = 0; i < out; i++)
+		elems += rb_ports_count(&pc[i].ports) * (pc[i].cidr.prefix == 0 ? 2 : 1);
+	if (elems > RB_NP_MAX_PORT_ELEMS) {
+		snprintf(why, sizeof(why), "%zu (CIDR, port) pairs, at most %d allowed", elems,
+			 RB_NP_MAX_PORT_ELEMS);
+		return np_bad_s(r, V_ALLOWED_CIDRS, np_value(r, V_ALLOWED_CIDRS), why, err);
+	}
+	np->pcidrs = pc;
+	np->n_pcidrs = out;
+	return 0;
+}
+
 /* RBRN_UPLINK_ALLOWED_CIDRS: sorted, duplicates dropped. A CIDR touching
  * the enclave would open the bottle's own network (the sentry, the host's
  * bridge address) through the forward path, so it is refused. */
 static int check_cidrs(const struct np_raw *r, struct rb_nameplate *np, struct rb_err *err)
 {
 	const char *s = np_value(r, V_ALLOWED_CIDRS), *p = s, *w;
-	size_t n, i, out = 0, words = np_count_words(s);
+	size_t n, i, out = 0, words = np_count_words(s), k = 0, nk = count_ported(s);
 	struct rb_cidr *c;
+	struct rb_cidr_ports *pc = NULL;
+	int rc = 0;
 
 	if (words == 0)
 		return 0;
 	c = calloc(words, sizeof(*c));
-	if (!c)
-		return rb_err_set(err, -ENOMEM, "out of memory");
-	for (i = 0; (n = np_next_word(&p, &w)) > 0; i++) {
-		char buf[64];
-
-		if (n >= sizeof(buf)) {
-			free(c);
-			return np_bad(r, V_ALLOWED_CIDRS, w, n, "not a CIDR (a.b.c.d/prefix)", err);
-		}
-		memcpy(buf, w, n);
-		buf[n] = '\0';
-		if (rb_parse_cidr(buf, &c[i]) < 0) {
-			free(c);
-			return bad_cidr(r, V_ALLOWED_CIDRS, w, n, err);
-		}
-		if (rb_cidr_overlaps(&c[i], &np->enclave_subnet)) {
-			free(c);
-			return np_bad(r, V_ALLOWED_CIDRS, w, n, "overlaps RBRN_ENCLAVE_SUBNET", err);
-		}
+	if (nk)
+		pc = calloc(nk, sizeof(*pc));
+	if (!c || (nk && !pc)) {
+		rc = rb_err_set(err, -ENOMEM, "out of memory");
+		goto fail;
 	}
+	for (i = 0; i < words && (n = np_next_word(&p, &w)) > 0;) {
+		int ported = 0;
+
+		rc = cidr_entry(r, np, w, n, &c[i], k < nk ? &pc[k] : NULL, &ported, err);
+		if (rc < 0)
+			goto fail;
+		if (ported)
+			k++;
+		else
+			i++;
+	}
+	words = i;
 	qsort(c, words, sizeof(*c), cidr_cmp);
 	for (i = 0; i < words; i++)
 		if (out == 0 || cidr_cmp(&c[out - 1], &c[i]) != 0)
 			c[out++] = c[i];
-	if (out > RB_NP_MAX_CIDRS) {
+	if (out + k > RB_NP_MAX_CIDRS) {
 		char why[80];
 
-		free(c);
-		snprintf(why, sizeof(why), "%zu CIDRs, at most %d allowed", out, RB_NP_MAX_CIDRS);
-		return np_bad_s(r, V_ALLOWED_CIDRS, s, why, err);
+		snprintf(why, sizeof(why), "%zu CIDRs, at most %d allowed", out + k, RB_NP_MAX_CIDRS);
+		rc = np_bad_s(r, V_ALLOWED_CIDRS, s, why, err);
+		goto fail;
 	}
 	np->cidrs = c;
 	np->n_cidrs = out;
-	return 0;
+	c = NULL;
+	if (k) {
+		rc = merge_pcidrs(r, np, pc, k, err);
+		if (rc < 0)
+			goto fail;
+		pc = NULL;
+	}
+fail:
+	free(c);
+	free(pc);
+	return rc;
 }
 
 /* One name of RBRN_UPLINK_ALLOWED_DOMAINS, in place: one trailing dot
@@ -621,34 +726,122 @@ static int check_domain(const struct np_raw *r, char *d, size_t n, struct rb_err
 	return 0;
 }
 
+static int pname_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct rb_name_ports *)a)->name, ((const struct rb_name_ports *)b)->name);
+}
+
+static void free_pnames(struct rb_name_ports *pd, size_t n)
+{
+	for (size_t i = 0; pd && i < n; i++)
+		free(pd[i].name);
+	free(pd);
+}
+
+/* The ported names: one per name with the union of its ports; none that
+ * is also listed without ports (which allows them all). pd[0..k) is
+ * released here whatever happens. */
+static int merge_pnames(const struct np_raw *r, struct rb_nameplate *np, struct rb_name_ports *pd,
+			size_t k, struct rb_err *err)
+{
+	size_t out = 0;
+	char why[128];
+
+	qsort(pd, k, sizeof(*pd), pname_cmp);
+	for (size_t i = 0; i < k; i++) {
+		if (out > 0 && !strcmp(pd[out - 1].name, pd[i].name)) {
+			if (rb_ports_union(&pd[out - 1].ports, &pd[i].ports, why, sizeof(why)) < 0) {
+				int rc = np_bad_s(r, V_ALLOWED_DOMAINS, pd[i].name, why, err);
+
+				/* [out, i) were moved down or freed already */
+				for (size_t j = i; j < k; j++)
+					free(pd[j].name);
+				free_pnames(pd, out);
+				return rc;
+			}
+			free(pd[i].name);
+			continue;
+		}
+		if (np->n_domains && bsearch(&pd[i].name, (void *)np->domains, np->n_domains,
+					     sizeof(*np->domains), str_cmp)) {
+			free(pd[i].name);
+			continue;
+		}
+		pd[out++] = pd[i];
+	}
+	if (np->n_domains + out > RB_NP_MAX_DOMAINS) {
+		snprintf(why, sizeof(why), "%zu names, at most %d allowed", np->n_domains + out,
+			 RB_NP_MAX_DOMAINS);
+		free_pnames(pd, out);
+		return np_bad_s(r, V_ALLOWED_DOMAINS, np_value(r, V_ALLOWED_DOMAINS), why, err);
+	}
+	np->pdomains = pd;
+	np->n_pdomains = out;
+	return 0;
+}
+
+/* One name of the list, with or without ports: *name is malloc'd. */
+static int domain_entry(const struct np_raw *r, const char *w, size_t n, char **name,
+			struct rb_ports *ports, int *ported, struct rb_err *err)
+{
+	const char *colon = memchr(w, ':', n);
+	size_t nl = colon ? (size_t)(colon - w) : n;
+
+	*name = NULL;
+	*ported = colon != NULL;
+	if (colon && nl == 0)
+		return np_bad(r, V_ALLOWED_DOMAINS, w, n, "no name before ':'", err);
+	if (nl > RB_NAME_MAX + 1)
+		return np_bad(r, V_ALLOWED_DOMAINS, w, n, "longer than 253 characters", err);
+	if (colon && entry_ports(r, V_ALLOWED_DOMAINS, w, n, colon, ports, err) < 0)
+		return -EINVAL;
+	*name = strndup(w, nl);
+	if (!*name)
+		return rb_err_set(err, -ENOMEM, "out of memory");
+	if (check_domain(r, *name, nl, err) < 0) {
+		free(*name);
+		*name = NULL;
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int check_domains(const struct np_raw *r, struct rb_nameplate *np, struct rb_err *err)
 {
 	const char *s = np_value(r, V_ALLOWED_DOMAINS), *p = s, *w;
-	size_t n, i, out = 0, words = np_count_words(s);
+	size_t n, i, out = 0, words = np_count_words(s), k = 0, nk = count_ported(s);
+	struct rb_name_ports *pd = NULL;
 	char **d;
 	int rc = 0;
 
 	if (words == 0)
 		return 0;
 	d = (char **)calloc(words, sizeof(*d));
-	if (!d)
+	if (nk)
+		pd = calloc(nk, sizeof(*pd));
+	if (!d || (nk && !pd)) {
+		free((void *)d);
+		free(pd);
 		return rb_err_set(err, -ENOMEM, "out of memory");
+	}
 	/* i < words: the same string, counted by the same rule, but said so
 	 * for the analyzer */
-	for (i = 0; i < words && (n = np_next_word(&p, &w)) > 0; i++) {
-		if (n > RB_NAME_MAX + 1) {
-			rc = np_bad(r, V_ALLOWED_DOMAINS, w, n, "longer than 253 characters", err);
-			goto out;
-		}
-		d[i] = strndup(w, n);
-		if (!d[i]) {
-			rc = rb_err_set(err, -ENOMEM, "out of memory");
-			goto out;
-		}
-		rc = check_domain(r, d[i], n, err);
+	for (i = 0; i < words && (n = np_next_word(&p, &w)) > 0;) {
+		struct rb_ports ports;
+		char *name;
+		int ported = 0;
+
+		rc = domain_entry(r, w, n, &name, &ports, &ported, err);
 		if (rc < 0)
 			goto out;
+		if (ported && k < nk) {
+			pd[k].name = name;
+			pd[k++].ports = ports;
+		} else {
+			d[i++] = name;
+		}
 	}
+	words = i;
 	qsort((void *)d, words, sizeof(*d), str_cmp);
 	for (i = 0; i < words; i++) {
 		char *t = d[i];
@@ -669,12 +862,18 @@ static int check_domains(const struct np_raw *r, struct rb_nameplate *np, struct
 	np->domains = d;
 	np->n_domains = out;
 	d = NULL;
+	if (k) {
+		rc = merge_pnames(r, np, pd, k, err);
+		pd = NULL;
+		k = 0;
+	}
 out:
 	if (d) {
 		for (i = 0; i < words; i++)
 			free(d[i]);
 		free((void *)d);
 	}
+	free_pnames(pd, k);
 	return rc;
 }
 
@@ -957,6 +1156,12 @@ void rb_nameplate_free(struct rb_nameplate *np)
 	for (i = 0; np->domains && i < np->n_domains; i++)
 		free(np->domains[i]);
 	free((void *)np->domains);
+	free(np->pcidrs);
+	free_pnames(np->pdomains, np->n_pdomains);
+	np->pcidrs = NULL;
+	np->n_pcidrs = 0;
+	np->pdomains = NULL;
+	np->n_pdomains = 0;
 	np_free_workload(np);
 	np->cidrs = NULL;
 	np->n_cidrs = 0;
@@ -1008,6 +1213,7 @@ int rb_nameplate_print_env(const struct rb_nameplate *np, FILE *out)
 {
 	char ip[INET_ADDRSTRLEN];
 	size_t i;
+	int first;
 
 	if (!np || !out)
 		return -EINVAL;
@@ -1038,9 +1244,20 @@ int rb_nameplate_print_env(const struct rb_nameplate *np, FILE *out)
 		inet_ntop(AF_INET, &np->cidrs[i].addr, ip, sizeof(ip));
 		fprintf(out, "%s%s/%u", i ? " " : "", ip, np->cidrs[i].prefix);
 	}
+	first = np->n_cidrs == 0;
+	for (i = 0; i < np->n_pcidrs; i++) {
+		char e[INET_ADDRSTRLEN + 4];
+
+		inet_ntop(AF_INET, &np->pcidrs[i].cidr.addr, ip, sizeof(ip));
+		snprintf(e, sizeof(e), "%s/%u", ip, np->pcidrs[i].cidr.prefix);
+		rb_ports_put(out, e, &np->pcidrs[i].ports, &first);
+	}
 	fprintf(out, "'\n%s='", np_vars[V_ALLOWED_DOMAINS].name);
 	for (i = 0; i < np->n_domains; i++)
 		fprintf(out, "%s%s", i ? " " : "", np->domains[i]);
+	first = np->n_domains == 0;
+	for (i = 0; i < np->n_pdomains; i++)
+		rb_ports_put(out, np->pdomains[i].name, &np->pdomains[i].ports, &first);
 	fputs("'\n", out);
 	return np_print_workload(np, out);
 }

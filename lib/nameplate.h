@@ -15,6 +15,37 @@
 #define RB_NP_MAX_VOLUMES 32  /* RBRN_BOTTLE_VOLUMES */
 #define RB_NP_PATH_MAX 256    /* paths of the workload, incl. the NUL */
 
+/* Ported entries of RBRN_UPLINK_ALLOWED_CIDRS/_DOMAINS, ENTRY:PORTS[/PROTO]
+ * (README "Ports"): PORTS is a comma-separated list of ports and ranges
+ * (8000-8100), PROTO tcp (the default) or udp. */
+#define RB_NP_MAX_PORT_ITEMS 16   /* ports and ranges written in one entry */
+#define RB_NP_MAX_PORT_RANGES 16  /* ranges an entry holds after merging */
+#define RB_NP_MAX_ENTRY_PORTS 256 /* ports one entry opens per protocol */
+/* (CIDR, protocol, port) elements of all ported CIDRs: what the sets hold */
+#define RB_NP_MAX_PORT_ELEMS 262144
+
+struct rb_port_range {
+	uint8_t proto; /* IPPROTO_TCP or IPPROTO_UDP */
+	uint16_t lo, hi;
+};
+
+/* Sorted by protocol then port; ranges of one protocol neither overlap nor
+ * touch (22,23 is kept as 22-23), so equal sets of ports compare equal. */
+struct rb_ports {
+	unsigned int n;
+	struct rb_port_range r[RB_NP_MAX_PORT_RANGES];
+};
+
+struct rb_cidr_ports {
+	struct rb_cidr cidr;
+	struct rb_ports ports;
+};
+
+struct rb_name_ports {
+	char *name; /* lower case, no trailing dot */
+	struct rb_ports ports;
+};
+
 /* HOSTPATH:PATH[:ro|:rw] of RBRN_BOTTLE_VOLUMES. */
 struct rb_volume {
 	char host[RB_NP_PATH_MAX];
@@ -48,6 +79,13 @@ struct rb_nameplate {
 	size_t n_cidrs;
 	char **domains; /* RBRN_UPLINK_ALLOWED_DOMAINS, lower case, no trailing dot */
 	size_t n_domains;
+	/* The ported entries, one per CIDR or name with the union of the
+	 * ports it was listed with. A CIDR or name also listed without ports
+	 * is not here: all ports (TCP and UDP) is what it allows. */
+	struct rb_cidr_ports *pcidrs; /* sorted like cidrs */
+	size_t n_pcidrs;
+	struct rb_name_ports *pdomains; /* sorted by name */
+	size_t n_pdomains;
 	int uplink_dns_from_host; /* RBRN_UPLINK_DNS_SERVER was unset: the host's resolver */
 	/* The bottle's workload (RBRN_BOTTLE_*). */
 	char *command_text;   /* as given, NULL: the image's */
@@ -116,5 +154,32 @@ int rb_parse_port(const char *s, uint16_t *out);       /* 1..65535 */
 int rb_domain_valid(const char *s); /* 1: LDH labels, 1..63 each, <=253 total */
 int rb_cidr_contains(const struct rb_cidr *c, struct in_addr a);
 int rb_cidr_overlaps(const struct rb_cidr *a, const struct rb_cidr *b);
+
+/* lib/nameplate_ports.c. Adds the ports of "PORTS[/PROTO]" (s, len bytes)
+ * to p, which may hold ports already (the union is kept); -EINVAL with a
+ * reason in why: a port outside 1..65535, an empty item, a bad range, an
+ * unknown protocol, a DNS port (53, 853, 5353: the bottle's DNS goes only
+ * through the sentry), more than RB_NP_MAX_PORT_ITEMS items, or more than
+ * RB_NP_MAX_ENTRY_PORTS ports of one protocol or RB_NP_MAX_PORT_RANGES
+ * ranges in p after the union. */
+int rb_ports_parse(const char *s, size_t len, struct rb_ports *p, char *why, size_t wlen);
+/* Adds every range of src to dst, with rb_ports_parse's limits. */
+int rb_ports_union(struct rb_ports *dst, const struct rb_ports *src, char *why, size_t wlen);
+/* The ports of proto as rb_ports_parse reads them back ("22,443",
+ * "5000/udp": tcp is written without its name); "" when p has none. */
+void rb_ports_format(const struct rb_ports *p, uint8_t proto, char *buf, size_t len);
+int rb_ports_has(const struct rb_ports *p, uint8_t proto, uint16_t port);
+/* Ports p opens, ranges counted port by port. */
+size_t rb_ports_count(const struct rb_ports *p);
+/* A port that a ported entry leaves closed for proto, preferring ones a
+ * test world or a real host listens on (80, 443, 8443, 22); 0 if none. */
+uint16_t rb_ports_refused(const struct rb_ports *p, uint8_t proto);
+/* Every allowed name, with or without ports (domains, then pdomains):
+ * what the sentry's resolver answers. */
+size_t rb_np_n_names(const struct rb_nameplate *np);
+const char *rb_np_name(const struct rb_nameplate *np, size_t i);
+/* Writes "ENTRY:PORTS ENTRY:PORTS/udp", one word per protocol p has, each
+ * preceded by a blank unless *first (which it clears). */
+void rb_ports_put(FILE *out, const char *entry, const struct rb_ports *p, int *first);
 
 #endif

@@ -36,14 +36,15 @@ int rb_resolver_conf_write(const struct rb_nameplate *np, enum rb_fw_backend b, 
 			   struct rb_err *err)
 {
 	char sentry[INET_ADDRSTRLEN], up[INET_ADDRSTRLEN] = "";
-	int forwards = np->dns_enabled && (np->dns_global || np->n_domains > 0);
+	size_t names = rb_np_n_names(np);
+	int forwards = np->dns_enabled && (np->dns_global || names > 0);
 
 	/* the same on both backends: dnsmasq fills no set */
 	(void)b;
-	for (size_t i = 0; i < np->n_domains; i++)
-		if (!conf_safe_name(np->domains[i]))
+	for (size_t i = 0; i < names; i++)
+		if (!conf_safe_name(rb_np_name(np, i)))
 			return rb_err_config(err, "RBRN_UPLINK_ALLOWED_DOMAINS: bad name \"%s\"",
-					     np->domains[i]);
+					     rb_np_name(np, i));
 	if (forwards && !np->has_uplink_dns_server)
 		return rb_err_config(err, "RBRN_UPLINK_DNS_SERVER is needed to resolve names");
 	inet_ntop(AF_INET, &np->sentry_ip, sentry, sizeof(sentry));
@@ -67,8 +68,9 @@ int rb_resolver_conf_write(const struct rb_nameplate *np, enum rb_fw_backend b, 
 		fprintf(out, "server=%s\n", up);
 	else
 		fprintf(out, "address=/#/\n");
-	for (size_t i = 0; np->dns_enabled && !np->dns_global && i < np->n_domains; i++)
-		fprintf(out, "server=/%s/%s\n", np->domains[i], up);
+	/* a ported name resolves like any other: its ports are the firewall's */
+	for (size_t i = 0; np->dns_enabled && !np->dns_global && i < names; i++)
+		fprintf(out, "server=/%s/%s\n", rb_np_name(np, i), up);
 	if (fflush(out) == EOF || ferror(out))
 		return rb_err_set(err, -EIO, "cannot write the resolver configuration");
 	return 0;

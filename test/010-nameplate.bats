@@ -222,6 +222,29 @@ RBRN_UPLINK_ALLOWED_CIDRS | 160.79.104.1/23 | host bits
 RBRN_UPLINK_ALLOWED_CIDRS | 160.79.104.0/23,1.1.1.0/24
 RBRN_UPLINK_ALLOWED_CIDRS | 0.0.0.0/0 | overlaps RBRN_ENCLAVE_SUBNET
 RBRN_UPLINK_ALLOWED_CIDRS | 1.1.1.1/32 @NET@.128/25 | "@NET@.128/25"
+RBRN_UPLINK_ALLOWED_CIDRS | 160.79.104.0/23:0 | "160.79.104.0/23:0": "0" is not a port 1..65535
+RBRN_UPLINK_ALLOWED_CIDRS | 160.79.104.0/23:70000 | "160.79.104.0/23:70000": "70000" is not a port 1..65535
+RBRN_UPLINK_ALLOWED_CIDRS | 203.0.113.0/24:5000/icmp | "203.0.113.0/24:5000/icmp": unknown protocol "icmp": tcp or udp
+RBRN_UPLINK_ALLOWED_CIDRS | 203.0.113.0/24:5000/ | unknown protocol "": tcp or udp
+RBRN_UPLINK_ALLOWED_CIDRS | 160.79.104.0/23: | "160.79.104.0/23:": no ports after
+RBRN_UPLINK_ALLOWED_CIDRS | 160.79.104.0/23:443, | "160.79.104.0/23:443,": an empty port in the list
+RBRN_UPLINK_ALLOWED_CIDRS | 160.79.104.0/23:,443 | an empty port in the list
+RBRN_UPLINK_ALLOWED_CIDRS | : | ":": no CIDR before
+RBRN_UPLINK_ALLOWED_CIDRS | 160.79.104.0/23:9000-8000 | "160.79.104.0/23:9000-8000": range 9000-8000: its first port is above its last
+RBRN_UPLINK_ALLOWED_CIDRS | 160.79.104.0/23:8000- | range "8000-": not FIRST-LAST of ports 1..65535
+RBRN_UPLINK_ALLOWED_CIDRS | 160.79.104.0/23:1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17 | more than 16 ports or ranges
+RBRN_UPLINK_ALLOWED_CIDRS | 160.79.104.0/23:1000-2000 | "160.79.104.0/23:1000-2000": more than 256 tcp ports
+RBRN_UPLINK_ALLOWED_CIDRS | 160.79.104.0/23:53/udp | "160.79.104.0/23:53/udp": port 53 is DNS
+RBRN_UPLINK_ALLOWED_CIDRS | 160.79.104.0/23:5300-5400 | port 5353 is DNS
+RBRN_UPLINK_ALLOWED_CIDRS | 160.79.104.0/23:443:80 | "443:80" is not a port
+RBRN_UPLINK_ALLOWED_CIDRS | 160.79.104.1/23:443 | "160.79.104.1/23": host bits
+RBRN_UPLINK_ALLOWED_CIDRS | @NET@.0/25:443 | "@NET@.0/25:443": overlaps RBRN_ENCLAVE_SUBNET
+RBRN_UPLINK_ALLOWED_DOMAINS | github.com:22,0443 | "github.com:22,0443": "0443" is not a port
+RBRN_UPLINK_ALLOWED_DOMAINS | github.com:22/sctp | unknown protocol "sctp"
+RBRN_UPLINK_ALLOWED_DOMAINS | :443 | ":443": no name before
+RBRN_UPLINK_ALLOWED_DOMAINS | github.com:1000-1200 github.com:1100-1300 | "github.com": more than 256 tcp ports
+RBRN_UPLINK_ALLOWED_DOMAINS | git_hub.com:22 | "git_hub.com": not a domain name
+RBRN_UPLINK_ALLOWED_DOMAINS | github.com:-22 | range "-22": not FIRST-LAST
 RBRN_UPLINK_DNS_ENABLED | yes | unknown mode
 RBRN_UPLINK_ACCESS_ENABLED | 2 | unknown mode
 RBRN_ENTRY_ENABLED | true | unknown mode
@@ -532,6 +555,25 @@ RBRN_DESCRIPTION = continued \ | continuation
     sed -i 's/$/\r/' "$np"
     run --separate-stderr np_check "$np"
     [ "$status" -eq 0 ] || fail "CRLF nameplate refused: $stderr"
+}
+
+@test "ported entries: --print-env writes one canonical form that reads back the same" {
+    local np="$BATS_TEST_TMPDIR/np.mk" np2="$BATS_TEST_TMPDIR/np2.mk" out
+    np_write "$np" "RBRN_UPLINK_ALLOWED_CIDRS=203.0.113.0/24:5000/udp 160.79.104.0/23:443 160.79.104.0/23:22,8000-8100/tcp 1.1.1.0/24 1.1.1.0/24:22 203.0.113.0/24:23,24,22" \
+        "RBRN_UPLINK_ALLOWED_DOMAINS=GitHub.com.:443 github.com:22 anthropic.com api.anthropic.com:443 anthropic.com:8443 pypi.org:443 pypi.org:9000/udp"
+    run --separate-stderr np_check "$np" --print-env
+    assert_success
+    out=$output
+    # the union of an entry's lists, ranges merged; an entry also listed
+    # without ports allows them all and keeps no port list
+    assert_line "RBRN_UPLINK_ALLOWED_CIDRS='1.1.1.0/24 160.79.104.0/23:22,443,8000-8100 203.0.113.0/24:22-24 203.0.113.0/24:5000/udp'"
+    assert_line "RBRN_UPLINK_ALLOWED_DOMAINS='anthropic.com api.anthropic.com:443 github.com:22,443 pypi.org:443 pypi.org:9000/udp'"
+    # read back (as mk/ would pass it on the command line), it prints the same
+    eval "$(grep -E '^RBRN_UPLINK_ALLOWED_(CIDRS|DOMAINS)=' <<<"$out")"
+    np_write "$np2" "RBRN_UPLINK_ALLOWED_CIDRS=$RBRN_UPLINK_ALLOWED_CIDRS" "RBRN_UPLINK_ALLOWED_DOMAINS=$RBRN_UPLINK_ALLOWED_DOMAINS"
+    run --separate-stderr np_check "$np2" --print-env
+    assert_success
+    [ "$output" = "$out" ] || fail "the second print differs: $(diff <(echo "$out") <(echo "$output"))"
 }
 
 @test "the environment overrides the file, and --print-env round-trips through sh" {

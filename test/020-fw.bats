@@ -136,6 +136,88 @@ dry_table() {
     assert_output --partial "refused"
 }
 
+# udp_world ADDR PORT: a UDP receiver in the world that writes what it got
+# to $BATS_TEST_TMPDIR/udp-PORT.
+udp_world() {
+    ip netns exec "$W" nc -lu "$1" "$2" </dev/null >"$BATS_TEST_TMPDIR/udp-$2" 2>/dev/null 3>&- &
+    local i
+    for i in $(seq 50); do
+        ip netns exec "$W" ss -Hlun "sport = :$2" | grep -q . && return 0
+        sleep 0.1
+    done
+    fail "nothing listens on udp $1:$2"
+}
+
+@test "ported CIDRs: the allowed port and protocol pass, other ports of the same CIDR are rejected" {
+    rb_xtables_only
+    listen_world 443 80 22
+    udp_world 1.1.1.1 5000
+    udp_world 1.1.1.1 5001
+    np_write "RBRN_UPLINK_ALLOWED_CIDRS=160.79.104.0/24:443,22 1.1.1.1/32:5000/udp"
+    run -0 fw
+    connect 160.79.104.10 443
+    assert_success
+    connect 160.79.104.10 22
+    assert_success
+    connect 160.79.104.10 80
+    assert_failure
+    assert_output --partial "refused" # rejected by the sentry, not a timeout
+    # the protocol is part of the entry: TCP to the UDP port is refused
+    connect 1.1.1.1 5000
+    assert_failure
+    assert_output --partial "refused"
+    ip netns exec "$B" sh -c 'echo allowed | nc -u -w1 1.1.1.1 5000; echo other | nc -u -w1 1.1.1.1 5001' || true
+    run cat "$BATS_TEST_TMPDIR/udp-5000"
+    assert_output allowed
+    [ ! -s "$BATS_TEST_TMPDIR/udp-5001" ] || fail "udp 5001 got through: $(cat "$BATS_TEST_TMPDIR/udp-5001")"
+    run -0 rule_pkts RB-EGRESS cidr-port
+    [ "$output" -ge 3 ] || fail "rb:cidr-port counted $output packets"
+    # one rule and one set, whatever the number of entries
+    run -0 ip netns exec "$S" iptables-legacy-save -t filter
+    assert_line '-A RB-EGRESS -m set --match-set RB-CIDR-PORT dst,dst -m comment --comment "rb:cidr-port" -j ACCEPT'
+    run -0 bash -c "ip netns exec $S ipset save RB-CIDR-PORT | sort"
+    assert_output --partial "create RB-CIDR-PORT hash:net,port family inet"
+    assert_line "add RB-CIDR-PORT 1.1.1.1,udp:5000"
+    assert_line "add RB-CIDR-PORT 160.79.104.0/24,tcp:22"
+    assert_line "add RB-CIDR-PORT 160.79.104.0/24,tcp:443"
+    [ "${#lines[@]}" -eq 4 ] || fail "RB-CIDR-PORT: $output"
+    run -0 ip netns exec "$S" ipset list -t RB-CIDR
+    assert_line "Number of entries: 0"
+    run -0 fw --dry-run
+    assert_line "# ipset add RB-CIDR-PORT 160.79.104.0/24,tcp:443"
+    run -0 fw --check
+    check_clean
+    # drift in the port set is named, and a re-apply repairs it
+    ip netns exec "$S" ipset add RB-CIDR-PORT 160.79.104.0/24,tcp:80
+    ip netns exec "$S" ipset del RB-CIDR-PORT 160.79.104.0/24,tcp:22
+    run -3 fw --check
+    assert_line "ipset RB-CIDR-PORT: unexpected member 160.79.104.0/24,tcp:80"
+    assert_line "ipset RB-CIDR-PORT: member 160.79.104.0/24,tcp:22 is missing"
+    run -0 fw
+    run -0 fw --check
+    check_clean
+    # without ported entries the set goes, and the policy is the old one
+    np_write
+    run -0 fw
+    run -0 ip netns exec "$S" ipset list -n
+    assert_output $'RB-CIDR\nRB-DNS\nRB-HOST'
+    run -0 ip netns exec "$S" iptables-legacy-save -t filter
+    refute_output --partial "PORT"
+    connect 160.79.104.10 80
+    assert_success
+}
+
+@test "ported CIDRs: a port set the plan does not have is named by --check" {
+    rb_xtables_only
+    run -0 fw
+    ip netns exec "$S" ipset create RB-DNS-PORT hash:ip,port
+    run -3 fw --check
+    assert_line "ipset RB-DNS-PORT: unexpected set"
+    run -0 fw
+    run -0 ip netns exec "$S" ipset list -n
+    assert_output $'RB-CIDR\nRB-DNS\nRB-HOST'
+}
+
 @test "ACCESS_GLOBAL=1 allows public addresses, still refuses private ones and DNS" {
     listen_world 443 53
     np_write "RBRN_UPLINK_ACCESS_GLOBAL=1"

@@ -124,6 +124,59 @@ no_elements() { grep -v -e 'elements = ' -e '^[[:space:]]*[0-9.]*,\? *[0-9., ]*}
     [ "$output" -gt 0 ] || fail "rb:never-private counted nothing: $output"
 }
 
+@test "nft ported CIDRs: the allowed port and protocol pass, other ports of the same CIDR are rejected" {
+    listen_world 443 80 22
+    ip netns exec "$W" nc -lu 1.1.1.1 5000 </dev/null >"$BATS_TEST_TMPDIR/udp-5000" 2>/dev/null 3>&- &
+    ip netns exec "$W" nc -lu 1.1.1.1 5001 </dev/null >"$BATS_TEST_TMPDIR/udp-5001" 2>/dev/null 3>&- &
+    np_write "RBRN_UPLINK_ALLOWED_CIDRS=160.79.104.0/24:443,22 1.1.1.1/32:5000/udp 160.79.104.0/25:443,8443"
+    run -0 nfw
+    connect 160.79.104.10 443
+    assert_success
+    connect 160.79.104.10 22
+    assert_success
+    connect 160.79.104.10 80
+    assert_failure
+    assert_output --partial "refused"
+    connect 1.1.1.1 5000
+    assert_failure
+    assert_output --partial "refused"
+    ip netns exec "$B" sh -c 'echo allowed | nc -u -w1 1.1.1.1 5000; echo other | nc -u -w1 1.1.1.1 5001' || true
+    run cat "$BATS_TEST_TMPDIR/udp-5000"
+    assert_output allowed
+    [ ! -s "$BATS_TEST_TMPDIR/udp-5001" ] || fail "udp 5001 got through"
+    RB_FW_BACKEND=nft run -0 rule_pkts RB-EGRESS cidr-port
+    [ "$output" -ge 3 ] || fail "rb:cidr-port counted $output packets"
+    run -0 ip netns exec "$S" nft -j list table inet rb
+    local j=$output
+    run -0 jq -r '.nftables[].rule? | select(.comment == "rb:cidr-port") | .expr[0].match | "\(.left.concat | map(.payload.field // .meta.key) | join(".")) \(.op) \(.right)"' <<<"$j"
+    assert_output "daddr.l4proto.dport == @RB-CIDR-PORT"
+    run -0 jq -r '.nftables[].set? | select(.name == "RB-CIDR-PORT") | "\(.type | join(".")) \(.flags | join(","))"' <<<"$j"
+    assert_output "ipv4_addr.inet_proto.inet_service interval"
+    # the /25's 443 is inside the /24's: one element, never two that overlap
+    run -0 jq -c '[.nftables[].set? | select(.name == "RB-CIDR-PORT") | .elem[].concat] | sort' <<<"$j"
+    assert_output '[["1.1.1.1","udp",5000],[{"prefix":{"addr":"160.79.104.0","len":24}},"tcp",22],[{"prefix":{"addr":"160.79.104.0","len":24}},"tcp",443],[{"prefix":{"addr":"160.79.104.0","len":25}},"tcp",8443]]'
+    run -0 nfw --check
+    check_clean
+    ip netns exec "$S" nft add element inet rb RB-CIDR-PORT '{ 160.79.104.0/24 . tcp . 80 }'
+    ip netns exec "$S" nft delete element inet rb RB-CIDR-PORT '{ 160.79.104.0/24 . tcp . 22 }'
+    run -3 nfw --check
+    assert_line "set RB-CIDR-PORT: unexpected member 160.79.104.0/24 . tcp . 80"
+    assert_line "set RB-CIDR-PORT: member 160.79.104.0/24 . tcp . 22 is missing"
+    run -0 nfw
+    run -0 nfw --check
+    check_clean
+    connect 160.79.104.10 80
+    assert_failure
+    # without ported entries: no port set, no rule, the old policy
+    np_write
+    run -0 nfw
+    run -0 ip netns exec "$S" nft -j list table inet rb
+    run -0 jq -r '[.nftables[].set? | select(.) | .name] | join(" ")' <<<"$output"
+    assert_output "RB-CIDR RB-DNS RB-HOST"
+    connect 160.79.104.10 80
+    assert_success
+}
+
 @test "switching backends: the new one's objects first, then the other's go" {
     run -0 fw --backend xtables
     run -0 ip netns exec "$S" iptables-legacy-save -t filter
