@@ -13,6 +13,7 @@
  * bottle are dropped while no learner is bound) until SIGHUP, which
  * `make bottle-reapply` sends: a restart that leaves the policy, the
  * answers set and conntrack, so the bottle's established flows, alone. */
+#include "answers.h"
 #include "denial_log.h"
 #include "learn.h"
 #include "learner.h"
@@ -39,6 +40,7 @@ static const char *const child_name[C_N] = { "dnsmasq", "rb-learner", "rb-denial
 
 struct opts {
 	const char *learner_conf, *dnsmasq_conf, *dnsmasq, *parse;
+	int add; /* --parse --add */
 	const char *user[C_N];
 	const char *log_dir;
 	unsigned long log_max;
@@ -52,12 +54,14 @@ static void usage(FILE *out)
 		"Usage: %s [--learner-conf FILE] [--dnsmasq-conf FILE] [--dnsmasq PATH]\n"
 		"       [--dnsmasq-user U] [--learner-user U] [--log-user U] [--log-dir DIR]\n"
 		"       [--log-max-bytes N] [--ttl-min S] [--ttl-max S] [--queue N] [--log-group N]\n"
-		"       %s --parse FILE [--learner-conf FILE] [--ttl-min S] [--ttl-max S]\n"
+		"       %s --parse FILE [--add] [--learner-conf FILE] [--ttl-min S] [--ttl-max S]\n"
 		"\n"
 		"The sentry's PID 1: runs dnsmasq without any capability, the learner that\n"
 		"opens the answers of allowed names before the bottle gets them (NFQUEUE),\n"
 		"and the denial log (NFLOG). SIGHUP restarts a learner or log that exited.\n"
-		"--parse decides on one DNS reply read from FILE and prints the decision.\n"
+		"--parse decides on one DNS reply read from FILE and prints the decision;\n"
+		"with --add it also adds the answers to the sets of this netns, as the\n"
+		"learner would (a kernel without nft_queue has no learner on nft).\n"
 		"\n"
 		"  --learner-conf FILE  rb-fw-apply --learner-conf output (/etc/rb/learner.conf)\n"
 		"  --dnsmasq-conf FILE  rb-fw-apply --resolver-conf output (/etc/rb/dnsmasq.conf)\n"
@@ -157,10 +161,34 @@ static int parse_one(const struct opts *o, const struct rb_learn_conf *c)
 	printf("verdict pass\nquestion %s type %u rcode %d\nallowed %d\nrefused %d\ncnames %u\n",
 	       r.reply.qname, r.reply.qtype, r.reply.rcode, r.allowed, r.refused, r.reply.n_cnames);
 	for (unsigned int i = 0; i < r.n_add; i++) {
+		static const uint8_t protos[] = { IPPROTO_TCP, IPPROTO_UDP };
+		char spec[RB_NP_MAX_PORT_RANGES * 12 + 8];
+
 		inet_ntop(AF_INET, &r.add[i].addr, a, sizeof(a));
-		printf("add %s timeout %u\n", a, r.add[i].ttl);
+		if (r.all)
+			printf("add %s timeout %u\n", a, r.add[i].ttl);
+		for (unsigned int k = 0; k < r.n_pmatch; k++) {
+			for (size_t j = 0; j < 2; j++) {
+				rb_ports_format(r.pmatch[k], protos[j], spec, sizeof(spec));
+				if (spec[0])
+					printf("add %s ports %s timeout %u\n", a, spec, r.add[i].ttl);
+			}
+		}
 	}
 	printf("never %u\n", r.n_never);
+	if (o->add) {
+		struct rb_answers *ans = NULL;
+		struct rb_learner_stats st = { 0 };
+
+		rc = rb_learn_apply(&ans, &r, &st, &err);
+		rb_answers_close(ans);
+		if (rc < 0) {
+			fprintf(stderr, "%s: %s\n", prog, err.msg);
+			return rb_err_exit_code(&err);
+		}
+		printf("added %llu host %llu\n", (unsigned long long)st.added,
+		       (unsigned long long)st.host);
+	}
 	return RB_EXIT_OK;
 }
 
@@ -378,7 +406,7 @@ static int supervise(const struct opts *o)
 int main(int argc, char **argv)
 {
 	enum { O_LCONF = 256, O_DCONF, O_DNSMASQ, O_DUSER, O_LUSER, O_LOGUSER, O_LOGDIR, O_LOGMAX,
-	       O_TMIN, O_TMAX, O_QUEUE, O_GROUP, O_PARSE };
+	       O_TMIN, O_TMAX, O_QUEUE, O_GROUP, O_PARSE, O_ADD };
 	static const struct option longopts[] = {
 		{ "learner-conf", required_argument, NULL, O_LCONF },
 		{ "dnsmasq-conf", required_argument, NULL, O_DCONF },
@@ -393,6 +421,7 @@ int main(int argc, char **argv)
 		{ "queue", required_argument, NULL, O_QUEUE },
 		{ "log-group", required_argument, NULL, O_GROUP },
 		{ "parse", required_argument, NULL, O_PARSE },
+		{ "add", no_argument, NULL, O_ADD },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -423,6 +452,7 @@ int main(int argc, char **argv)
 		case O_LOGUSER: o.user[C_LOG] = optarg; break;
 		case O_LOGDIR: o.log_dir = optarg; break;
 		case O_PARSE: o.parse = optarg; break;
+		case O_ADD: o.add = 1; break;
 		case O_LOGMAX: n = &o.log_max; lo = 4096; hi = 64UL << 20; break;
 		case O_TMIN: n = &o.ttl_min; lo = 1; hi = RB_LEARN_TTL_LIMIT; break;
 		case O_TMAX: n = &o.ttl_max; lo = 1; hi = RB_LEARN_TTL_LIMIT; break;
@@ -443,6 +473,10 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc) {
 		fprintf(stderr, "%s: unexpected argument \"%s\"\n", prog, argv[optind]);
+		return RB_EXIT_USAGE;
+	}
+	if (o.add && !o.parse) {
+		fprintf(stderr, "%s: --add goes with --parse\n", prog);
 		return RB_EXIT_USAGE;
 	}
 	if (o.ttl_min > o.ttl_max) {

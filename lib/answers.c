@@ -43,6 +43,13 @@ int rb_answers_add(struct rb_answers *a, struct in_addr addr, uint32_t timeout,
 			rb_answers_ipset_add(a->ipset, addr, timeout, err);
 }
 
+int rb_answers_add_ports(struct rb_answers *a, struct in_addr addr, const struct rb_ports *p,
+			 uint32_t timeout, struct rb_err *err)
+{
+	return a->nft ? rb_answers_nft_add_ports(a->nft, addr, p, timeout, err) :
+			rb_answers_ipset_add_ports(a->ipset, addr, p, timeout, err);
+}
+
 int rb_answers_host(struct rb_answers *a, struct in_addr addr, struct rb_err *err)
 {
 	return a->nft ? rb_answers_nft_host(a->nft, addr, err) :

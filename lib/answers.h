@@ -9,6 +9,7 @@
 #ifndef RB_ANSWERS_H
 #define RB_ANSWERS_H
 
+#include "nameplate.h"
 #include "rb.h"
 
 #include <netinet/in.h>
@@ -25,6 +26,12 @@ int rb_answers_open(struct rb_answers **out, struct rb_err *err);
  * answer's timeout replaces the old one. Returns once the kernel has it. */
 int rb_answers_add(struct rb_answers *a, struct in_addr addr, uint32_t timeout,
 		   struct rb_err *err);
+
+/* Adds (addr, protocol, port) for every port of p to the ported answers
+ * set (RB-DNS-PORT), for timeout seconds, the same way; -ENOENT when the
+ * policy has no such set (no ported names). */
+int rb_answers_add_ports(struct rb_answers *a, struct in_addr addr, const struct rb_ports *p,
+			 uint32_t timeout, struct rb_err *err);
 
 /* 1 if addr is one of the host's own addresses (RB-HOST), 0 if not. */
 int rb_answers_host(struct rb_answers *a, struct in_addr addr, struct rb_err *err);

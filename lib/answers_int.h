@@ -8,6 +8,8 @@ struct rb_answers_ipset;
 int rb_answers_ipset_open(struct rb_answers_ipset **out, struct rb_err *err);
 int rb_answers_ipset_add(struct rb_answers_ipset *a, struct in_addr addr, uint32_t timeout,
 			 struct rb_err *err);
+int rb_answers_ipset_add_ports(struct rb_answers_ipset *a, struct in_addr addr,
+			       const struct rb_ports *p, uint32_t timeout, struct rb_err *err);
 int rb_answers_ipset_host(struct rb_answers_ipset *a, struct in_addr addr, struct rb_err *err);
 void rb_answers_ipset_close(struct rb_answers_ipset *a);
 
@@ -15,6 +17,8 @@ struct rb_answers_nft;
 int rb_answers_nft_open(struct rb_answers_nft **out, struct rb_err *err);
 int rb_answers_nft_add(struct rb_answers_nft *a, struct in_addr addr, uint32_t timeout,
 		       struct rb_err *err);
+int rb_answers_nft_add_ports(struct rb_answers_nft *a, struct in_addr addr,
+			     const struct rb_ports *p, uint32_t timeout, struct rb_err *err);
 int rb_answers_nft_host(struct rb_answers_nft *a, struct in_addr addr, struct rb_err *err);
 void rb_answers_nft_close(struct rb_answers_nft *a);
 

@@ -1,4 +1,5 @@
-/* The answers set on xtables: ipset RB-DNS (hash:ip with timeout) through
+/* The answers sets on xtables: ipset RB-DNS (hash:ip with timeout), and
+ * RB-DNS-PORT (hash:ip,port with timeout) for ported names, through
  * one libipset session kept open for the learner's life. Adds use the data
  * API, never libipset's text parser (see lib/ipset.c). */
 #include "answers_int.h"
@@ -17,6 +18,7 @@
 struct rb_answers_ipset {
 	struct ipset_session *s;
 	const struct ipset_type *dns_type, *host_type;
+	const struct ipset_type *port_type; /* NULL: the policy has no ported names */
 };
 
 /* libipset prints nothing the learner needs (no listings here) */
@@ -70,6 +72,12 @@ int rb_answers_ipset_open(struct rb_answers_ipset **out, struct rb_err *err)
 	rc = type_of(a, RB_FW_SET_DNS, &a->dns_type, err);
 	if (rc == 0)
 		rc = type_of(a, RB_FW_SET_HOST, &a->host_type, err);
+	if (rc == 0) {
+		struct rb_err none;
+
+		if (type_of(a, RB_FW_SET_DNS_PORT, &a->port_type, &none) < 0)
+			a->port_type = NULL;
+	}
 	if (rc < 0) {
 		rb_answers_ipset_close(a);
 		return rc;
@@ -105,6 +113,35 @@ int rb_answers_ipset_add(struct rb_answers_ipset *a, struct in_addr addr, uint32
 	/* commit waits for the kernel's acknowledgement */
 	if (ipset_cmd(a->s, IPSET_CMD_ADD, 0) < 0 || ipset_commit(a->s) < 0)
 		return rb_err_set(err, -EPROTO, "cannot add to ipset %s: %s", RB_FW_SET_DNS,
+				  msg(a));
+	return 0;
+}
+
+int rb_answers_ipset_add_ports(struct rb_answers_ipset *a, struct in_addr addr,
+			       const struct rb_ports *p, uint32_t timeout, struct rb_err *err)
+{
+	struct ipset_data *d = ipset_session_data(a->s);
+
+	if (!a->port_type)
+		return rb_err_set(err, -ENOENT, "ipset %s does not exist", RB_FW_SET_DNS_PORT);
+	/* one add per range (the kernel adds each port of it), one commit */
+	for (unsigned int i = 0; i < p->n; i++) {
+		uint8_t proto = p->r[i].proto;
+		uint16_t lo = p->r[i].lo, hi = p->r[i].hi;
+
+		if (elem(a, RB_FW_SET_DNS_PORT, a->port_type, addr) < 0 ||
+		    ipset_data_set(d, IPSET_OPT_PROTO, &proto) < 0 ||
+		    ipset_data_set(d, IPSET_OPT_PORT, &lo) < 0 ||
+		    (hi != lo && ipset_data_set(d, IPSET_OPT_PORT_TO, &hi) < 0) ||
+		    ipset_data_set(d, IPSET_OPT_TIMEOUT, &timeout) < 0)
+			return rb_err_set(err, -EINVAL, "libipset refused an element of %s",
+					  RB_FW_SET_DNS_PORT);
+		if (ipset_cmd(a->s, IPSET_CMD_ADD, i + 1) < 0)
+			return rb_err_set(err, -EPROTO, "cannot add to ipset %s: %s",
+					  RB_FW_SET_DNS_PORT, msg(a));
+	}
+	if (ipset_commit(a->s) < 0)
+		return rb_err_set(err, -EPROTO, "cannot add to ipset %s: %s", RB_FW_SET_DNS_PORT,
 				  msg(a));
 	return 0;
 }

@@ -1,5 +1,7 @@
-/* The answers set on nftables: set RB-DNS of table inet rb (flags timeout)
- * through one libnftables context kept open for the learner's life. */
+/* The answers sets on nftables: set RB-DNS of table inet rb (flags
+ * timeout), and RB-DNS-PORT (address . protocol . port, timeout) for
+ * ported names, through one libnftables context kept open for the
+ * learner's life. */
 #include "answers_int.h"
 #include "fw.h"
 
@@ -38,8 +40,12 @@ int rb_answers_nft_open(struct rb_answers_nft **out, struct rb_err *err)
 		rb_answers_nft_close(a);
 		return rb_err_set(err, -ENOMEM, "cannot start libnftables");
 	}
-	rc = run(a, "list set " RB_FW_NFT_FAMILY " " RB_FW_NFT_TABLE " " RB_FW_SET_DNS "\n"
-		    "list set " RB_FW_NFT_FAMILY " " RB_FW_NFT_TABLE " " RB_FW_SET_HOST "\n", &e);
+	/* one command a run: nft 1.0.6 fills its cache for the last "list
+	 * set" of a buffer only, and the first then finds no set */
+	rc = run(a, "list set " RB_FW_NFT_FAMILY " " RB_FW_NFT_TABLE " " RB_FW_SET_DNS "\n", &e);
+	if (rc == 0)
+		rc = run(a, "list set " RB_FW_NFT_FAMILY " " RB_FW_NFT_TABLE " " RB_FW_SET_HOST "\n",
+			 &e);
 	if (rc != 0) {
 		rc = rb_err_set(err, -ENOENT, "nft sets %s/%s: %s", RB_FW_SET_DNS, RB_FW_SET_HOST, e);
 		rb_answers_nft_close(a);
@@ -67,6 +73,57 @@ int rb_answers_nft_add(struct rb_answers_nft *a, struct in_addr addr, uint32_t t
 	if (run(a, cmd, &e) != 0)
 		return rb_err_set(err, -EPROTO, "cannot add %s to nft set %s: %s", ip, RB_FW_SET_DNS,
 				  e);
+	return 0;
+}
+
+/* The elements of addr and p, "a . tcp . 22, a . tcp . 443", with
+ * " timeout Ns" after each when timeout is not 0. */
+static void port_elems(FILE *f, const char *ip, const struct rb_ports *p, uint32_t timeout)
+{
+	const char *sep = "";
+
+	for (unsigned int i = 0; i < p->n; i++) {
+		for (uint32_t port = p->r[i].lo; port <= p->r[i].hi; port++) {
+			fprintf(f, "%s%s . %s . %u", sep, ip,
+				p->r[i].proto == IPPROTO_UDP ? "udp" : "tcp", port);
+			if (timeout)
+				fprintf(f, " timeout %us", timeout);
+			sep = ", ";
+		}
+	}
+}
+
+int rb_answers_nft_add_ports(struct rb_answers_nft *a, struct in_addr addr,
+			     const struct rb_ports *p, uint32_t timeout, struct rb_err *err)
+{
+	char ip[INET_ADDRSTRLEN], *cmd = NULL;
+	const char *e;
+	size_t len = 0;
+	FILE *f;
+	int rc;
+
+	if (p->n == 0)
+		return 0;
+	inet_ntop(AF_INET, &addr, ip, sizeof(ip));
+	f = open_memstream(&cmd, &len);
+	if (!f)
+		return rb_err_set(err, -ENOMEM, "out of memory");
+	/* as rb_answers_nft_add: add, delete, add, so the newest timeout wins */
+	for (int step = 0; step < 3; step++) {
+		fprintf(f, "%s element %s %s %s { ", step == 1 ? "delete" : "add", RB_FW_NFT_FAMILY,
+			RB_FW_NFT_TABLE, RB_FW_SET_DNS_PORT);
+		port_elems(f, ip, p, step == 1 ? 0 : timeout);
+		fprintf(f, " }\n");
+	}
+	if (fclose(f) != 0) {
+		free(cmd);
+		return rb_err_set(err, -ENOMEM, "out of memory");
+	}
+	rc = run(a, cmd, &e);
+	free(cmd);
+	if (rc != 0)
+		return rb_err_set(err, strstr(e, "No such file") ? -ENOENT : -EPROTO,
+				  "cannot add %s to nft set %s: %s", ip, RB_FW_SET_DNS_PORT, e);
 	return 0;
 }
 

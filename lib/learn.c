@@ -19,6 +19,19 @@ int rb_learn_conf_write(const struct rb_nameplate *np, FILE *out, struct rb_err 
 					     np->domains[i]);
 		fprintf(out, "allow %s\n", np->domains[i]);
 	}
+	for (size_t i = 0; i < np->n_pdomains; i++) {
+		static const uint8_t protos[] = { IPPROTO_TCP, IPPROTO_UDP };
+		char spec[RB_NP_MAX_PORT_RANGES * 12 + 8];
+
+		if (!rb_domain_valid(np->pdomains[i].name))
+			return rb_err_config(err, "RBRN_UPLINK_ALLOWED_DOMAINS: bad name \"%s\"",
+					     np->pdomains[i].name);
+		for (size_t k = 0; k < 2; k++) {
+			rb_ports_format(&np->pdomains[i].ports, protos[k], spec, sizeof(spec));
+			if (spec[0])
+				fprintf(out, "allow-ports %s %s\n", np->pdomains[i].name, spec);
+		}
+	}
 	if (fflush(out) == EOF || ferror(out))
 		return rb_err_set(err, -EIO, "cannot write the learner configuration");
 	return 0;
@@ -31,7 +44,55 @@ void rb_learn_conf_free(struct rb_learn_conf *c)
 	for (size_t i = 0; i < c->n_allow; i++)
 		free(c->allow[i]);
 	free((void *)c->allow);
+	for (size_t i = 0; i < c->n_ports; i++)
+		free(c->ports[i].name);
+	free(c->ports);
 	memset(c, 0, sizeof(*c));
+}
+
+static void lower(char *p)
+{
+	for (; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+}
+
+/* "allow-ports NAME SPEC": SPEC's ports are added to NAME's (one line per
+ * protocol). */
+static int allow_ports(struct rb_learn_conf *c, char *v, const char *origin, unsigned int lineno,
+		       struct rb_err *err)
+{
+	char *spec = strchr(v, ' '), why[128];
+	struct rb_name_ports *e = NULL, *np;
+
+	if (spec)
+		*spec++ = '\0';
+	if (!spec || !rb_domain_valid(v))
+		return rb_err_config(err, "%s:%u: allow-ports \"%s\": expected NAME PORTS", origin,
+				     lineno, v);
+	lower(v);
+	for (size_t i = 0; i < c->n_ports; i++)
+		if (!strcmp(c->ports[i].name, v))
+			e = &c->ports[i];
+	if (!e) {
+		if (c->n_ports + c->n_allow >= RB_NP_MAX_DOMAINS)
+			return rb_err_config(err, "%s:%u: more than %d names", origin, lineno,
+					     RB_NP_MAX_DOMAINS);
+		np = realloc(c->ports, (c->n_ports + 1) * sizeof(*np));
+		if (!np)
+			return rb_err_set(err, -ENOMEM, "out of memory");
+		c->ports = np;
+		e = &c->ports[c->n_ports];
+		memset(e, 0, sizeof(*e));
+		e->name = strdup(v);
+		if (!e->name)
+			return rb_err_set(err, -ENOMEM, "out of memory");
+		c->n_ports++;
+	}
+	if (rb_ports_parse(spec, strlen(spec), &e->ports, why, sizeof(why)) < 0)
+		return rb_err_config(err, "%s:%u: allow-ports %s \"%s\": %s", origin, lineno, v,
+				     spec, why);
+	return 0;
 }
 
 static int flag_parse(const char *v, int *out)
@@ -103,10 +164,10 @@ int rb_learn_conf_parse(struct rb_learn_conf *c, const char *text, size_t len,
 				break;
 			}
 			c->allow = a;
-			for (char *p = a[c->n_allow]; *p; p++)
-				if (*p >= 'A' && *p <= 'Z')
-					*p = (char)(*p - 'A' + 'a');
+			lower(a[c->n_allow]);
 			c->n_allow++;
+		} else if (!strcmp(line, "allow-ports")) {
+			rc = allow_ports(c, v, origin, lineno, err);
 		} else {
 			rc = rb_err_config(err, "%s:%u: unknown directive \"%s\"", origin, lineno, line);
 		}
@@ -118,19 +179,43 @@ int rb_learn_conf_parse(struct rb_learn_conf *c, const char *text, size_t len,
 	return rc;
 }
 
-int rb_learn_name_allowed(const struct rb_learn_conf *c, const char *name)
+/* 1 if name is d or below it. */
+static int name_under(const char *name, size_t n, const char *d)
+{
+	size_t l = strlen(d);
+
+	return (n == l && !memcmp(name, d, n)) ||
+	       (n > l + 1 && name[n - l - 1] == '.' && !memcmp(name + n - l, d, l));
+}
+
+/* What name matches: *all for an entry without ports; the number of
+ * matching ported entries is returned, their ports put in pm (may be NULL)
+ * up to RB_LEARN_MAX_PMATCH, which no name has more parents than. */
+static unsigned int name_match(const struct rb_learn_conf *c, const char *name, int *all,
+			       const struct rb_ports **pm)
 {
 	size_t n = strlen(name);
+	unsigned int k = 0;
 
-	for (size_t i = 0; i < c->n_allow; i++) {
-		size_t d = strlen(c->allow[i]);
-
-		if (n == d && !memcmp(name, c->allow[i], n))
-			return 1;
-		if (n > d + 1 && name[n - d - 1] == '.' && !memcmp(name + n - d, c->allow[i], d))
-			return 1;
+	*all = 0;
+	for (size_t i = 0; i < c->n_allow && !*all; i++)
+		*all = name_under(name, n, c->allow[i]);
+	for (size_t i = 0; i < c->n_ports && k < RB_LEARN_MAX_PMATCH; i++) {
+		if (!name_under(name, n, c->ports[i].name))
+			continue;
+		if (pm)
+			pm[k] = &c->ports[i].ports;
+		k++;
 	}
-	return 0;
+	return k;
+}
+
+int rb_learn_name_allowed(const struct rb_learn_conf *c, const char *name)
+{
+	int all;
+	unsigned int k = name_match(c, name, &all, NULL);
+
+	return all || k > 0;
 }
 
 int rb_learn_addr_public(struct in_addr a)
@@ -171,7 +256,8 @@ int rb_learn_decide(const struct rb_learn_conf *c, const uint8_t *msg, size_t le
 	out->pass = 1;
 	if (out->reply.qclass != RB_DNS_CLASS_IN)
 		return 0;
-	out->allowed = rb_learn_name_allowed(c, out->reply.qname);
+	out->n_pmatch = name_match(c, out->reply.qname, &out->all, out->pmatch);
+	out->allowed = out->all || out->n_pmatch > 0;
 	if (!out->allowed) {
 		/* the sentry answers such names itself, with NXDOMAIN */
 		out->refused = !c->dns_global;

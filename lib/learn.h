@@ -28,18 +28,23 @@
 #define RB_LEARN_TTL_MIN 60  /* a TTL-0 answer stays usable this long */
 #define RB_LEARN_TTL_MAX 900 /* and no answer longer than this */
 #define RB_LEARN_TTL_LIMIT 86400
+/* ported names a question can match: itself and one per parent name */
+#define RB_LEARN_MAX_PMATCH 128
 
 struct rb_learn_conf {
 	int learn;      /* 1: allowed names' answers open egress (RB-DNS is referenced) */
 	int dns_global; /* 1: names not allowed resolve too (and open nothing) */
 	uint32_t ttl_min, ttl_max;
-	char **allow; /* lower case, no trailing dot */
+	char **allow; /* lower case, no trailing dot: all ports */
 	size_t n_allow;
+	struct rb_name_ports *ports; /* ported names: their answers open only these */
+	size_t n_ports;
 };
 
 /* The learner's configuration for np, one directive a line ("learn 1",
- * "dns-global 0", "allow NAME"): what rb-fw-apply --learner-conf prints and
- * rb-sentryd reads. 0 or -errno. */
+ * "dns-global 0", "allow NAME", "allow-ports NAME 22,443", "allow-ports
+ * NAME 5000/udp"): what rb-fw-apply --learner-conf prints and rb-sentryd
+ * reads. 0 or -errno. */
 int rb_learn_conf_write(const struct rb_nameplate *np, FILE *out, struct rb_err *err);
 
 /* Parses that text strictly: unknown directives, bad names, a missing
@@ -49,7 +54,8 @@ int rb_learn_conf_parse(struct rb_learn_conf *c, const char *text, size_t len,
 			const char *origin, struct rb_err *err);
 void rb_learn_conf_free(struct rb_learn_conf *c);
 
-/* 1 if name (rb_dns_name_read's form) is an allowed name or below one. */
+/* 1 if name (rb_dns_name_read's form) is an allowed name or below one,
+ * with or without ports. */
 int rb_learn_name_allowed(const struct rb_learn_conf *c, const char *name);
 
 /* 1 if a may be learned at all: not in 0/8, 10/8, 100.64/10, 127/8,
@@ -60,6 +66,13 @@ struct rb_learn_result {
 	int pass;    /* 1: release the reply; 0: drop it */
 	int allowed; /* the question is an allowed name */
 	int refused; /* the policy refused the name (NXDOMAIN from the sentry): log it */
+	/* What the answers open: with `all` (an entry without ports matched)
+	 * every port, in the answers set; and the ports of each matching
+	 * ported entry, in the ported answers set. A name matched by several
+	 * entries gets the union. */
+	int all;
+	unsigned int n_pmatch;
+	const struct rb_ports *pmatch[RB_LEARN_MAX_PMATCH];
 	struct rb_dns_reply reply;
 	unsigned int n_add; /* add[i].ttl is the set timeout */
 	struct rb_dns_rr_a add[RB_DNS_REPLY_MAX_A];

@@ -53,7 +53,7 @@ static void tell(struct rb_learner *l, uint8_t kind, struct in_addr a, uint16_t 
 	r.kind = kind;
 	r.qtype = qtype;
 	r.addr = a;
-	snprintf(r.name, sizeof(r.name), "%s", name);
+	snprintf(r.name, sizeof(r.name), "%.*s", (int)sizeof(r.name) - 1, name);
 	/* non-blocking: the log may lose a name, the learner never waits */
 	if (write(l->names_fd, &r, sizeof(r)) < 0)
 		return;
@@ -75,33 +75,52 @@ static int learn_message(struct rb_learner *l, const uint8_t *msg, size_t len)
 		tell(l, RB_NAME_REFUSED, none, r->reply.qtype, r->reply.qname);
 	}
 	l->st.never += r->n_never;
-	if (r->n_add == 0)
-		return 1;
-	if (!l->answers && rb_answers_open(&l->answers, &err) < 0) {
-		/* no policy yet: nothing can be opened, so nothing is released */
+	if (rb_learn_apply(&l->answers, r, &l->st, &err) < 0) {
+		/* no policy yet, or the sets were replaced: nothing is released */
 		say(l, err.msg);
 		return 0;
 	}
-	for (unsigned int i = 0; i < r->n_add; i++) {
-		int h = rb_answers_host(l->answers, r->add[i].addr, &err);
+	return 1;
+}
 
-		if (h < 0)
-			goto fail;
+int rb_learn_apply(struct rb_answers **answers, const struct rb_learn_result *r,
+		   struct rb_learner_stats *st, struct rb_err *err)
+{
+	int rc = 0;
+
+	if (r->n_add == 0)
+		return 0;
+	if (!*answers) {
+		rc = rb_answers_open(answers, err);
+		if (rc < 0)
+			return rc;
+	}
+	for (unsigned int i = 0; i < r->n_add && rc == 0; i++) {
+		int h = rb_answers_host(*answers, r->add[i].addr, err);
+
+		if (h < 0) {
+			rc = h;
+			break;
+		}
 		if (h) {
-			l->st.host++;
+			if (st)
+				st->host++;
 			continue;
 		}
-		if (rb_answers_add(l->answers, r->add[i].addr, r->add[i].ttl, &err) < 0)
-			goto fail;
-		l->st.added++;
+		if (r->all)
+			rc = rb_answers_add(*answers, r->add[i].addr, r->add[i].ttl, err);
+		/* a ported name's answer opens its ports only */
+		for (unsigned int k = 0; k < r->n_pmatch && rc == 0; k++)
+			rc = rb_answers_add_ports(*answers, r->add[i].addr, r->pmatch[k],
+						  r->add[i].ttl, err);
+		if (rc == 0 && st)
+			st->added++;
 	}
-	return 1;
-fail:
-	/* the sets may have been replaced under us (an apply): reopen next time */
-	say(l, err.msg);
-	rb_answers_close(l->answers);
-	l->answers = NULL;
-	return 0;
+	if (rc < 0) {
+		rb_answers_close(*answers);
+		*answers = NULL;
+	}
+	return rc;
 }
 
 /* The decision for one queued IPv4 packet: 1 accept, 0 drop. */

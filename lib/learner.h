@@ -22,6 +22,15 @@ struct rb_learner_stats {
 	uint64_t replies, passed, dropped, added, never, host, unlearned_tcp;
 };
 
+struct rb_answers;
+
+/* Adds what r may open to the answers sets of the current netns (opening
+ * *answers first when it is NULL), skipping the host's own addresses, as
+ * the learner does before it releases a reply. st (may be NULL) counts. On
+ * failure *answers is closed (an apply may have replaced the sets). */
+int rb_learn_apply(struct rb_answers **answers, const struct rb_learn_result *r,
+		   struct rb_learner_stats *st, struct rb_err *err);
+
 /* Binds the queue (needs CAP_NET_ADMIN); -EBUSY-like errors when another
  * process holds it. */
 int rb_learner_open(struct rb_learner **out, const struct rb_learn_conf *conf, uint16_t queue,

@@ -153,6 +153,58 @@ ask() {
     assert_output --partial "refused"
 }
 
+# ported_name BACKEND: a ported name's answer opens its port only, learned
+# into the ported answers set of BACKEND by the learner: the real one on
+# NFQUEUE, or, on nft without nft_queue (no learner there: names open
+# nothing), its add path run on the same answer by rb-sentryd --parse --add.
+ported_name() {
+    ip netns exec "$W" nc -lk 0.0.0.0 443 </dev/null >/dev/null 2>&1 3>&- &
+    ip netns exec "$W" nc -lk 0.0.0.0 80 </dev/null >/dev/null 2>&1 3>&- &
+    wait_listen "$W" 443
+    wait_listen "$W" 80
+    np_write "RBRN_UPLINK_ALLOWED_DOMAINS=anthropic.com:443"
+    run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns "/run/netns/$S" --backend "$1"
+    rb_sentryd "$S" "$NP" || fail "rb-sentryd did not start"
+    run ip netns exec "$B" nc -v -w 2 -z 160.79.104.10 443
+    assert_failure
+    ask api.anthropic.com
+    assert_output --partial "160.79.104.10"
+    if ! "$RB_BIN/rb-fw-apply" --nameplate "$NP" --backend "$1" --dry-run --enclave-if en0 --uplink-if up0 |
+        grep -q -e 'queue num' -e NFQUEUE; then
+        python3 -c 'import struct, sys
+n = b"".join(bytes([len(l)]) + l.encode() for l in "api.anthropic.com".split(".")) + b"\0"
+sys.stdout.buffer.write(struct.pack(">HHHHHH", 1, 0x8180, 1, 1, 0, 0) + n + struct.pack(">HH", 1, 1) + b"\xc0\x0c" + struct.pack(">HHIH", 1, 1, 300, 4) + bytes([160, 79, 104, 10]))' >"$BATS_TEST_TMPDIR/reply"
+        run --separate-stderr ip netns exec "$S" "$RB_BIN/rb-sentryd" --parse "$BATS_TEST_TMPDIR/reply" --add --learner-conf "$SD/learner.conf"
+        [ "$status" = 0 ] || fail "rb-sentryd --parse --add: $stderr $(ip netns exec "$S" nft list sets)"
+        assert_line "add 160.79.104.10 ports 443 timeout 300"
+        assert_line "added 1 host 0"
+    fi
+    run ip netns exec "$B" nc -v -w 2 -z 160.79.104.10 443
+    assert_success
+    run ip netns exec "$B" nc -v -w 2 -z 160.79.104.10 80
+    assert_failure
+    assert_output --partial "refused"
+}
+
+@test "a ported name: its answer opens its ports only (xtables: RB-DNS-PORT, hash:ip,port)" {
+    [ -e /proc/net/ip_tables_names ] || skip "no legacy xtables"
+    ported_name xtables
+    run -0 ip netns exec "$S" ipset list RB-DNS-PORT
+    assert_line --regexp "^160\.79\.104\.10,tcp:443 timeout [0-9]+$"
+    [ "$(grep -c '^160' <<<"$output")" -eq 1 ] || fail "RB-DNS-PORT: $output"
+    run -0 ip netns exec "$S" ipset list RB-DNS
+    refute_output --partial "160.79.104.10"
+}
+
+@test "a ported name: its answer opens its ports only (nft: RB-DNS-PORT, address . protocol . port)" {
+    ported_name nft
+    run -0 ip netns exec "$S" nft -j list set inet rb RB-DNS-PORT
+    run -0 jq -c '[.nftables[].set? | select(.) | .elem[]?.elem.val.concat]' <<<"$output"
+    assert_output '[["160.79.104.10","tcp",443]]'
+    run -0 ip netns exec "$S" nft -j list set inet rb RB-DNS
+    refute_output --partial "160.79.104.10"
+}
+
 @test "DNS_GLOBAL=1 resolves any name, but only allowed names open egress" {
     sentry_up "RBRN_UPLINK_DNS_GLOBAL=1"
     run -0 grep -x "server=8.8.8.8" "$BATS_TEST_TMPDIR/dnsmasq.conf"

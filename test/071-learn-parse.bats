@@ -127,3 +127,48 @@ decide() { run "$RB_BIN/rb-sentryd" --parse "$BATS_TEST_TMPDIR/$1" --learner-con
     run "$RB_BIN/rb-sentryd" --ttl-min 10 --ttl-max 5 --parse /dev/null
     assert_failure 1
 }
+
+@test "a ported name's answers open its ports only; a parent without ports opens them all" {
+    local np=$BATS_TEST_TMPDIR/np.mk
+    sed -e 's/^RBRN_UPLINK_ALLOWED_DOMAINS .*/RBRN_UPLINK_ALLOWED_DOMAINS = github.com:22,443 github.com:5000\/udp api.github.com:8443 anthropic.com/' \
+        "$RB_TOP/nameplates/nsproto.mk" >"$np"
+    run -0 "$RB_BIN/rb-fw-apply" --nameplate "$np" --learner-conf
+    assert_line "allow anthropic.com"
+    assert_line "allow-ports github.com 22,443"
+    assert_line "allow-ports github.com 5000/udp"
+    assert_line "allow-ports api.github.com 8443"
+    printf '%s\n' "$output" >"$CONF"
+    msg gh 'hdr(1) + q("github.com") + rr(P, 1, 300, a("203.0.113.20"))'
+    decide gh
+    assert_line "allowed 1"
+    assert_line "add 203.0.113.20 ports 22,443 timeout 300"
+    assert_line "add 203.0.113.20 ports 5000/udp timeout 300"
+    # never into the all-ports answers set
+    refute_line "add 203.0.113.20 timeout 300"
+    # a subdomain gets the union of every entry that names it or a parent
+    msg api 'hdr(1) + q("api.github.com") + rr(P, 1, 300, a("203.0.113.21"))'
+    decide api
+    assert_line "add 203.0.113.21 ports 8443 timeout 300"
+    assert_line "add 203.0.113.21 ports 22,443 timeout 300"
+    refute_line "add 203.0.113.21 timeout 300"
+    msg an 'hdr(1) + q("api.anthropic.com") + rr(P, 1, 300, a("160.79.104.10"))'
+    decide an
+    assert_line "add 160.79.104.10 timeout 300"
+    refute_output --partial " ports "
+    # a ported name is still refused for a name beside it
+    msg other 'hdr(0, rcode=3) + q("notgithub.com")'
+    decide other
+    assert_line "allowed 0"
+    assert_line "refused 1"
+}
+
+@test "rb-sentryd refuses a bad allow-ports line" {
+    local bad
+    for bad in "allow-ports github.com" "allow-ports github.com 0" "allow-ports github.com 22/icmp" \
+        "allow-ports git_hub.com 22" "allow-ports github.com 53"; do
+        printf 'learn 1\n%s\n' "$bad" >"$CONF"
+        run --separate-stderr "$RB_BIN/rb-sentryd" --parse /dev/null --learner-conf "$CONF"
+        assert_failure 1
+        [[ $stderr == *allow-ports* ]] || fail "$bad: $stderr"
+    done
+}
