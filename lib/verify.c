@@ -501,8 +501,51 @@ out:
 	return rc;
 }
 
+/* The ports of the ported entries that name (or a parent) matches, and
+ * whether an entry without ports matches too. */
+static int name_ports(const struct rb_nameplate *np, const char *name, const struct rb_ports **pp)
+{
+	size_t n = strlen(name);
+
+	*pp = NULL;
+	for (size_t i = 0; i < rb_np_n_names(np); i++) {
+		const char *d = rb_np_name(np, i);
+		size_t l = strlen(d);
+
+		if (!(n == l && !strcasecmp(name, d)) &&
+		    !(n > l && name[n - l - 1] == '.' && !strcasecmp(name + n - l, d)))
+			continue;
+		if (i < np->n_domains)
+			return 1;
+		*pp = &np->pdomains[i - np->n_domains].ports;
+	}
+	return 0;
+}
+
+/* One probe to what src resolved to. */
+static int add_answer_probe(const struct rb_nameplate *np, const struct rb_verify_env *env,
+			    struct rb_verify_report *r, const struct rb_verify_probe *src,
+			    enum rb_probe_kind kind, uint16_t port)
+{
+	struct rb_verify_probe vp;
+	char a[INET_ADDRSTRLEN];
+
+	memset(&vp, 0, sizeof(vp));
+	vp.probe.kind = kind;
+	vp.probe.family = AF_INET;
+	vp.probe.addr4 = src->res.addrs[0];
+	vp.probe.port = port;
+	vp.probe.expect =
+		rb_verify_expect(np, env, &vp.probe, src->probe.name, vp.why, sizeof(vp.why));
+	inet_ntop(AF_INET, &vp.probe.addr4, a, sizeof(a));
+	snprintf(vp.note, sizeof(vp.note), "%.100s answered %s", src->probe.name, a);
+	return add_probe(r, &vp);
+}
+
 /* Allowed names resolved through the sentry: their first address must now
- * be reachable (the resolver put it into RB-DNS when it answered). */
+ * be reachable (the learner put it into RB-DNS when it answered): on 443,
+ * or for a ported name on its first port, and not on a port it leaves
+ * closed. */
 static int add_resolved(const struct rb_nameplate *np, const struct rb_verify_env *env,
 			struct rb_verify_report *r, size_t first, size_t *n_new)
 {
@@ -510,23 +553,25 @@ static int add_resolved(const struct rb_nameplate *np, const struct rb_verify_en
 
 	*n_new = 0;
 	for (size_t i = first; i < end; i++) {
-		struct rb_verify_probe vp, *src = &r->probes[i];
-		char a[INET_ADDRSTRLEN];
+		struct rb_verify_probe src = r->probes[i]; /* add_probe may move r->probes */
+		const struct rb_ports *pp;
+		enum rb_probe_kind kind;
+		uint16_t closed;
 
-		if (!src->resolve_then_connect || !rb_probe_passed(&src->probe, &src->res))
+		if (!src.resolve_then_connect || !rb_probe_passed(&src.probe, &src.res))
 			continue;
-		memset(&vp, 0, sizeof(vp));
-		vp.probe.kind = RB_PROBE_TCP;
-		vp.probe.family = AF_INET;
-		vp.probe.addr4 = src->res.addrs[0];
-		vp.probe.port = 443;
-		vp.probe.expect = rb_verify_expect(np, env, &vp.probe, 1, vp.why, sizeof(vp.why));
-		inet_ntop(AF_INET, &vp.probe.addr4, a, sizeof(a));
-		snprintf(vp.note, sizeof(vp.note), "%.100s answered %s", src->probe.name, a);
-		if (add_probe(r, &vp) < 0)
+		if (name_ports(np, src.probe.name, &pp) || !pp || pp->n == 0) {
+			if (add_answer_probe(np, env, r, &src, RB_PROBE_TCP, 443) < 0)
+				return -ENOMEM;
+			(*n_new)++;
+			continue;
+		}
+		kind = pp->r[0].proto == IPPROTO_UDP ? RB_PROBE_UDP : RB_PROBE_TCP;
+		closed = rb_ports_refused(pp, pp->r[0].proto);
+		if (add_answer_probe(np, env, r, &src, kind, pp->r[0].lo) < 0 ||
+		    (closed && add_answer_probe(np, env, r, &src, kind, closed) < 0))
 			return -ENOMEM;
-		src = NULL; /* add_probe may have moved r->probes */
-		(*n_new)++;
+		*n_new += closed ? 2 : 1;
 	}
 	return 0;
 }
@@ -762,7 +807,7 @@ static int build_probes(const struct rb_nameplate *np, const struct rb_verify_op
 		vp.from_cli = 1;
 		if (vp.probe.to_sentry)
 			vp.probe.addr4 = np->sentry_ip;
-		vp.probe.expect = rb_verify_expect(np, env, &vp.probe, 0, why, sizeof(why));
+		vp.probe.expect = rb_verify_expect(np, env, &vp.probe, NULL, why, sizeof(why));
 		if (o->extra[i].expect != RB_EXPECT_AUTO) {
 			vp.probe.expect = o->extra[i].expect;
 			snprintf(why, sizeof(why), "--probe");

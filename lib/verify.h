@@ -114,17 +114,18 @@ int rb_verify_run(const struct rb_nameplate *np, const struct rb_verify_opts *op
 void rb_verify_free(struct rb_verify_report *r);
 
 /* The expectation the nameplate implies for p (p->expect ignored), and a
- * short reason. via_dns: p's address was answered by the sentry for an
- * allowed name. env may be NULL. Pure: used for --probe without "=EXPECT"
+ * short reason. via_name: the allowed name the sentry answered p's address
+ * for (NULL: none), whose ports, if it has any, p's must be one of. env may be NULL. Pure: used for --probe without "=EXPECT"
  * and for the defaults. */
 enum rb_probe_expect rb_verify_expect(const struct rb_nameplate *np,
 				      const struct rb_verify_env *env, const struct rb_probe *p,
-				      int via_dns, char *why, size_t len);
+				      const char *via_name, char *why, size_t len);
 /* 1 for private, loopback, link-local, CGNAT, multicast and reserved
  * addresses: never reachable from the bottle unless a CIDR names them. */
 int rb_verify_addr_private(struct in_addr a);
 /* The default probe set for np (man/rb-verify.8): allowed names and CIDRs
- * must pass, other resolvers, unlisted, private, link-local and IPv6
+ * must pass (a ported CIDR on its first port, and fail on a port it does
+ * not list), other resolvers, unlisted, private, link-local and IPv6
  * addresses must fail, each expectation derived by rb_verify_expect. */
 int rb_verify_default_probes(const struct rb_nameplate *np, const struct rb_verify_env *env,
 			     struct rb_verify_probe **out, size_t *n);

@@ -5,6 +5,7 @@
 #include "verify.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,21 +52,59 @@ static const struct rb_cidr *allowed_cidr(const struct rb_nameplate *np, struct 
 	return NULL;
 }
 
-/* A name allows itself and its subdomains. */
-static const char *allowed_name(const struct rb_nameplate *np, const char *name)
+static int name_under(const char *name, const char *d)
 {
-	size_t n = strlen(name);
+	size_t n = strlen(name), l = strlen(d);
 
 	if (n > 0 && name[n - 1] == '.')
 		n--;
-	for (size_t i = 0; i < np->n_domains; i++) {
-		const char *d = np->domains[i];
-		size_t l = strlen(d);
+	return (n == l && !strncasecmp(name, d, l)) ||
+	       (n > l && name[n - l - 1] == '.' && !strncasecmp(name + n - l, d, l));
+}
 
-		if (n == l && !strncasecmp(name, d, l))
-			return d;
-		if (n > l && name[n - l - 1] == '.' && !strncasecmp(name + n - l, d, l))
-			return d;
+/* A name allows itself and its subdomains, with or without ports. */
+static const char *allowed_name(const struct rb_nameplate *np, const char *name)
+{
+	for (size_t i = 0; i < rb_np_n_names(np); i++)
+		if (name_under(name, rb_np_name(np, i)))
+			return rb_np_name(np, i);
+	return NULL;
+}
+
+static uint8_t probe_proto(const struct rb_probe *p)
+{
+	return p->kind == RB_PROBE_UDP ? IPPROTO_UDP : IPPROTO_TCP;
+}
+
+/* What the answer of name opens for p: 1 (an entry without ports, or a
+ * ported one with p's port), 0 (ported entries only, none with it). */
+static int name_opens(const struct rb_nameplate *np, const char *name, const struct rb_probe *p)
+{
+	for (size_t i = 0; i < np->n_domains; i++)
+		if (name_under(name, np->domains[i]))
+			return 1;
+	for (size_t i = 0; i < np->n_pdomains; i++)
+		if (name_under(name, np->pdomains[i].name) &&
+		    rb_ports_has(&np->pdomains[i].ports, probe_proto(p), p->port))
+			return 1;
+	return 0;
+}
+
+/* The ported CIDR that opens p's address, protocol and port; *near gets
+ * one that holds the address but not the port (NULL if none). */
+static const struct rb_cidr_ports *ported_cidr(const struct rb_nameplate *np,
+					       const struct rb_probe *p,
+					       const struct rb_cidr_ports **near)
+{
+	*near = NULL;
+	if (p->kind != RB_PROBE_TCP && p->kind != RB_PROBE_UDP)
+		return NULL;
+	for (size_t i = 0; i < np->n_pcidrs; i++) {
+		if (!cidr_has(&np->pcidrs[i].cidr, p->addr4))
+			continue;
+		if (rb_ports_has(&np->pcidrs[i].ports, probe_proto(p), p->port))
+			return &np->pcidrs[i];
+		*near = &np->pcidrs[i];
 	}
 	return NULL;
 }
@@ -94,10 +133,11 @@ static enum rb_probe_expect expect_name(const struct rb_nameplate *np, const cha
 
 static enum rb_probe_expect expect_addr(const struct rb_nameplate *np,
 					const struct rb_verify_env *env, const struct rb_probe *p,
-					int via_dns, char *why, size_t len)
+					const char *via_name, char *why, size_t len)
 {
 	struct in_addr a = p->addr4;
 	const struct rb_cidr *c;
+	const struct rb_cidr_ports *pc, *near;
 	char cs[INET_ADDRSTRLEN];
 
 	if (p->family != AF_INET) {
@@ -154,6 +194,13 @@ static enum rb_probe_expect expect_addr(const struct rb_nameplate *np,
 		snprintf(why, len, "in allowed CIDR %s/%u", cs, c->prefix);
 		return RB_EXPECT_PASS;
 	}
+	pc = ported_cidr(np, p, &near);
+	if (pc) {
+		inet_ntop(AF_INET, &pc->cidr.addr, cs, sizeof(cs));
+		snprintf(why, len, "port %u/%s of allowed CIDR %s/%u", p->port,
+			 probe_proto(p) == IPPROTO_UDP ? "udp" : "tcp", cs, pc->cidr.prefix);
+		return RB_EXPECT_PASS;
+	}
 	for (size_t i = 0; env && i < env->n_host_addrs; i++) {
 		if (env->host_addrs[i].s_addr == a.s_addr) {
 			snprintf(why, len, "the host's own address: never reachable");
@@ -172,9 +219,20 @@ static enum rb_probe_expect expect_addr(const struct rb_nameplate *np,
 		snprintf(why, len, "ACCESS_GLOBAL=1: any public address");
 		return RB_EXPECT_PASS;
 	}
-	if (via_dns) {
+	if (via_name && name_opens(np, via_name, p)) {
 		snprintf(why, len, "answered by the sentry for an allowed name");
 		return RB_EXPECT_PASS;
+	}
+	if (via_name) {
+		snprintf(why, len, "port %u/%s: not one of the allowed name's ports", p->port,
+			 probe_proto(p) == IPPROTO_UDP ? "udp" : "tcp");
+		return RB_EXPECT_FAIL;
+	}
+	if (near) {
+		inet_ntop(AF_INET, &near->cidr.addr, cs, sizeof(cs));
+		snprintf(why, len, "port %u/%s: not one of the ports of CIDR %s/%u", p->port,
+			 probe_proto(p) == IPPROTO_UDP ? "udp" : "tcp", cs, near->cidr.prefix);
+		return RB_EXPECT_FAIL;
 	}
 	snprintf(why, len, "not in the allowlist");
 	return RB_EXPECT_FAIL;
@@ -182,7 +240,7 @@ static enum rb_probe_expect expect_addr(const struct rb_nameplate *np,
 
 enum rb_probe_expect rb_verify_expect(const struct rb_nameplate *np,
 				      const struct rb_verify_env *env, const struct rb_probe *p,
-				      int via_dns, char *why, size_t len)
+				      const char *via_name, char *why, size_t len)
 {
 	if (p->kind == RB_PROBE_DNS || p->kind == RB_PROBE_TCP_DNS) {
 		if (p->to_sentry ||
@@ -198,7 +256,7 @@ enum rb_probe_expect rb_verify_expect(const struct rb_nameplate *np,
 		}
 		return expect_name(np, p->name, "intercepted: ", why, len);
 	}
-	return expect_addr(np, env, p, via_dns, why, len);
+	return expect_addr(np, env, p, via_name, why, len);
 }
 
 /* ---- the default probe set --------------------------------------------- */
@@ -235,7 +293,7 @@ static int plist_add(struct plist *l, const struct rb_nameplate *np,
 	if (vp->probe.family == AF_INET && vp->probe.addr4.s_addr != np->sentry_ip.s_addr &&
 	    cidr_has(&np->enclave_subnet, vp->probe.addr4))
 		return 0;
-	vp->probe.expect = rb_verify_expect(np, env, &vp->probe, 0, vp->why, sizeof(vp->why));
+	vp->probe.expect = rb_verify_expect(np, env, &vp->probe, NULL, vp->why, sizeof(vp->why));
 	l->n++;
 	return 0;
 }
@@ -274,8 +332,8 @@ int rb_verify_default_probes(const struct rb_nameplate *np, const struct rb_veri
 	*n = 0;
 	/* allowed names through the sentry; the addresses they answer are
 	 * probed afterwards (rb_verify_run), once the sentry has seen them */
-	for (size_t i = 0; i < np->n_domains && i < RB_VERIFY_MAX_NAME_PROBES && rc == 0; i++) {
-		snprintf(spec, sizeof(spec), "dns:%s", np->domains[i]);
+	for (size_t i = 0; i < rb_np_n_names(np) && i < RB_VERIFY_MAX_NAME_PROBES && rc == 0; i++) {
+		snprintf(spec, sizeof(spec), "dns:%s", rb_np_name(np, i));
 		rc = plist_add(&l, np, env, spec);
 		if (rc == 0 && l.v[l.n - 1].probe.expect == RB_EXPECT_PASS)
 			l.v[l.n - 1].resolve_then_connect = 1;
@@ -297,6 +355,25 @@ int rb_verify_default_probes(const struct rb_nameplate *np, const struct rb_veri
 		snprintf(spec, sizeof(spec), "tcp:%s:443", a);
 		rc = plist_add(&l, np, env, spec);
 	}
+	/* a ported CIDR: its first port must pass, a port it leaves closed
+	 * must be refused by the sentry */
+	for (size_t i = 0; i < np->n_pcidrs && i < RB_VERIFY_MAX_CIDR_PROBES && rc == 0; i++) {
+		const struct rb_ports *pp = &np->pcidrs[i].ports;
+		struct in_addr h = first_host(&np->pcidrs[i].cidr);
+		const char *kind = pp->r[0].proto == IPPROTO_UDP ? "udp" : "tcp";
+		uint16_t closed = rb_ports_refused(pp, pp->r[0].proto);
+
+		if (pp->n == 0 || in_net(h, 0x00000000, 8) || in_net(h, 0x7f000000, 8) ||
+		    in_net(h, 0xe0000000, 4) || in_net(h, 0xf0000000, 4))
+			continue;
+		inet_ntop(AF_INET, &h, a, sizeof(a));
+		snprintf(spec, sizeof(spec), "%s:%s:%u", kind, a, pp->r[0].lo);
+		rc = plist_add(&l, np, env, spec);
+		if (rc == 0 && closed) {
+			snprintf(spec, sizeof(spec), "%s:%s:%u", kind, a, closed);
+			rc = plist_add(&l, np, env, spec);
+		}
+	}
 	{
 		char s[8][RB_PROBE_SPEC_MAX];
 		size_t k = 0;
@@ -307,8 +384,8 @@ int rb_verify_default_probes(const struct rb_nameplate *np, const struct rb_veri
 			snprintf(s[k++], sizeof(s[0]), "tcp:%s:53", other);
 		snprintf(s[k++], sizeof(s[0]), "udp-dns:%s:%s", other, deny);
 		snprintf(s[k++], sizeof(s[0]), "tcp-dns:%s:%s", other, deny);
-		if (np->n_domains > 0)
-			snprintf(s[k++], sizeof(s[0]), "udp-dns:%s:%s", other, np->domains[0]);
+		if (rb_np_n_names(np) > 0)
+			snprintf(s[k++], sizeof(s[0]), "udp-dns:%s:%s", other, rb_np_name(np, 0));
 		/* TEST-NET-2: even a mistake goes nowhere on a real network */
 		snprintf(s[k++], sizeof(s[0]), "tcp:198.51.100.7:443");
 		snprintf(s[k++], sizeof(s[0]), "udp:198.51.100.7:443");

@@ -257,6 +257,47 @@ probe() {
 	assert_failure
 }
 
+@test "rb-verify: a ported CIDR is probed on an allowed and a refused port; drift in its set is named" {
+	np_write "RBRN_UPLINK_ALLOWED_CIDRS=160.79.104.0/23:443"
+	world_up
+	verify --json
+	assert_success
+	jqr -e '.ok == true and .summary.failed == 0'
+	# its port passes at rb:cidr-port, another one is rejected
+	probe tcp:160.79.104.1:443 | jq -e '.ok and .expect == "pass" and .observed == "open" and
+		.rule.id == "rb:cidr-port"'
+	probe tcp:160.79.104.1:80 | jq -e '.ok and .expect == "fail" and .rule.id == "rb:reject"'
+	run -0 rule_pkts RB-EGRESS cidr-port
+	[ "$output" -gt 0 ] || fail "rb:cidr-port counted nothing in the kernel"
+	# a port too many in the set: drift, and the refused probe gets through
+	if [ "$(rb_backend)" = xtables ]; then
+		ip netns exec "$S" ipset add RB-CIDR-PORT 160.79.104.0/23,tcp:80
+	else
+		ip netns exec "$S" nft add element inet rb RB-CIDR-PORT '{ 160.79.104.0/23 . tcp . 80 }'
+	fi
+	verify --json
+	assert_failure 3
+	jqr -e '[.checks[] | select(.ok | not)] | length == 1 and (.[0].subject | endswith(" RB-CIDR-PORT")) and
+		(.[0].observed | test("^unexpected member 160\\.79\\.104\\.0/23(,tcp:| \\. tcp \\. )80$"))'
+	probe tcp:160.79.104.1:80 | jq -e '(.ok | not) and .observed == "open"'
+}
+
+@test "rb-verify: a ported name's answer is probed on its port and on a refused one" {
+	np_write "RBRN_UPLINK_ALLOWED_CIDRS=160.79.104.0/23:443" "RBRN_UPLINK_ALLOWED_DOMAINS=anthropic.com:22"
+	# on nft without nft_queue there is no learner: names open nothing
+	"$RB_BIN/rb-fw-apply" --nameplate "$NP" --dry-run --enclave-if eth0 --uplink-if eth1 |
+		grep -q -e NFQUEUE -e 'queue num' || skip "no learner on this kernel's nft (no nft_queue)"
+	world_up
+	verify --json
+	assert_success
+	jqr -e '.ok == true and .summary.failed == 0'
+	# the CIDR holding the answer opens 443 only: 22 is the learned answer's
+	probe dns:anthropic.com | jq -e '.ok and .answers == ["160.79.104.10"]'
+	probe tcp:160.79.104.10:22 | jq -e '.ok and .expect == "pass" and .observed == "open" and
+		.rule.id == "rb:dns-port"'
+	probe tcp:160.79.104.10:80 | jq -e '.ok and .expect == "fail" and .rule.id == "rb:reject"'
+}
+
 @test "rb-verify: the table has one line per check and probe and the summary line" {
 	world_up
 	verify --json
