@@ -31,8 +31,10 @@ RBRN_ENTRY_ENABLED          = 0
 
 RBRN_UPLINK_DNS_ENABLED     = 1
 RBRN_UPLINK_ACCESS_ENABLED  = 1
-# The agent's API, the code host, the package registry.
-RBRN_UPLINK_ALLOWED_DOMAINS = api.anthropic.com github.com pypi.org
+# The agent's API on 443, the code host on 22 (git over SSH) and 443, the
+# package registry on 443: NAME:PORTS opens those TCP ports of the name's
+# answers only (README "Ports").
+RBRN_UPLINK_ALLOWED_DOMAINS = api.anthropic.com:443 github.com:22,443 pypi.org:443
 
 # A stand-in for the agent: it works in its workspace and talks to its API
 # and the code host every 20 s, recording what answered. Put your agent's

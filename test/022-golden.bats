@@ -14,11 +14,12 @@ setup() { NS=$(rb_netns_new); }
 teardown() { rb_default_teardown; }
 
 golden() {
-    local np=$1 b=$2
-    run -0 ip netns exec "$NS" env -u RB_FW_BACKEND "$RB_BIN/rb-fw-apply" --nameplate "$RB_TOP/nameplates/$np.mk" \
+    local np=$1 b=$2 f=$RB_TOP/nameplates/$1.mk
+    [ -e "$f" ] || f=$RB_TOP/test/data/$np.mk
+    run -0 ip netns exec "$NS" env -u RB_FW_BACKEND "$RB_BIN/rb-fw-apply" --nameplate "$f" \
         --backend "$b" --dry-run --enclave-if en0 --uplink-if up0 --no-host
     diff -u "$RB_TOP/test/golden/$np.$b" <(printf '%s\n' "$output") ||
-        fail "the $b policy of nameplates/$np.mk is not test/golden/$np.$b"
+        fail "the $b policy of ${f#"$RB_TOP"/} is not test/golden/$np.$b"
 }
 
 @test "golden: nsproto, xtables" { golden nsproto xtables; }
@@ -29,6 +30,9 @@ golden() {
 @test "golden: open, nft" { golden open nft; }
 @test "golden: agent, xtables" { golden agent xtables; }
 @test "golden: agent, nft" { golden agent nft; }
+# ported entries of every form (test/data/ports.mk)
+@test "golden: ports, xtables" { golden ports xtables; }
+@test "golden: ports, nft" { golden ports nft; }
 
 @test "golden: every nft golden ruleset is one nft -c -f takes" {
     local f

@@ -83,6 +83,31 @@ world_tcp_log() {
     assert_output --partial 'agent: started'
 }
 
+@test "agent: the code host is reached on its ports only (github.com:22,443), as the world saw it" {
+    local before after
+    # 443 is one of github.com's ports: the world saw the connection
+    run --separate-stderr podman exec rb-$NP-bottle sh -c 'nc -w 3 github.com 443 </dev/null'
+    assert_success
+    assert_output world
+    run world_tcp_log 443
+    assert_output --partial 'on AF=2 203.0.113.20:443'
+    # 80 is not, though the world listens there too (the world's own
+    # connection below shows it does, and is logged)
+    before=$(world_tcp_log 80 | grep -c 'on AF=2 203\.0\.113\.20:80' || true)
+    run --separate-stderr podman exec rb-$NP-bottle sh -c 'nc -w 3 github.com 80 </dev/null'
+    assert_failure
+    run --separate-stderr podman exec rb-world socat -T3 - TCP:203.0.113.20:80 </dev/null
+    assert_output world
+    after=$(world_tcp_log 80 | grep -c 'on AF=2 203\.0\.113\.20:80' || true)
+    [ "$after" -eq $((before + 1)) ] ||
+        fail "the world saw $((after - before)) connections to 203.0.113.20:80, expected only its own"
+    # the learned answer is in the ported answers set with the name's ports
+    run -0 nsenter -t "$(pid_of rb-$NP-sentry)" -n ipset list RB-DNS-PORT
+    assert_line --regexp '^203\.0\.113\.20,tcp:443 timeout [0-9]+$'
+    assert_line --regexp '^203\.0\.113\.20,tcp:22 timeout [0-9]+$'
+    refute_output --partial "203.0.113.20,tcp:80"
+}
+
 @test "limits, env file and volumes are what podman was given" {
     run --separate-stderr podman inspect -f '{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.NanoCpus}} {{.HostConfig.PidsLimit}}' rb-$NP-bottle
     assert_output "$((2 << 30)) $((2 << 30)) 1000000000 128"
