@@ -150,6 +150,29 @@ static void check(const struct rb_nameplate *np)
 			      d[j] == '-' || d[j] == '.'))
 				abort();
 	}
+	/* Ported entries: outside the enclave, valid names, canonical ports
+	 * (sorted, disjoint), none of them DNS, within the limits. */
+	for (i = 0; i < np->n_pcidrs + np->n_pdomains; i++) {
+		const struct rb_ports *p = i < np->n_pcidrs ? &np->pcidrs[i].ports :
+							      &np->pdomains[i - np->n_pcidrs].ports;
+
+		if (i < np->n_pcidrs && rb_cidr_overlaps(&np->pcidrs[i].cidr, &np->enclave_subnet))
+			abort();
+		if (i >= np->n_pcidrs && !rb_domain_valid(np->pdomains[i - np->n_pcidrs].name))
+			abort();
+		if (p->n == 0 || p->n > RB_NP_MAX_PORT_RANGES)
+			abort();
+		for (j = 0; j < p->n; j++) {
+			const struct rb_port_range *r = &p->r[j];
+
+			if (!r->lo || r->lo > r->hi ||
+			    (r->proto != IPPROTO_TCP && r->proto != IPPROTO_UDP) ||
+			    (j > 0 && p->r[j - 1].proto == r->proto && (uint32_t)p->r[j - 1].hi + 1 >= r->lo) ||
+			    (r->lo <= 53 && r->hi >= 53) || (r->lo <= 853 && r->hi >= 853) ||
+			    (r->lo <= 5353 && r->hi >= 5353))
+				abort();
+		}
+	}
 	for (i = 0; i < np->n_args; i++)
 		for (j = 0; np->argv[i][j]; j++)
 			if ((unsigned char)np->argv[i][j] < 0x20 || np->argv[i][j] == '$')
