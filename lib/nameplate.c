@@ -659,15 +659,16 @@ static int check_cidrs(const struct np_raw *r, struct rb_nameplate *np, struct r
 		goto fail;
 	}
 	for (i = 0; i < words && (n = np_next_word(&p, &w)) > 0;) {
+		struct rb_cidr_ports one;
 		int ported = 0;
 
-		rc = cidr_entry(r, np, w, n, &c[i], k < nk ? &pc[k] : NULL, &ported, err);
+		rc = cidr_entry(r, np, w, n, &c[i], &one, &ported, err);
 		if (rc < 0)
 			goto fail;
-		if (ported)
-			k++;
-		else
+		if (!ported)
 			i++;
+		else if (pc && k < nk) /* counted by the same rule: always */
+			pc[k++] = one;
 	}
 	words = i;
 	qsort(c, words, sizeof(*c), cidr_cmp);
@@ -684,7 +685,7 @@ static int check_cidrs(const struct np_raw *r, struct rb_nameplate *np, struct r
 	np->cidrs = c;
 	np->n_cidrs = out;
 	c = NULL;
-	if (k) {
+	if (k && pc) {
 		rc = merge_pcidrs(r, np, pc, k, err);
 		if (rc < 0)
 			goto fail;
@@ -834,9 +835,11 @@ static int check_domains(const struct np_raw *r, struct rb_nameplate *np, struct
 		rc = domain_entry(r, w, n, &name, &ports, &ported, err);
 		if (rc < 0)
 			goto out;
-		if (ported && k < nk) {
+		if (ported && pd && k < nk) {
 			pd[k].name = name;
 			pd[k++].ports = ports;
+		} else if (ported) {
+			free(name); /* never: nk counted the same words */
 		} else {
 			d[i++] = name;
 		}
@@ -862,7 +865,7 @@ static int check_domains(const struct np_raw *r, struct rb_nameplate *np, struct
 	np->domains = d;
 	np->n_domains = out;
 	d = NULL;
-	if (k) {
+	if (k && pd) {
 		rc = merge_pnames(r, np, pd, k, err);
 		pd = NULL;
 		k = 0;

@@ -160,9 +160,11 @@ ask() {
 ported_name() {
     ip netns exec "$W" nc -lk 0.0.0.0 443 </dev/null >/dev/null 2>&1 3>&- &
     ip netns exec "$W" nc -lk 0.0.0.0 80 </dev/null >/dev/null 2>&1 3>&- &
+    ip netns exec "$W" nc -lk 0.0.0.0 22 </dev/null >/dev/null 2>&1 3>&- &
     wait_listen "$W" 443
     wait_listen "$W" 80
-    np_write "RBRN_UPLINK_ALLOWED_DOMAINS=anthropic.com:443"
+    wait_listen "$W" 22
+    np_write "RBRN_UPLINK_ALLOWED_DOMAINS=anthropic.com:22,443"
     run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns "/run/netns/$S" --backend "$1"
     rb_sentryd "$S" "$NP" || fail "rb-sentryd did not start"
     run ip netns exec "$B" nc -v -w 2 -z 160.79.104.10 443
@@ -176,7 +178,7 @@ n = b"".join(bytes([len(l)]) + l.encode() for l in "api.anthropic.com".split("."
 sys.stdout.buffer.write(struct.pack(">HHHHHH", 1, 0x8180, 1, 1, 0, 0) + n + struct.pack(">HH", 1, 1) + b"\xc0\x0c" + struct.pack(">HHIH", 1, 1, 300, 4) + bytes([160, 79, 104, 10]))' >"$BATS_TEST_TMPDIR/reply"
         run --separate-stderr ip netns exec "$S" "$RB_BIN/rb-sentryd" --parse "$BATS_TEST_TMPDIR/reply" --add --learner-conf "$SD/learner.conf"
         [ "$status" = 0 ] || fail "rb-sentryd --parse --add: $stderr $(ip netns exec "$S" nft list sets)"
-        assert_line "add 160.79.104.10 ports 443 timeout 300"
+        assert_line "add 160.79.104.10 ports 22,443 timeout 300"
         assert_line "added 1 host 0"
     fi
     run ip netns exec "$B" nc -v -w 2 -z 160.79.104.10 443
@@ -191,7 +193,8 @@ sys.stdout.buffer.write(struct.pack(">HHHHHH", 1, 0x8180, 1, 1, 0, 0) + n + stru
     ported_name xtables
     run -0 ip netns exec "$S" ipset list RB-DNS-PORT
     assert_line --regexp "^160\.79\.104\.10,tcp:443 timeout [0-9]+$"
-    [ "$(grep -c '^160' <<<"$output")" -eq 1 ] || fail "RB-DNS-PORT: $output"
+    assert_line --regexp "^160\.79\.104\.10,tcp:22 timeout [0-9]+$"
+    [ "$(grep -c '^160' <<<"$output")" -eq 2 ] || fail "RB-DNS-PORT: $output"
     run -0 ip netns exec "$S" ipset list RB-DNS
     refute_output --partial "160.79.104.10"
 }
@@ -199,8 +202,8 @@ sys.stdout.buffer.write(struct.pack(">HHHHHH", 1, 0x8180, 1, 1, 0, 0) + n + stru
 @test "a ported name: its answer opens its ports only (nft: RB-DNS-PORT, address . protocol . port)" {
     ported_name nft
     run -0 ip netns exec "$S" nft -j list set inet rb RB-DNS-PORT
-    run -0 jq -c '[.nftables[].set? | select(.) | .elem[]?.elem.val.concat]' <<<"$output"
-    assert_output '[["160.79.104.10","tcp",443]]'
+    run -0 jq -c '[.nftables[].set? | select(.) | .elem[]?.elem.val.concat] | sort' <<<"$output"
+    assert_output '[["160.79.104.10","tcp",22],["160.79.104.10","tcp",443]]'
     run -0 ip netns exec "$S" nft -j list set inet rb RB-DNS
     refute_output --partial "160.79.104.10"
 }

@@ -72,6 +72,7 @@ world_tcp_log() {
         sleep 0.2
     done
     run cat "$WS/.agent-last"
+    [ "${#lines[@]}" -ge 3 ] || fail "the agent's last round: $output; the sentry: $(podman logs rb-$NP-sentry 2>&1 | grep -e learner -e 'github' | tail -5)"
     assert_line --index 1 world
     assert_line --index 2 world
     [ "$(stat -c %u "$WS/.agent-last")" = 1000 ]
