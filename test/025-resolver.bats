@@ -164,11 +164,14 @@ ported_name() {
     wait_listen "$W" 443
     wait_listen "$W" 80
     wait_listen "$W" 22
-    np_write "RBRN_UPLINK_ALLOWED_DOMAINS=anthropic.com:22,443"
+    np_write "RBRN_UPLINK_ALLOWED_DOMAINS=google.com:443 anthropic.com:22,443"
     run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns "/run/netns/$S" --backend "$1"
     rb_sentryd "$S" "$NP" || fail "rb-sentryd did not start"
     run ip netns exec "$B" nc -v -w 2 -z 160.79.104.10 443
     assert_failure
+    # one learner, one answer after another (its sets stay open between them)
+    ask google.com
+    assert_output --partial "142.250.1.1"
     ask api.anthropic.com
     assert_output --partial "160.79.104.10"
     if ! "$RB_BIN/rb-fw-apply" --nameplate "$NP" --backend "$1" --dry-run --enclave-if en0 --uplink-if up0 |
