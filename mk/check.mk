@@ -4,6 +4,10 @@
 # `make check SAN=1` runs the same suite against the ASan+UBSan build.
 BATS_FLAGS ?= --print-output-on-failure --timing
 TESTS      ?= test/
+# A hung podman or probe fails its own test, not CI: the slowest test (a
+# thousand learned names) takes under 2 minutes in a busy fresh root.
+BATS_TEST_TIMEOUT ?= 300
+export BATS_TEST_TIMEOUT
 .PHONY: check check-unit check-san
 # Lint reads the sources, not the build: the SAN pass skips it (CI runs
 # both passes in one root, and lint is minutes with newer cppcheck).
