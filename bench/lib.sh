@@ -69,6 +69,15 @@ quartiles() {
 		print v[int((NR - 1) * 0.25 + 0.5) + 1], v[int((NR - 1) * 0.75 + 0.5) + 1] }'
 }
 
+# percentile FILE P: the P-th percentile (nearest rank) of the numbers in
+# FILE, one a line: the smallest value at least P% of them do not exceed.
+percentile() {
+	sort -n "$1" | awk -v p="$2" '{ v[NR] = $1 } END {
+		if (NR == 0) { print "nan"; exit }
+		k = int(NR * p / 100); if (k < NR * p / 100) k++; if (k < 1) k = 1
+		print v[k] }'
+}
+
 # ms US: microseconds as milliseconds for the tables.
 ms() { awk -v u="$1" 'BEGIN { if (u == "nan") print "n/a"; else if (u >= 100000) printf "%.0f", u / 1000; else printf "%.1f", u / 1000 }'; }
 
@@ -141,15 +150,23 @@ unset "${!RBRN_@}"
 # ---- netns -----------------------------------------------------------------
 BENCH_NS_N=0
 BENCH_NS_LIST=()
+# bench_netns_new: a fresh empty netns (loopback up), removed at exit.
+# Sets REPLY to its name.
+bench_netns_new() {
+	local ns=rbt-bench-$$-$((BENCH_NS_N += 1))
+	ip netns add "$ns" || die "cannot create netns $ns"
+	BENCH_NS_LIST+=("$ns")
+	ip -n "$ns" link set lo up || die "cannot set up netns $ns"
+	REPLY=$ns
+}
 # bench_netns_sentry: a fresh netns standing in for a sentry: a veth pair
 # en0 (enclave, the sentry IP) and up0 (uplink), nothing connected to it.
 # Sets REPLY to its name.
 bench_netns_sentry() {
-	local ns=rbt-bench-$$-$((BENCH_NS_N += 1))
-	ip netns add "$ns" || die "cannot create netns $ns"
-	BENCH_NS_LIST+=("$ns")
-	ip -n "$ns" link set lo up &&
-		ip -n "$ns" link add en0 type veth peer name up0 &&
+	local ns
+	bench_netns_new
+	ns=$REPLY
+	ip -n "$ns" link add en0 type veth peer name up0 &&
 		ip -n "$ns" addr add "$BENCH_SENTRY_IP/24" dev en0 &&
 		ip -n "$ns" addr add 198.51.100.2/24 dev up0 &&
 		ip -n "$ns" link set en0 up &&
@@ -246,7 +263,7 @@ bench_machine() {
 	echo "- host: $(uname -sr), $(. /etc/os-release && echo "$PRETTY_NAME")"
 	echo "- cpu: ${cpu:-unknown}, $(nproc) cores; load before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "- memory: $(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
-	echo "- tools: $(podman --version), $(iptables-legacy --version), $(ipset --version | head -1 | cut -d, -f1), $(iperf3 --version | head -1 | cut -d' ' -f1-2)"
+	echo "- tools: $(podman --version), $(iptables-legacy --version), $(ipset --version | head -1 | cut -d, -f1), $(iperf3 --version | head -1 | cut -d' ' -f1-2), dnsperf $(dnsperf -h 2>&1 | awk '/^Version/ { print $2; exit }'), $(dnsmasq --version | head -1 | cut -d' ' -f1,3)"
 	local run want
 	run=$(podman inspect -f '{{.Image}}' rb-world 2>/dev/null || true)
 	want=$(podman image inspect -f '{{.Id}}' localhost/rb-world:latest 2>/dev/null || true)

@@ -15,7 +15,7 @@ exec 9>/run/rb-bench.lock
 flock -n 9 || die "another make bench is running"
 bench_on_exit 'rm -f /run/rb-bench.lock'
 
-for c in rb-fw-apply rb-net-create; do
+for c in rb-fw-apply rb-net-create rb-sentryd; do
 	[ -x "$RB_BIN/$c" ] || die "$RB_BIN/$c missing: run make"
 done
 for i in sentry bottle world; do
@@ -48,6 +48,7 @@ section() {
 bench_world_up
 section "Rule application" fw.sh
 section "Rule application, nft backend" fw_nft.sh
+section "Resolver" dns.sh
 section "Bring-up" bringup.sh
 # Throughput and rb-verify share one bench bottle.
 NP=$BENCH_TMP/np-1.mk
@@ -71,11 +72,13 @@ elapsed=$((SECONDS - start))
 	echo "in one run ($((elapsed / 60)) min $((elapsed % 60)) s this time), removes everything it created and writes"
 	echo "this file. Only ratios measured side by side in the same run mean something: this is a"
 	echo "shared 2-core VM whose load comes and goes, so absolute times are noise. Nothing leaves"
-	echo "the machine: rule application runs in netns the bench creates, traffic goes only from the"
-	echo "bench bottle to the simulated world. Knobs (environment): RB_BENCH_REPS, RB_BENCH_SIZES,"
-	echo "RB_BENCH_LOOP_MAX, RB_BENCH_TPUT_REPS, RB_BENCH_IPERF_SECS, RB_BENCH_FLOWS,"
-	echo "RB_BENCH_BRINGUP_REPS, RB_BENCH_VERIFY_REPS, RB_BENCH_VERIFY_GAP. \`make check\` has no timing"
-	echo "asserts; these targets live here only."
+	echo "the machine: rule application and the resolver run in netns the bench creates, other traffic"
+	echo "goes only from the bench bottle to the simulated world. Knobs (environment): RB_BENCH_REPS,"
+	echo "RB_BENCH_SIZES, RB_BENCH_LOOP_MAX, RB_BENCH_TPUT_REPS, RB_BENCH_IPERF_SECS, RB_BENCH_FLOWS,"
+	echo "RB_BENCH_BRINGUP_REPS, RB_BENCH_VERIFY_REPS, RB_BENCH_VERIFY_GAP, RB_BENCH_NFT_SIZES,"
+	echo "RB_BENCH_NFT_REPS, RB_BENCH_DNS_QUERIES, RB_BENCH_DNS_ROUNDS, RB_BENCH_DNS_RATE,"
+	echo "RB_BENCH_DNS_QPS_QUERIES, RB_BENCH_DNS_OUTSTANDING. \`make check\` has no timing asserts; these"
+	echo "targets live here only."
 	echo
 	echo "## Machine"
 	echo
