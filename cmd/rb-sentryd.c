@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -308,10 +309,26 @@ static void run_log(const struct opts *o)
 	_exit(RB_EXIT_OK);
 }
 
+/* The log makes its own directory in --log-dir, which must let its uid do
+ * that. podman gives the sentry's tmpfs mode 1777 at the first start, but
+ * 4.3 forgets the mode when the container restarts (a root-owned 0755
+ * tmpfs): PID 1 owns it, so it can give the mode back without a capability. */
+static void log_dir_ready(const char *dir)
+{
+	struct stat st;
+
+	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == 0 &&
+	    (st.st_mode & 07777) != 01777 && chmod(dir, 01777) < 0)
+		fprintf(stderr, "%s: cannot make %s sticky and writable: %s\n", prog, dir,
+			strerror(errno));
+}
+
 static pid_t spawn(int which, const struct opts *o)
 {
 	pid_t pid;
 
+	if (which == C_LOG)
+		log_dir_ready(o->log_dir);
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
