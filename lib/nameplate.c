@@ -763,7 +763,7 @@ static int merge_pnames(const struct np_raw *r, struct rb_nameplate *np, struct 
 			free(pd[i].name);
 			continue;
 		}
-		if (np->n_domains && bsearch(&pd[i].name, (void *)np->domains, np->n_domains,
+		if (np->n_domains && bsearch((const void *)&pd[i].name, (void *)np->domains, np->n_domains,
 					     sizeof(*np->domains), str_cmp)) {
 			free(pd[i].name);
 			continue;
