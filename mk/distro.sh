@@ -41,7 +41,7 @@ done
 host_state() {
 	echo "== podman containers"; podman ps -a --format '{{.Names}} {{.State}}' 2>/dev/null | sort
 	echo "== podman networks"; podman network ls --format '{{.Name}}' 2>/dev/null | sort
-	echo "== iptables-legacy"; iptables-legacy-save 2>/dev/null | grep -v '^#' | sed -E 's/\[[0-9]+:[0-9]+\]//'
+	echo "== iptables-legacy"; iptables-legacy-save 2>/dev/null | sed -E '/^#/d; s/\[[0-9]+:[0-9]+\]//'
 	echo "== nftables"; nft list ruleset 2>/dev/null | sed -E 's/counter packets [0-9]+ bytes [0-9]+/counter/'
 	echo "== links"; ip -o link | awk '{print $2}' | sort
 	echo "== mounts"; awk '{print $5}' /proc/self/mountinfo | sort
