@@ -250,6 +250,20 @@ static const struct rb_fw_set *plan_set(const struct rb_fw_plan *plan, const cha
 	return NULL;
 }
 
+/* The temporary sets of replaces that were killed before their swap: rb's
+ * own, referenced by no rule. */
+static int destroy_tmp_sets(struct rb_err *err)
+{
+	char name[64];
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < sizeof(sentry_sets) / sizeof(sentry_sets[0]); i++) {
+		snprintf(name, sizeof(name), "%s%s", sentry_sets[i], RB_IPSET_TMP_SUFFIX);
+		rc = rb_ipset_destroy(name, err);
+	}
+	return rc;
+}
+
 /* The sentry policy of the xtables backend taken out, for when the nft
  * table holds it: filter policies back to ACCEPT (the nft table's drop
  * policies are in force by then), RB-* chains and jumps, the ip6tables
@@ -271,6 +285,8 @@ static int xt_sentry_remove(struct rb_err *err)
 		rc = rb_xt6_policy_set("ACCEPT", err);
 	for (size_t i = 0; rc == 0 && rb_ipset_usable() && i < sizeof(sentry_sets) / sizeof(sentry_sets[0]); i++)
 		rc = rb_ipset_destroy(sentry_sets[i], err);
+	if (rc == 0 && rb_ipset_usable())
+		rc = destroy_tmp_sets(err);
 	return rc;
 }
 
@@ -354,6 +370,9 @@ static int apply_xtables(const struct rb_fw_plan *plan, struct rb_err *err)
 		if (rc < 0)
 			return rc;
 	}
+	rc = destroy_tmp_sets(err);
+	if (rc < 0)
+		return rc;
 	for (size_t i = 1; i < plan->n_tables; i++) {
 		rc = rb_xt_commit_table(plan, &plan->tables[i], err);
 		if (rc < 0)
@@ -538,9 +557,15 @@ static int check_policy(const struct rb_fw_plan *plan, enum rb_fw_backend b, rb_
 			uint16_t idx;
 			struct rb_err tmp;
 
+			char name[64];
+
 			if (!plan_set(plan, sentry_sets[i]) &&
 			    rb_ipset_index(sentry_sets[i], &idx, &tmp) == 0)
 				n += rb_fw_diff(cb, ctx, "ipset", sentry_sets[i], "unexpected set");
+			snprintf(name, sizeof(name), "%s%s", sentry_sets[i], RB_IPSET_TMP_SUFFIX);
+			if (rb_ipset_index(name, &idx, &tmp) == 0)
+				n += rb_fw_diff(cb, ctx, "ipset", name,
+						"left over from an interrupted apply");
 		}
 		if (plan->ipv6_drop) {
 			rc = rb_xt6_policy_check("DROP", cb, ctx, err);

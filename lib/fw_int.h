@@ -167,6 +167,10 @@ void rb_fw_strv_free(char **v, size_t n);
 int rb_ipset_index(const char *name, uint16_t *index, struct rb_err *err);
 int rb_ipset_name(uint16_t index, char *name, size_t len);
 int rb_ipset_ensure(const struct rb_fw_set *set, struct rb_err *err);
+/* rb_ipset_replace fills SET-new and swaps it in: one left over (an apply
+ * killed in the middle) is rb's own, named by --check and removed by the
+ * next apply or --remove. */
+#define RB_IPSET_TMP_SUFFIX "-new"
 int rb_ipset_replace(const struct rb_fw_set *set, struct rb_err *err);
 /* Destroys ipset `name`; 0 also when there is none. */
 int rb_ipset_destroy(const char *name, struct rb_err *err);

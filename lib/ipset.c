@@ -24,7 +24,6 @@
 #define SET_MAXELEM 262144u /* RB-DNS grows at run time */
 #define SET_HASHSIZE_MIN 1024u /* the kernel's default */
 #define SET_HASHSIZE_MAX (1u << 20)
-#define TMP_SUFFIX "-new"
 
 static int sockopt_open(unsigned int *version)
 {
@@ -319,14 +318,16 @@ int rb_ipset_replace(const struct rb_fw_set *set, struct rb_err *err)
 	struct sess x;
 	int rc;
 
-	if (snprintf(tmpname, sizeof(tmpname), "%s%s", set->name, TMP_SUFFIX) >=
+	if (snprintf(tmpname, sizeof(tmpname), "%s%s", set->name, RB_IPSET_TMP_SUFFIX) >=
 	    (int)sizeof(tmpname))
 		return rb_err_config(err, "ipset name %s is too long", set->name);
 	rc = sess_open(&x, err);
 	if (rc < 0)
 		return rc;
-	/* a temporary set left over from an interrupted apply is reused, and
-	 * a member listed twice is no error */
+	/* a temporary set left over from an interrupted apply is rb's own
+	 * and may have another size or type: destroyed, never reused (a
+	 * missing one is no error). A member listed twice is no error. */
+	set_cmd(&x, IPSET_CMD_DESTROY, tmpname, NULL);
 	ipset_envopt_set(x.s, IPSET_ENV_EXIST);
 	rc = set_create(&x, tmpname, set->type, set->n_members, set->timeout, &type, err);
 	if (rc < 0)

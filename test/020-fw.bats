@@ -375,6 +375,23 @@ udp_world() {
     refute_output --partial "9.9.9.0"
 }
 
+@test "a temporary set left by an apply killed before its swap: --check names it, the next apply takes it" {
+    rb_xtables_only
+    run -0 fw
+    # what rb_ipset_replace leaves when it is killed between create and swap
+    ip netns exec "$S" ipset create RB-CIDR-new hash:net
+    ip netns exec "$S" ipset add RB-CIDR-new 9.9.9.0/24
+    ip netns exec "$S" ipset create RB-DNS-PORT-new hash:ip,port
+    run -3 fw --check
+    assert_line "ipset RB-CIDR-new: left over from an interrupted apply"
+    assert_line "ipset RB-DNS-PORT-new: left over from an interrupted apply"
+    # the policy itself was whole: the apply must still take them
+    run -0 fw
+    run -0 ip netns exec "$S" ipset list -n
+    assert_output "$(printf 'RB-CIDR\nRB-DNS\nRB-HOST')"
+    run -0 fw --check
+}
+
 @test "rb leaves rules and chains that are not its own alone" {
     rb_xtables_only
     ip netns exec "$S" iptables-legacy -N OTHER
