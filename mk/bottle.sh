@@ -264,7 +264,8 @@ list() {
 					bottle ? bottle : "?", backend ? backend : "-", policy ? policy : "-",
 					resolver ? resolver : "-", learner ? learner : "-", ip
 			}' <<<"$out"
-	done < <(podman network ls --filter label=rb.moniker --format '{{index .Labels "rb.moniker"}}' | sort)
+	done < <(podman network ls --filter label=rb.moniker --format '{{.Name}}' |
+		sed -n 's/^rb-\(.*\)-enclave$/\1/p' | sort)
 	return $rc
 }
 
