@@ -90,7 +90,7 @@ fresh() {
 for v in rb plain; do
 	for m in iperf flows cached fresh; do : >"$BENCH_TMP/$m-$v"; done
 done
-yes 'anthropic.com A' | head -n "$QUERIES" >"$BENCH_TMP/q-cached"
+awk -v n="$QUERIES" 'BEGIN { for (k = 0; k < n; k++) print "anthropic.com A" }' >"$BENCH_TMP/q-cached"
 # one untimed query of the cached name each, so both are warm
 lat "$BPID" "$BENCH_SENTRY_IP" <(echo 'anthropic.com A') /dev/null
 lat "$PPID_" 8.8.8.8 <(echo 'anthropic.com A') /dev/null
