@@ -6,7 +6,8 @@ RB_NAMEPLATES ?= $(RB_HOME)/nameplates
 rb_nameplate = $(if $(or $(findstring /,$1),$(filter %.mk,$1)),$1,$(RB_NAMEPLATES)/$1.mk)
 BOTTLE_SH = RB_BIN=$(RB_BIN) RB_NAMEPLATES=$(RB_NAMEPLATES) bash $(RB_HOME)/mk/bottle.sh
 .PHONY: bottle-start bottle-stop bottle-status bottle-verify bottle-reapply \
-	bottle-shell bottle-exec bottle-logs bottle-log bottle-suggest bottle-check
+	bottle-shell bottle-exec bottle-logs bottle-log bottle-suggest bottle-check \
+	bottle-list bottle-nameplates
 bottle-start: all
 	$(BOTTLE_SH) start $(NAMEPLATE)
 bottle-stop: all
@@ -35,3 +36,12 @@ bottle-log: all
 	$(BOTTLE_SH) log $(NAMEPLATE) $(if $(filter 1,$(FOLLOW)),--follow) $(if $(filter 1,$(JSON)),--json)
 bottle-suggest: all
 	$(BOTTLE_SH) suggest $(NAMEPLATE)
+# Every started bottle with its state, like podman ps (exit 3 when any
+# is not up with its policy in force).
+bottle-list: all
+	$(BOTTLE_SH) list
+# N nameplates made from TEMPLATE (default NAMEPLATE) into DIR, each with
+# its own moniker (PREFIX01..), enclave /24 of SUBNETS and entry port.
+bottle-nameplates: all
+	RB_BIN=$(RB_BIN) bash $(RB_HOME)/mk/nameplates.sh "$(call rb_nameplate,$(or $(TEMPLATE),$(NAMEPLATE)))" \
+		"$(DIR)" "$(N)" $(PREFIX) $(SUBNETS) $(ENTRY_BASE)

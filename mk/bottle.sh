@@ -3,6 +3,7 @@
 # order of docs/how-it-works.md. Values come from the C validator (rb-net-create
 # --check --print-env), never from make evaluating the nameplate.
 # Usage: mk/bottle.sh start|stop|status|reapply|shell|exec|logs|suggest NAMEPLATE
+#        mk/bottle.sh list
 #        mk/bottle.sh log NAMEPLATE [--follow] [--json]
 #   exec runs $CMD (a shell command line, run by the bottle's /bin/sh);
 #   logs follows the output with FOLLOW=1; log and suggest read the
@@ -29,6 +30,7 @@ load() {
 	NP_FILE=$file
 	env=$("$RB_BIN/rb-net-create" --check "${@:2}" --print-env --nameplate "$file") || exit 1
 	eval "$env"
+	NP_ENV=$env
 	# No RBRN_UPLINK_GATEWAY: the sentry routes via the uplink network's
 	# gateway as podman has it, set and checked on-link by rb-net-create.
 	if [ -z "$RBRN_UPLINK_GATEWAY" ] && [ -n "$RB_UPLINK_GATEWAY" ]; then
@@ -127,6 +129,7 @@ start() {
 	chmod 0755 "$RUN"
 	"$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE" --resolver-conf >"$RUN/dnsmasq.conf"
 	"$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE" --learner-conf >"$RUN/learner.conf"
+	record
 
 	# The bridge's name, asked while the sentry starts; the PIDs come from
 	# --pidfile: bring-up time is a feature (make bench), and every podman
@@ -207,6 +210,63 @@ start() {
 	podman start "$BOTTLE" >/dev/null || die "cannot start $BOTTLE"
 	trap - EXIT
 	echo "bottle: $M started: $BOTTLE ($RBRN_ENCLAVE_BOTTLE_IP) behind $SENTRY ($RBRN_ENCLAVE_SENTRY_IP)"
+}
+
+# What `list` needs to ask about this bottle later, from any directory:
+# the nameplate's path and the values it was started with (the command
+# line's RBRN_* overrides included), exported, as the C validator quoted
+# them. Not secret: the env file's values are never among them.
+record() {
+	{
+		printf 'RB_NP_FILE=%q\n' "$(realpath "$NP_FILE")"
+		grep '^RBRN_[A-Z_]*=' <<<"$NP_ENV" | sed 's/^/export /'
+	} >"$RUN/nameplate"
+}
+
+# Every started bottle, one line each, like podman ps: found by the
+# enclave networks rb labelled (rb.moniker), asked with each one's own
+# recorded nameplate. Exit 0 when every one is up with its policy in
+# force, 3 otherwise.
+list() {
+	local m rc=0 out st
+	local -A seen=()
+	printf '%-14s %-9s %-9s %-8s %-9s %-9s %-11s %s\n' \
+		NAMEPLATE SENTRY BOTTLE BACKEND POLICY RESOLVER LEARNER BOTTLE-IP
+	while read -r m; do
+		if [ -z "$m" ] || [ -n "${seen[$m]:-}" ]; then continue; fi
+		seen[$m]=1
+		if [ ! -s "$RB_RUN/$m/nameplate" ]; then
+			printf '%-14s %s\n' "$m" "left over or started by another rb: no $RB_RUN/$m/nameplate (make bottle-stop NAMEPLATE=...)"
+			rc=3
+			continue
+		fi
+		st=0
+		out=$(
+			set +u
+			# shellcheck disable=SC1090
+			. "$RB_RUN/$m/nameplate"
+			bash "${BASH_SOURCE[0]}" status "$RB_NP_FILE" 2>&1
+		) || st=$?
+		[ $st = 0 ] || rc=3
+		awk -v m="$m" -v ip="$(sed -n "s/^export RBRN_ENCLAVE_BOTTLE_IP='\(.*\)'$/\1/p" "$RB_RUN/$m/nameplate")" '
+			function word(s) { split(s, w, " "); return w[1] }
+			$1 == "rb-" m "-sentry:" { sentry = word(substr($0, length($1) + 2)) }
+			$1 == "rb-" m "-bottle:" { bottle = word(substr($0, length($1) + 2)) }
+			/^firewall: backend / { backend = $3 }
+			/^policy: in force/ { policy = "in-force" }
+			/^policy: differs/ { policy = "DIFFERS" }
+			/^resolver: the nameplate/ { resolver = "ok" }
+			/^resolver: configuration differs/ { resolver = "DIFFERS" }
+			/^learner: running/ { learner = "running" }
+			/^learner: / && !/^learner: running/ { learner = "NOT-RUNNING" }
+			END {
+				printf "%-14s %-9s %-9s %-8s %-9s %-9s %-11s %s\n", m, sentry ? sentry : "?",
+					bottle ? bottle : "?", backend ? backend : "-", policy ? policy : "-",
+					resolver ? resolver : "-", learner ? learner : "-", ip
+			}' <<<"$out"
+	done < <(podman network ls --filter label=rb.moniker --format '{{.Name}}' |
+		sed -n 's/^rb-\(.*\)-enclave$/\1/p' | sort)
+	return $rc
 }
 
 # Reapplies routes and policy, e.g. after the sentry container restarted
@@ -381,7 +441,11 @@ logs() {
 	exec podman logs "${follow[@]}" "$BOTTLE"
 }
 
-usage="usage: $0 start|stop|status|reapply|shell|exec|logs|suggest NAMEPLATE | log NAMEPLATE [--follow] [--json]"
+usage="usage: $0 start|stop|status|reapply|shell|exec|logs|suggest NAMEPLATE | log NAMEPLATE [--follow] [--json] | list"
+if [ "${1:-}" = list ] && [ $# = 1 ]; then
+	list
+	exit
+fi
 [ $# -ge 2 ] || { echo "$usage" >&2; exit 1; }
 [ $# -eq 2 ] || [ "$1" = log ] || { echo "$usage" >&2; exit 1; }
 NP_ARG=$2

@@ -21,9 +21,9 @@ check: all $(if $(filter 1,$(SAN)),,lint) images
 # The ASan+UBSan pass of CI: every suite that drives rb's C code through
 # its paths (parsers, libiptc, libnl, ipset, probes, podman mode in 040 and
 # 055), then the leak check. The container end-to-end suites (050, 052, 060,
-# 065, 070) run once, in `make check`: they add podman time, not C paths (and
+# 065, 070, 075) run once, in `make check`: they add podman time, not C paths (and
 # 052 installs the plain build, whose rb-sentryd goes into the sentry image).
-SAN_TESTS := $(filter-out test/050-% test/052-% test/060-% test/065-% test/070-%,$(sort $(wildcard test/*.bats)))
+SAN_TESTS := $(filter-out test/050-% test/052-% test/060-% test/065-% test/070-% test/075-%,$(sort $(wildcard test/*.bats)))
 check-san:
 	$(MAKE) check SAN=1 TESTS="$(SAN_TESTS)"
 

@@ -27,6 +27,8 @@ endif
 	@echo "  make bottle-exec CMD='...'  run a command line in the bottle (its /bin/sh), as its uid"
 	@echo '  make bottle-logs      the bottle command'"'"'s output; FOLLOW=1 keeps following'
 	@echo '  make bottle-log       what the sentry denied (FOLLOW=1, JSON=1); bottle-suggest: lines that allow it'
+	@echo '  make bottle-list      every started bottle and its state (policy, resolver, learner)'
+	@echo '  make bottle-nameplates N=.. DIR=..  N nameplates from TEMPLATE (default NAMEPLATE), own subnets and ports'
 	@echo '  make ztest            start world and bottle, run every ztest, stop the bottle'
 	@echo '  make ztest_bottle_dns_block (and ztest_bottle_<name>)  one ztest on a started bottle'
 ifndef RB_INSTALLED

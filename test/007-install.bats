@@ -27,7 +27,7 @@ expected_files() {
     printf '/usr/sbin/%s\n' rb-fw-apply rb-make rb-net-create rb-verify
     echo /usr/libexec/rb/rb-sentryd
     echo /usr/share/rb/Makefile
-    printf '/usr/share/rb/mk/%s\n' bottle.mk bottle.sh denials.sh help.mk images.mk images.sh \
+    printf '/usr/share/rb/mk/%s\n' bottle.mk bottle.sh denials.sh help.mk images.mk images.sh nameplates.sh \
         release.sh world-init.sh world.mk world.sh ztest.mk ztest.sh
     for f in "$RB_TOP"/nameplates/*.mk; do echo "/usr/share/rb/nameplates/${f##*/}"; done
     for f in "$RB_TOP"/man/*.[1-8]; do echo "/usr/share/man/man${f##*.}/${f##*/}"; done

@@ -1,0 +1,170 @@
+#!/bin/bash
+# The price of confinement: the bench bottle (rb-rbbench-bottle, behind its
+# sentry with rb's policy and resolver) against the same image unconfined:
+# a plain container on the uplink network (rb-world) whose default route the
+# bench points at the world's gateway, asking the world's resolver (8.8.8.8)
+# itself. Per round, both in turn (the order alternates):
+#   iperf3   one TCP stream, SECS s, to 160.79.104.10:5201
+#   flows    FLOWS new TCP connections in a row (curl; the world answers RST)
+#   dns      dnsperf in each one's netns at RATE queries a second (open
+#            loop), each reply's latency from dnsperf -v: one name again
+#            and again (after the first, the sentry answers from its cache),
+#            and fresh names (hA-B-C-D.rot.anthropic.com, which the world
+#            answers with A.B.C.D inside 160.79.112.0/20: through the sentry
+#            each is asked upstream and learned before it is released)
+# Packets go only to the simulated world. Prints a markdown section; with
+# RB_BENCH_SUMMARY=FILE appends its target lines there.
+set -euo pipefail
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+REPS=${RB_BENCH_CONFINE_REPS:-6}
+SECS=${RB_BENCH_IPERF_SECS:-2}
+FLOWS=${RB_BENCH_FLOWS:-2000}
+# the zone has 4,096 names (160.79.112.0/20): 2 x REPS slices of QUERIES
+QUERIES=${RB_BENCH_CONFINE_QUERIES:-340}
+RATE=${RB_BENCH_DNS_RATE:-1000}
+PLAIN=rbt-bench-plain
+WORLD_GW=10.243.0.2
+# Targets of the issue: throughput and new flows against unconfined, the
+# p99 of DNS against asking the world's resolver directly.
+T_TPUT=0.90
+T_FLOWS=0.80
+T_P99_CACHED=1.2
+T_P99_FRESH=2.0
+
+for t in iperf3 jq dnsperf; do command -v $t >/dev/null || die "$t is missing (make deps)"; done
+[ $((2 * REPS * QUERIES)) -le 4096 ] ||
+	die "RB_BENCH_CONFINE_REPS x RB_BENCH_CONFINE_QUERIES: 2 x $REPS x $QUERIES fresh names, the zone has 4096"
+
+NP1=$BENCH_TMP/np-1.mk
+bench_bottle_up "$NP1"
+BPID=$(podman inspect -f '{{.State.Pid}}' "$BENCH_BOTTLE")
+
+# The unconfined twin: same image, uid, capabilities and limits as rb gives
+# the bottle, on the uplink network, routed to the world by the bench.
+podman container exists "$PLAIN" && die "$PLAIN exists (left over? podman rm -f $PLAIN)"
+bench_on_exit "podman rm -f -t 0 '$PLAIN' >/dev/null 2>&1"
+podman run -d --pull never --name "$PLAIN" --network rb-world --user 1000:1000 \
+	--cap-drop ALL --security-opt no-new-privileges --memory 2g --cpus 1 --pids-limit 1024 \
+	localhost/rb-bottle:latest >/dev/null || die "cannot start $PLAIN"
+PPID_=$(podman inspect -f '{{.State.Pid}}' "$PLAIN")
+nsenter -t "$PPID_" -n ip route replace default via "$WORLD_GW" ||
+	die "cannot route $PLAIN to the world via $WORLD_GW"
+[ "$(podman exec "$PLAIN" dig +short +time=2 +tries=1 @8.8.8.8 anthropic.com)" = 160.79.104.10 ] ||
+	die "$PLAIN does not reach the world's resolver"
+
+# iperf C: bits/s received by the world from container C (REPLY)
+iperf() {
+	local out
+	for _ in 1 2 3 4 5; do
+		out=$(podman exec "$1" iperf3 -c "$BENCH_TARGET" -t "$SECS" -O 1 -J 2>/dev/null || true)
+		REPLY=$(jq -r '.end.sum_received.bits_per_second // empty' <<<"$out" 2>/dev/null || true)
+		[ -n "$REPLY" ] && return 0
+		sleep 2
+	done
+	die "iperf3 from $1 to $BENCH_TARGET gave no result"
+}
+# flows C: new TCP connections per second, timed inside C (REPLY)
+flows() {
+	REPLY=$(podman exec "$1" bash -c 't0=${EPOCHREALTIME/./}
+		curl -s -o /dev/null --connect-timeout 2 "http://'"$BENCH_TARGET"':9/[1-'"$FLOWS"']"
+		t1=${EPOCHREALTIME/./}; echo $(( '"$FLOWS"' * 1000000 / (t1 - t0) ))') ||
+		die "the flow test failed in $1"
+}
+# lat PID SERVER FILE OUT: each reply's latency (us) of dnsperf from PID's
+# netns to SERVER, appended to OUT; dies unless every query was answered
+lat() {
+	local out=$BENCH_TMP/perf.out
+	nsenter -t "$1" -n dnsperf -s "$2" -d "$3" -n 1 -t 2 -Q "$RATE" -q 100 -c 1 -v >"$out" 2>&1 ||
+		die "dnsperf to $2 failed: $(tail -3 "$out")"
+	[ "$(awk '/Queries lost:/ { print $3 }' "$out")" = 0 ] || die "dnsperf to $2: queries lost ($3)"
+	awk '$1 == ">" && $2 == "NOERROR" { printf "%d\n", $NF * 1000000 + 0.5 }' "$out" >>"$4"
+}
+# fresh FIRST: QUERIES names never asked before, from address index FIRST
+fresh() {
+	awk -v f="$1" -v n="$QUERIES" 'BEGIN { for (k = f; k < f + n; k++)
+		printf "h160-79-%d-%d.rot.anthropic.com A\n", 112 + int(k / 256) % 16, k % 256 }'
+}
+
+for v in rb plain; do
+	for m in iperf flows cached fresh; do : >"$BENCH_TMP/$m-$v"; done
+done
+awk -v n="$QUERIES" 'BEGIN { for (k = 0; k < n; k++) print "anthropic.com A" }' >"$BENCH_TMP/q-cached"
+# one untimed query of the cached name each, so both are warm
+lat "$BPID" "$BENCH_SENTRY_IP" <(echo 'anthropic.com A') /dev/null
+lat "$PPID_" 8.8.8.8 <(echo 'anthropic.com A') /dev/null
+for ((r = 1; r <= REPS; r++)); do
+	order="rb plain"
+	[ $((r % 2)) -eq 1 ] || order="plain rb"
+	say "confine round $r/$REPS ($order)"
+	for v in $order; do
+		if [ "$v" = rb ]; then c=$BENCH_BOTTLE pid=$BPID srv=$BENCH_SENTRY_IP; else c=$PLAIN pid=$PPID_ srv=8.8.8.8; fi
+		flows "$c" # warm-up
+		iperf "$c"; echo "$REPLY" >>"$BENCH_TMP/iperf-$v"
+		flows "$c"; echo "$REPLY" >>"$BENCH_TMP/flows-$v"
+		lat "$pid" "$srv" "$BENCH_TMP/q-cached" "$BENCH_TMP/cached-$v"
+		# each design and round its own slice of the zone's 4,096 names
+		k=0
+		[ "$v" = rb ] || k=1
+		fresh $((((r - 1) * 2 + k) * QUERIES)) >"$BENCH_TMP/q-fresh"
+		lat "$pid" "$srv" "$BENCH_TMP/q-fresh" "$BENCH_TMP/fresh-$v"
+	done
+done
+# the confined bottle kept its policy throughout
+"$RB_BIN/rb-fw-apply" --nameplate "$NP1" --check >/dev/null || die "the bench bottle's policy changed during the run"
+
+declare -A RES
+for m in iperf flows; do
+	ratios "$BENCH_TMP/$m-rb" "$BENCH_TMP/$m-plain" "$BENCH_TMP/r-$m"
+	RES[$m]=$(median "$BENCH_TMP/r-$m")
+done
+for m in cached fresh; do
+	for v in rb plain; do
+		RES[$m-$v-p50]=$(percentile "$BENCH_TMP/$m-$v" 50)
+		RES[$m-$v-p99]=$(percentile "$BENCH_TMP/$m-$v" 99)
+	done
+	RES[$m-p50]=$(ratio "${RES[$m-rb-p50]}" "${RES[$m-plain-p50]}")
+	RES[$m-p99]=$(ratio "${RES[$m-rb-p99]}" "${RES[$m-plain-p99]}")
+done
+pct() { awk -v r="$1" 'BEGIN { printf "%.0f%%", 100 * r }'; }
+gbit() { awk -v b="$(median "$1")" 'BEGIN { printf "%.2f", b / 1e9 }'; }
+ok_tput=$(passfail le "$T_TPUT" "${RES[iperf]}")
+ok_flows=$(passfail le "$T_FLOWS" "${RES[flows]}")
+ok_cached=$(passfail le "${RES[cached-p99]}" "$T_P99_CACHED")
+ok_fresh=$(passfail le "${RES[fresh-p99]}" "$T_P99_FRESH")
+us() { awk -v u="$1" 'BEGIN { printf "%.0f us", u }'; }
+
+echo "## Price of confinement"
+echo
+echo "The bench bottle ($BENCH_BOTTLE: rb's policy and resolver in its sentry) against the same image"
+echo "unconfined ($PLAIN: a plain container on rb-world, routed to the world via $WORLD_GW, with the"
+echo "bottle's uid, capabilities and limits), $REPS rounds, both in turn (the order alternates). iperf3:"
+echo "one TCP stream, ${SECS} s, to $BENCH_TARGET. New flows: $FLOWS TCP connections in a row (curl; the world"
+echo "answers RST), timed inside the container, after an uncounted run. DNS: \`dnsperf -Q $RATE\` in each"
+echo "one's netns, $QUERIES queries a round, latency of each reply (\`-v\`); confined asks its sentry, unconfined the"
+echo "world's resolver 8.8.8.8. \"Repeated\": one name again and again (the sentry answers from its cache);"
+echo "\"fresh\": names never asked before (the sentry asks the world, the learner adds the answer to"
+echo "RB-DNS before it releases the reply). Ratios: rb / unconfined, paired per round, median."
+echo
+echo "| measure | confined (rb) | unconfined | ratio | target | verdict |"
+echo "|---|---:|---:|---:|---|:---:|"
+printf '| TCP throughput | %s Gbit/s | %s Gbit/s | **%s** | >= 90%% | %s |\n' \
+	"$(gbit "$BENCH_TMP/iperf-rb")" "$(gbit "$BENCH_TMP/iperf-plain")" "$(pct "${RES[iperf]}")" "$ok_tput"
+printf '| new TCP flows/s | %.0f | %.0f | **%s** | >= 80%% | %s |\n' \
+	"$(median "$BENCH_TMP/flows-rb")" "$(median "$BENCH_TMP/flows-plain")" "$(pct "${RES[flows]}")" "$ok_flows"
+for m in cached fresh; do
+	if [ $m = cached ]; then name=repeated t=$T_P99_CACHED ok=$ok_cached; else name=fresh t=$T_P99_FRESH ok=$ok_fresh; fi
+	printf '| DNS %s names, median | %s | %s | %sx | | |\n' "$name" \
+		"$(us "${RES[$m-rb-p50]}")" "$(us "${RES[$m-plain-p50]}")" "${RES[$m-p50]}"
+	printf '| DNS %s names, p99 | %s | %s | **%sx** | <= %sx | %s |\n' "$name" \
+		"$(us "${RES[$m-rb-p99]}")" "$(us "${RES[$m-plain-p99]}")" "${RES[$m-p99]}" "$t" "$ok"
+done
+echo
+if [ -n "${RB_BENCH_SUMMARY:-}" ]; then
+	{
+		echo "| price of confinement: TCP | confined >= 90% of unconfined | $(pct "${RES[iperf]}") | $ok_tput |"
+		echo "| price of confinement: new flows | confined >= 80% of unconfined | $(pct "${RES[flows]}") | $ok_flows |"
+		echo "| price of confinement: DNS p99 | repeated names <= 1.2x direct, fresh <= 2x | ${RES[cached-p99]}x, ${RES[fresh-p99]}x | $([ "$ok_cached$ok_fresh" = PASSPASS ] && echo PASS || echo FAIL) |"
+	} >>"$RB_BENCH_SUMMARY"
+fi
