@@ -57,6 +57,7 @@ export RB_BENCH_BOTTLE_UP=1
 section "Forwarding throughput" throughput.sh
 section "New flows, nft backend" throughput_nft.sh
 section "Price of confinement" confine.sh
+section "Many bottles" fleet.sh
 section "rb-verify" verify.sh
 
 elapsed=$((SECONDS - start))
