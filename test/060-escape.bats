@@ -629,6 +629,11 @@ EOF
     # ... while the port works forwards, from the host, to the same listener
     run nc -w 3 -z 127.0.0.1 $ENTRY
     assert_success
+    # the listener writes its line after the handshake nc waited for
+    for _ in $(seq 30); do
+        [ "$(bottle_sink $B | grep -c '^tcp ')" -ge 1 ] && break
+        sleep 0.1
+    done
     [ "$(bottle_sink $B | grep -c '^tcp ')" -ge 1 ]
     [ "$(ctr entry-dnat nat)" -gt "$ed" ]
 }
