@@ -4,6 +4,7 @@
 #include "enclave.h"
 #include "nameplate.h"
 #include "rb.h"
+#include "seccomp.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -19,6 +20,7 @@ static void usage(FILE *out)
 		"Usage: %s --nameplate FILE [--stage sentry|bottle|all]\n"
 		"       %s --nameplate FILE --check [--print-env]\n"
 		"       %s --nameplate FILE --remove\n"
+		"       %s --seccomp-profile BASE OUT\n"
 		"\n"
 		"Locks down the enclave Podman created for a nameplate (moniker M):\n"
 		"  sentry  on the host, the enclave bridge of rb-M-enclave loses its\n"
@@ -47,6 +49,9 @@ static void usage(FILE *out)
 		"  -r, --remove          undo: nothing to do, the changes live in the\n"
 		"                        containers' namespaces and on the enclave bridge,\n"
 		"                        which go away with the containers and the network\n"
+		"      --seccomp-profile BASE OUT\n"
+		"                        write the bottle's seccomp profile to OUT (atomically):\n"
+		"                        podman's profile BASE without user namespaces\n"
 		"  -h, --help            this text\n"
 		"\n"
 		"For tests and scripts without podman, namespaces stand in for the containers\n"
@@ -57,7 +62,7 @@ static void usage(FILE *out)
 		"      --bridge NAME         the enclave bridge\n"
 		"\n"
 		"Exit: 0 done, 1 usage or nameplate error, 2 podman or the kernel refused.\n",
-		prog, prog, prog);
+		prog, prog, prog, prog);
 }
 
 /* ---- main ---- */
@@ -67,6 +72,7 @@ struct opts {
 	const char *stage;
 	int check, print_env, remove, policy_only;
 	const char *ns_host, *ns_sentry, *ns_bottle, *bridge;
+	const char *seccomp_base;
 };
 
 /* A namespace named on the command line; flag is what to ask for when it
@@ -114,9 +120,32 @@ lock:
 	return rc;
 }
 
+/* The seccomp profile goes alone: it belongs to no nameplate (one for
+ * every bottle), and one failure must leave OUT as it was. */
+static int seccomp_main(const struct opts *o, int argc, char **argv)
+{
+	struct rb_err err = { 0 };
+
+	if (argc != 1) {
+		fprintf(stderr, "%s: --seccomp-profile BASE takes one OUT file (see --help)\n", prog);
+		return RB_EXIT_USAGE;
+	}
+	if (o->nameplate || o->check || o->print_env || o->remove || o->policy_only ||
+	    o->ns_host || o->ns_sentry || o->ns_bottle || o->bridge || strcmp(o->stage, "all") != 0) {
+		fprintf(stderr, "%s: --seccomp-profile goes alone\n", prog);
+		return RB_EXIT_USAGE;
+	}
+	if (rb_seccomp_bottle_write(o->seccomp_base, argv[0], &err) < 0) {
+		fprintf(stderr, "%s: %s\n", prog, err.msg);
+		return rb_err_exit_code(&err);
+	}
+	return RB_EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
-	enum { OPT_NS_HOST = 256, OPT_NS_SENTRY, OPT_NS_BOTTLE, OPT_BRIDGE, OPT_POLICY_ONLY };
+	enum { OPT_NS_HOST = 256, OPT_NS_SENTRY, OPT_NS_BOTTLE, OPT_BRIDGE, OPT_POLICY_ONLY,
+	       OPT_SECCOMP };
 	static const struct option longopts[] = {
 		{ "nameplate", required_argument, NULL, 'n' },
 		{ "stage", required_argument, NULL, 's' },
@@ -129,6 +158,7 @@ int main(int argc, char **argv)
 		{ "netns-bottle", required_argument, NULL, OPT_NS_BOTTLE },
 		{ "bridge", required_argument, NULL, OPT_BRIDGE },
 		{ "policy-only", no_argument, NULL, OPT_POLICY_ONLY },
+		{ "seccomp-profile", required_argument, NULL, OPT_SECCOMP },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .stage = "all" };
@@ -150,9 +180,12 @@ int main(int argc, char **argv)
 		case OPT_NS_BOTTLE: o.ns_bottle = optarg; break;
 		case OPT_BRIDGE: o.bridge = optarg; break;
 		case OPT_POLICY_ONLY: o.policy_only = 1; break;
+		case OPT_SECCOMP: o.seccomp_base = optarg; break;
 		default: usage(stderr); return RB_EXIT_USAGE;
 		}
 	}
+	if (o.seccomp_base)
+		return seccomp_main(&o, argc - optind, argv + optind);
 	if (optind < argc) {
 		fprintf(stderr, "%s: unexpected argument \"%s\"\n", prog, argv[optind]);
 		return RB_EXIT_USAGE;
