@@ -15,6 +15,7 @@
  * reused in between cannot redirect the changes. */
 #include "enclave.h"
 
+#include "neigh.h"
 #include "netns.h"
 #include "podman.h"
 #include "route.h"
@@ -326,6 +327,9 @@ static int setup_bottle(struct rb_enclave *p, struct rb_enclave_side *s, struct 
 	if (rc == 0)
 		rc = rb_route_prune(nl, now.enclave.ifindex, &np->enclave_subnet, np->sentry_ip,
 				    where, err);
+	/* A sentry that restarted has a new MAC. */
+	if (rc == 0)
+		rc = rb_neigh_flush(nl, now.enclave.ifindex, where, err);
 	return rc;
 }
 

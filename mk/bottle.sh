@@ -294,11 +294,9 @@ reapply() {
 	local brun
 	brun=$(podman inspect -f '{{.State.Running}}' "$BOTTLE")
 	[ "$brun" = true ] || podman init "$BOTTLE" >/dev/null
+	# also empties the bottle's neighbour table: a restarted sentry has a new MAC
 	"$RB_BIN/rb-net-create" --nameplate "$NP_FILE" --stage bottle
 	[ "$brun" = true ] || podman start "$BOTTLE" >/dev/null
-	# A restarted sentry has a new MAC: without this the bottle keeps probing
-	# the old one for several seconds before it asks again.
-	nsenter -t "$(podman inspect -f '{{.State.Pid}}' "$BOTTLE")" -n ip neigh flush all
 	echo "bottle: $M policy reapplied"
 }
 

@@ -263,10 +263,14 @@ rpfilter_drops() {
 
 	netcreate "${NS_ARGS[@]}"
 	assert_success
-	# the prune took the route; the attacker puts it back
+	# the prune took the route and the flush the neighbour; the attacker
+	# puts them back
 	run ip -j -n "$B" -4 route show 198.51.100.1
 	assert_output "[]"
+	run ip -j -n "$B" neigh show 198.51.100.1 nud all
+	assert_output "[]"
 	ip -n "$B" route add 198.51.100.1/32 dev eth0
+	ip -n "$B" neigh add 198.51.100.1 lladdr "$mac" dev eth0 nud permanent
 
 	before=$(rpfilter_drops)
 	run probe 198.51.100.1 5555
@@ -299,6 +303,34 @@ rpfilter_drops() {
 	run routes4 "$B"
 	assert_output "$(printf '%s\n' "10.242.0.0/24 - eth0" "default 10.242.0.2 eth0")"
 	[ "$(sc "$B" net.ipv6.conf.all.disable_ipv6)" = 1 ]
+}
+
+# What mk/bottle.sh reapply relies on after a sentry restart.
+@test "net: --stage bottle empties the bottle's neighbour table (a restarted sentry has a new MAC)" {
+	local a
+	netcreate "${NS_ARGS[@]}"
+	assert_success
+	NS=$S listen -4 10.242.0.2 5557
+	# the old sentry's MAC, still fresh, and entries in the other states
+	ip -n "$B" neigh replace 10.242.0.2 lladdr 02:00:00:00:00:01 dev eth0 nud reachable
+	ip -n "$B" neigh add 10.242.0.9 lladdr 02:00:00:00:00:02 dev eth0 nud stale
+	ip -n "$B" neigh add 10.242.0.10 lladdr 02:00:00:00:00:03 dev eth0 nud permanent
+	ip -n "$B" neigh add 10.242.0.11 lladdr 02:00:00:00:00:04 dev eth0 nud noarp
+	run ip -j -n "$B" neigh show nud all dev eth0
+	[ "$(jq length <<<"$output")" -eq 4 ] || fail "not the four entries: $output"
+	# the problem: the bottle sends to a MAC nobody has
+	run probe 10.242.0.2 5557
+	assert_failure
+
+	netcreate --stage bottle --netns-host "/run/netns/$H" --netns-bottle "/run/netns/$B" --bridge rbbr0
+	assert_success
+	run ip -j -n "$B" neigh show nud all
+	assert_output "[]"
+	probe 10.242.0.2 5557
+	# and the bottle learned the sentry's real MAC
+	a=$(ip -j -n "$S" link show eth0 | jq -r '.[0].address')
+	run ip -j -n "$B" neigh show 10.242.0.2 dev eth0
+	[ "$(jq -r '.[0].lladdr' <<<"$output")" = "$a" ] || fail "neighbour 10.242.0.2 is not $a: $output"
 }
 
 @test "net: without RBRN_UPLINK_GATEWAY the sentry keeps podman's default route" {

@@ -1,0 +1,50 @@
+/* Neighbour entries (see neigh.h). */
+#include "neigh.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <netlink/addr.h>
+#include <netlink/netlink.h>
+#include <netlink/route/neighbour.h>
+
+int rb_neigh_flush(struct rb_nl *nl, int ifindex, const char *where, struct rb_err *err)
+{
+	struct nl_cache *cache = NULL;
+	struct nl_object *o;
+	char dst[64];
+	int rc;
+
+	nl->syserr = 0;
+	rc = rtnl_neigh_alloc_cache(nl->sk, &cache);
+	if (rc < 0) {
+		rc = rb_nl_errno(nl, rc);
+		return rb_err_set(err, rc, "cannot list neighbours in %s: %s", where, strerror(-rc));
+	}
+	rc = 0;
+	for (o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		struct rtnl_neigh *n = (struct rtnl_neigh *)o;
+		int family = rtnl_neigh_get_family(n);
+
+		if (rtnl_neigh_get_ifindex(n) != ifindex || (family != AF_INET && family != AF_INET6))
+			continue;
+		nl->syserr = 0;
+		rc = rtnl_neigh_delete(nl->sk, n, 0);
+		if (rc >= 0)
+			continue;
+		rc = rb_nl_errno(nl, rc);
+		/* gone meanwhile: garbage-collected, or the interface went */
+		if (rc == -ENOENT) {
+			rc = 0;
+			continue;
+		}
+		nl_addr2str(rtnl_neigh_get_dst(n), dst, sizeof(dst));
+		rc = rb_err_set(err, rc, "cannot remove neighbour %s in %s: %s", dst, where,
+				strerror(-rc));
+		break;
+	}
+	nl_cache_free(cache);
+	return rc;
+}
