@@ -25,8 +25,14 @@ LIB_OBJ  := $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)
 CMDS     := $(patsubst cmd/%.c,%,$(sort $(wildcard cmd/rb-*.c)))
 CMD_BIN  := $(CMDS:%=$(RB_BIN)/%)
 
-.PHONY: all clean lint
+# Small programs the tests run against lib/ (test/c/NAME.c ->
+# $(BUILD)/test/NAME), built with the same flags as the commands.
+TEST_SRC := $(sort $(wildcard test/c/*.c))
+TEST_BIN := $(TEST_SRC:test/c/%.c=$(BUILD)/test/%)
+
+.PHONY: all clean lint test-helpers
 all: $(CMD_BIN)
+test-helpers: $(TEST_BIN)
 
 $(BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h) mk/build.mk
 	@mkdir -p $(@D)
@@ -40,10 +46,14 @@ $(RB_BIN)/%: cmd/%.c $(BUILD)/librb.a $(wildcard lib/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(RB_CFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/librb.a $(RB_LIBS) $(SANFLAGS)
 
+$(BUILD)/test/%: test/c/%.c $(BUILD)/librb.a $(wildcard lib/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(RB_CFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/librb.a $(RB_LIBS) $(SANFLAGS)
+
 # Static analysis: both tools must be clean (CI runs this in `make check`).
 # clang-tidy runs once per file (several files in one run give false
 # va_list reports) and only again when the file or a header changed.
-TIDY_SRC  := $(LIB_SRC) $(wildcard cmd/*.c)
+TIDY_SRC  := $(LIB_SRC) $(wildcard cmd/*.c) $(TEST_SRC)
 TIDY_OK   := $(TIDY_SRC:%.c=build/lint/%.ok)
 TIDY_ARGS  = $(filter-out -fsanitize% -fno-sanitize%,$(RB_CFLAGS))
 
@@ -58,7 +68,7 @@ LINT_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 .PHONY: cppcheck
 cppcheck:
 	cppcheck -j $(LINT_JOBS) --quiet --error-exitcode=1 --std=c11 --enable=warning,portability,performance $(CPPCHECK_LEVEL) \
-	  --suppress=missingIncludeSystem --inline-suppr -Ilib lib cmd fuzz
+	  --suppress=missingIncludeSystem --inline-suppr -Ilib lib cmd fuzz test/c
 
 build/lint/%.ok: %.c $(wildcard lib/*.h) .clang-tidy
 	@mkdir -p $(@D)

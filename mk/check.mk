@@ -11,7 +11,7 @@ export BATS_TEST_TIMEOUT
 .PHONY: check check-unit check-san
 # Lint reads the sources, not the build: the SAN pass skips it (CI runs
 # both passes in one root, and lint is minutes with newer cppcheck).
-check: all $(if $(filter 1,$(SAN)),,lint) images
+check: all test-helpers $(if $(filter 1,$(SAN)),,lint) images
 	@bash mk/world.sh start
 	@set -o pipefail; RB_BUILD=$(BUILD) bats $(BATS_FLAGS) $(TESTS) | tee $(BUILD)/check.tap; rc=$$?; \
 	  bash mk/world.sh stop; \
@@ -28,7 +28,7 @@ check-san:
 	$(MAKE) check SAN=1 TESTS="$(SAN_TESTS)"
 
 # Only the tests that need no containers (fast loop while developing).
-check-unit: all
+check-unit: all test-helpers
 	RB_BUILD=$(BUILD) bats $(BATS_FLAGS) $(filter-out test/999-leaks.bats,$(wildcard test/0[0-3]*.bats))
 
 # The fresh-machine proof (mk/distro.sh): a new Debian root of DISTRO, make

@@ -9,6 +9,7 @@ ifndef RB_INSTALLED
 	@echo '  make                  build cmd/ (rb-net-create, rb-fw-apply, rb-verify, rb-sentryd) into $(RB_BIN)'
 	@echo '  make check            the whole test suite (what CI runs); SAN=1 for ASan+UBSan,'
 	@echo '                       RB_FW_BACKEND=nft|xtables|auto for the firewall backend (also bottle-*)'
+	@echo '  make test-helpers     the test programs of test/c/ (make check builds them)'
 	@echo '  make lint             cppcheck and clang-tidy'
 	@echo '  make fuzz             run every libFuzzer target for FUZZ_SECONDS (default 60) each'
 	@echo '  make install          commands, man pages and a copy that runs bottles (PREFIX, DESTDIR)'

@@ -2,83 +2,17 @@
 # lib/podman.c against a fake podman ($RB_PODMAN) that prints crafted
 # output: good JSON is read field by field, anything malformed, missing or
 # out of range gives one clear message and exit 2, and a missing podman
-# says so. A small probe program (built here from librb.a) calls the
-# inspect functions; `rb-net-create --check` covers `network ls`.
+# says so. A small probe program (test/c/podman_json.c, built by make
+# test-helpers) calls the inspect functions; `rb-net-create --check` covers
+# `network ls`.
 
 bats_require_minimum_version 1.5.0
 load helpers
 
+PROBE=$RB_TOP/$RB_BUILD/test/podman_json
+
 setup_file() {
-    local lib="$RB_TOP/$RB_BUILD/librb.a" san=
-    [ -f "$lib" ] || { echo "$lib missing: run make" >&2; return 1; }
-    [[ "$RB_BUILD" == *san* ]] && san="-fsanitize=address,undefined -fno-sanitize-recover=all"
-    cat >"$BATS_FILE_TMPDIR/probe.c" <<'EOF'
-#include "podman.h"
-
-#include <arpa/inet.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-static const char *ip(struct in_addr a, char *buf)
-{
-	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
-}
-
-static void print_net(const struct rb_podman_network *n)
-{
-	char b[INET_ADDRSTRLEN];
-	size_t j;
-
-	printf("network=%s bridge=%s internal=%d gateway=%s\n", n->name, n->bridge, n->internal,
-	       n->has_gateway ? ip(n->gateway, b) : "-");
-	for (j = 0; j < n->n_subnets; j++)
-		printf("subnet=%s/%u\n", ip(n->subnets[j].addr, b), n->subnets[j].prefix);
-}
-
-int main(int argc, char **argv)
-{
-	struct rb_err err = { 0 };
-	char b[INET_ADDRSTRLEN];
-	size_t i;
-
-	if (argc == 3 && strcmp(argv[1], "container") == 0) {
-		struct rb_podman_container c;
-
-		if (rb_podman_container_inspect(argv[2], &c, &err) < 0)
-			goto fail;
-		printf("name=%s running=%d pid=%d\n", c.name, c.running, (int)c.pid);
-		for (i = 0; i < c.n_nets; i++)
-			printf("net=%s ip=%s/%u mac=%s\n", c.nets[i].network, ip(c.nets[i].ip, b),
-			       c.nets[i].prefix, c.nets[i].mac);
-	} else if (argc == 3 && strcmp(argv[1], "network") == 0) {
-		struct rb_podman_network n;
-
-		if (rb_podman_network_inspect(argv[2], &n, &err) < 0)
-			goto fail;
-		print_net(&n);
-	} else if (argc == 2 && strcmp(argv[1], "networks") == 0) {
-		struct rb_podman_network *nets = NULL;
-		size_t n = 0;
-
-		if (rb_podman_network_list(&nets, &n, &err) < 0)
-			goto fail;
-		for (i = 0; i < n; i++)
-			print_net(&nets[i]);
-		free(nets);
-	} else {
-		fprintf(stderr, "usage: probe container|network NAME | probe networks\n");
-		return 1;
-	}
-	return 0;
-fail:
-	fprintf(stderr, "probe: %s\n", err.msg);
-	return rb_err_exit_code(&err);
-}
-EOF
-    # shellcheck disable=SC2086
-    cc -std=c11 -D_GNU_SOURCE -Wall -Werror -I"$RB_TOP/lib" $san -o "$BATS_FILE_TMPDIR/probe" \
-        "$BATS_FILE_TMPDIR/probe.c" "$lib" $(pkg-config --libs libcjson) $san
+    [ -x "$PROBE" ] || { echo "$PROBE missing: run make test-helpers (make check builds it)" >&2; return 1; }
 }
 
 setup() {
@@ -96,7 +30,6 @@ exit "$(cat "$d/rc" 2>/dev/null || echo 0)"
 EOF
     chmod +x "$FAKE/podman"
     export RB_PODMAN="$FAKE/podman"
-    PROBE="$BATS_FILE_TMPDIR/probe"
 }
 
 # fake STDOUT [RC [STDERR]]: what the next podman call answers.
