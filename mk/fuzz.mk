@@ -9,7 +9,7 @@ FUZZ_DIR     := build/fuzz
 FUZZ_FLAGS   := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
                 -fno-sanitize-recover=all -Ilib $(shell pkg-config --cflags libcjson)
 FUZZ_LIBS    := $(shell pkg-config --libs libcjson)
-FUZZ_NAMES   := nameplate cidr domain podman_json dns learn
+FUZZ_NAMES   := nameplate cidr domain podman_json dns learn seccomp
 
 # Sources of each target (the lib files it needs, nothing from cmd/).
 FUZZ_SRC_nameplate   := fuzz/nameplate.c lib/nameplate.c lib/nameplate_ports.c lib/nameplate_workload.c lib/nameplate_uplink.c lib/addr.c lib/podman.c lib/err.c
@@ -17,6 +17,7 @@ FUZZ_SRC_domain      := fuzz/domain.c lib/nameplate.c lib/nameplate_ports.c lib/
 FUZZ_SRC_cidr        := fuzz/cidr.c lib/addr.c
 FUZZ_SRC_podman_json := fuzz/podman_json.c lib/podman.c lib/addr.c lib/err.c
 FUZZ_SRC_dns         := fuzz/dns.c lib/dns.c
+FUZZ_SRC_seccomp     := fuzz/seccomp.c lib/seccomp.c lib/json.c lib/err.c
 FUZZ_SRC_learn       := fuzz/learn.c lib/learn.c lib/dns.c lib/nameplate.c lib/nameplate_ports.c lib/nameplate_workload.c lib/nameplate_uplink.c lib/addr.c lib/podman.c lib/err.c
 # Options of each run.
 FUZZ_OPT_nameplate   := -max_len=8192 -dict=fuzz/nameplate.dict
@@ -25,6 +26,7 @@ FUZZ_OPT_cidr        := -max_len=64
 FUZZ_OPT_podman_json := -max_len=16384 -dict=fuzz/podman_json.dict
 FUZZ_OPT_dns         := -max_len=4096
 FUZZ_OPT_learn       := -max_len=4096
+FUZZ_OPT_seccomp     := -max_len=8192 -dict=fuzz/seccomp.dict
 
 FUZZ_BIN := $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz-%)
 
