@@ -126,6 +126,10 @@ snapshot() {
     # no seccomp profile to derive the bottle's from
     start_refused 'RB_SECCOMP_BASE: "/nonexistent/seccomp.json"' "${RBTIMG[@]}" \
         RB_SECCOMP_BASE=/nonexistent/seccomp.json
+    # one that is no profile rb can carry over: rb-net-create says what is wrong
+    local bad=$BATS_TEST_TMPDIR/bad-seccomp.json
+    printf '%s' '{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"name": "clone", "action": "SCMP_ACT_ALLOW"}]}' >"$bad"
+    start_refused "seccomp profile \"$bad\": syscalls[0]: \"name\"" "${RBTIMG[@]}" RB_SECCOMP_BASE="$bad"
 }
 
 @test "a container of the same name, not rb's: start fails and leaves it alone" {
