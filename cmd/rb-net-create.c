@@ -62,7 +62,8 @@ static void usage(FILE *out)
 		"      --netns-host PATH     netns holding the bridge (default: this one)\n"
 		"      --bridge NAME         the enclave bridge\n"
 		"\n"
-		"Exit: 0 done, 1 usage or nameplate error, 2 podman or the kernel refused.\n",
+		"Exit: 0 done, 1 usage, nameplate or seccomp base error, 2 podman or the kernel\n"
+		"refused.\n",
 		prog, prog, prog, prog);
 }
 
