@@ -666,11 +666,13 @@ static int store_path(const cJSON *o, const char *key, int required, char *out,
 			return unexpected(err, "no %s", key);
 		return 0;
 	}
-	/* the API socket is a URL on Podman 5, a path on 4.3 */
-	if (strncmp(s, "unix://", 7) == 0)
+	/* The API socket is a URL on Podman 5, a path on 4.3; any other URL
+	 * is a remote connection, nothing of this host's to refuse. The
+	 * storage paths are paths. */
+	if (!required && strncmp(s, "unix://", 7) == 0)
 		s += 7;
-	else if (strstr(s, "://"))
-		return 0; /* a remote connection: nothing of this host's to refuse */
+	else if (!required && s[0] != '/' && strstr(s, "://"))
+		return 0;
 	n = strlen(s);
 	if (s[0] != '/' || n >= RB_PODMAN_PATH_MAX)
 		return unexpected(err, "%s is not an absolute path", key);

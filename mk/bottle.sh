@@ -12,6 +12,8 @@ set -euo pipefail
 
 RB_BIN=${RB_BIN:-build/bin}
 RB_RUN=${RB_RUN:-/run/rb}
+# rb-net-create --check refuses a volume or env file in it: the same one.
+export RB_RUN
 # A moniker names RB_NAMEPLATES/<moniker>.mk: by default the nameplates
 # beside this script, in a checkout and in an installed copy alike.
 RB_NAMEPLATES=${RB_NAMEPLATES:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/nameplates}
