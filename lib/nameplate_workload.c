@@ -683,8 +683,13 @@ int np_print_workload(const struct rb_nameplate *np, FILE *out)
 		put_elem(out, "--workdir");
 		put_elem(out, np->workdir);
 	}
-	if (np->tty)
+	/* A terminal for an interactive agent, and its input: without
+	 * --interactive, make bottle-attach would show the agent's screen
+	 * and nothing typed would reach it. */
+	if (np->tty) {
+		put_elem(out, "--interactive");
 		put_elem(out, "--tty");
+	}
 	fputs(")\nRB_BOTTLE_ARGV=(", out);
 	for (i = 0; i < np->n_args; i++) {
 		if (i)

@@ -2,11 +2,12 @@
 # Brings a nameplate's sentry and bottle up and down, in the fail-closed
 # order of docs/how-it-works.md. Values come from the C validator (rb-net-create
 # --check --print-env), never from make evaluating the nameplate.
-# Usage: mk/bottle.sh start|stop|status|reapply|shell|exec|logs|suggest NAMEPLATE
+# Usage: mk/bottle.sh start|stop|status|reapply|shell|exec|logs|attach|suggest NAMEPLATE
 #        mk/bottle.sh list
 #        mk/bottle.sh log NAMEPLATE [--follow] [--json]
 #   exec runs $CMD (a shell command line, run by the bottle's /bin/sh);
-#   logs follows the output with FOLLOW=1; log and suggest read the
+#   logs follows the output with FOLLOW=1; attach joins the command's
+#   terminal (RBRN_BOTTLE_TTY=1); log and suggest read the
 #   sentry's denial log (mk/denials.sh).
 set -euo pipefail
 
@@ -432,6 +433,23 @@ exec_cmd() {
 	exec podman exec --interactive "${term[@]}" "$BOTTLE" /bin/sh -c "$CMD"
 }
 
+# The bottle's command on its own terminal (RBRN_BOTTLE_TTY=1 creates it
+# with --interactive --tty): what is typed reaches the command, its screen
+# comes back. Ctrl-P Ctrl-Q detaches and leaves it running; a signal to
+# this attach (make interrupted, the terminal closed) is not passed on to
+# the command (--sig-proxy=false).
+attach() {
+	local st
+	st=$(podman inspect -f '{{.State.Running}} {{.Config.Tty}} {{.Config.OpenStdin}}' "$BOTTLE" 2>/dev/null) ||
+		die "$M is not started: no $BOTTLE"
+	[[ $st == true* ]] ||
+		die "$M is not started ($BOTTLE is not running): make bottle-start NAMEPLATE=$NP_ARG"
+	[ "$st" = "true true true" ] ||
+		die "$BOTTLE's command has no terminal (started with RBRN_BOTTLE_TTY=0): make bottle-logs NAMEPLATE=$NP_ARG FOLLOW=1 shows its output"
+	echo "bottle: attached to $BOTTLE's command; Ctrl-P Ctrl-Q detaches and leaves it running" >&2
+	exec podman attach --detach-keys ctrl-p,ctrl-q --sig-proxy=false "$BOTTLE"
+}
+
 logs() {
 	local follow=()
 	case ${FOLLOW:-0} in
@@ -443,7 +461,7 @@ logs() {
 	exec podman logs "${follow[@]}" "$BOTTLE"
 }
 
-usage="usage: $0 start|stop|status|reapply|shell|exec|logs|suggest NAMEPLATE | log NAMEPLATE [--follow] [--json] | list"
+usage="usage: $0 start|stop|status|reapply|shell|exec|logs|attach|suggest NAMEPLATE | log NAMEPLATE [--follow] [--json] | list"
 if [ "${1:-}" = list ] && [ $# = 1 ]; then
 	list
 	exit
@@ -455,7 +473,7 @@ verb=$1
 shift 2
 case $verb in
 start) load "$NP_ARG" ;;
-stop | status | reapply | shell | exec | logs | log | suggest) load "$NP_ARG" --policy-only ;;
+stop | status | reapply | shell | exec | logs | attach | log | suggest) load "$NP_ARG" --policy-only ;;
 *) echo "$usage" >&2; exit 1 ;;
 esac
 case $verb in

@@ -529,7 +529,7 @@ JSON
     run env -i bash -c "$out"$'\n''printf "<%s>" "${RB_BOTTLE_ARGV[@]}"; echo; printf "%s " "${RB_BOTTLE_RUN_ARGS[@]}"; echo; echo "$RBRN_BOTTLE_VOLUMES"'
     assert_success
     assert_line --index 0 "</bin/sh><-c><echo it's  here; exit 3><>"
-    assert_line --index 1 "--memory 512m --memory-swap 512m --cpus 0.5 --pids-limit 64 -v $NP_TMP/ws:/workspace:rw -v $NP_TMP/ws/file:/etc/f:ro --env-file $NP_TMP/env-ok --workdir /workspace --tty "
+    assert_line --index 1 "--memory 512m --memory-swap 512m --cpus 0.5 --pids-limit 64 -v $NP_TMP/ws:/workspace:rw -v $NP_TMP/ws/file:/etc/f:ro --env-file $NP_TMP/env-ok --workdir /workspace --interactive --tty "
     assert_line --index 2 "$NP_TMP/ws:/workspace:rw $NP_TMP/ws/file:/etc/f:ro"
     # words, and the defaults that keep a runaway bottle in bounds
     np_write "$np" "RBRN_BOTTLE_COMMAND=/bin/sleep 1000"
