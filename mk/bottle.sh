@@ -110,7 +110,7 @@ bottle_seccomp() {
 }
 
 start() {
-	local fw bridge spid bpid
+	local fw bridge spid bpid low=()
 	# What the nameplate check saw in podman network ls; the enclave's
 	# creation below is what claims the moniker.
 	[ "$RB_ENCLAVE_PRESENT" = 0 ] ||
@@ -184,6 +184,13 @@ start() {
 		--bridge "$bridge" ${RB_UPLINK_BRIDGE:+--uplink-bridge "$RB_UPLINK_BRIDGE"} &
 	fw=$!
 
+	# An entry port below 1024 (an sshd on 22): the bottle's uid, without
+	# capabilities, may bind it and those above it in the bottle's own
+	# netns, where nothing but the entry's DNAT reaches.
+	if [ "$RBRN_ENTRY_ENABLED" = 1 ] && [ "$RBRN_ENTRY_PORT_ENCLAVE" -lt 1024 ]; then
+		low=(--sysctl "net.ipv4.ip_unprivileged_port_start=$RBRN_ENTRY_PORT_ENCLAVE")
+	fi
+
 	# The bottle: no capability, its uid, no IPv6; DNS only via the sentry.
 	# Its workload (limits, volumes, env file, workdir, tty, command) comes
 	# as ready podman arguments from the C validator, one word each.
@@ -198,7 +205,7 @@ start() {
 		--cap-drop ALL --security-opt no-new-privileges --sysctl net.ipv4.ip_forward=0 \
 		--security-opt "seccomp=$BOTTLE_SECCOMP" \
 		--sysctl net.ipv6.conf.all.disable_ipv6=1 --sysctl net.ipv6.conf.default.disable_ipv6=1 \
-		--sysctl "net.ipv4.ping_group_range=$RBRN_BOTTLE_UID $RBRN_BOTTLE_UID" \
+		--sysctl "net.ipv4.ping_group_range=$RBRN_BOTTLE_UID $RBRN_BOTTLE_UID" "${low[@]}" \
 		"${RB_BOTTLE_RUN_ARGS[@]}" \
 		"$RBRN_BOTTLE_IMAGE" "${RB_BOTTLE_ARGV[@]}" >/dev/null ||
 		! podman init "$BOTTLE" >/dev/null; then
