@@ -339,7 +339,6 @@ attach_round() {
         cat -v "$WS/.agent-heard" >&3
         echo "--- logs:" >&3
         podman logs --tail 5 rb-$NP-bottle 2>/dev/null | cat -v >&3
-        ps -eo pid,ppid,stat,args | grep -e 'podman attach' -e script -e conmon | grep -v grep >&3
         return $rc
     }
 }
