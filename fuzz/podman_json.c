@@ -1,7 +1,7 @@
-/* libFuzzer target for what rb reads from podman: the container and the
- * network JSON parsers run on every input; whatever they accept must be
+/* libFuzzer target for what rb reads from podman: the container, network
+ * and info JSON parsers run on every input; whatever they accept must be
  * within the bounds the rest of rb relies on (PIDs, names, interface
- * names, prefixes, array sizes).
+ * names, prefixes, array sizes, absolute paths).
  *
  *   clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
  *         -Ilib $(pkg-config --cflags libcjson) -o build/fuzz-podman-json \
@@ -37,6 +37,33 @@ static void check_cidr(const struct rb_cidr *c)
 
 	if (c->prefix > 32 || (ntohl(c->addr.s_addr) & ~mask))
 		abort();
+}
+
+/* A path podman info gave: "" where optional, else absolute and printable. */
+static void check_path(const char *s, int required)
+{
+	size_t i, n = strnlen(s, RB_PODMAN_PATH_MAX);
+
+	if (n == RB_PODMAN_PATH_MAX || (n == 0 && required) || (n && s[0] != '/'))
+		abort();
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			abort();
+}
+
+static void check_info(const char *data, size_t size, struct rb_err *err)
+{
+	struct rb_podman_store st;
+	int rc = rb_podman_parse_info(data, size, &st, err);
+
+	if (rc == 0) {
+		check_path(st.graph_root, 1);
+		check_path(st.run_root, 1);
+		check_path(st.volume_path, 0);
+		check_path(st.socket, 0);
+	} else if (!err->msg[0] || rc != -EPROTO || st.graph_root[0]) {
+		abort();
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -80,5 +107,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	}
 	free(nets);
+
+	err.msg[0] = '\0';
+	check_info((const char *)data, size, &err);
 	return 0;
 }

@@ -7,6 +7,7 @@
  * the host's system, podman's and rb's own directories, and an env file's
  * values are read only to check their form, never shown. */
 #include "nameplate_int.h"
+#include "podman.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
@@ -33,6 +34,21 @@ static const char *const host_refused[] = {
 	"/etc", "/proc", "/sys", "/dev", "/run", "/var/run", "/boot", "/var/lib/containers",
 };
 
+/* The host's own directories that have no fixed place: podman's, where
+ * `podman info` says they are (storage.conf and containers.conf can move
+ * them anywhere), and rb's state directory, RB_RUN as mk/bottle.sh has it.
+ * Learned once per nameplate, and only for a volume or an env file that
+ * passed every other check: podman info takes half a second. */
+#define HOST_ROOTS_MAX 5
+struct host_roots {
+	int loaded;
+	size_t n;
+	struct {
+		char path[PATH_MAX];
+		const char *what;
+	} r[HOST_ROOTS_MAX];
+};
+
 /* Inside the bottle: podman and the kernel own these. */
 static const char *const ctr_refused[] = { "/proc", "/sys", "/dev" };
 
@@ -41,6 +57,8 @@ static int path_under(const char *a, const char *b)
 {
 	size_t n = strlen(b);
 
+	if (strcmp(b, "/") == 0)
+		return 1;
 	return strncmp(a, b, n) == 0 && (a[n] == '\0' || a[n] == '/');
 }
 
@@ -54,6 +72,88 @@ static const char *refused_by(const char *p, const char *const *list, size_t n, 
 		if (path_under(p, list[i]) || (ancestors && path_under(list[i], p)))
 			return list[i];
 	return NULL;
+}
+
+/* One argument: no control character (a JSON string could decode to one
+ * if escapes were allowed; they are not, this is the second line). */
+static int arg_ok(const char *a)
+{
+	for (; *a; a++)
+		if ((unsigned char)*a < 0x20 || *a == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* Kept canonical when it exists, since the paths compared with it are;
+ * as given (without trailing slashes) when it does not exist yet. */
+static void add_root(struct host_roots *h, const char *path, const char *what)
+{
+	size_t n;
+
+	if (!path[0] || h->n == HOST_ROOTS_MAX)
+		return;
+	if (!realpath(path, h->r[h->n].path)) {
+		n = strlen(path);
+		while (n > 1 && path[n - 1] == '/')
+			n--;
+		if (n >= sizeof(h->r[h->n].path))
+			return;
+		memcpy(h->r[h->n].path, path, n);
+		h->r[h->n].path[n] = '\0';
+	}
+	h->r[h->n++].what = what;
+}
+
+static int load_roots(int v, struct host_roots *h, struct rb_err *err)
+{
+	const char *run = getenv("RB_RUN");
+	struct rb_podman_store st;
+	char msg[sizeof(err->msg)];
+	int rc;
+
+	if (!run || !run[0])
+		run = "/run/rb"; /* mk/bottle.sh's default */
+	if (run[0] != '/' || strlen(run) >= PATH_MAX || !arg_ok(run))
+		return rb_err_config(err, "RB_RUN: not an absolute path of printable characters");
+	rc = rb_podman_store_info(&st, err);
+	if (rc < 0) {
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+		return rb_err_set(err, rc, "%s: cannot tell where podman keeps its storage: %s",
+				  v == V_BOTTLE_VOLUMES ? "RBRN_BOTTLE_VOLUMES" : "RBRN_BOTTLE_ENV_FILE",
+				  msg);
+	}
+	add_root(h, run, "rb's state directory (RB_RUN)");
+	add_root(h, st.graph_root, "podman's storage (graphRoot)");
+	add_root(h, st.run_root, "podman's run state (runRoot)");
+	add_root(h, st.volume_path, "podman's volumes (volumePath)");
+	add_root(h, st.socket, "podman's API socket");
+	h->loaded = 1;
+	return 0;
+}
+
+/* path (canonical) is in one of the roots, or holds one when ancestors. */
+static int check_roots(const struct np_raw *r, int v, const char *show, size_t show_len,
+		       const char *path, int ancestors, struct host_roots *h, struct rb_err *err)
+{
+	char why[PATH_MAX + 96];
+	size_t i;
+
+	if (!h->loaded) {
+		int rc = load_roots(v, h, err);
+
+		if (rc < 0)
+			return rc;
+	}
+	for (i = 0; i < h->n; i++) {
+		int in = path_under(path, h->r[i].path);
+
+		if (!in && !(ancestors && path_under(h->r[i].path, path)))
+			continue;
+		snprintf(why, sizeof(why), "%s%s %s, %s: refused", ancestors ? "host path: " : "",
+			 in ? "is in" : "holds", h->r[i].path, h->r[i].what);
+		return np_bad(r, v, show, show_len, why, err);
+	}
+	return 0;
 }
 
 static int path_char(char c)
@@ -139,16 +239,6 @@ static void free_argv(char **argv, size_t n)
 	for (i = 0; argv && i < n; i++)
 		free(argv[i]);
 	free((void *)argv);
-}
-
-/* One argument: no control character (a JSON string could decode to one
- * if escapes were allowed; they are not, this is the second line). */
-static int arg_ok(const char *a)
-{
-	for (; *a; a++)
-		if ((unsigned char)*a < 0x20 || *a == 0x7f)
-			return 0;
-	return 1;
 }
 
 static int command_json(const struct np_raw *r, const char *s, char ***out, size_t *n,
@@ -265,11 +355,12 @@ static int check_workdir(const struct np_raw *r, struct rb_nameplate *np, struct
 
 /* HOSTPATH:PATH[:ro|:rw] at w (n bytes). */
 static int check_volume(const struct np_raw *r, const char *w, size_t n, struct rb_volume *vol,
-			struct rb_err *err)
+			struct host_roots *roots, struct rb_err *err)
 {
 	const char *c1 = memchr(w, ':', n), *c2, *why, *ref, *end = w + n;
 	size_t hl, cl;
 	char msg[128];
+	int rc;
 
 	if (!c1)
 		return np_bad(r, V_BOTTLE_VOLUMES, w, n, "not HOSTPATH:PATH[:ro|:rw]", err);
@@ -308,12 +399,16 @@ static int check_volume(const struct np_raw *r, const char *w, size_t n, struct 
 		snprintf(msg, sizeof(msg), "bottle path: %s belongs to podman and the kernel", ref);
 		return np_bad(r, V_BOTTLE_VOLUMES, w, n, msg, err);
 	}
-	if (r->flags & RB_NP_CHECK_FILES)
-		return host_file_check(r, V_BOTTLE_VOLUMES, w, n, vol->host, 1, err);
-	return 0;
+	if (!(r->flags & RB_NP_CHECK_FILES))
+		return 0;
+	rc = host_file_check(r, V_BOTTLE_VOLUMES, w, n, vol->host, 1, err);
+	if (rc < 0)
+		return rc;
+	return check_roots(r, V_BOTTLE_VOLUMES, w, n, vol->host, 1, roots, err);
 }
 
-static int check_volumes(const struct np_raw *r, struct rb_nameplate *np, struct rb_err *err)
+static int check_volumes(const struct np_raw *r, struct rb_nameplate *np,
+			 struct host_roots *roots, struct rb_err *err)
 {
 	const char *s = np_value(r, V_BOTTLE_VOLUMES), *p = s, *w;
 	size_t words = np_count_words(s), n, i, j;
@@ -326,8 +421,10 @@ static int check_volumes(const struct np_raw *r, struct rb_nameplate *np, struct
 	if (!np->volumes)
 		return rb_err_set(err, -ENOMEM, "out of memory");
 	for (i = 0; (n = np_next_word(&p, &w)) > 0; i++) {
-		if (check_volume(r, w, n, &np->volumes[i], err) < 0)
-			return -EINVAL;
+		int rc = check_volume(r, w, n, &np->volumes[i], roots, err);
+
+		if (rc < 0)
+			return rc;
 		for (j = 0; j < i; j++)
 			if (strcmp(np->volumes[j].ctr, np->volumes[i].ctr) == 0)
 				return np_bad(r, V_BOTTLE_VOLUMES, w, n,
@@ -370,7 +467,8 @@ bad:
 	return 0;
 }
 
-static int env_file_check(const struct np_raw *r, const char *path, struct rb_err *err)
+static int env_file_check(const struct np_raw *r, const char *path, struct host_roots *roots,
+			  struct rb_err *err)
 {
 	struct stat st;
 	char *buf = NULL;
@@ -378,6 +476,8 @@ static int env_file_check(const struct np_raw *r, const char *path, struct rb_er
 	int fd, rc;
 
 	rc = host_file_check(r, V_BOTTLE_ENV_FILE, path, strlen(path), path, 0, err);
+	if (rc == 0)
+		rc = check_roots(r, V_BOTTLE_ENV_FILE, path, strlen(path), path, 0, roots, err);
 	if (rc < 0)
 		return rc;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -420,7 +520,8 @@ out:
 	return rc;
 }
 
-static int check_env_file(const struct np_raw *r, struct rb_nameplate *np, struct rb_err *err)
+static int check_env_file(const struct np_raw *r, struct rb_nameplate *np,
+			  struct host_roots *roots, struct rb_err *err)
 {
 	const char *s = np_value(r, V_BOTTLE_ENV_FILE), *why, *ref;
 	char msg[128];
@@ -436,7 +537,7 @@ static int check_env_file(const struct np_raw *r, struct rb_nameplate *np, struc
 	}
 	np_copy_str(np->env_file, sizeof(np->env_file), s);
 	if (r->flags & RB_NP_CHECK_FILES)
-		return env_file_check(r, s, err);
+		return env_file_check(r, s, roots, err);
 	return 0;
 }
 
@@ -511,10 +612,18 @@ bad:
 int np_validate_workload(const struct np_raw *r, struct rb_nameplate *np, struct rb_err *err)
 {
 	const char *s = np_value(r, V_BOTTLE_PIDS);
+	struct host_roots roots = { 0 };
+	int rc;
 
-	if (check_command(r, np, err) < 0 || check_workdir(r, np, err) < 0 ||
-	    check_volumes(r, np, err) < 0 || check_env_file(r, np, err) < 0 ||
-	    check_memory(r, np, err) < 0 || check_cpus(r, np, err) < 0)
+	if (check_command(r, np, err) < 0 || check_workdir(r, np, err) < 0)
+		return -EINVAL;
+	/* podman info can fail for reasons of its own (exit 2, not 1) */
+	rc = check_volumes(r, np, &roots, err);
+	if (rc == 0)
+		rc = check_env_file(r, np, &roots, err);
+	if (rc < 0)
+		return rc;
+	if (check_memory(r, np, err) < 0 || check_cpus(r, np, err) < 0)
 		return -EINVAL;
 	if (np_parse_uint(s, PIDS_MAX, &np->pids) < 0 || np->pids < PIDS_MIN)
 		return np_bad_s(r, V_BOTTLE_PIDS, s, "must be a number of processes 8..4194304",
@@ -574,8 +683,13 @@ int np_print_workload(const struct rb_nameplate *np, FILE *out)
 		put_elem(out, "--workdir");
 		put_elem(out, np->workdir);
 	}
-	if (np->tty)
+	/* A terminal for an interactive agent, and its input: without
+	 * --interactive, make bottle-attach would show the agent's screen
+	 * and nothing typed would reach it. */
+	if (np->tty) {
+		put_elem(out, "--interactive");
 		put_elem(out, "--tty");
+	}
 	fputs(")\nRB_BOTTLE_ARGV=(", out);
 	for (i = 0; i < np->n_args; i++) {
 		if (i)

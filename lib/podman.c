@@ -312,7 +312,8 @@ static int prefix_err(struct rb_err *err, int rc, const char *what)
 #define unexpected(err, fmt, ...) \
 	(rb_err_set((err), -EPROTO, "unexpected output: " fmt, __VA_ARGS__), -EPROTO)
 
-static cJSON *parse_json(const char *json, size_t len, struct rb_err *err)
+/* One JSON value and nothing after it. */
+static cJSON *parse_json_value(const char *json, size_t len, struct rb_err *err)
 {
 	const char *end = NULL;
 	cJSON *root;
@@ -333,7 +334,14 @@ static cJSON *parse_json(const char *json, size_t len, struct rb_err *err)
 		rb_err_set(err, -EPROTO, "unexpected output: data after the JSON value");
 		return NULL;
 	}
-	if (!cJSON_IsArray(root)) {
+	return root;
+}
+
+static cJSON *parse_json(const char *json, size_t len, struct rb_err *err)
+{
+	cJSON *root = parse_json_value(json, len, err);
+
+	if (root && !cJSON_IsArray(root)) {
 		cJSON_Delete(root);
 		rb_err_set(err, -EPROTO, "unexpected output: not a JSON array");
 		return NULL;
@@ -641,6 +649,74 @@ out:
 	return rc;
 }
 
+/* A path of podman info's: absolute, printable, shorter than the buffer.
+ * Empty (absent) only where optional. */
+static int store_path(const cJSON *o, const char *key, int required, char *out,
+		      struct rb_err *err)
+{
+	const char *s;
+	size_t i, n;
+	int rc = get_str(o, key, &s, err);
+
+	out[0] = '\0';
+	if (rc < 0)
+		return rc;
+	if (!s || !s[0]) {
+		if (required)
+			return unexpected(err, "no %s", key);
+		return 0;
+	}
+	/* The API socket is a URL on Podman 5, a path on 4.3; any other URL
+	 * is a remote connection, nothing of this host's to refuse. The
+	 * storage paths are paths. */
+	if (!required && strncmp(s, "unix://", 7) == 0)
+		s += 7;
+	else if (!required && s[0] != '/' && strstr(s, "://"))
+		return 0;
+	n = strlen(s);
+	if (s[0] != '/' || n >= RB_PODMAN_PATH_MAX)
+		return unexpected(err, "%s is not an absolute path", key);
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return unexpected(err, "%s holds a control character", key);
+	memcpy(out, s, n + 1);
+	return 0;
+}
+
+int rb_podman_parse_info(const char *json, size_t len, struct rb_podman_store *out,
+			 struct rb_err *err)
+{
+	const cJSON *store, *host, *sock;
+	cJSON *root;
+	int rc;
+
+	if (!out)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	root = parse_json_value(json, len, err);
+	if (!root)
+		return -EPROTO;
+	store = cJSON_GetObjectItemCaseSensitive(root, "store");
+	host = cJSON_GetObjectItemCaseSensitive(root, "host");
+	sock = cJSON_IsObject(host) ? cJSON_GetObjectItemCaseSensitive(host, "remoteSocket") : NULL;
+	if (!cJSON_IsObject(root) || !cJSON_IsObject(store)) {
+		rc = unexpected(err, "%s", "no store object");
+		goto out;
+	}
+	rc = store_path(store, "graphRoot", 1, out->graph_root, err);
+	if (rc == 0)
+		rc = store_path(store, "runRoot", 1, out->run_root, err);
+	if (rc == 0)
+		rc = store_path(store, "volumePath", 0, out->volume_path, err);
+	if (rc == 0 && cJSON_IsObject(sock))
+		rc = store_path(sock, "path", 0, out->socket, err);
+out:
+	if (rc < 0)
+		memset(out, 0, sizeof(*out));
+	cJSON_Delete(root);
+	return rc;
+}
+
 /* ---- the commands ---- */
 
 /* Names given to podman come from nameplates or rb itself; checked anyway
@@ -761,6 +837,27 @@ int rb_podman_network_list(struct rb_podman_network **out, size_t *n, struct rb_
 	if (ro.status != 0)
 		rc = exit_failed(&ro, what, err);
 	else if ((rc = rb_podman_parse_networks(ro.out, ro.out_len, out, n, err)) < 0)
+		rc = prefix_err(err, rc, what);
+	free(ro.out);
+	return rc;
+}
+
+int rb_podman_store_info(struct rb_podman_store *out, struct rb_err *err)
+{
+	const char *args[] = { "info", "--format", "json", NULL };
+	const char *what = "podman info";
+	struct run_out ro;
+	int rc;
+
+	if (!out)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	rc = run_podman(args, &ro, what, err);
+	if (rc < 0)
+		return rc;
+	if (ro.status != 0)
+		rc = exit_failed(&ro, what, err);
+	else if ((rc = rb_podman_parse_info(ro.out, ro.out_len, out, err)) < 0)
 		rc = prefix_err(err, rc, what);
 	free(ro.out);
 	return rc;

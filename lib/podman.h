@@ -37,6 +37,18 @@ struct rb_podman_network {
 	struct rb_cidr subnets[8];
 };
 
+/* Where podman keeps what no bottle may mount, from `podman info`: its
+ * storage (every container's layers and files), its volumes, its run
+ * state and its API socket. Absolute paths as podman reports them; "" for
+ * the optional ones it does not report. */
+#define RB_PODMAN_PATH_MAX 1024
+struct rb_podman_store {
+	char graph_root[RB_PODMAN_PATH_MAX];
+	char run_root[RB_PODMAN_PATH_MAX];
+	char volume_path[RB_PODMAN_PATH_MAX]; /* optional */
+	char socket[RB_PODMAN_PATH_MAX];      /* optional; a unix:// URL's path */
+};
+
 /* -ENOENT (with err set) when there is no such container / network. */
 int rb_podman_container_inspect(const char *name, struct rb_podman_container *out,
 				struct rb_err *err);
@@ -45,11 +57,15 @@ int rb_podman_network_inspect(const char *name, struct rb_podman_network *out,
 /* Every podman network on the host (IPv4 subnets only). *out is malloc'd. */
 int rb_podman_network_list(struct rb_podman_network **out, size_t *n, struct rb_err *err);
 
+int rb_podman_store_info(struct rb_podman_store *out, struct rb_err *err);
+
 /* Pure parsers over JSON text (what the functions above run on podman's
  * output; the fuzzers call them directly). */
 int rb_podman_parse_container(const char *json, size_t len, struct rb_podman_container *out,
 			      struct rb_err *err);
 int rb_podman_parse_networks(const char *json, size_t len, struct rb_podman_network **out,
 			     size_t *n, struct rb_err *err);
+int rb_podman_parse_info(const char *json, size_t len, struct rb_podman_store *out,
+			 struct rb_err *err);
 
 #endif

@@ -6,7 +6,7 @@ RB_NAMEPLATES ?= $(RB_HOME)/nameplates
 rb_nameplate = $(if $(or $(findstring /,$1),$(filter %.mk,$1)),$1,$(RB_NAMEPLATES)/$1.mk)
 BOTTLE_SH = RB_BIN=$(RB_BIN) RB_NAMEPLATES=$(RB_NAMEPLATES) bash $(RB_HOME)/mk/bottle.sh
 .PHONY: bottle-start bottle-stop bottle-status bottle-verify bottle-reapply \
-	bottle-shell bottle-exec bottle-logs bottle-log bottle-suggest bottle-check \
+	bottle-shell bottle-exec bottle-logs bottle-attach bottle-log bottle-suggest bottle-check \
 	bottle-list bottle-nameplates
 bottle-start: all
 	$(BOTTLE_SH) start $(NAMEPLATE)
@@ -30,6 +30,9 @@ bottle-exec: all
 	$(BOTTLE_SH) exec $(NAMEPLATE)
 bottle-logs: all
 	$(BOTTLE_SH) logs $(NAMEPLATE)
+# The command's terminal (RBRN_BOTTLE_TTY=1); Ctrl-P Ctrl-Q detaches.
+bottle-attach: all
+	$(BOTTLE_SH) attach $(NAMEPLATE)
 # The denial log: a table (FOLLOW=1 follows it, JSON=1 prints the JSON
 # lines), and the nameplate lines that would have allowed what was denied.
 bottle-log: all

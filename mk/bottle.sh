@@ -2,16 +2,19 @@
 # Brings a nameplate's sentry and bottle up and down, in the fail-closed
 # order of docs/how-it-works.md. Values come from the C validator (rb-net-create
 # --check --print-env), never from make evaluating the nameplate.
-# Usage: mk/bottle.sh start|stop|status|reapply|shell|exec|logs|suggest NAMEPLATE
+# Usage: mk/bottle.sh start|stop|status|reapply|shell|exec|logs|attach|suggest NAMEPLATE
 #        mk/bottle.sh list
 #        mk/bottle.sh log NAMEPLATE [--follow] [--json]
 #   exec runs $CMD (a shell command line, run by the bottle's /bin/sh);
-#   logs follows the output with FOLLOW=1; log and suggest read the
+#   logs follows the output with FOLLOW=1; attach joins the command's
+#   terminal (RBRN_BOTTLE_TTY=1); log and suggest read the
 #   sentry's denial log (mk/denials.sh).
 set -euo pipefail
 
 RB_BIN=${RB_BIN:-build/bin}
 RB_RUN=${RB_RUN:-/run/rb}
+# rb-net-create --check refuses a volume or env file in it: the same one.
+export RB_RUN
 # A moniker names RB_NAMEPLATES/<moniker>.mk: by default the nameplates
 # beside this script, in a checkout and in an installed copy alike.
 RB_NAMEPLATES=${RB_NAMEPLATES:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/nameplates}
@@ -91,7 +94,7 @@ bottle_seccomp() {
 }
 
 start() {
-	local fw bridge spid bpid
+	local fw bridge spid bpid low=()
 	# What the nameplate check saw in podman network ls; the enclave's
 	# creation below is what claims the moniker.
 	[ "$RB_ENCLAVE_PRESENT" = 0 ] ||
@@ -165,6 +168,13 @@ start() {
 		--bridge "$bridge" ${RB_UPLINK_BRIDGE:+--uplink-bridge "$RB_UPLINK_BRIDGE"} &
 	fw=$!
 
+	# An entry port below 1024 (an sshd on 22): the bottle's uid, without
+	# capabilities, may bind it and those above it in the bottle's own
+	# netns, where nothing but the entry's DNAT reaches.
+	if [ "$RBRN_ENTRY_ENABLED" = 1 ] && [ "$RBRN_ENTRY_PORT_ENCLAVE" -lt 1024 ]; then
+		low=(--sysctl "net.ipv4.ip_unprivileged_port_start=$RBRN_ENTRY_PORT_ENCLAVE")
+	fi
+
 	# The bottle: no capability, its uid, no IPv6; DNS only via the sentry.
 	# Its workload (limits, volumes, env file, workdir, tty, command) comes
 	# as ready podman arguments from the C validator, one word each.
@@ -179,7 +189,7 @@ start() {
 		--cap-drop ALL --security-opt no-new-privileges --sysctl net.ipv4.ip_forward=0 \
 		--security-opt "seccomp=$BOTTLE_SECCOMP" \
 		--sysctl net.ipv6.conf.all.disable_ipv6=1 --sysctl net.ipv6.conf.default.disable_ipv6=1 \
-		--sysctl "net.ipv4.ping_group_range=$RBRN_BOTTLE_UID $RBRN_BOTTLE_UID" \
+		--sysctl "net.ipv4.ping_group_range=$RBRN_BOTTLE_UID $RBRN_BOTTLE_UID" "${low[@]}" \
 		"${RB_BOTTLE_RUN_ARGS[@]}" \
 		"$RBRN_BOTTLE_IMAGE" "${RB_BOTTLE_ARGV[@]}" >/dev/null ||
 		! podman init "$BOTTLE" >/dev/null; then
@@ -412,6 +422,23 @@ exec_cmd() {
 	exec podman exec --interactive "${term[@]}" "$BOTTLE" /bin/sh -c "$CMD"
 }
 
+# The bottle's command on its own terminal (RBRN_BOTTLE_TTY=1 creates it
+# with --interactive --tty): what is typed reaches the command, its screen
+# comes back. Ctrl-P Ctrl-Q detaches and leaves it running; a signal to
+# this attach (make interrupted, the terminal closed) is not passed on to
+# the command (--sig-proxy=false).
+attach() {
+	local st
+	st=$(podman inspect -f '{{.State.Running}} {{.Config.Tty}} {{.Config.OpenStdin}}' "$BOTTLE" 2>/dev/null) ||
+		die "$M is not started: no $BOTTLE"
+	[[ $st == true* ]] ||
+		die "$M is not started ($BOTTLE is not running): make bottle-start NAMEPLATE=$NP_ARG"
+	[ "$st" = "true true true" ] ||
+		die "$BOTTLE's command has no terminal (started with RBRN_BOTTLE_TTY=0): make bottle-logs NAMEPLATE=$NP_ARG FOLLOW=1 shows its output"
+	echo "bottle: attached to $BOTTLE's command; Ctrl-P Ctrl-Q detaches and leaves it running" >&2
+	exec podman attach --detach-keys ctrl-p,ctrl-q --sig-proxy=false "$BOTTLE"
+}
+
 logs() {
 	local follow=()
 	case ${FOLLOW:-0} in
@@ -423,7 +450,7 @@ logs() {
 	exec podman logs "${follow[@]}" "$BOTTLE"
 }
 
-usage="usage: $0 start|stop|status|reapply|shell|exec|logs|suggest NAMEPLATE | log NAMEPLATE [--follow] [--json] | list"
+usage="usage: $0 start|stop|status|reapply|shell|exec|logs|attach|suggest NAMEPLATE | log NAMEPLATE [--follow] [--json] | list"
 if [ "${1:-}" = list ] && [ $# = 1 ]; then
 	list
 	exit
@@ -435,7 +462,7 @@ verb=$1
 shift 2
 case $verb in
 start) load "$NP_ARG" ;;
-stop | status | reapply | shell | exec | logs | log | suggest) load "$NP_ARG" --policy-only ;;
+stop | status | reapply | shell | exec | logs | attach | log | suggest) load "$NP_ARG" --policy-only ;;
 *) echo "$usage" >&2; exit 1 ;;
 esac
 case $verb in

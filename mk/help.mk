@@ -27,6 +27,7 @@ endif
 	@echo '  make bottle-shell     an interactive shell in the bottle, as its uid'
 	@echo "  make bottle-exec CMD='...'  run a command line in the bottle (its /bin/sh), as its uid"
 	@echo '  make bottle-logs      the bottle command'"'"'s output; FOLLOW=1 keeps following'
+	@echo '  make bottle-attach    the bottle command'"'"'s terminal (RBRN_BOTTLE_TTY=1); Ctrl-P Ctrl-Q detaches'
 	@echo '  make bottle-log       what the sentry denied (FOLLOW=1, JSON=1); bottle-suggest: lines that allow it'
 	@echo '  make bottle-list      every started bottle and its state (policy, resolver, learner)'
 	@echo '  make bottle-nameplates N=.. DIR=..  N nameplates from TEMPLATE (default NAMEPLATE), own subnets and ports'

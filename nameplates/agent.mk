@@ -24,10 +24,13 @@ RBRN_UPLINK_NETWORK         = rb-world
 RBRN_UPLINK_GATEWAY         = 10.243.0.2
 RBRN_UPLINK_DNS_SERVER      = 8.8.8.8
 
-# Optional SSH entry: host port 2222 to an sshd the image runs on port 22.
-#   RBRN_ENTRY_ENABLED = 1, RBRN_ENTRY_PORT_WORKSTATION = 2222,
-#   RBRN_ENTRY_PORT_ENCLAVE = 22 (here or on the make command line)
+# Optional SSH entry: the host's port 2222 to an sshd the bottle's image
+# runs on port 22 as the bottle's uid (docs/workload.md, "SSH entry").
+# Off here; on with RBRN_ENTRY_ENABLED=1 here or on the make command line.
+# Nothing goes the other way: the bottle still cannot reach the host.
 RBRN_ENTRY_ENABLED          = 0
+RBRN_ENTRY_PORT_WORKSTATION = 2222
+RBRN_ENTRY_PORT_ENCLAVE     = 22
 
 RBRN_UPLINK_DNS_ENABLED     = 1
 RBRN_UPLINK_ACCESS_ENABLED  = 1
@@ -37,9 +40,11 @@ RBRN_UPLINK_ACCESS_ENABLED  = 1
 RBRN_UPLINK_ALLOWED_DOMAINS = api.anthropic.com:443 github.com:22,443 pypi.org:443
 
 # A stand-in for the agent: it works in its workspace and talks to its API
-# and the code host every 20 s, recording what answered. Put your agent's
-# argv here, e.g. ["/usr/local/bin/agent", "--workspace", "/workspace"].
-RBRN_BOTTLE_COMMAND         = ["/bin/sh", "-c", "echo agent: started; cd /workspace && while :; do date -u > .agent-last; nc -w 3 api.anthropic.com 443 < /dev/null >> .agent-last 2>&1; nc -w 3 github.com 22 < /dev/null >> .agent-last 2>&1; sleep 20; done"]
+# and the code host every 20 s, recording what answered; on its terminal
+# (make bottle-attach) it answers each line typed and keeps it in
+# .agent-heard. Put your agent's argv here, e.g.
+# ["/usr/local/bin/agent", "--workspace", "/workspace"].
+RBRN_BOTTLE_COMMAND         = ["/bin/sh", "-c", "echo agent: started; cd /workspace || exit 1; while :; do date -u > .agent-last; nc -w 3 api.anthropic.com 443 < /dev/null >> .agent-last 2>&1; nc -w 3 github.com 22 < /dev/null >> .agent-last 2>&1; sleep 20; done & tee -a .agent-heard | sed -u 's/^/agent heard: /'; wait"]
 RBRN_BOTTLE_WORKDIR         = /workspace
 RBRN_BOTTLE_TTY             = 1
 # Limits: a runaway agent (a fork or allocation loop, a build on every

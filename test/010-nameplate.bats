@@ -387,6 +387,136 @@ RBRN_BOTTLE_WORKDIR | /workspace/../etc | ".." path component
     np_refused RBRN_BOTTLE_VOLUMES "is in /etc" "$RB_BIN/rb-net-create" --check --policy-only --nameplate "$np"
 }
 
+# Where this host keeps podman's storage, run state, volumes and socket,
+# as a fake podman's `info` says (the graph root through a symlink), and
+# rb's state directory RB_RUN: not at the fixed places the static list
+# knows. VAR | VALUE | what stderr must contain besides VAR.
+read -r -d '' HOST_ROOT_VALUES <<'ROWS' || true
+RBRN_BOTTLE_VOLUMES | @TMP@/hr/store/graph/overlay:/s | is in @TMP@/hr/store/graph, podman's storage (graphRoot): refused
+RBRN_BOTTLE_VOLUMES | @TMP@/hr/store/graph:/s:rw | is in @TMP@/hr/store/graph, podman's storage
+RBRN_BOTTLE_VOLUMES | @TMP@/hr/store:/s | holds @TMP@/hr/store/graph, podman's storage
+RBRN_BOTTLE_VOLUMES | @TMP@/hr/state/run/overlay-containers:/s | is in @TMP@/hr/state/run, podman's run state (runRoot)
+RBRN_BOTTLE_VOLUMES | @TMP@/hr/vols/v1/_data:/data:rw | is in @TMP@/hr/vols, podman's volumes (volumePath)
+RBRN_BOTTLE_VOLUMES | @TMP@/hr/sock:/s | holds @TMP@/hr/sock/podman.sock, podman's API socket
+RBRN_BOTTLE_VOLUMES | @TMP@/hr/rbrun/agent:/s | is in @TMP@/hr/rbrun, rb's state directory (RB_RUN)
+RBRN_BOTTLE_VOLUMES | @TMP@/hr:/s | holds @TMP@/hr/
+RBRN_BOTTLE_VOLUMES | @TMP@/ws:/w @TMP@/hr/rbrun:/r:rw | "@TMP@/hr/rbrun:/r:rw": host path: is in @TMP@/hr/rbrun
+RBRN_BOTTLE_ENV_FILE | @TMP@/hr/rbrun/agent.env | is in @TMP@/hr/rbrun, rb's state directory
+RBRN_BOTTLE_ENV_FILE | @TMP@/hr/state/run/secret.env | is in @TMP@/hr/state/run, podman's run state
+ROWS
+
+# fake_podman DIR: a podman that answers `network ls` (no networks) and
+# `info` (DIR/info.json; with FAKE_INFO_RC set, that exit and an error),
+# and logs every call to DIR/args.
+fake_podman() {
+    cat >"$1/podman" <<'SH'
+#!/bin/bash
+d=$(dirname "$0")
+printf '%s\n' "$*" >>"$d/args"
+case "$*" in
+"network ls --format json") echo '[]' ;;
+"info --format json")
+    [ -z "${FAKE_INFO_RC:-}" ] || { echo 'Error: fake podman: storage is locked' >&2; exit "$FAKE_INFO_RC"; }
+    cat "$d/info.json" ;;
+*) echo "fake podman: unexpected: $*" >&2; exit 125 ;;
+esac
+SH
+    chmod +x "$1/podman"
+}
+
+@test "podman's storage, run state, volumes and socket where podman has them, and RB_RUN, are refused" {
+    local line var val shown n=0 np="$BATS_TEST_TMPDIR/np.mk" d="$BATS_TEST_TMPDIR" hr="$NP_TMP/hr"
+    mkdir -p "$hr/store/graph/overlay" "$hr/state/run/overlay-containers" "$hr/vols/v1/_data" \
+        "$hr/sock" "$hr/rbrun/agent"
+    ln -sfn store "$hr/store-link"
+    : >"$hr/sock/podman.sock"
+    (umask 077 && echo A=1 >"$hr/rbrun/agent.env" && echo A=1 >"$hr/state/run/secret.env")
+    fake_podman "$d"
+    # Podman 5's shape: the socket as a URL; the graph root via a symlink
+    cat >"$d/info.json" <<JSON
+{"host": {"remoteSocket": {"exists": true, "path": "unix://$hr/sock/podman.sock"}},
+ "store": {"configFile": "/etc/containers/storage.conf", "graphDriverName": "overlay",
+           "graphRoot": "$hr/store-link/graph", "runRoot": "$hr/state/run/",
+           "volumePath": "$hr/vols", "imageCopyTmpDir": "/var/tmp"}}
+JSON
+    export RB_PODMAN="$d/podman" RB_RUN="$hr/rbrun"
+    while IFS= read -r line; do
+        [ -n "$line" ] || continue
+        IFS='|' read -r var val shown <<<"$line"
+        var=${var// /} val=${val# } val=${val% } shown=${shown# } shown=${shown% }
+        np_subst "$val"
+        val=$NP_S
+        np_subst "$shown"
+        shown=$NP_S
+        np_write "$np" "$var=$val"
+        np_refused "$var" "$shown" np_check "$np"
+        n=$((n + 1))
+    done <<<"$HOST_ROOT_VALUES"
+    [ "$n" -eq 11 ]
+    # the same fake lets a workspace elsewhere through; podman is asked
+    # once per check, and only when a volume or the env file needs it
+    rm -f "$d/args"
+    np_write "$np" "RBRN_BOTTLE_VOLUMES=@TMP@/ws:/w:rw @TMP@/ws/file:/f" "RBRN_BOTTLE_ENV_FILE=@TMP@/env-ok"
+    run --separate-stderr np_check "$np"
+    assert_success
+    run grep -c '^info ' "$d/args"
+    assert_output 1
+    rm -f "$d/args"
+    np_write "$np"
+    run --separate-stderr np_check "$np"
+    assert_success
+    [ ! -e "$d/args" ] || run grep -c '^info ' "$d/args"
+    [ ! -e "$d/args" ] || assert_output 0
+    # --policy-only (what stop runs) does not look at the host's files
+    np_write "$np" "RBRN_BOTTLE_VOLUMES=@TMP@/hr/rbrun/agent:/s"
+    run --separate-stderr "$RB_BIN/rb-net-create" --check --policy-only --nameplate "$np"
+    assert_success
+    # an RB_RUN that does not exist yet counts as given
+    np_write "$np" "RBRN_BOTTLE_VOLUMES=@TMP@/hr/state:/s"
+    np_refused RBRN_BOTTLE_VOLUMES "holds $hr/state/later, rb's state directory" \
+        env RB_RUN="$hr/state/later//" "$RB_BIN/rb-net-create" --check --nameplate "$np"
+    np_refused RB_RUN "not an absolute path" env RB_RUN=run/rb "$RB_BIN/rb-net-create" --check --nameplate "$np"
+    # podman that cannot answer: the start stops (exit 2), naming why
+    np_write "$np" "RBRN_BOTTLE_VOLUMES=@TMP@/ws:/w"
+    run --separate-stderr env FAKE_INFO_RC=125 "$RB_BIN/rb-net-create" --check --nameplate "$np"
+    assert_failure 2
+    [ -z "$output" ]
+    [[ "$stderr" == *"RBRN_BOTTLE_VOLUMES: cannot tell where podman keeps its storage: podman info: exit status 125: Error: fake podman: storage is locked"* ]] ||
+        fail "$stderr"
+    printf '{"store": {"graphRoot": "relative/graph", "runRoot": "/r"}}' >"$d/info.json"
+    run --separate-stderr "$RB_BIN/rb-net-create" --check --nameplate "$np"
+    assert_failure 2
+    [[ "$stderr" == *"podman info: unexpected output: graphRoot is not an absolute path"* ]] || fail "$stderr"
+}
+
+# make exports a variable given on its command line to its recipes: that
+# is how `make bottle-start NAMEPLATE=agent RBRN_BOTTLE_VOLUMES=...` reaches
+# the C side, which takes it over the file's value.
+@test "a nameplate value on the make command line overrides the file" {
+    local np="$BATS_TEST_TMPDIR/np.mk" bin="$BATS_TEST_TMPDIR/bin"
+    np_write "$np" RBRN_BOTTLE_PIDS=512 RBRN_BOTTLE_MEMORY=1g
+    run --separate-stderr make -C "$RB_TOP" --no-print-directory -s bottle-check \
+        NAMEPLATE="$np" RB_BIN="$RB_BIN" RBRN_BOTTLE_PIDS=0
+    assert_failure
+    [ -z "$output" ]
+    [[ "$stderr" == *'environment: RBRN_BOTTLE_PIDS: "0": must be a number of processes 8..4194304'* ]] ||
+        fail "$stderr"
+    # a good value is what the C side validated and hands on: the same
+    # recipe, its rb-net-create asked for --print-env (-o all: the stand-in
+    # directory is not built)
+    mkdir "$bin"
+    printf '#!/bin/sh\nexec %q --print-env "$@"\n' "$RB_BIN/rb-net-create" >"$bin/rb-net-create"
+    chmod +x "$bin/rb-net-create"
+    run --separate-stderr make -C "$RB_TOP" --no-print-directory -s -o all bottle-check \
+        NAMEPLATE="$np" RB_BIN="$bin" RBRN_BOTTLE_PIDS=64 "RBRN_BOTTLE_COMMAND=/bin/sleep 9"
+    assert_success
+    assert_line "RBRN_BOTTLE_PIDS='64'"
+    assert_line "RBRN_BOTTLE_MEMORY='1g'"
+    assert_line "RBRN_BOTTLE_COMMAND='/bin/sleep 9'"
+    assert_line "RB_BOTTLE_ARGV=('/bin/sleep' '9')"
+    assert_line --partial "'--pids-limit' '64'"
+}
+
 @test "the workload reaches --print-env as podman arguments and an argv, quoted for bash" {
     local np="$BATS_TEST_TMPDIR/np.mk" out
     np_write "$np" 'RBRN_BOTTLE_COMMAND=["/bin/sh", "-c", "echo it'"'"'s  here; exit 3", ""]' \
@@ -399,7 +529,7 @@ RBRN_BOTTLE_WORKDIR | /workspace/../etc | ".." path component
     run env -i bash -c "$out"$'\n''printf "<%s>" "${RB_BOTTLE_ARGV[@]}"; echo; printf "%s " "${RB_BOTTLE_RUN_ARGS[@]}"; echo; echo "$RBRN_BOTTLE_VOLUMES"'
     assert_success
     assert_line --index 0 "</bin/sh><-c><echo it's  here; exit 3><>"
-    assert_line --index 1 "--memory 512m --memory-swap 512m --cpus 0.5 --pids-limit 64 -v $NP_TMP/ws:/workspace:rw -v $NP_TMP/ws/file:/etc/f:ro --env-file $NP_TMP/env-ok --workdir /workspace --tty "
+    assert_line --index 1 "--memory 512m --memory-swap 512m --cpus 0.5 --pids-limit 64 -v $NP_TMP/ws:/workspace:rw -v $NP_TMP/ws/file:/etc/f:ro --env-file $NP_TMP/env-ok --workdir /workspace --interactive --tty "
     assert_line --index 2 "$NP_TMP/ws:/workspace:rw $NP_TMP/ws/file:/etc/f:ro"
     # words, and the defaults that keep a runaway bottle in bounds
     np_write "$np" "RBRN_BOTTLE_COMMAND=/bin/sleep 1000"

@@ -1,13 +1,16 @@
 #!/usr/bin/env bats
 # A real workload in the bottle: the agent nameplate runs its own command
 # in a mounted workspace against the simulated world; volumes, the env
-# file, limits, and the bottle-shell/exec/logs targets, asserted on podman
-# inspect, /proc, the cgroup and what the world received.
+# file, limits, the SSH entry, and the bottle-shell/exec/logs/attach
+# targets, asserted on podman inspect, /proc, the cgroup and what the
+# world received.
 
 bats_require_minimum_version 1.5.0
 load helpers
 
 NP=agent
+EP=18456 # the entry's host port (agent.mk's 2222 overridden): used by no other test
+HOST_IP=10.243.0.1 # the host's address on rb-world (mk/world.sh)
 
 setup_file() {
     bash "$RB_TOP/mk/world.sh" start >&3
@@ -26,8 +29,10 @@ setup_file() {
     (umask 077 && printf 'RBT_TOKEN=%s\n' "$SECRET" >"$ENVF")
     # The secret must not be in any argv: not even this suite's grep.
     printf '%s\n' "$SECRET" >"$HOSTDIR/secret.pattern"
+    # the SSH entry as docs/workload.md has it: on, to the nameplate's 22
     bottle start $NP "RBRN_BOTTLE_VOLUMES=$WS:/workspace:rw $RO:/ro" \
-        "RBRN_BOTTLE_ENV_FILE=$ENVF" RBRN_BOTTLE_PIDS=128 >"$HOSTDIR/start.out" 2>&1 ||
+        "RBRN_BOTTLE_ENV_FILE=$ENVF" RBRN_BOTTLE_PIDS=128 \
+        RBRN_ENTRY_ENABLED=1 RBRN_ENTRY_PORT_WORKSTATION=$EP >"$HOSTDIR/start.out" 2>&1 ||
         { cat "$HOSTDIR/start.out" >&3; return 1; }
 }
 
@@ -43,6 +48,48 @@ bottle() {
         RB_BIN=$RB_BIN bash mk/bottle.sh "$verb" "$np")
 }
 pid_of() { podman inspect -f '{{.State.Pid}}' "$1"; }
+
+# pids_cgroup PID: the directory of the cgroup that limits PID's number of
+# processes: the nearest of PID's own cgroup and its parents whose
+# pids.max is a number, in the pids hierarchy on cgroup v1 ("N:pids:/path"
+# in /proc/PID/cgroup) or the unified one on v2 ("0::/path"; under systemd
+# the limit may sit on the container's scope above a leaf). RBT_CGFS and
+# RBT_PROC stand in for /sys/fs/cgroup and /proc (the layout test).
+pids_cgroup() {
+    local fs=${RBT_CGFS:-/sys/fs/cgroup} proc=${RBT_PROC:-/proc} rel dir
+    rel=$(awk -F: '$2 ~ /(^|,)pids(,|$)/ { print $2 $3; exit }' "$proc/$1/cgroup")
+    [ -n "$rel" ] || rel=$(awk '/^0::/ { print substr($0, 4); exit }' "$proc/$1/cgroup")
+    [ -n "$rel" ] || { echo "no pids cgroup in $proc/$1/cgroup" >&2; return 1; }
+    dir=$fs/${rel#/}
+    while [[ $dir == "$fs"/* ]]; do
+        if [ -r "$dir/pids.max" ] && [ "$(cat "$dir/pids.max")" != max ]; then
+            echo "$dir"
+            return 0
+        fi
+        dir=${dir%/*}
+    done
+    echo "no pids.max limit above $fs/${rel#/}" >&2
+    return 1
+}
+
+# pkts TABLE ID: the packets the sentry's rules of that rb id counted.
+pkts() {
+    "$RB_BIN/rb-fw-apply" --nameplate "$RB_TOP/nameplates/$NP.mk" --counters |
+        awk -v t="$1" -v id="$2" '$1 == t && $6 == id { n += $4 } END { print n + 0 }'
+}
+
+# A stand-in for sshd: the bottle's uid listening on the entry's enclave
+# port 22 for one connection, greeting like one; nc -v writes the peer it
+# saw to /tmp/peer inside the bottle.
+ssh_serve() {
+    local i
+    podman exec -d rb-$NP-bottle sh -c 'echo SSH-2.0-rbt | exec nc -n -v -l -N 22 2>/tmp/peer' >/dev/null
+    for i in $(seq 50); do
+        podman exec rb-$NP-bottle ss -Hltn 'sport = :22' 2>/dev/null | grep -q LISTEN && return 0
+        sleep 0.1
+    done
+    fail "nothing listens on the bottle's port 22: $(podman exec rb-$NP-bottle cat /tmp/peer 2>&1)"
+}
 # fs_path DIR: DIR as mountinfo's 4th field names it, the path inside its
 # filesystem: a fresh root (check-distro) or a tmpfs /tmp is a mount whose
 # root is not the disk's
@@ -63,7 +110,7 @@ world_tcp_log() {
 @test "agent: its own command runs in the mounted workspace and reaches its API and code host" {
     local i
     run --separate-stderr podman inspect -f '{{json .Config.Cmd}} {{.Config.WorkingDir}} {{.Config.Tty}}' rb-$NP-bottle
-    assert_output --partial '["/bin/sh","-c","echo agent: started; cd /workspace && while'
+    assert_output --partial '["/bin/sh","-c","echo agent: started; cd /workspace || exit 1; while'
     assert_output --partial ' /workspace true'
     # the command wrote into the host's directory, as the bottle's uid,
     # what the world answered on 443 and 22
@@ -118,10 +165,10 @@ world_tcp_log() {
     run sort <<<"$output"
     assert_output "$RO>/ro:false
 $WS>/workspace:true"
-    # the kernel's view: the bottle's cgroup
-    local bp
-    bp=$(pid_of rb-$NP-bottle)
-    run bash -c "cat /sys/fs/cgroup/pids\$(awk -F: '\$2 == \"pids\" {print \$3}' /proc/$bp/cgroup)/pids.max"
+    # the kernel's view: the cgroup that holds the bottle's processes
+    local cg
+    cg=$(pids_cgroup "$(pid_of rb-$NP-bottle)")
+    run cat "$cg/pids.max"
     assert_output 128
 }
 
@@ -198,11 +245,166 @@ $WS>/workspace:true"
     assert_output --regexp '/dev/pts/[0-9]+'
 }
 
+# The limit checks find the bottle's pids cgroup on both layouts; this
+# host has one (cgroup v1), so the other is laid out here as the kernel
+# would show it.
+@test "pids_cgroup finds the limiting cgroup on cgroup v1 and on v2" {
+    local t=$BATS_TEST_TMPDIR/cg
+    mkdir -p "$t/proc/42" "$t/proc/43" "$t/fs/pids/libpod_parent/libpod-abc" \
+        "$t/fs/machine.slice/libpod-abc.scope/container" "$t/fs/unified"
+    # v1 (hybrid: a unified line too, which must not be taken)
+    printf '%s\n' 12:pids:/libpod_parent/libpod-abc 1:name=systemd:/libpod_parent/libpod-abc \
+        0::/libpod_parent/libpod-abc >"$t/proc/42/cgroup"
+    echo 128 >"$t/fs/pids/libpod_parent/libpod-abc/pids.max"
+    # v2 under systemd: the limit on the scope, the process in a leaf below
+    echo 0::/machine.slice/libpod-abc.scope/container >"$t/proc/43/cgroup"
+    echo max >"$t/fs/machine.slice/libpod-abc.scope/container/pids.max"
+    echo 128 >"$t/fs/machine.slice/libpod-abc.scope/pids.max"
+    echo max >"$t/fs/machine.slice/pids.max"
+    RBT_CGFS=$t/fs RBT_PROC=$t/proc run pids_cgroup 42
+    assert_output "$t/fs/pids/libpod_parent/libpod-abc"
+    RBT_CGFS=$t/fs RBT_PROC=$t/proc run pids_cgroup 43
+    assert_output "$t/fs/machine.slice/libpod-abc.scope"
+    # no limit anywhere: an error, not the hierarchy's root
+    echo max >"$t/fs/machine.slice/libpod-abc.scope/pids.max"
+    RBT_CGFS=$t/fs RBT_PROC=$t/proc run pids_cgroup 43
+    assert_failure
+}
+
+@test "the SSH entry: the host reaches the bottle's port 22 through the entry port, the bottle cannot come back" {
+    local up h0 i0
+    up=$(podman inspect -f '{{(index .NetworkSettings.Networks "rb-world").IPAddress}}' rb-$NP-sentry)
+    [[ $up == 10.243.0.* ]] || fail "no uplink address for the sentry: '$up'"
+    # the bottle's uid may bind 22 and above in its own netns, nothing lower
+    run --separate-stderr podman exec rb-$NP-bottle cat /proc/sys/net/ipv4/ip_unprivileged_port_start
+    assert_output 22
+    # from the host's address on the uplink and from 127.0.0.1
+    ssh_serve
+    run -0 nc -w 3 "$HOST_IP" "$EP" </dev/null
+    assert_output SSH-2.0-rbt
+    run -0 --separate-stderr podman exec rb-$NP-bottle cat /tmp/peer
+    assert_output --partial "Connection received on $HOST_IP "
+    ssh_serve
+    run -0 nc -w 3 127.0.0.1 "$EP" </dev/null
+    assert_output SSH-2.0-rbt
+    run -0 --separate-stderr podman exec rb-$NP-bottle cat /tmp/peer
+    assert_output --partial "Connection received on $HOST_IP "
+    [ "$(pkts nat rb:entry-dnat)" -eq 2 ] || fail "the sentry DNATed $(pkts nat rb:entry-dnat) connections, expected 2"
+    # backwards: from the bottle, neither the host's address nor the
+    # sentry's uplink address leads into the entry (the listener waits)
+    ssh_serve
+    h0=$(pkts filter rb:never-host) i0=$(pkts filter rb:in-reject)
+    # nc's own message, moved to stdout inside the bottle: podman's stderr is not read
+    run --separate-stderr podman exec rb-$NP-bottle sh -c 'exec nc -v -w 2 -z "$1" "$2" 2>&1' sh "$HOST_IP" "$EP"
+    assert_failure
+    assert_output --partial refused
+    run --separate-stderr podman exec rb-$NP-bottle sh -c 'exec nc -v -w 2 -z "$1" "$2" 2>&1' sh "$up" "$EP"
+    assert_failure
+    assert_output --partial refused
+    [ "$(pkts filter rb:never-host)" -eq $((h0 + 1)) ] || fail "rb:never-host: $h0 -> $(pkts filter rb:never-host)"
+    [ "$(pkts filter rb:in-reject)" -eq $((i0 + 1)) ] || fail "rb:in-reject: $i0 -> $(pkts filter rb:in-reject)"
+    run -0 --separate-stderr podman exec rb-$NP-bottle ss -Hltn 'sport = :22'
+    assert_output --partial LISTEN
+    run -0 --separate-stderr podman exec rb-$NP-bottle cat /tmp/peer
+    refute_output --partial "Connection received"
+}
+
+# attach_round TAG: types TAG and Enter into make bottle-attach under a
+# pseudo-terminal (script), waits until the agent's command has it, then
+# detaches with Ctrl-P Ctrl-Q; the typescript in $BATS_TEST_TMPDIR/TAG.out,
+# make's exit status in TAG.rc.
+attach_round() {
+    local tag=$1 d=$BATS_TEST_TMPDIR i
+    {
+        sleep 1
+        printf '%s\r' "$tag"
+        for i in $(seq 100); do
+            grep -qx "$tag" "$WS/.agent-heard" 2>/dev/null && break
+            sleep 0.1
+        done
+        # a key a read, as typed: podman matches the detach keys only so
+        printf '\020'
+        sleep 0.5
+        printf '\021'
+        # stdin stays open until make is done: script would pass on its EOF
+        for i in $(seq 100); do
+            [ -s "$d/$tag.rc" ] && break
+            sleep 0.1
+        done
+    } | timeout 30 script -qfec "make -C $RB_TOP --no-print-directory -s bottle-attach NAMEPLATE=$NP RB_BIN=$RB_BIN; echo \$? >$d/$tag.rc" "$d/$tag.out" >/dev/null || {
+        local rc=$?
+        echo "attach round $tag: exit $rc; typescript:" >&3
+        cat -v "$d/$tag.out" >&3
+        echo "--- heard:" >&3
+        cat -v "$WS/.agent-heard" >&3
+        echo "--- logs:" >&3
+        podman logs --tail 5 rb-$NP-bottle 2>/dev/null | cat -v >&3
+        return $rc
+    }
+}
+
+@test "make bottle-attach: what is typed reaches the bottle's command, its answer comes back; Ctrl-P Ctrl-Q detaches" {
+    local tag pid1
+    run --separate-stderr podman inspect -f '{{.Config.Tty}} {{.Config.OpenStdin}}' rb-$NP-bottle
+    assert_output "true true"
+    pid1=$(pid_of rb-$NP-bottle)
+    # twice: a detach leaves the command running and reading its terminal
+    for tag in rbt-one-$RANDOM rbt-two-$RANDOM; do
+        attach_round "$tag"
+        # the command read the line from its terminal (its own record)
+        run grep -cx "$tag" "$WS/.agent-heard"
+        assert_output 1
+        # its answer came back through the attach
+        run cat "$BATS_TEST_TMPDIR/$tag.out"
+        assert_output --partial "agent heard: $tag"
+        assert_output --partial "Ctrl-P Ctrl-Q detaches"
+        run cat "$BATS_TEST_TMPDIR/$tag.rc"
+        assert_output 0
+        run --separate-stderr podman inspect -f '{{.State.Running}} {{.State.Pid}}' rb-$NP-bottle
+        assert_output "true $pid1"
+    done
+}
+
+# What podman answers decides; a fake one (first in PATH, for rb-net-create
+# too) stands in for a bottle without a terminal or not running.
+@test "bottle-attach refuses a bottle that is not running or has no terminal, and attaches to nothing" {
+    local fake=$BATS_TEST_TMPDIR/fake
+    mkdir -p "$fake"
+    cat >"$fake/podman" <<'SH'
+#!/bin/bash
+printf '%s\n' "$*" >>"$(dirname "$0")/args"
+case $1 in
+network) echo '[]' ;;
+inspect) [ -n "$FAKE_STATE" ] || { echo 'Error: no such object' >&2; exit 125; }; echo "$FAKE_STATE" ;;
+attach) echo attached ;;
+*) exit 125 ;;
+esac
+SH
+    chmod +x "$fake/podman"
+    attach() { (cd "$RB_TOP" && FAKE_STATE=$1 PATH="$fake:$PATH" RB_BIN=$RB_BIN bash mk/bottle.sh attach $NP); }
+    run --separate-stderr attach 'true false false'
+    assert_failure 1
+    [[ $stderr == *"rb-$NP-bottle's command has no terminal (started with RBRN_BOTTLE_TTY=0)"* ]] || fail "$stderr"
+    run --separate-stderr attach 'false true true'
+    assert_failure 1
+    [[ $stderr == *"$NP is not started (rb-$NP-bottle is not running)"* ]] || fail "$stderr"
+    run --separate-stderr attach ''
+    assert_failure 1
+    [[ $stderr == *"$NP is not started: no rb-$NP-bottle"* ]] || fail "$stderr"
+    run grep -c '^attach' "$fake/args"
+    assert_output 0
+    run --separate-stderr attach 'true true true'
+    assert_success
+    assert_output attached
+    run grep '^attach' "$fake/args"
+    assert_output "attach --detach-keys ctrl-p,ctrl-q --sig-proxy=false rb-$NP-bottle"
+}
+
 # Last: the bottle is then full of processes until it is stopped.
 @test "a fork bomb stops at RBRN_BOTTLE_PIDS; the host and the sentry stay responsive" {
-    local bp cg sp i n
-    bp=$(pid_of rb-$NP-bottle)
-    cg=/sys/fs/cgroup/pids$(awk -F: '$2 == "pids" {print $3}' /proc/$bp/cgroup)
+    local cg sp i n
+    cg=$(pids_cgroup "$(pid_of rb-$NP-bottle)")
+    [ "$(cat "$cg/pids.max")" = 128 ] || fail "$cg/pids.max: $(cat "$cg/pids.max")"
     podman exec -d rb-$NP-bottle sh -c 'b() { b | b & }; b' >/dev/null
     for i in $(seq 50); do
         [ "$(cat "$cg/pids.current")" -ge 120 ] && break
