@@ -73,13 +73,16 @@ static void usage(FILE *out)
 		"                       DIR/denials/denials.jsonl (/var/log/rb)\n"
 		"  --log-max-bytes N    rotate at N bytes (524288); at most 2N are kept\n"
 		"  --ttl-min S, --ttl-max S\n"
-		"                       answers stay open for their TTL clamped to [S, S]\n"
-		"                       (%d, %d); dnsmasq hands out and caches no longer TTL\n"
+		"                       an answer stays open for its TTL + %d s, clamped to\n"
+		"                       [S, S] (%d, %d); dnsmasq hands out and caches no TTL\n"
+		"                       above the maximum - %d, so every entry outlives the\n"
+		"                       answer that made it by %d s at least\n"
 		"  --queue N            NFQUEUE queue (0), --log-group N  NFLOG group (1)\n"
 		"\n"
 		"Exit: 0 stopped by SIGTERM, 1 usage or configuration error, 2 the system\n"
 		"refused, or dnsmasq exited.\n",
-		prog, prog, RB_LEARN_TTL_MIN, RB_LEARN_TTL_MAX);
+		prog, prog, RB_LEARN_TTL_MARGIN, RB_LEARN_TTL_MIN, RB_LEARN_TTL_MAX,
+		RB_LEARN_TTL_MARGIN, RB_LEARN_TTL_MARGIN);
 }
 
 static int num(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
@@ -241,6 +244,7 @@ static struct {
 } ids[C_N];
 static int names_pipe[2] = { -1, -1 };
 static struct rb_learn_conf conf;
+static unsigned int learner_starts; /* a learner after the first one is a restart */
 
 static void die_child(const char *what, const struct rb_err *err)
 {
@@ -258,9 +262,10 @@ static void run_dnsmasq(const struct opts *o)
 	if (rb_priv_drop(ids[C_DNSMASQ].uid, ids[C_DNSMASQ].gid, 0, &err) < 0)
 		die_child("dnsmasq", &err);
 	snprintf(conf_arg, sizeof(conf_arg), "--conf-file=%s", o->dnsmasq_conf);
-	/* no answer the bottle holds outlives its entry in the answers set */
-	snprintf(ttl, sizeof(ttl), "--max-ttl=%lu", o->ttl_max);
-	snprintf(cttl, sizeof(cttl), "--max-cache-ttl=%lu", o->ttl_max);
+	/* no answer the bottle holds, and no copy dnsmasq keeps, outlives its
+	 * entry in the answers set: entries last TTL + margin (lib/learn.h) */
+	snprintf(ttl, sizeof(ttl), "--max-ttl=%lu", o->ttl_max - RB_LEARN_TTL_MARGIN);
+	snprintf(cttl, sizeof(cttl), "--max-cache-ttl=%lu", o->ttl_max - RB_LEARN_TTL_MARGIN);
 	execl(o->dnsmasq, "dnsmasq", "--keep-in-foreground", conf_arg, ttl, cttl, (char *)NULL);
 	fprintf(stderr, "%s: cannot run %s: %s\n", prog, o->dnsmasq, strerror(errno));
 	_exit(RB_EXIT_SYSTEM);
@@ -274,7 +279,8 @@ static void run_learner(const struct opts *o)
 
 	prctl(PR_SET_NAME, "rb-learner", 0, 0, 0);
 	close(names_pipe[0]);
-	rc = rb_learner_open(&l, &conf, (uint16_t)o->queue, names_pipe[1], &err);
+	rc = rb_learner_open(&l, &conf, (uint16_t)o->queue, names_pipe[1], learner_starts > 1,
+			     &err);
 	if (rc < 0)
 		die_child("learner", &err);
 	if (rb_priv_drop(ids[C_LEARNER].uid, ids[C_LEARNER].gid, 1ULL << CAP_NET_ADMIN, &err) < 0)
@@ -329,6 +335,8 @@ static pid_t spawn(int which, const struct opts *o)
 
 	if (which == C_LOG)
 		log_dir_ready(o->log_dir);
+	if (which == C_LEARNER)
+		learner_starts++;
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
@@ -472,7 +480,7 @@ int main(int argc, char **argv)
 		case O_ADD: o.add = 1; break;
 		case O_LOGMAX: n = &o.log_max; lo = 4096; hi = 64UL << 20; break;
 		case O_TMIN: n = &o.ttl_min; lo = 1; hi = RB_LEARN_TTL_LIMIT; break;
-		case O_TMAX: n = &o.ttl_max; lo = 1; hi = RB_LEARN_TTL_LIMIT; break;
+		case O_TMAX: n = &o.ttl_max; lo = RB_LEARN_TTL_MARGIN + 1; hi = RB_LEARN_TTL_LIMIT; break;
 		case O_QUEUE: n = &o.queue; lo = 0; hi = 65535; break;
 		case O_GROUP: n = &o.group; lo = 1; hi = 65535; break;
 		case 'h':

@@ -5,7 +5,9 @@
  * may be learned. The first input byte picks the configuration. Traps on a
  * broken promise: an address that is not public, a timeout outside
  * [ttl_min, ttl_max], anything added for a name that is not allowed, an
- * unparseable reply that would pass. */
+ * unparseable reply that would pass; and, through the learner's table of
+ * entry ends (rb_learn_expiry, on a clock the input moves forward), a
+ * timeout shorter than the answer needs or longer than ttl_max. */
 #include "learn.h"
 
 #include <stddef.h>
@@ -18,6 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char conf[] = "learn 1\nallow a\nallow example.com\nallow anthropic.com\n";
 	static struct rb_learn_conf c;
+	static struct rb_learn_expiry e;
+	static uint64_t now_ms;
 	static int ready;
 	struct rb_learn_result r;
 	int rc;
@@ -27,6 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap();
 		c.ttl_min = 5;
 		c.ttl_max = 300;
+		/* as after a restart: anything may live up to ttl_max */
+		e.floor_ms = (uint64_t)c.ttl_max * 1000;
 		ready = 1;
 	}
 	if (size < 1)
@@ -46,5 +52,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!rb_learn_addr_public(r.add[i].addr) || r.add[i].ttl < c.ttl_min ||
 		    r.add[i].ttl > c.ttl_max)
 			__builtin_trap();
+	now_ms += (uint64_t)data[0] * 997;
+	for (unsigned int i = 0; i < r.n_add; i++) {
+		uint32_t t = rb_learn_expiry_timeout(&e, r.add[i].addr, r.add[i].ttl, now_ms);
+
+		if (t < r.add[i].ttl || t > c.ttl_max)
+			__builtin_trap();
+	}
 	return 0;
 }

@@ -239,9 +239,9 @@ int rb_learn_addr_public(struct in_addr a)
 	return 1;
 }
 
-static uint32_t clamp(uint32_t v, uint32_t lo, uint32_t hi)
+static uint32_t clamp(uint64_t v, uint32_t lo, uint32_t hi)
 {
-	return v < lo ? lo : v > hi ? hi : v;
+	return v < lo ? lo : v > hi ? hi : (uint32_t)v;
 }
 
 int rb_learn_decide(const struct rb_learn_conf *c, const uint8_t *msg, size_t len,
@@ -273,7 +273,8 @@ int rb_learn_decide(const struct rb_learn_conf *c, const uint8_t *msg, size_t le
 			continue;
 		}
 		out->add[out->n_add].addr = r->addr;
-		out->add[out->n_add++].ttl = clamp(r->ttl, c->ttl_min, c->ttl_max);
+		out->add[out->n_add++].ttl =
+			clamp((uint64_t)r->ttl + RB_LEARN_TTL_MARGIN, c->ttl_min, c->ttl_max);
 	}
 	return 0;
 }

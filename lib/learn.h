@@ -7,10 +7,12 @@
  * the A records of the CNAME chain that starts at it (rb_dns_reply_parse).
  * If the question is an allowed name (RBRN_UPLINK_ALLOWED_DOMAINS: the name
  * or a subdomain), each public address on the chain is added to the answers
- * set (lib/answers.h) for its TTL clamped to [ttl_min, ttl_max]; the
- * resolver hands out no TTL above ttl_max (cmd/rb-sentryd.c gives dnsmasq
- * max-ttl and max-cache-ttl), so no answer the bottle holds outlives its
- * entry. The targets of the chain need not be allowed names themselves: the
+ * set (lib/answers.h) for its TTL plus RB_LEARN_TTL_MARGIN, clamped to
+ * [ttl_min, ttl_max]. The resolver hands out and caches no TTL above
+ * ttl_max - RB_LEARN_TTL_MARGIN (cmd/rb-sentryd.c gives dnsmasq max-ttl and
+ * max-cache-ttl), so every entry outlives the answer that made it, and
+ * dnsmasq's cached copy of it, by the margin at least; a later answer for
+ * the same address never shortens it (rb_learn_expiry). The targets of the chain need not be allowed names themselves: the
  * policy allowed the question, and what it names is where its answer points
  * (dnsmasq --ipset did the same). Addresses that are not public (private,
  * loopback, link-local, multicast, reserved, the host's) are never added:
@@ -28,6 +30,13 @@
 #define RB_LEARN_TTL_MIN 60  /* a TTL-0 answer stays usable this long */
 #define RB_LEARN_TTL_MAX 900 /* and no answer longer than this */
 #define RB_LEARN_TTL_LIMIT 86400
+/* Seconds an entry outlives the TTL the bottle was given: the reply reaches
+ * the bottle after its entry was added, dnsmasq rounds a cached TTL to whole
+ * seconds (up to 1 s more than it has left), and so may the bottle's own
+ * cache. */
+#define RB_LEARN_TTL_MARGIN 2
+/* addresses whose entry's end the learner remembers (rb_learn_expiry) */
+#define RB_LEARN_EXPIRY_SLOTS 4096
 /* ported names a question can match: itself and one per parent name */
 #define RB_LEARN_MAX_PMATCH 128
 
@@ -74,7 +83,9 @@ struct rb_learn_result {
 	unsigned int n_pmatch;
 	const struct rb_ports *pmatch[RB_LEARN_MAX_PMATCH];
 	struct rb_dns_reply reply;
-	unsigned int n_add; /* add[i].ttl is the set timeout */
+	/* add[i].ttl is the set timeout: the TTL (the chain's smallest) plus
+	 * RB_LEARN_TTL_MARGIN, clamped to [ttl_min, ttl_max] */
+	unsigned int n_add;
 	struct rb_dns_rr_a add[RB_DNS_REPLY_MAX_A];
 	unsigned int n_never; /* addresses refused as not public */
 };
@@ -84,5 +95,27 @@ struct rb_learn_result {
  * everything else passes, after the caller added out->add[]. */
 int rb_learn_decide(const struct rb_learn_conf *c, const uint8_t *msg, size_t len,
 		    struct rb_learn_result *out);
+
+/* When each address's entry ends, as far as the learner made it: a later
+ * answer with a shorter TTL (another name on the same address, or an
+ * upstream that lowered it) must not cut short an entry the bottle may
+ * still rely on. A fixed table (RB_LEARN_EXPIRY_SLOTS, one address a slot),
+ * so a flood of answers cannot grow it; an address that lost its slot, or
+ * was never seen, may have an entry until `floor_ms` at most, the latest
+ * end of any address that lost its slot (or, after a restart of the
+ * learner, the longest entry the one before it could have made). */
+struct rb_learn_expiry {
+	uint64_t floor_ms;
+	struct {
+		struct in_addr addr;
+		uint64_t until_ms;
+	} slot[RB_LEARN_EXPIRY_SLOTS];
+};
+
+/* The timeout (seconds) to give addr's entry at now_ms (a monotonic clock):
+ * want, or what keeps it to the end an earlier answer gave it, whichever
+ * is longer; records the new end. */
+uint32_t rb_learn_expiry_timeout(struct rb_learn_expiry *e, struct in_addr addr, uint32_t want,
+				 uint64_t now_ms);
 
 #endif

@@ -26,6 +26,7 @@ struct rb_learner {
 	int names_fd;
 	struct rb_learner_stats st;
 	struct rb_learn_result res; /* large: kept off the stack */
+	struct rb_learn_expiry expiry;
 	char errmsg[512];
 	time_t said; /* a failure is said at most once a second */
 };
@@ -59,14 +60,26 @@ static void tell(struct rb_learner *l, uint8_t kind, struct in_addr a, uint16_t 
 		return;
 }
 
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 /* 1: the message may pass (its answers are in the set), 0: drop. */
 static int learn_message(struct rb_learner *l, const uint8_t *msg, size_t len)
 {
 	struct rb_learn_result *r = &l->res;
 	struct rb_err err;
+	uint64_t now;
 
 	if (rb_learn_decide(l->conf, msg, len, r) < 0)
 		return 0;
+	now = r->n_add ? now_ms() : 0;
+	for (unsigned int i = 0; i < r->n_add; i++)
+		r->add[i].ttl = rb_learn_expiry_timeout(&l->expiry, r->add[i].addr, r->add[i].ttl, now);
 	for (unsigned int i = 0; i < r->reply.n_a && r->reply.qname[0]; i++)
 		tell(l, RB_NAME_ANSWER, r->reply.a[i].addr, r->reply.qtype, r->reply.qname);
 	if (r->refused) {
@@ -198,7 +211,7 @@ static int on_packet(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_d
 }
 
 int rb_learner_open(struct rb_learner **out, const struct rb_learn_conf *conf, uint16_t queue,
-		    int names_fd, struct rb_err *err)
+		    int names_fd, int restarted, struct rb_err *err)
 {
 	struct rb_learner *l;
 	int rc;
@@ -209,6 +222,9 @@ int rb_learner_open(struct rb_learner **out, const struct rb_learn_conf *conf, u
 		return rb_err_set(err, -ENOMEM, "out of memory");
 	l->conf = conf;
 	l->names_fd = names_fd;
+	/* the learner before this one may have made any entry up to ttl_max */
+	if (restarted)
+		l->expiry.floor_ms = now_ms() + (uint64_t)conf->ttl_max * 1000;
 	l->h = nfq_open();
 	if (!l->h) {
 		rc = rb_err_set(err, -errno ? -errno : -EIO, "cannot open nfnetlink_queue: %s",

@@ -2,8 +2,9 @@
  * queue in the sentry's netns (the policy's rb:learn-udp/rb:learn-tcp rules
  * send it every reply of the resolver to the bottle), it decides on each
  * with rb_learn_decide, adds what may be learned to the answers set
- * (lib/answers.h), skipping the host's own addresses, and only then
- * releases the reply. Replies it cannot understand are dropped. Over TCP,
+ * (lib/answers.h) for a timeout that never shortens an entry an earlier
+ * answer made (rb_learn_expiry), skipping the host's own addresses, and
+ * only then releases the reply. Replies it cannot understand are dropped. Over TCP,
  * each complete DNS message in a segment is learned; a message split
  * across segments passes unlearned (nothing becomes reachable for it).
  * Tells the denial log (names_fd, non-blocking; a full pipe drops the
@@ -32,9 +33,10 @@ int rb_learn_apply(struct rb_answers **answers, const struct rb_learn_result *r,
 		   struct rb_learner_stats *st, struct rb_err *err);
 
 /* Binds the queue (needs CAP_NET_ADMIN); -EBUSY-like errors when another
- * process holds it. */
+ * process holds it. restarted: an earlier learner filled the sets of this
+ * netns (its entries' ends are unknown here, so none is shortened). */
 int rb_learner_open(struct rb_learner **out, const struct rb_learn_conf *conf, uint16_t queue,
-		    int names_fd, struct rb_err *err);
+		    int names_fd, int restarted, struct rb_err *err);
 /* Runs until an unrecoverable error (returned) or stop becomes non-zero. */
 int rb_learner_run(struct rb_learner *l, volatile int *stop, struct rb_err *err);
 const struct rb_learner_stats *rb_learner_stats(const struct rb_learner *l);

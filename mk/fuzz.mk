@@ -18,7 +18,7 @@ FUZZ_SRC_cidr        := fuzz/cidr.c lib/addr.c
 FUZZ_SRC_podman_json := fuzz/podman_json.c lib/podman.c lib/addr.c lib/err.c
 FUZZ_SRC_dns         := fuzz/dns.c lib/dns.c
 FUZZ_SRC_seccomp     := fuzz/seccomp.c lib/seccomp.c lib/json.c lib/err.c
-FUZZ_SRC_learn       := fuzz/learn.c lib/learn.c lib/dns.c lib/nameplate.c lib/nameplate_ports.c lib/nameplate_workload.c lib/nameplate_uplink.c lib/addr.c lib/podman.c lib/err.c
+FUZZ_SRC_learn       := fuzz/learn.c lib/learn.c lib/learn_expiry.c lib/dns.c lib/nameplate.c lib/nameplate_ports.c lib/nameplate_workload.c lib/nameplate_uplink.c lib/addr.c lib/podman.c lib/err.c
 # Options of each run.
 FUZZ_OPT_nameplate   := -max_len=8192 -dict=fuzz/nameplate.dict
 FUZZ_OPT_domain      := -max_len=600

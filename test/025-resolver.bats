@@ -181,7 +181,7 @@ n = b"".join(bytes([len(l)]) + l.encode() for l in "api.anthropic.com".split("."
 sys.stdout.buffer.write(struct.pack(">HHHHHH", 1, 0x8180, 1, 1, 0, 0) + n + struct.pack(">HH", 1, 1) + b"\xc0\x0c" + struct.pack(">HHIH", 1, 1, 300, 4) + bytes([160, 79, 104, 10]))' >"$BATS_TEST_TMPDIR/reply"
         run --separate-stderr ip netns exec "$S" "$RB_BIN/rb-sentryd" --parse "$BATS_TEST_TMPDIR/reply" --add --learner-conf "$SD/learner.conf"
         [ "$status" = 0 ] || fail "rb-sentryd --parse --add: $stderr $(ip netns exec "$S" nft list sets)"
-        assert_line "add 160.79.104.10 ports 22,443 timeout 300"
+        assert_line "add 160.79.104.10 ports 22,443 timeout 302"
         assert_line "added 1 host 0"
     fi
     run ip netns exec "$B" nc -v -w 2 -z 160.79.104.10 443

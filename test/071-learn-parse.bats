@@ -34,15 +34,20 @@ PY
 
 decide() { run "$RB_BIN/rb-sentryd" --parse "$BATS_TEST_TMPDIR/$1" --learner-conf "$CONF" "${@:2}"; }
 
-@test "an allowed name's A records are learned for their TTL, clamped" {
-    msg ok 'hdr(3) + q("api.anthropic.com") + rr(P, 1, 5, a("160.79.104.10")) + rr(P, 1, 100000, a("160.79.104.11")) + rr(P, 1, 300, a("160.79.104.12"))'
+@test "an allowed name's A records are learned for their TTL and a margin, clamped" {
+    msg ok 'hdr(5) + q("api.anthropic.com") + rr(P, 1, 5, a("160.79.104.10")) + rr(P, 1, 100000, a("160.79.104.11")) + rr(P, 1, 300, a("160.79.104.12")) + rr(P, 1, 2147483647, a("160.79.104.13")) + rr(P, 1, 4294967295, a("160.79.104.14"))'
     decide ok --ttl-min 30 --ttl-max 600
     assert_success
     assert_line "verdict pass"
     assert_line "allowed 1"
     assert_line "add 160.79.104.10 timeout 30"
     assert_line "add 160.79.104.11 timeout 600"
-    assert_line "add 160.79.104.12 timeout 300"
+    # the entry outlives the answer by 2 s (lib/learn.h RB_LEARN_TTL_MARGIN)
+    assert_line "add 160.79.104.12 timeout 302"
+    # the largest TTL plus the margin does not wrap around
+    assert_line "add 160.79.104.13 timeout 600"
+    # a TTL with its top bit set counts as 0 (RFC 2181)
+    assert_line "add 160.79.104.14 timeout 30"
 }
 
 @test "a CNAME chain is followed from the question; records off the chain give nothing" {
@@ -67,10 +72,10 @@ decide() { run "$RB_BIN/rb-sentryd" --parse "$BATS_TEST_TMPDIR/$1" --learner-con
 }
 
 @test "rebinding: private, loopback, link-local, reserved and multicast answers are never learned" {
-    msg rb 'hdr(9) + q("x.anthropic.com") + b"".join(rr(P, 1, 60, a(ip)) for ip in ["10.0.0.1", "127.0.0.1", "169.254.169.254", "172.16.0.1", "192.168.1.1", "100.64.0.1", "198.18.0.1", "224.0.0.1", "240.0.0.1"])'
+    msg rb 'hdr(12) + q("x.anthropic.com") + b"".join(rr(P, 1, 60, a(ip)) for ip in ["10.0.0.1", "127.0.0.1", "169.254.169.254", "172.16.0.1", "192.168.1.1", "100.64.0.1", "198.18.0.1", "198.19.255.254", "224.0.0.1", "240.0.0.1", "0.1.2.3", "0.0.0.0"])'
     decide rb
     assert_line "verdict pass"
-    assert_line "never 9"
+    assert_line "never 12"
     refute_output --partial "add "
 }
 
@@ -126,6 +131,10 @@ decide() { run "$RB_BIN/rb-sentryd" --parse "$BATS_TEST_TMPDIR/$1" --learner-con
     assert_failure 1
     run "$RB_BIN/rb-sentryd" --ttl-min 10 --ttl-max 5 --parse /dev/null
     assert_failure 1
+    # a maximum no larger than the margin would leave dnsmasq no TTL to give
+    run --separate-stderr "$RB_BIN/rb-sentryd" --ttl-min 1 --ttl-max 2 --parse /dev/null
+    assert_failure 1
+    [[ $stderr == *ttl-max*\"2\"*"from 3 to"* ]] || fail "$stderr"
 }
 
 @test "a ported name's answers open its ports only; a parent without ports opens them all" {
@@ -141,19 +150,19 @@ decide() { run "$RB_BIN/rb-sentryd" --parse "$BATS_TEST_TMPDIR/$1" --learner-con
     msg gh 'hdr(1) + q("github.com") + rr(P, 1, 300, a("203.0.113.20"))'
     decide gh
     assert_line "allowed 1"
-    assert_line "add 203.0.113.20 ports 22,443 timeout 300"
-    assert_line "add 203.0.113.20 ports 5000/udp timeout 300"
+    assert_line "add 203.0.113.20 ports 22,443 timeout 302"
+    assert_line "add 203.0.113.20 ports 5000/udp timeout 302"
     # never into the all-ports answers set
-    refute_line "add 203.0.113.20 timeout 300"
+    refute_line "add 203.0.113.20 timeout 302"
     # a subdomain gets the union of every entry that names it or a parent
     msg api 'hdr(1) + q("api.github.com") + rr(P, 1, 300, a("203.0.113.21"))'
     decide api
-    assert_line "add 203.0.113.21 ports 8443 timeout 300"
-    assert_line "add 203.0.113.21 ports 22,443 timeout 300"
-    refute_line "add 203.0.113.21 timeout 300"
+    assert_line "add 203.0.113.21 ports 8443 timeout 302"
+    assert_line "add 203.0.113.21 ports 22,443 timeout 302"
+    refute_line "add 203.0.113.21 timeout 302"
     msg an 'hdr(1) + q("api.anthropic.com") + rr(P, 1, 300, a("160.79.104.10"))'
     decide an
-    assert_line "add 160.79.104.10 timeout 300"
+    assert_line "add 160.79.104.10 timeout 302"
     refute_output --partial " ports "
     # a ported name is still refused for a name beside it
     msg other 'hdr(0, rcode=3) + q("notgithub.com")'
