@@ -2,6 +2,7 @@
 #include "verify.h"
 
 #include "fw.h"
+#include "learner_health.h"
 #include "netns.h"
 #include "podman.h"
 
@@ -418,7 +419,8 @@ static int ipv6_check(struct rb_verify_report *r, const struct rb_nameplate *np,
 
 /* ---- where the containers are (podman mode) ----------------------------- */
 
-static int container_netns(const char *name, char *path, size_t len, struct rb_err *err)
+static int container_netns(const char *name, char *path, size_t len, pid_t *pid,
+			   struct rb_err *err)
 {
 	struct rb_podman_container c;
 	int rc = rb_podman_container_inspect(name, &c, err);
@@ -428,6 +430,8 @@ static int container_netns(const char *name, char *path, size_t len, struct rb_e
 	if (!c.running || c.pid <= 0)
 		return rb_err_set(err, -ESRCH, "container %s is not running", name);
 	snprintf(path, len, "/proc/%d/ns/net", (int)c.pid);
+	if (pid)
+		*pid = (pid_t)c.pid;
 	return 0;
 }
 
@@ -734,27 +738,21 @@ static int resolver_check(const struct rb_nameplate *np, struct rb_verify_report
 	return 0;
 }
 
-/* The learner, as a state check (in the sentry's netns): something is
- * bound to its NFQUEUE queue. Without it every reply of the resolver to
- * the bottle is dropped (fail closed), so DNS probes fail too; this names
- * the cause. /proc/net/netfilter/nfnetlink_queue lists the bound queues
- * of the reader's netns: "queue portid total mode range dropped ...". */
-static int learner_check(struct rb_verify_report *r)
+/* The learner, as a state check (in the sentry's netns, after the probes,
+ * whose DNS replies a hung learner leaves waiting in its queue): bound to
+ * its NFQUEUE queue and answering (learner_health.h). Without it every
+ * reply of the resolver to the bottle is dropped or held (fail closed), so
+ * DNS probes fail too; this names the cause. */
+static int learner_check(struct rb_verify_report *r, pid_t sentry_pid)
 {
-	char line[256], expect[64], obs[128];
-	unsigned int q, portid;
-	int bound = 0;
-	FILE *f = fopen("/proc/self/net/netfilter/nfnetlink_queue", "r");
+	char expect[64], obs[160];
+	int ok;
 
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%u %u", &q, &portid) == 2 && q == RB_FW_LEARN_QUEUE)
-			bound = 1;
-	if (f)
-		fclose(f);
 	snprintf(expect, sizeof(expect), "bound to NFQUEUE %d", RB_FW_LEARN_QUEUE);
-	snprintf(obs, sizeof(obs), "%s",
-		 bound ? expect : "not running: replies to the bottle are dropped (make bottle-reapply)");
-	return add_check(r, "learner", "sentry learner (rb-sentryd)", expect, obs, bound);
+	ok = rb_learner_health(sentry_pid, RB_FW_LEARN_QUEUE, 2000, obs, sizeof(obs));
+	if (!ok && strlen(obs) + sizeof(" (make bottle-reapply)") <= sizeof(obs))
+		strcat(obs, " (make bottle-reapply)");
+	return add_check(r, "learner", "sentry learner (rb-sentryd)", expect, obs, ok);
 }
 
 static void tally(struct rb_verify_report *r)
@@ -829,6 +827,7 @@ int rb_verify_run(const struct rb_nameplate *np, const struct rb_verify_opts *o,
 	struct rb_err scratch = { 0 };
 	char bottle_ns[128], sentry_ns[128], name[96];
 	int rc, saved = -1;
+	pid_t sentry_pid = 0; /* 0: netns given, PID unknown */
 	size_t n_stage_a, n_new;
 
 	*out = NULL;
@@ -844,10 +843,10 @@ int rb_verify_run(const struct rb_nameplate *np, const struct rb_verify_opts *o,
 		snprintf(sentry_ns, sizeof(sentry_ns), "%s", o->netns_sentry);
 	} else {
 		snprintf(name, sizeof(name), "rb-%s-bottle", np->moniker);
-		rc = container_netns(name, bottle_ns, sizeof(bottle_ns), err);
+		rc = container_netns(name, bottle_ns, sizeof(bottle_ns), NULL, err);
 		if (rc == 0) {
 			snprintf(name, sizeof(name), "rb-%s-sentry", np->moniker);
-			rc = container_netns(name, sentry_ns, sizeof(sentry_ns), err);
+			rc = container_netns(name, sentry_ns, sizeof(sentry_ns), &sentry_pid, err);
 		}
 		if (rc == 0)
 			rc = bridge_env(np, &env, err);
@@ -908,7 +907,7 @@ int rb_verify_run(const struct rb_nameplate *np, const struct rb_verify_opts *o,
 			vp->verdict = rb_probe_verdict(&vp->probe, &vp->res);
 			rc = attribute(pr, np, &env, vp, o->timeout_ms, &c1, err);
 		}
-		if (rc == 0 && np->dns_enabled && learner_check(r) < 0)
+		if (rc == 0 && np->dns_enabled && learner_check(r, sentry_pid) < 0)
 			rc = rb_err_set(err, -ENOMEM, "out of memory");
 		if (rb_netns_leave(&saved, rc < 0 ? &scratch : err) < 0 && rc == 0)
 			rc = -EIO;
@@ -921,6 +920,17 @@ int rb_verify_run(const struct rb_nameplate *np, const struct rb_verify_opts *o,
 			rb_err_set(err, rc, "out of memory");
 			goto out;
 		}
+	} else if (np->dns_enabled) {
+		/* no probes: the learner is still a state to check */
+		rc = rb_netns_enter_path(sentry_ns, &saved, err);
+		if (rc < 0)
+			goto out;
+		if (learner_check(r, sentry_pid) < 0)
+			rc = rb_err_set(err, -ENOMEM, "out of memory");
+		if (rb_netns_leave(&saved, rc < 0 ? &scratch : err) < 0 && rc == 0)
+			rc = -EIO;
+		if (rc < 0)
+			goto out;
 	}
 	tally(r);
 	*out = r;

@@ -292,13 +292,25 @@ reapply() {
 	# a learner (or denial log) that exited is started again by PID 1;
 	# the policy, the answers and conntrack stay as they are
 	spid=$(podman inspect -f '{{.State.Pid}}' "$SENTRY")
-	if [ "$RBRN_UPLINK_DNS_ENABLED" = 1 ] && ! learner_pid "$spid" >/dev/null; then
+	if [ "$RBRN_UPLINK_DNS_ENABLED" = 1 ] && ! learner_health "$spid" >/dev/null; then
+		local lp
+		# A hung learner (stopped, or deciding nothing) is still PID 1's
+		# child, which cannot tell and holds no CAP_KILL: it is ended
+		# here, and the replies waiting in its queue are dropped with it.
+		if lp=$(learner_pid "$spid"); then
+			kill -KILL "$lp" 2>/dev/null || true
+			for _ in $(seq 50); do
+				learner_pid "$spid" >/dev/null || break
+				sleep 0.1
+			done
+			learner_pid "$spid" >/dev/null && RB_EXIT=2 die "the sentry's hung learner (pid $lp) did not end"
+		fi
 		kill -HUP "$spid"
 		for _ in $(seq 50); do
 			learner_bound "$spid" && break
 			sleep 0.1
 		done
-		learner_bound "$spid" || RB_EXIT=2 die "the sentry's learner did not come back"
+		learner_health "$spid" >/dev/null || RB_EXIT=2 die "the sentry's learner did not come back"
 	fi
 	# a stopped bottle is set up before its command runs again (see start)
 	local brun
@@ -335,11 +347,44 @@ child_pid() {
 	return 1
 }
 learner_pid() { child_pid "$1" rb-learner; }
-# The kernel's word: something holds the learner's NFQUEUE queue (0) in the
-# sentry's netns.
-learner_bound() {
+# The kernel's word on the learner's NFQUEUE queue (0) in the sentry's
+# netns: "WAITING DECIDED" (replies with no verdict yet, replies that had
+# one), or nothing and exit 1 when nobody holds it. Of the columns "queue
+# portid waiting mode range dropped user_dropped id_seq 1", every queued
+# reply got an id; those the socket could not take are user_dropped.
+# (lib/learner_health.c reads the same for rb-verify.)
+learner_queue() {
 	nsenter -t "$1" -n cat /proc/net/netfilter/nfnetlink_queue 2>/dev/null |
-		awk '$1 == 0 { found = 1 } END { exit !found }'
+		awk '$1 == 0 { print $3, $8 - $7 - $3; found = 1 } END { exit !found }'
+}
+learner_bound() { learner_queue "$1" >/dev/null; }
+# learner_health SPID: one status line; exit 0 when the learner answers.
+# Gone: its queue is unbound. Hung: stopped, or replies wait in its queue
+# and none gets a verdict for 2 s (a live learner takes milliseconds).
+learner_health() {
+	local lp q st waiting decided d
+	if ! lp=$(learner_pid "$1") || ! q=$(learner_queue "$1") ||
+		! st=$(sed 's/.*) //' "/proc/$lp/stat" 2>/dev/null) || [[ $st == [ZX]* ]]; then
+		echo "learner: NOT running: replies to the bottle are dropped, nothing new opens (make bottle-reapply)"
+		return 1
+	fi
+	read -r waiting decided <<<"$q"
+	for _ in $(seq 20); do
+		[ "$waiting" -gt 0 ] || break
+		sleep 0.1
+		q=$(learner_queue "$1") || break
+		read -r waiting d <<<"$q"
+		[ "$d" = "$decided" ] || { waiting=0; break; }
+	done
+	if [ "$waiting" -gt 0 ]; then
+		echo "learner: NOT answering: $waiting replies wait, no verdict in 2 s (pid $lp, state ${st%% *}); nothing new opens (make bottle-reapply)"
+		return 1
+	fi
+	if [[ $st == [Tt]* ]]; then
+		echo "learner: NOT answering: pid $lp is stopped; nothing new opens (make bottle-reapply)"
+		return 1
+	fi
+	echo "learner: running (pid $lp), bound to NFQUEUE 0"
 }
 
 # Exit 0 when both containers run, the policy in the sentry is the
@@ -388,14 +433,7 @@ status() {
 		rc=3
 	fi
 	if [ "$RBRN_UPLINK_DNS_ENABLED" = 1 ]; then
-		local spid lp
-		spid=$(podman inspect -f '{{.State.Pid}}' "$SENTRY")
-		if lp=$(learner_pid "$spid") && learner_bound "$spid"; then
-			echo "learner: running (pid $lp), bound to NFQUEUE 0"
-		else
-			echo "learner: NOT running: replies to the bottle are dropped, nothing new opens (make bottle-reapply)"
-			rc=3
-		fi
+		learner_health "$(podman inspect -f '{{.State.Pid}}' "$SENTRY")" || rc=3
 	fi
 	return $rc
 }

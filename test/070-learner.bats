@@ -6,9 +6,17 @@
 # lock. The world answers every h<a-b-c-d>.rot.anthropic.com with a.b.c.d
 # in 160.79.112.0/20 (all of it its own, outside the nameplate's CIDRs) and
 # *.rebind.anthropic.com with private, loopback and metadata addresses.
+# What the world cannot do (answers with a TTL: its own are 0, so the
+# sentry caches nothing; log records past the kernel's limit) runs against
+# rb-sentryd in a bottle/sentry/world of netns (test/helpers.bash).
 #
 # Its own nameplate (lrn, 10.242.7.0/24, entry 8897) made from nsproto, with
 # answers kept for TTL clamped to [TTL, TTL] seconds so that expiry shows.
+#
+# On both backends (make check RB_FW_BACKEND=nft). The learner sits in the
+# path through a queue rule; a kernel whose nftables has no queue
+# (CONFIG_NFT_QUEUE not set, probed at run time) has none on nft: there its
+# tests skip, and one shows that an allowed name then opens nothing.
 
 load helpers
 
@@ -32,13 +40,42 @@ refresh() {
     export SPID BPID
     SPID=$(pid_of $S)
     BPID=$(pid_of $B)
+    SX=(nsenter -t "$SPID" -n)
 }
 # rot NUMBER: a fresh name of the rotating zone and the address it answers
 rot_addr() { echo "160.79.$((112 + $1 / 250)).$((1 + $1 % 250))"; }
 rot_name() { local a; a=$(rot_addr "$1"); echo "h${a//./-}.rot.anthropic.com"; }
-rb_dns_set() { nsenter -t "$SPID" -n ipset list RB-DNS; }
+# set_list SET: the elements of the sentry's SET (SX runs a command in its
+# netns), one a line: "ADDR timeout SECONDS-LEFT", or "ADDR" in a set
+# without timeouts; read with the backend's own tool
+set_list() {
+    if [ "$BACKEND" = nft ]; then
+        "${SX[@]}" nft -j list set inet rb "$1" | jq -r '.nftables[].set? | select(.) | .elem[]? |
+            if type == "object" then "\(.elem.val) timeout \(.elem.expires // .elem.timeout)" else tostring end'
+    else
+        "${SX[@]}" ipset list "$1" | sed '1,/^Members:/d'
+    fi
+}
+rb_dns_set() { set_list RB-DNS; }
+# entry_timeout ADDR: the seconds left to ADDR's entry in RB-DNS
+entry_timeout() { set_list RB-DNS | awk -v a="$1" '$1 == a && $2 == "timeout" { print $3 }'; }
+# sentry_pkts CHAIN ID: the packets of the sentry's rules with comment rb:ID
+sentry_pkts() {
+    if [ "$BACKEND" = nft ]; then
+        "${SX[@]}" nft -j list chain inet rb "$1" |
+            jq -r --arg c "rb:$2" '[.nftables[].rule? | select(.comment == $c) | .expr[] | .counter? | select(.) | .packets] | add // 0'
+    else
+        "${SX[@]}" iptables-legacy -vxnL "$1" | awk -v c="/* rb:$2 */" 'index($0, c) {n += $1} END {print n + 0}'
+    fi
+}
 learner_bound() {
-    nsenter -t "$SPID" -n cat /proc/net/netfilter/nfnetlink_queue 2>/dev/null | awk '$1 == 0 {f = 1} END {exit !f}'
+    "${SX[@]}" cat /proc/net/netfilter/nfnetlink_queue 2>/dev/null | awk '$1 == 0 {f = 1} END {exit !f}'
+}
+# bound, and not stopped (a test that stopped it may have failed)
+learner_ok() {
+    local l
+    learner_bound && l=$(rb_sentryd_child "$SPID" rb-learner) &&
+        ! grep -qE '^State:[[:space:]]+[tTZ]' "/proc/$l/status"
 }
 denials() { cat "/proc/$SPID/root/var/log/rb/denials/denials.jsonl"; }
 # each test picks its own part of the rotating zone. (Its index is not
@@ -46,8 +83,21 @@ denials() { cat "/proc/$SPID/root/var/log/rb/denials/denials.jsonl"; }
 # 2, the start of bats' own stack-trace loop over i.)
 base() { echo $((BATS_TEST_NUMBER * 1000 % 3000)); }
 
+need_learner() {
+    [ "$LEARNS" = 1 ] || skip "no learner in the path on $BACKEND: this kernel's nftables has no queue (CONFIG_NFT_QUEUE not set, probed at run time)"
+}
+
 setup_file() {
     rb_require_images
+    export BACKEND LEARNS
+    BACKEND=$(rb_backend)
+    # the kernel's word, in a netns of its own: does nft take a queue rule?
+    LEARNS=1
+    if [ "$BACKEND" = nft ] && ! unshare -n nft -f - >/dev/null 2>&1 <<<'add table inet rbt-q
+add chain inet rbt-q c
+add rule inet rbt-q c queue num 0'; then
+        LEARNS=0
+    fi
     bash "$RB_TOP/mk/world.sh" start >/dev/null
     export NP=$BATS_FILE_TMPDIR/$M.mk
     sed -e "s/^RBRN_MONIKER .*/RBRN_MONIKER = $M/" -e 's/10\.242\.0\./10.242.7./g' \
@@ -67,8 +117,17 @@ setup() {
         bottle start "$NP" >/dev/null
     fi
     refresh
-    learner_bound || rb_make bottle-reapply >/dev/null
+    learner_ok || rb_make bottle-reapply >/dev/null
     refresh
+}
+
+teardown() {
+    # the host address test's link, should it have failed half way
+    if ip link show rbt-lrnhost >/dev/null 2>&1; then
+        ip link del rbt-lrnhost
+        rb_make bottle-reapply >/dev/null 2>&1 || true
+    fi
+    rb_default_teardown
 }
 
 @test "dnsmasq has no capability at all; the learner NET_ADMIN only; the log none" {
@@ -115,6 +174,7 @@ setup() {
 }
 
 @test "1,000 fresh names, each answered with another address, each connected at once: 0 failures" {
+    need_learner
     local b n=1000 idx script
     b=$(base)
     script=$(for ((idx = b; idx < b + n; idx++)); do
@@ -131,6 +191,7 @@ setup() {
 }
 
 @test "DNS over TCP is learned the same way" {
+    need_learner
     local idx a
     idx=$(($(base) + 7))
     a=$(rot_addr $idx)
@@ -145,6 +206,7 @@ setup() {
 }
 
 @test "an answer expires after its timeout: a new flow is rejected, an established one goes on" {
+    need_learner
     local idx a
     idx=$(($(base) + 3))
     a=$(rot_addr $idx)
@@ -170,6 +232,7 @@ setup() {
 }
 
 @test "rebinding: allowed names answering private, loopback, metadata or host addresses open nothing" {
+    need_learner
     local n
     for n in x.rebind.anthropic.com lo.rebind.anthropic.com meta.rebind.anthropic.com host.rebind.anthropic.com; do
         run --separate-stderr podman exec $B dig +short +time=2 +tries=1 "$n"
@@ -186,6 +249,7 @@ setup() {
 }
 
 @test "the learner killed: nothing new opens, status and rb-verify say so, reapply restores; flows survive" {
+    need_learner
     local idx a b lrn
     idx=$(($(base) + 11))
     a=$(rot_addr $idx)
@@ -242,13 +306,18 @@ setup() {
     run --separate-stderr podman exec $B nc -w 2 -z 169.254.169.254 80
     assert_failure
     sleep 1.5
-    # the JSON lines the log wrote, and the kernel's counters behind them
+    # the JSON lines the log wrote, and the kernel's counters behind them;
+    # names come from the learner, which on nft without a queue sees none
     run denials
     assert_line --regexp '"proto":"tcp","src":"10\.242\.7\.3","dst":"198\.51\.100\.7","port":443,"rule":"rb:reject"'
-    assert_line --regexp "\"proto\":\"dns\",\"name\":\"$t\\.google\\.com\",\"qtype\":1,\"rule\":\"rb:dns-refused\""
-    assert_line --regexp '"dst":"169\.254\.169\.254","port":80,"rule":"rb:never-private","name":"meta\.rebind\.anthropic\.com"'
-    run bash -c "nsenter -t $SPID -n iptables-legacy-save -c -t filter | grep -E 'rb:(reject|never-private)\"' | grep -vc '^\[0:'"
-    [ "$output" -ge 2 ]
+    if [ "$LEARNS" = 1 ]; then
+        assert_line --regexp "\"proto\":\"dns\",\"name\":\"$t\\.google\\.com\",\"qtype\":1,\"rule\":\"rb:dns-refused\""
+        assert_line --regexp '"dst":"169\.254\.169\.254","port":80,"rule":"rb:never-private","name":"meta\.rebind\.anthropic\.com"'
+    else
+        assert_line --regexp '"dst":"169\.254\.169\.254","port":80,"rule":"rb:never-private"\}$'
+    fi
+    [ "$(sentry_pkts RB-EGRESS reject)" -ge 1 ] || fail "rb:reject counted nothing"
+    [ "$(sentry_pkts RB-EGRESS never-private)" -ge 1 ] || fail "rb:never-private counted nothing"
     run rb_make bottle-log JSON=1
     assert_success
     run jq -e -s 'map(select(.rule == "rb:reject" and .dst == "198.51.100.7")) | length >= 1' <<<"$output"
@@ -256,10 +325,10 @@ setup() {
     run rb_make bottle-log
     assert_success
     assert_line --regexp '^[0-9T:.-]+Z +tcp +198\.51\.100\.7 +443 +rb:reject +-$'
-    assert_line --regexp "^[0-9T:.-]+Z +dns +- +- +rb:dns-refused +$t\\.google\\.com$"
+    [ "$LEARNS" = 0 ] || assert_line --regexp "^[0-9T:.-]+Z +dns +- +- +rb:dns-refused +$t\\.google\\.com$"
     run rb_make bottle-suggest
     assert_success
-    assert_line --regexp "^RBRN_UPLINK_ALLOWED_DOMAINS = anthropic\\.com .*$t\\.google\\.com"
+    [ "$LEARNS" = 0 ] || assert_line --regexp "^RBRN_UPLINK_ALLOWED_DOMAINS = anthropic\\.com .*$t\\.google\\.com"
     assert_line --regexp '^RBRN_UPLINK_ALLOWED_CIDRS = 160\.79\.104\.0/23 .*198\.51\.100\.7/32'
     # never applied
     run grep -c google "$NP"
@@ -269,8 +338,8 @@ setup() {
 }
 
 @test "100,000 blocked packets in a burst: the log stays bounded, the sentry answers DNS" {
-    local idx a before
-    before=$(nsenter -t "$SPID" -n iptables-legacy-save -c -t filter | grep -- '--comment "rb:reject" -j REJECT' | sed -E 's/^\[([0-9]+):.*/\1/')
+    local idx a before after
+    before=$(sentry_pkts RB-EGRESS reject)
     # as the bottle's uid, from its netns: 100,000 UDP datagrams to an
     # address no policy allows
     nsenter -t "$BPID" -n setpriv --reuid=1000 --regid=1000 --clear-groups --inh-caps=-all \
@@ -283,15 +352,17 @@ for i in range(100000):
     except OSError:
         pass
 '
-    run bash -c "nsenter -t $SPID -n iptables-legacy-save -c -t filter | grep -- '--comment \"rb:reject\" -j REJECT' | sed -E 's/^\\[([0-9]+):.*/\\1/'"
-    [ $((output - before)) -ge 90000 ] || fail "rb:reject counted only $((output - before)) packets"
-    # the sentry still answers, at once
+    after=$(sentry_pkts RB-EGRESS reject)
+    [ $((after - before)) -ge 90000 ] || fail "rb:reject counted only $((after - before)) packets"
+    # the sentry still answers, at once (and learns, where it can)
     idx=$(($(base) + 21))
     a=$(rot_addr $idx)
     run --separate-stderr podman exec $B dig +short +time=2 +tries=1 "$(rot_name $idx)"
     assert_output "$a"
-    run --separate-stderr podman exec $B nc -w 2 -z "$a" 443
-    assert_success
+    if [ "$LEARNS" = 1 ]; then
+        run --separate-stderr podman exec $B nc -w 2 -z "$a" 443
+        assert_success
+    fi
     sleep 2
     # bounded: two files of at most 512 KiB, a line per record the rate allowed
     run bash -c "du -b /proc/$SPID/root/var/log/rb/denials/* | awk '{s += \$1} END {print s}'"
@@ -303,4 +374,305 @@ for i in range(100000):
     assert_output true
     run learner_bound
     assert_success
+}
+
+@test "each new answer refreshes its entry's timeout" {
+    need_learner
+    local idx a t1 t2 t3
+    idx=$(($(base) + 31))
+    a=$(rot_addr $idx)
+    run --separate-stderr podman exec $B dig +short +time=2 +tries=1 "$(rot_name $idx)"
+    assert_output "$a"
+    t1=$(entry_timeout "$a")
+    sleep 3
+    t2=$(entry_timeout "$a")
+    [ -n "$t1" ] && [ -n "$t2" ] && [ "$t2" -lt "$t1" ] || fail "the entry did not count down: $t1 s, then $t2 s"
+    # the world answers with TTL 0: the sentry caches nothing, this is a
+    # new answer from upstream
+    run --separate-stderr podman exec $B dig +short +time=2 +tries=1 "$(rot_name $idx)"
+    assert_output "$a"
+    t3=$(entry_timeout "$a")
+    [ -n "$t3" ] && [ "$t3" -gt "$t2" ] && [ "$t3" -ge $((TTL - 1)) ] ||
+        fail "not refreshed: $t1 s, $t2 s 3 s later, $t3 s after a second answer"
+}
+
+@test "rebinding to the host's own public address: the answer passes, the set never holds it" {
+    need_learner
+    # a public-looking address of the host, on a link of this test; the
+    # world answers any address of 160.79.112.0/20 for the rotating zone
+    local h=160.79.127.253 other=160.79.127.252
+    ip link add rbt-lrnhost type dummy
+    ip addr add "$h/32" dev rbt-lrnhost
+    # the host's addresses are read at each apply (RB-HOST)
+    run rb_make bottle-reapply
+    assert_success
+    run set_list RB-HOST
+    assert_line "$h"
+    # both answers reach the bottle; only the one that is not the host's
+    # enters the answers set
+    run --separate-stderr podman exec $B dig +short +time=2 +tries=1 h160-79-127-253.rot.anthropic.com
+    assert_output "$h"
+    run --separate-stderr podman exec $B dig +short +time=2 +tries=1 h160-79-127-252.rot.anthropic.com
+    assert_output "$other"
+    run rb_dns_set
+    assert_line --regexp "^${other//./\\.} timeout [0-9]+$"
+    refute_line --regexp "^${h//./\\.}( |$)"
+    run --separate-stderr podman exec $B nc -w 2 -z "$h" 443
+    assert_failure
+    ip link del rbt-lrnhost
+    run rb_make bottle-reapply
+    assert_success
+    run set_list RB-HOST
+    refute_line "$h"
+}
+
+@test "the learner hung (SIGSTOP): nothing new opens, status and rb-verify say it does not answer, reapply replaces it" {
+    need_learner
+    local idx b lrn new
+    idx=$(($(base) + 41))
+    b=$(rot_addr $idx)
+    lrn=$(rb_sentryd_child "$SPID" rb-learner) || fail "no learner"
+    kill -STOP "$lrn"
+    # still bound to its queue: while no reply waits, its state says it
+    run learner_bound
+    assert_success
+    run bottle status "$NP"
+    assert_failure 3
+    assert_line "learner: NOT answering: pid $lrn is stopped; nothing new opens (make bottle-reapply)"
+    run "$RB_BIN/rb-verify" --nameplate "$NP" --json --no-default-probes
+    assert_failure 3
+    run jq -e --arg p "$lrn" '.checks[] | select(.name == "learner") | .ok == false and (.observed | test("pid " + $p + " is stopped"))' <<<"$output"
+    assert_success
+    # fail closed: the reply waits in the queue, unreleased and unlearned
+    run --separate-stderr podman exec $B dig +short +time=2 +tries=1 "$(rot_name $idx)"
+    refute_output "$b"
+    run rb_dns_set
+    refute_output --partial "$b "
+    run --separate-stderr podman exec $B nc -w 2 -z "$b" 443
+    assert_failure
+    run bash -c "nsenter -t $SPID -n cat /proc/net/netfilter/nfnetlink_queue | awk '\$1 == 0 { print \$3 }'"
+    [ "$output" -ge 1 ] || fail "no reply waits in NFQUEUE 0: $output"
+    # replies waiting with no verdict: what a learner stuck anywhere shows
+    run bottle status "$NP"
+    assert_failure 3
+    assert_line --regexp "^learner: NOT answering: [0-9]+ replies wait, no verdict in 2 s \\(pid $lrn, state T\\)"
+    run "$RB_BIN/rb-verify" --nameplate "$NP" --json
+    assert_failure 3
+    run jq -e '.checks[] | select(.name == "learner") | .ok == false and (.observed | test("replies wait, no verdict"))' <<<"$output"
+    assert_success
+    run rb_make bottle-reapply
+    assert_success
+    # ended (and reaped by rb-sentryd), replaced
+    [ ! -e "/proc/$lrn" ] || fail "the stopped learner $lrn is still there: $(grep State "/proc/$lrn/status")"
+    new=$(rb_sentryd_child "$SPID" rb-learner) || fail "no learner after reapply"
+    run bottle status "$NP"
+    assert_success
+    assert_line "learner: running (pid $new), bound to NFQUEUE 0"
+    run --separate-stderr podman exec $B dig +short +time=2 +tries=1 "$(rot_name $idx)"
+    assert_output "$b"
+    run --separate-stderr podman exec $B nc -w 2 -z "$b" 443
+    assert_success
+}
+
+@test "make bottle-log FOLLOW=1: a new denial shows in the followed table within 5 s" {
+    local port out pid san=
+    case $RB_BIN in */build-san/*) san=SAN=1 ;; esac
+    port=$((40000 + RANDOM % 20000))
+    out=$BATS_TEST_TMPDIR/follow
+    # a session of its own: the whole pipeline (make, bash, tail, jq, awk)
+    # is killed at the end
+    RB_LEARN_TTL_MIN=$TTL RB_LEARN_TTL_MAX=$TTL setsid make -s -C "$RB_TOP" --no-print-directory \
+        bottle-log FOLLOW=1 NAMEPLATE="$NP" RB_BIN="$RB_BIN" $san >"$out" 2>&1 </dev/null 3>&- &
+    pid=$!
+    for _ in $(seq 100); do grep -q '^TIME ' "$out" && break; sleep 0.1; done
+    run cat "$out"
+    assert_line --regexp '^TIME +PROTO +DESTINATION +PORT +RULE +NAME$'
+    refute_output --regexp " $port +rb:"
+    run --separate-stderr podman exec $B nc -w 2 -z 198.51.100.7 "$port"
+    assert_failure
+    for _ in $(seq 50); do grep -qE "tcp +198\.51\.100\.7 +$port +rb:reject" "$out" && break; sleep 0.1; done
+    run cat "$out"
+    assert_line --regexp "^[0-9T:.-]+Z +tcp +198\\.51\\.100\\.7 +$port +rb:reject +-$"
+    # still following
+    kill -0 "$pid" || fail "the follower ended by itself: $(cat "$out")"
+    kill -TERM -- "-$pid"
+    wait "$pid" || true
+    for _ in $(seq 50); do pgrep -s "$pid" >/dev/null || break; sleep 0.1; done
+    run pgrep -s "$pid"
+    assert_failure
+}
+
+@test "nft without a queue (CONFIG_NFT_QUEUE not set): an allowed name resolves and opens nothing" {
+    [ "$LEARNS" = 0 ] || skip "the learner is in the path on $BACKEND here (queue rules taken)"
+    local idx a seen
+    idx=$(($(base) + 51))
+    a=$(rot_addr $idx)
+    # the policy holds no queue rule: replies pass unlearned
+    run bash -c "nsenter -t $SPID -n nft list table inet rb | grep -c -e queue -e NFQUEUE"
+    assert_output 0
+    seen=$(podman exec rb-world cat /var/log/world/tcp-443.log 2>/dev/null | grep -c "on AF=2 $a:443" || true)
+    run --separate-stderr podman exec $B dig +short +time=2 +tries=1 "$(rot_name $idx)"
+    assert_output "$a"
+    run rb_dns_set
+    refute_output --partial "$a"
+    run --separate-stderr podman exec $B sh -c "exec nc -v -w 2 -z $a 443 2>&1"
+    assert_failure
+    assert_output --partial refused
+    run bash -c "podman exec rb-world cat /var/log/world/tcp-443.log 2>/dev/null | grep -c 'on AF=2 $a:443' || true"
+    assert_output "$seen"
+}
+
+# netns_sentry [rb-sentryd options]: a bottle/sentry/world of netns (B, S,
+# W: test/helpers.bash), the world's resolver on 8.8.8.8 answering
+# ttl.anthropic.com and short.anthropic.com with 160.79.104.10, for 30 s
+# and 3 s, logging each query; the policy of a nameplate allowing
+# anthropic.com, and rb-sentryd with these options.
+netns_sentry() {
+    rb_topology_bsw
+    SX=(ip netns exec "$S")
+    ip -n "$W" addr add 8.8.8.8/32 dev lo
+    WLOG=$BATS_TEST_TMPDIR/world.log
+    : >"$WLOG"
+    chmod 0666 "$WLOG"
+    ip netns exec "$W" dnsmasq -k --listen-address=8.8.8.8 --bind-interfaces --no-resolv \
+        --no-hosts --pid-file= --log-queries --log-facility="$WLOG" \
+        --host-record=ttl.anthropic.com,160.79.104.10,30 \
+        --host-record=short.anthropic.com,160.79.104.10,3 \
+        </dev/null >/dev/null 2>&1 3>&- &
+    wait_listen "$W" 53
+    NP=$BATS_TEST_TMPDIR/np.mk
+    cat >"$NP" <<NP
+RBRN_MONIKER = rbtlrn
+RBRN_ENCLAVE_SUBNET = 10.242.0.0/24
+RBRN_ENCLAVE_SENTRY_IP = 10.242.0.2
+RBRN_ENCLAVE_BOTTLE_IP = 10.242.0.3
+RBRN_UPLINK_NETWORK = rbt-none
+RBRN_UPLINK_DNS_SERVER = 8.8.8.8
+RBRN_ENTRY_ENABLED = 0
+RBRN_UPLINK_DNS_ENABLED = 1
+RBRN_UPLINK_DNS_GLOBAL = 0
+RBRN_UPLINK_DNS_INTERCEPT = 1
+RBRN_UPLINK_ACCESS_ENABLED = 1
+RBRN_UPLINK_ACCESS_GLOBAL = 0
+RBRN_UPLINK_ALLOWED_CIDRS =
+RBRN_UPLINK_ALLOWED_DOMAINS = anthropic.com
+NP
+    run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns "/run/netns/$S"
+    rb_sentryd "$S" "$NP" "$@" || fail "rb-sentryd did not start"
+}
+# ns_ttl NAME: the TTL of NAME's A record as the bottle gets it
+ns_ttl() {
+    ip netns exec "$B" dig +time=2 +tries=1 +noall +answer @10.242.0.2 "$1" A |
+        awk '$4 == "A" { print $2; exit }'
+}
+
+@test "no answer outlives its entry: dnsmasq caches and hands out less than the entry's timeout, a cached answer too" {
+    need_learner
+    local dns arg maxttl maxcache t1 e1 t2 e2
+    netns_sentry --ttl-min 5 --ttl-max 20
+    # dnsmasq as rb-sentryd runs it: its real command line
+    dns=$(rb_sentryd_child "$SD_PID" dnsmasq) || fail "no dnsmasq"
+    for arg in $(tr '\0' ' ' </proc/$dns/cmdline); do
+        case $arg in
+        --max-ttl=*) maxttl=${arg#*=} ;;
+        --max-cache-ttl=*) maxcache=${arg#*=} ;;
+        esac
+    done
+    [ -n "$maxttl" ] && [ -n "$maxcache" ] || fail "dnsmasq runs without --max-ttl/--max-cache-ttl: $(tr '\0' ' ' </proc/$dns/cmdline)"
+    # the world says 30 s; the bottle gets at most --max-ttl
+    t1=$(ns_ttl ttl.anthropic.com)
+    e1=$(entry_timeout 160.79.104.10)
+    [ -n "$t1" ] && [ -n "$e1" ] || fail "no answer ($t1) or no entry ($e1): $(set_list RB-DNS)"
+    [ "$t1" -le "$maxttl" ] || fail "the bottle got TTL $t1, above --max-ttl=$maxttl"
+    # strictly longer, after the time it took to read it
+    [ "$e1" -gt "$t1" ] || fail "entry timeout $e1 s, answer TTL $t1 s: the answer outlives its entry"
+    [ "$e1" -gt "$maxcache" ] || fail "entry timeout $e1 s, dnsmasq caches for $maxcache s"
+    # the same name again: from dnsmasq's cache (the world saw one query)
+    sleep 2
+    t2=$(ns_ttl ttl.anthropic.com)
+    e2=$(entry_timeout 160.79.104.10)
+    run grep -c 'query\[A\] ttl.anthropic.com' "$WLOG"
+    assert_output 1
+    [ "$t2" -lt "$t1" ] || fail "not a cached answer: TTL $t2 after $t1"
+    [ "$e2" -gt "$t2" ] || fail "cached answer: entry timeout $e2 s, answer TTL $t2 s"
+}
+
+@test "a shorter answer for the same address never shortens its entry, also after the learner restarted" {
+    need_learner
+    local t e1 e2 e3 lrn
+    netns_sentry --ttl-min 1 --ttl-max 20
+    t=$(ns_ttl ttl.anthropic.com)
+    [ -n "$t" ] && [ "$t" -ge 15 ] || fail "ttl.anthropic.com: answered for \"$t\" s"
+    e1=$(entry_timeout 160.79.104.10)
+    [ "$e1" -ge "$t" ] || fail "entry for $e1 s, answer for $t s"
+    # another name on that address, for 3 s: the entry keeps its end
+    [ "$(ns_ttl short.anthropic.com)" = 3 ] || fail "short.anthropic.com: not answered for 3 s"
+    e2=$(entry_timeout 160.79.104.10)
+    [ "$e2" -ge $((e1 - 1)) ] || fail "entry cut from $e1 s to $e2 s by a 3 s answer"
+    # a new learner does not know what the old one gave: it keeps any
+    # entry up to the maximum
+    lrn=$(rb_sentryd_child "$SD_PID" rb-learner) || fail "no learner"
+    kill -KILL "$lrn"
+    for _ in $(seq 50); do rb_sentryd_child "$SD_PID" rb-learner >/dev/null || break; sleep 0.1; done
+    kill -HUP "$SD_PID"
+    for _ in $(seq 50); do rb_sentryd_child "$SD_PID" rb-learner >/dev/null && break; sleep 0.1; done
+    sleep 0.5
+    run ip netns exec "$B" dig +short +time=2 +tries=1 @10.242.0.2 short.anthropic.com
+    assert_output 160.79.104.10
+    e3=$(entry_timeout 160.79.104.10)
+    [ "$e3" -ge $((e2 - 2)) ] || fail "entry cut from $e2 s to $e3 s after a restart"
+}
+
+@test "the denial log's own caps: a flood past its rate is counted in a dropped line, files rotate and stay bounded" {
+    local dir f bytes n dropped overruns t0 t1 written
+    netns_sentry --log-max-bytes 4096 --log-group 7
+    dir=$SD/log/denials
+    # a log rule without the kernel's limit (the policy's are 50/s per
+    # rule), in a table of this test: every datagram of the bottle to the
+    # world's port 9 becomes a record (and is then rejected by the policy)
+    ip netns exec "$S" nft -f - <<'NFT'
+table ip rbt-flood {
+    chain pre {
+        type filter hook prerouting priority -300;
+        udp dport 9 counter log prefix "rb:flood" group 7
+    }
+}
+NFT
+    t0=$(date +%s)
+    ip netns exec "$B" python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(20000):
+    try:
+        s.sendto(b"x", ("198.51.100.1", 9))
+    except OSError:
+        pass
+'
+    sleep 2.5
+    t1=$(date +%s)
+    n=$(ip netns exec "$S" nft -j list table ip rbt-flood | jq '[.nftables[].rule? | select(.) | .expr[] | .counter? | select(.) | .packets] | add')
+    [ "$n" -ge 15000 ] || fail "only $n records for the log"
+    # rotated, never more than the file and one rotation, each at most
+    # --log-max-bytes
+    run ls "$dir"
+    assert_output $'denials.jsonl\ndenials.jsonl.1'
+    for f in "$dir"/*; do
+        bytes=$(stat -c %s "$f")
+        [ "$bytes" -le 4096 ] || fail "$f holds $bytes bytes"
+    done
+    [ "$(stat -c %s "$dir/denials.jsonl.1")" -gt 3500 ] || fail "denials.jsonl.1 was not full when it rotated"
+    run -0 jq -e -s 'length > 0' "$dir/denials.jsonl.1" "$dir/denials.jsonl"
+    run -0 grep -c '"rule":"rb:flood"' "$dir/denials.jsonl.1"
+    # what the log left out is said: the records over its rate (400 at
+    # once, then 200 a second), and any the kernel could not hand over
+    dropped=$(cat "$dir"/* | jq -s '[.[] | select(has("dropped")) | .dropped] | add // 0')
+    overruns=$(cat "$dir"/* | jq -s '[.[] | select(has("dropped")) | .overruns] | add // 0')
+    [ "$dropped" -gt 0 ] || fail "no dropped line"
+    if [ "$overruns" = 0 ]; then
+        # every record the kernel handed over is a line or counted
+        written=$((n - dropped))
+        [ "$written" -ge 400 ] || fail "$written lines of $n records: less than the burst"
+        [ "$written" -le $((400 + 200 * (t1 - t0 + 1))) ] ||
+            fail "$written lines of $n records in $((t1 - t0)) s: over the rate"
+    fi
 }
