@@ -85,7 +85,7 @@ static pid_t learner_state(pid_t sentry, char *state)
 		if (!open || !close || close < open || close[1] != ' ' || !close[2])
 			continue;
 		*close = '\0';
-		if (strcmp(open + 1, LEARNER_COMM))
+		if (strcmp(open + 1, LEARNER_COMM) != 0)
 			continue;
 		*state = close[2];
 		found = (pid_t)pid;

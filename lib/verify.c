@@ -745,13 +745,12 @@ static int resolver_check(const struct rb_nameplate *np, struct rb_verify_report
  * DNS probes fail too; this names the cause. */
 static int learner_check(struct rb_verify_report *r, pid_t sentry_pid)
 {
-	char expect[64], obs[160];
+	char expect[64], why[160], obs[192];
 	int ok;
 
 	snprintf(expect, sizeof(expect), "bound to NFQUEUE %d", RB_FW_LEARN_QUEUE);
-	ok = rb_learner_health(sentry_pid, RB_FW_LEARN_QUEUE, 2000, obs, sizeof(obs));
-	if (!ok && strlen(obs) + sizeof(" (make bottle-reapply)") <= sizeof(obs))
-		strcat(obs, " (make bottle-reapply)");
+	ok = rb_learner_health(sentry_pid, RB_FW_LEARN_QUEUE, 2000, why, sizeof(why));
+	snprintf(obs, sizeof(obs), "%s%s", why, ok ? "" : " (make bottle-reapply)");
 	return add_check(r, "learner", "sentry learner (rb-sentryd)", expect, obs, ok);
 }
 
