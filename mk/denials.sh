@@ -28,18 +28,24 @@ denial_lines() {
 
 denial_objects() { jq -R --unbuffered -c 'fromjson? | select(type == "object")'; }
 
-# TIME PROTO DESTINATION PORT RULE NAME, one denial a line.
+# TIME PROTO DESTINATION PORT RULE NAME, one denial a line, each as it
+# comes (FOLLOW=1): jq alone formats the table, since awk (mawk) reads a
+# pipe in blocks and would hold the newest lines back. Every field is
+# escaped as @tsv escapes it (no control character of a hostile line
+# reaches the terminal).
 denial_table() {
-	printf '%-24s %-5s %-15s %-6s %-20s %s\n' TIME PROTO DESTINATION PORT RULE NAME
-	jq -r --unbuffered 'if has("dropped") then
-			"#\t\(.time)\t\(.dropped) lines dropped, \(.overruns // 0) kernel overruns"
-		else
+	jq -n -r --unbuffered '
+		def cell: [tostring] | @tsv;
+		def pad($n): cell | if length < $n then . + " " * ($n - length) else . end;
+		def row: "\(.[0] | pad(24)) \(.[1] | pad(5)) \(.[2] | pad(15)) \(.[3] | pad(6)) \(.[4] | pad(20)) \(.[5] | cell)";
+		(["TIME", "PROTO", "DESTINATION", "PORT", "RULE", "NAME"] | row),
+		(inputs
+		 | if has("dropped") then
+			"# \(.time // "-" | cell) \(.dropped | cell) lines dropped, \(.overruns // 0 | cell) kernel overruns"
+		   else
 			[(.time // "-"), (.proto // "-"), (.dst // "-"),
-			 (.port // .icmp_type // "-"), (.rule // "-"), (.name // "-")]
-			| map(tostring) | @tsv
-		end' |
-		awk -F'\t' '$1 == "#" { printf "# %s %s\n", $2, $3; fflush(); next }
-			{ printf "%-24s %-5s %-15s %-6s %-20s %s\n", $1, $2, $3, $4, $5, $6; fflush() }'
+			 (.port // .icmp_type // "-"), (.rule // "-"), (.name // "-")] | row
+		   end)'
 }
 
 log() {
