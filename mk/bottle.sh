@@ -253,6 +253,7 @@ list() {
 			/^resolver: configuration differs/ { resolver = "DIFFERS" }
 			/^learner: running/ { learner = "running" }
 			/^learner: / && !/^learner: running/ { learner = "NOT-RUNNING" }
+			/^learner: NOT answering/ { learner = "HUNG" }
 			END {
 				printf "%-14s %-9s %-9s %-8s %-9s %-9s %-11s %s\n", m, sentry ? sentry : "?",
 					bottle ? bottle : "?", backend ? backend : "-", policy ? policy : "-",
