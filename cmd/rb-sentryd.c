@@ -150,7 +150,7 @@ static int parse_one(const struct opts *o, const struct rb_learn_conf *c)
 	int rc;
 
 	if (read_file(o->parse, 65535, &msg, &len, &err) < 0) {
-		fprintf(stderr, "%s: %s\n", prog, err.msg);
+		rb_err_print(prog, &err);
 		return RB_EXIT_USAGE;
 	}
 	rc = rb_learn_decide(c, (const uint8_t *)msg, len, &r);
@@ -184,7 +184,7 @@ static int parse_one(const struct opts *o, const struct rb_learn_conf *c)
 		rc = rb_learn_apply(&ans, &r, &st, &err);
 		rb_answers_close(ans);
 		if (rc < 0) {
-			fprintf(stderr, "%s: %s\n", prog, err.msg);
+			rb_err_print(prog, &err);
 			return rb_err_exit_code(&err);
 		}
 		printf("added %llu host %llu\n", (unsigned long long)st.added,
@@ -244,7 +244,10 @@ static struct rb_learn_conf conf;
 
 static void die_child(const char *what, const struct rb_err *err)
 {
-	fprintf(stderr, "%s: %s: %s\n", prog, what, err->msg);
+	struct rb_err e = *err;
+
+	rb_err_wrap(&e, -EIO, "%s", what);
+	rb_err_print(prog, &e);
 	_exit(RB_EXIT_SYSTEM);
 }
 
@@ -531,6 +534,6 @@ int main(int argc, char **argv)
 	return rc;
 fail:
 	rb_learn_conf_free(&conf);
-	fprintf(stderr, "%s: %s\n", prog, err.msg);
+	rb_err_print(prog, &err);
 	return rb_err_exit_code(&err);
 }

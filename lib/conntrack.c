@@ -62,9 +62,9 @@ int rb_conntrack_flush(struct rb_err *err)
 
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
 	if (fd < 0)
-		return rb_err_set(err, -errno, "cannot open ctnetlink: %s", strerror(errno));
+		return rb_err_sys(err, errno, "cannot open ctnetlink");
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		rc = rb_err_set(err, -errno, "cannot bind ctnetlink: %s", strerror(errno));
+		rc = rb_err_sys(err, errno, "cannot bind ctnetlink");
 		goto out;
 	}
 	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
@@ -73,7 +73,7 @@ int rb_conntrack_flush(struct rb_err *err)
 		if (rc == -ENOENT || rc == -EOPNOTSUPP)
 			rc = 0;
 		if (rc < 0) {
-			rc = rb_err_set(err, rc, "cannot flush conntrack: %s", strerror(-rc));
+			rc = rb_err_sys(err, -rc, "cannot flush conntrack");
 			goto out;
 		}
 	}

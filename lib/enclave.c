@@ -45,11 +45,9 @@ int rb_enclave_ns_open(struct rb_enclave_ns *ns, const char *path, struct rb_err
 {
 	ns->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (ns->fd < 0 && strcmp(ns->label, path) == 0)
-		return rb_err_set(err, -errno, "cannot open network namespace %s: %s", path,
-				  strerror(errno));
+		return rb_err_sys(err, errno, "cannot open network namespace %s", path);
 	if (ns->fd < 0)
-		return rb_err_set(err, -errno, "cannot open the network namespace of %s (%s): %s",
-				  ns->label, path, strerror(errno));
+		return rb_err_sys(err, errno, "cannot open the network namespace of %s (%s)", ns->label, path);
 	snprintf(ns->path, sizeof(ns->path), "/proc/self/fd/%d", ns->fd);
 	return 0;
 }
@@ -69,23 +67,18 @@ static int in_ns(struct rb_enclave *p, struct rb_enclave_ns *ns, struct rb_encla
 		 ns_fn fn, struct rb_err *err)
 {
 	struct rb_nl nl = { 0 };
-	struct rb_err lerr = { 0 };
-	int saved = -1, rc, lrc;
+	int saved = -1, rc;
 
 	if (ns->fd >= 0) {
 		rc = rb_netns_enter_path(ns->path, &saved, err);
-		if (rc < 0) {
-			rb_err_set(err, rc, "cannot enter the network namespace of %s: %s",
-				   ns->label, strerror(-rc));
-			return rc;
-		}
+		if (rc < 0)
+			return rb_err_wrap(err, rc, "%s", ns->label);
 	}
 	rc = rb_nl_open(&nl, ns->label, err);
 	if (rc == 0)
 		rc = fn(p, s, &nl, ns->label, err);
 	rb_nl_close(&nl);
-	lrc = rb_netns_leave(&saved, rc < 0 ? &lerr : err);
-	return rc < 0 ? rc : lrc;
+	return rb_netns_leave_after(&saved, rc, err);
 }
 
 /* ---- discovery: reads only ---- */

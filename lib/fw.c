@@ -43,7 +43,7 @@ int rb_fw_ifaces_detect(const struct rb_nameplate *np, struct rb_fw_ifaces *ifs,
 
 	memset(ifs, 0, sizeof(*ifs));
 	if (getifaddrs(&ifa) < 0)
-		return rb_err_set(err, -errno, "cannot list interfaces: %s", strerror(errno));
+		return rb_err_sys(err, errno, "cannot list interfaces");
 	for (const struct ifaddrs *i = ifa; i; i = i->ifa_next) {
 		const struct sockaddr_in *sin = (const void *)i->ifa_addr;
 		const struct sockaddr_in *msk = (const void *)i->ifa_netmask;
@@ -109,7 +109,7 @@ int rb_fw_ifaces_lookup(const char *enclave, const char *uplink, struct rb_fw_if
 	if (rc < 0)
 		return rc;
 	if (getifaddrs(&ifa) < 0)
-		return rb_err_set(err, -errno, "cannot list interfaces: %s", strerror(errno));
+		return rb_err_sys(err, errno, "cannot list interfaces");
 	for (const struct ifaddrs *i = ifa; i; i = i->ifa_next) {
 		const struct sockaddr_in *sin = (const void *)i->ifa_addr;
 		const struct sockaddr_in *msk = (const void *)i->ifa_netmask;
@@ -165,8 +165,7 @@ int rb_fw_host_addrs_read(struct in_addr **out, size_t *n, struct rb_err *err)
 	*out = NULL;
 	*n = 0;
 	if (getifaddrs(&ifa) < 0)
-		return rb_err_set(err, -errno, "cannot list the host's addresses: %s",
-				  strerror(errno));
+		return rb_err_sys(err, errno, "cannot list the host's addresses");
 	for (const struct ifaddrs *i = ifa; i; i = i->ifa_next) {
 		const struct sockaddr_in *sin = (const void *)i->ifa_addr;
 		const struct sockaddr_in *msk = (const void *)i->ifa_netmask;

@@ -232,7 +232,7 @@ int rb_nft_check(const struct rb_fw_plan *plan, rb_fw_diff_cb cb, void *ctx, str
 	if (rc == 0)
 		rc = rb_nft_table_parse(text, &want);
 	if (rc < 0) {
-		rc = rb_err_set(err, rc, "cannot build the nft ruleset: %s", strerror(-rc));
+		rc = rb_err_sys(err, -rc, "cannot build the nft ruleset");
 		goto out;
 	}
 	if (!rb_nft_table_exists(name)) {

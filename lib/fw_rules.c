@@ -597,7 +597,7 @@ int rb_fw_plan_build(const struct rb_nameplate *np, const struct rb_fw_ifaces *i
 	}
 	if (rc < 0) {
 		rb_fw_plan_free(p);
-		return rb_err_set(err, rc, "cannot build the firewall plan: %s", strerror(-rc));
+		return rb_err_sys(err, -rc, "cannot build the firewall plan");
 	}
 	p->sysctls = sentry_sysctls;
 	p->n_sysctls = sizeof(sentry_sysctls) / sizeof(sentry_sysctls[0]);
@@ -775,7 +775,7 @@ int rb_fw_host_plan_build(const struct rb_nameplate *np, const char *bridge,
 		rc = build_host_nat(p, np, sentry_uplink);
 		if (rc < 0) {
 			rb_fw_plan_free(p);
-			return rb_err_set(err, rc, "cannot build the host plan: %s", strerror(-rc));
+			return rb_err_sys(err, -rc, "cannot build the host plan");
 		}
 		/* like sysctl(8), a key with '/' is a path: names with dots */
 		snprintf(p->host_sysctl_key, sizeof(p->host_sysctl_key),

@@ -77,7 +77,9 @@ static int learn_message(struct rb_learner *l, const uint8_t *msg, size_t len)
 	l->st.never += r->n_never;
 	if (rb_learn_apply(&l->answers, r, &l->st, &err) < 0) {
 		/* no policy yet, or the sets were replaced: nothing is released */
-		say(l, err.msg);
+		char why[RB_ERR_TEXT];
+
+		say(l, rb_err_str(&err, why, sizeof(why)));
 		return 0;
 	}
 	return 1;

@@ -142,8 +142,7 @@ static int get_kernel(struct rb_nl *nl, int ifindex, const char *name, struct rb
 		rc = rb_nl_errno(nl, rc);
 		if (name && (rc == -ENODEV || rc == -ENOENT))
 			return rb_err_set(err, -ENODEV, "no interface %s in %s", what, where);
-		return rb_err_set(err, rc, "cannot read interface %s in %s: %s", what, where,
-				  strerror(-rc));
+		return rb_err_sys(err, -rc, "cannot read interface %s in %s", what, where);
 	}
 	fill(l, out);
 	rtnl_link_put(l);
@@ -185,8 +184,7 @@ int rb_link_list(struct rb_nl *nl, struct rb_link **out, size_t *n, const char *
 	count = nl_cache_nitems(cache);
 	v = calloc(count > 0 ? (size_t)count : 1, sizeof(*v));
 	if (!v) {
-		rc = rb_err_set(err, -ENOMEM, "cannot list interfaces in %s: %s", where,
-				strerror(ENOMEM));
+		rc = rb_err_sys(err, ENOMEM, "cannot list interfaces in %s", where);
 		goto out;
 	}
 	for (o = nl_cache_get_first(cache); o && i < (size_t)count; o = nl_cache_get_next(o))
@@ -315,8 +313,7 @@ int rb_addr_flush(struct rb_nl *nl, const struct rb_link *l, const char *where,
 			if (rc == -EADDRNOTAVAIL || rc == -ENOENT)
 				continue;
 			nl_addr2str(rtnl_addr_get_local(ra), buf, sizeof(buf));
-			rc = rb_err_set(err, rc, "cannot remove address %s from %s in %s: %s", buf,
-					l->name, where, strerror(-rc));
+			rc = rb_err_sys(err, -rc, "cannot remove address %s from %s in %s", buf, l->name, where);
 			goto out;
 		}
 		nl_cache_free(cache);
@@ -394,8 +391,7 @@ static int conf_set(const char *fam, const char *ifname, const char *knob, const
 	if (rc == 0)
 		rc = rb_sysctl_set(key, val, &e);
 	if (rc < 0)
-		return rb_err_set(err, rc, "cannot set net.%s.conf.%s.%s=%s in %s: %s", fam, ifname,
-				  knob, val, where, strerror(-rc));
+		return rb_err_sys(err, -rc, "cannot set net.%s.conf.%s.%s=%s in %s", fam, ifname, knob, val, where);
 	return 0;
 }
 
@@ -453,8 +449,7 @@ int rb_netns_forward_off(const char *where, struct rb_err *err)
 	if (rc == 0)
 		rc = rb_sysctl_set("net/ipv4/ip_forward", "0", &e);
 	if (rc < 0)
-		return rb_err_set(err, rc, "cannot set net.ipv4.ip_forward=0 in %s: %s", where,
-				  strerror(-rc));
+		return rb_err_sys(err, -rc, "cannot set net.ipv4.ip_forward=0 in %s", where);
 	return 0;
 }
 

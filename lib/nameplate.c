@@ -1275,7 +1275,7 @@ static int check_routes(const struct rb_nameplate *np, const char *skip_dev, str
 
 	f = fopen("/proc/net/route", "re");
 	if (!f)
-		return rb_err_set(err, -errno, "cannot read /proc/net/route: %s", strerror(errno));
+		return rb_err_sys(err, errno, "cannot read /proc/net/route");
 	if (!fgets(line, sizeof(line), f)) /* header */
 		goto out;
 	while (fgets(line, sizeof(line), f)) {

@@ -17,19 +17,16 @@ static int enter(const char *path, int *saved, struct rb_err *err)
 
 	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (self < 0) {
-		rc = rb_err_set(err, -errno, "cannot open /proc/thread-self/ns/net: %s",
-				strerror(errno));
+		rc = rb_err_sys(err, errno, "cannot open /proc/thread-self/ns/net");
 		goto out;
 	}
 	target = open(path, O_RDONLY | O_CLOEXEC);
 	if (target < 0) {
-		rc = rb_err_set(err, -errno, "cannot open network namespace %s: %s", path,
-				strerror(errno));
+		rc = rb_err_sys(err, errno, "cannot open network namespace %s", path);
 		goto out;
 	}
 	if (setns(target, CLONE_NEWNET) < 0) {
-		rc = rb_err_set(err, -errno, "cannot enter network namespace %s: %s", path,
-				strerror(errno));
+		rc = rb_err_sys(err, errno, "cannot enter network namespace %s", path);
 		goto out;
 	}
 	*saved = self;
@@ -71,11 +68,19 @@ int rb_netns_leave(int *saved, struct rb_err *err)
 	 * later step act on the wrong network: the caller must treat a failure
 	 * here as fatal. */
 	if (setns(*saved, CLONE_NEWNET) < 0)
-		rc = rb_err_set(err, -errno, "cannot return to the original network namespace: %s",
-				strerror(errno));
+		rc = rb_err_sys(err, errno, "cannot return to the original network namespace");
 	close(*saved);
 	*saved = -1;
 	return rc;
+}
+
+int rb_netns_leave_after(int *saved, int rc, struct rb_err *err)
+{
+	struct rb_err later = { 0 };
+	int lrc;
+
+	lrc = rb_netns_leave(saved, rc < 0 ? &later : err);
+	return rc < 0 || lrc == 0 ? rc : lrc;
 }
 
 /* Keys come partly from podman's JSON (interface names): refuse anything
@@ -127,13 +132,12 @@ int rb_sysctl_set(const char *key, const char *value, struct rb_err *err)
 		return rc;
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0) {
-		rc = rb_err_set(err, -errno, "cannot set %s: %s", key, strerror(errno));
+		rc = rb_err_sys(err, errno, "cannot set %s", key);
 		goto out;
 	}
 	n = write(fd, value, len);
 	if (n < 0) {
-		rc = rb_err_set(err, -errno, "cannot set %s to %s: %s", key, value,
-				strerror(errno));
+		rc = rb_err_sys(err, errno, "cannot set %s to %s", key, value);
 		goto out;
 	}
 	if ((size_t)n != len) {
@@ -160,12 +164,12 @@ int rb_sysctl_get(const char *key, char *buf, size_t len, struct rb_err *err)
 		return rc;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		rc = rb_err_set(err, -errno, "cannot read %s: %s", key, strerror(errno));
+		rc = rb_err_sys(err, errno, "cannot read %s", key);
 		goto out;
 	}
 	n = read(fd, buf, len - 1);
 	if (n < 0) {
-		rc = rb_err_set(err, -errno, "cannot read %s: %s", key, strerror(errno));
+		rc = rb_err_sys(err, errno, "cannot read %s", key);
 		goto out;
 	}
 	buf[n] = '\0';

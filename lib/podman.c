@@ -104,7 +104,7 @@ static int drain(int out_r, int err_r, struct run_out *ro, const char *what, str
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return rb_err_set(err, -errno, "%s: poll: %s", what, strerror(errno));
+			return rb_err_sys(err, errno, "%s: poll", what);
 		for (i = 0; i < 2; i++) {
 			char buf[65536];
 			ssize_t got;
@@ -169,12 +169,12 @@ static int run_podman(const char *const args[], struct run_out *ro, const char *
 	argv[n] = NULL;
 	if (pipe2(out_p, O_CLOEXEC) < 0 || pipe2(err_p, O_CLOEXEC) < 0 ||
 	    pipe2(st_p, O_CLOEXEC) < 0) {
-		rc = rb_err_set(err, -errno, "cannot run podman: pipe: %s", strerror(errno));
+		rc = rb_err_sys(err, errno, "cannot run podman: pipe");
 		goto out;
 	}
 	pid = fork();
 	if (pid < 0) {
-		rc = rb_err_set(err, -errno, "cannot run podman: fork: %s", strerror(errno));
+		rc = rb_err_sys(err, errno, "cannot run podman: fork");
 		goto out;
 	}
 	if (pid == 0)
@@ -186,7 +186,7 @@ static int run_podman(const char *const args[], struct run_out *ro, const char *
 		got = read(st_p[0], &e, sizeof(e));
 	while (got < 0 && errno == EINTR);
 	if (got == (ssize_t)sizeof(e)) {
-		rc = rb_err_set(err, -e, "cannot run podman: %s: %s", argv[0], strerror(e));
+		rc = rb_err_sys(err, e, "cannot run podman: %s", argv[0]);
 		goto out;
 	}
 	rc = drain(out_p[0], err_p[0], ro, what, err);
@@ -208,7 +208,7 @@ out:
 		while (w < 0 && errno == EINTR);
 		/* Without a status (SIGCHLD ignored by the caller) success is unknown. */
 		if (w < 0 && rc == 0)
-			rc = rb_err_set(err, -errno, "%s: waitpid: %s", what, strerror(errno));
+			rc = rb_err_sys(err, errno, "%s: waitpid", what);
 		ro->status = status;
 	}
 	if (rc < 0) {
@@ -296,17 +296,6 @@ static int says_not_found(const struct run_out *ro)
 }
 
 /* ---- parsing ---- */
-
-/* Re-prefixes the parser's message with the command that produced it. */
-static int prefix_err(struct rb_err *err, int rc, const char *what)
-{
-	char msg[sizeof(err->msg)];
-
-	if (!err)
-		return rc;
-	snprintf(msg, sizeof(msg), "%s", err->msg);
-	return rb_err_set(err, rc, "%s: %s", what, msg);
-}
 
 /* Every parse failure is -EPROTO with a message saying what was wrong. */
 #define unexpected(err, fmt, ...) \
@@ -759,7 +748,7 @@ int rb_podman_container_inspect(const char *name, struct rb_podman_container *ou
 		goto out;
 	}
 	if (rc < 0) {
-		rc = prefix_err(err, rc, what);
+		rc = rb_err_wrap(err, rc, "%s", what);
 		goto out;
 	}
 	if (strcmp(out->name, name) != 0) {
@@ -801,7 +790,7 @@ int rb_podman_network_inspect(const char *name, struct rb_podman_network *out,
 	}
 	rc = rb_podman_parse_networks(ro.out, ro.out_len, &nets, &n, err);
 	if (rc < 0) {
-		rc = prefix_err(err, rc, what);
+		rc = rb_err_wrap(err, rc, "%s", what);
 		goto out;
 	}
 	if (n == 0) {
@@ -837,7 +826,7 @@ int rb_podman_network_list(struct rb_podman_network **out, size_t *n, struct rb_
 	if (ro.status != 0)
 		rc = exit_failed(&ro, what, err);
 	else if ((rc = rb_podman_parse_networks(ro.out, ro.out_len, out, n, err)) < 0)
-		rc = prefix_err(err, rc, what);
+		rc = rb_err_wrap(err, rc, "%s", what);
 	free(ro.out);
 	return rc;
 }
@@ -858,7 +847,7 @@ int rb_podman_store_info(struct rb_podman_store *out, struct rb_err *err)
 	if (ro.status != 0)
 		rc = exit_failed(&ro, what, err);
 	else if ((rc = rb_podman_parse_info(ro.out, ro.out_len, out, err)) < 0)
-		rc = prefix_err(err, rc, what);
+		rc = rb_err_wrap(err, rc, "%s", what);
 	free(ro.out);
 	return rc;
 }

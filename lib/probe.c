@@ -942,14 +942,13 @@ int rb_prober_start(const char *netns_path, uid_t uid, gid_t gid, struct rb_prob
 		return rb_err_set(err, -ENOMEM, "out of memory");
 	pr->fd = -1;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
-		rc = rb_err_set(err, -errno, "cannot create the prober socket: %s",
-				strerror(errno));
+		rc = rb_err_sys(err, errno, "cannot create the prober socket");
 		goto fail;
 	}
 	fflush(NULL); /* the child never flushes: _exit() */
 	pr->pid = fork();
 	if (pr->pid < 0) {
-		rc = rb_err_set(err, -errno, "cannot fork the prober: %s", strerror(errno));
+		rc = rb_err_sys(err, errno, "cannot fork the prober");
 		goto fail;
 	}
 	if (pr->pid == 0) {
@@ -962,7 +961,7 @@ int rb_prober_start(const char *netns_path, uid_t uid, gid_t gid, struct rb_prob
 	sv[0] = -1;
 	rc = read_all(pr->fd, &st, sizeof(st), 10000);
 	if (rc < 0) {
-		rc = rb_err_set(err, rc, "the prober did not start: %s", strerror(-rc));
+		rc = rb_err_sys(err, -rc, "the prober did not start");
 		goto fail;
 	}
 	if (st.rc < 0) {
@@ -1011,10 +1010,10 @@ int rb_prober_run(struct rb_prober *pr, const struct rb_probe *p, size_t n, int 
 			return rb_err_set(err, -ECHILD, "the prober exited with status %d",
 					  WEXITSTATUS(st));
 		}
-		return rb_err_set(err, rc, "lost the prober: %s", strerror(-rc));
+		return rb_err_sys(err, -rc, "lost the prober");
 	}
 	if (crc < 0)
-		return rb_err_set(err, crc, "the prober failed: %s", strerror(-crc));
+		return rb_err_sys(err, -crc, "the prober failed");
 	return 0;
 }
 

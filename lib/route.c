@@ -98,7 +98,7 @@ static int route_cache(struct rb_nl *nl, struct nl_cache **cache, const char *wh
 	if (rc < 0) {
 		*cache = NULL;
 		rc = rb_nl_errno(nl, rc);
-		return rb_err_set(err, rc, "cannot list routes in %s: %s", where, strerror(-rc));
+		return rb_err_sys(err, -rc, "cannot list routes in %s", where);
 	}
 	return 0;
 }
@@ -118,7 +118,7 @@ static int route_del(struct rb_nl *nl, struct rtnl_route *r, const char *where,
 	if (rc == -ESRCH || rc == -ENOENT)
 		return 0;
 	route_str(r, what, sizeof(what));
-	return rb_err_set(err, rc, "cannot remove route %s in %s: %s", what, where, strerror(-rc));
+	return rb_err_sys(err, -rc, "cannot remove route %s in %s", what, where);
 }
 
 static int default_add(struct rb_nl *nl, int ifindex, struct in_addr gw, const char *where,
@@ -137,8 +137,7 @@ static int default_add(struct rb_nl *nl, int ifindex, struct in_addr gw, const c
 	dst = nl_addr_build(AF_INET, &any, sizeof(any));
 	via = nl_addr_build(AF_INET, &gw, sizeof(gw));
 	if (!r || !nh || !dst || !via) {
-		rc = rb_err_set(err, -ENOMEM, "cannot add default route via %s in %s: %s", ip,
-				where, strerror(ENOMEM));
+		rc = rb_err_sys(err, ENOMEM, "cannot add default route via %s in %s", ip, where);
 		goto out;
 	}
 	nl_addr_set_prefixlen(dst, 0);
@@ -162,8 +161,7 @@ static int default_add(struct rb_nl *nl, int ifindex, struct in_addr gw, const c
 	rc = rtnl_route_add(nl->sk, r, NLM_F_REPLACE);
 	if (rc < 0) {
 		rc = rb_nl_errno(nl, rc);
-		rc = rb_err_set(err, rc, "cannot add default route via %s in %s: %s", ip, where,
-				strerror(-rc));
+		rc = rb_err_sys(err, -rc, "cannot add default route via %s in %s", ip, where);
 		goto out;
 	}
 	rc = 0;

@@ -237,7 +237,10 @@ static int sentry_state(const struct rb_nameplate *np, struct rb_verify_report *
 	if (rc < 0) {
 		/* a sentry without its enclave or uplink interface is broken
 		 * state, not a failure to verify */
-		rc = add_check(r, "fw", "sentry interfaces", "enclave and uplink", e.msg, 0);
+		char why[RB_ERR_TEXT];
+
+		rc = add_check(r, "fw", "sentry interfaces", "enclave and uplink",
+			       rb_err_str(&e, why, sizeof(why)), 0);
 		if (rc < 0) {
 			rb_err_set(err, rc, "out of memory");
 			goto out;
@@ -280,10 +283,13 @@ sysctl:
 		snprintf(env->icmp_ratelimit, sizeof(env->icmp_ratelimit), "%.15s", val);
 	}
 	rc = rb_sysctl_get("net.ipv4.ip_forward", val, sizeof(val), &e);
-	if (rc < 0)
-		snprintf(val, sizeof(val), "unreadable: %.48s", e.msg);
-	else
+	if (rc < 0) {
+		char why[RB_ERR_TEXT];
+
+		snprintf(val, sizeof(val), "unreadable: %.48s", rb_err_str(&e, why, sizeof(why)));
+	} else {
 		rb_cut_at(val, "\n");
+	}
 	rc = add_check(r, "ip_forward", "sentry net.ipv4.ip_forward", "1", val, !strcmp(val, "1"));
 	if (rc < 0) {
 		rb_err_set(err, rc, "out of memory");
@@ -385,8 +391,7 @@ static int ipv6_check(struct rb_verify_report *r, const struct rb_nameplate *np,
 	ok = !strcmp(val, "1");
 	off = (size_t)snprintf(obs, sizeof(obs), "all.disable_ipv6=%s", rc == -ENOENT ? "n/a" : val);
 	if (getifaddrs(&ifa) < 0)
-		return rb_err_set(err, -errno, "cannot list the bottle's addresses: %s",
-				  strerror(errno));
+		return rb_err_sys(err, errno, "cannot list the bottle's addresses");
 	for (struct ifaddrs *i = ifa; i; i = i->ifa_next) {
 		if (!i->ifa_addr)
 			continue;
@@ -793,8 +798,7 @@ static int build_probes(const struct rb_nameplate *np, const struct rb_verify_op
 	if (o->default_probes) {
 		rc = rb_verify_default_probes(np, env, &def, &n_def);
 		if (rc < 0)
-			return rb_err_set(err, rc, "cannot build the default probes: %s",
-					  strerror(-rc));
+			return rb_err_sys(err, -rc, "cannot build the default probes");
 		r->probes = def;
 		r->n_probes = n_def;
 	}
@@ -826,7 +830,6 @@ int rb_verify_run(const struct rb_nameplate *np, const struct rb_verify_opts *o,
 	struct rb_verify_env env;
 	struct rb_prober *pr = NULL;
 	struct snap c0 = { 0 }, c1 = { 0 };
-	struct rb_err scratch = { 0 };
 	char bottle_ns[128], sentry_ns[128], name[96];
 	int rc, saved = -1;
 	size_t n_stage_a, n_new;
@@ -863,8 +866,7 @@ int rb_verify_run(const struct rb_nameplate *np, const struct rb_verify_opts *o,
 		goto out;
 	c0.backend = o->backend;
 	rc = sentry_state(np, r, &env, &c0, err);
-	if (rb_netns_leave(&saved, rc < 0 ? &scratch : err) < 0 && rc == 0)
-		rc = -EIO;
+	rc = rb_netns_leave_after(&saved, rc, err);
 	if (rc < 0)
 		goto out;
 
@@ -874,8 +876,7 @@ int rb_verify_run(const struct rb_nameplate *np, const struct rb_verify_opts *o,
 	rc = route_check(np, r, err);
 	if (rc == 0)
 		rc = ipv6_check(r, np, &env, err);
-	if (rb_netns_leave(&saved, rc < 0 ? &scratch : err) < 0 && rc == 0)
-		rc = -EIO;
+	rc = rb_netns_leave_after(&saved, rc, err);
 	if (rc < 0)
 		goto out;
 
@@ -910,8 +911,7 @@ int rb_verify_run(const struct rb_nameplate *np, const struct rb_verify_opts *o,
 		}
 		if (rc == 0 && np->dns_enabled && learner_check(r) < 0)
 			rc = rb_err_set(err, -ENOMEM, "out of memory");
-		if (rb_netns_leave(&saved, rc < 0 ? &scratch : err) < 0 && rc == 0)
-			rc = -EIO;
+		rc = rb_netns_leave_after(&saved, rc, err);
 		if (rc < 0)
 			goto out;
 		rc = resolver_check(np, r);
@@ -927,8 +927,7 @@ int rb_verify_run(const struct rb_nameplate *np, const struct rb_verify_opts *o,
 	r = NULL;
 	rc = 0;
 out:
-	if (saved >= 0)
-		rb_netns_leave(&saved, &scratch);
+	rc = rb_netns_leave_after(&saved, rc, err);
 	rb_prober_stop(pr);
 	snap_free(&c0);
 	snap_free(&c1);
