@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,26 +25,24 @@ static int nl_err_cb(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
 	return NL_STOP;
 }
 
-int rb_nl_open(struct rb_nl *nl, const char *where, struct rb_err *err)
+int rb_nl_open(struct rb_nl *nl, struct rb_err *err)
 {
 	int rc;
 
 	nl->syserr = 0;
 	nl->sk = nl_socket_alloc();
 	if (!nl->sk)
-		return rb_err_set(err, -ENOMEM, "cannot allocate a netlink socket for %s", where);
+		return rb_err_oom(err);
 	rc = nl_connect(nl->sk, NETLINK_ROUTE);
 	if (rc < 0) {
-		rc = rb_err_set(err, rb_nl_errno(nl, rc), "cannot open a route socket in %s: %s",
-				where, nl_geterror(rc));
+		rc = rb_nl_err(nl, rc, err, "cannot open a route socket");
 		rb_nl_close(nl);
 		return rc;
 	}
 	/* nl must not move while the socket is open: the callback keeps it. */
 	rc = nl_socket_modify_err_cb(nl->sk, NL_CB_CUSTOM, nl_err_cb, nl);
 	if (rc < 0) {
-		rc = rb_err_set(err, rb_nl_errno(nl, rc), "cannot set up a route socket in %s: %s",
-				where, nl_geterror(rc));
+		rc = rb_nl_err(nl, rc, err, "cannot set up a route socket");
 		rb_nl_close(nl);
 		return rc;
 	}
@@ -81,12 +80,18 @@ int rb_nl_errno(const struct rb_nl *nl, int nlerr)
 	}
 }
 
-/* strerror of what rb_nl_errno() found, or libnl's words if that is all. */
-static const char *nl_why(const struct rb_nl *nl, int nlerr)
+int rb_nl_err(const struct rb_nl *nl, int nlerr, struct rb_err *err, const char *fmt, ...)
 {
-	if (nl->syserr > 0)
-		return strerror(nl->syserr);
-	return nl_geterror(nlerr);
+	char what[sizeof(err->msg)];
+	va_list ap;
+	int rc = rb_nl_errno(nl, nlerr);
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
+	va_end(ap);
+	if (nl && nl->syserr > 0)
+		return rb_err_sys(err, nl->syserr, "%s", what);
+	return rb_err_lib(err, rc, nl_geterror(nlerr), "%s", what);
 }
 
 int rb_link_name_valid(const char *name)
@@ -126,7 +131,7 @@ static void fill(struct rtnl_link *l, struct rb_link *out)
 
 /* One interface, by name (ifindex 0) or by index. */
 static int get_kernel(struct rb_nl *nl, int ifindex, const char *name, struct rb_link *out,
-		      const char *where, struct rb_err *err)
+		      struct rb_err *err)
 {
 	struct rtnl_link *l = NULL;
 	char what[32];
@@ -139,32 +144,30 @@ static int get_kernel(struct rb_nl *nl, int ifindex, const char *name, struct rb
 	nl->syserr = 0;
 	rc = rtnl_link_get_kernel(nl->sk, ifindex, name, &l);
 	if (rc < 0) {
-		rc = rb_nl_errno(nl, rc);
-		if (name && (rc == -ENODEV || rc == -ENOENT))
-			return rb_err_set(err, -ENODEV, "no interface %s in %s", what, where);
-		return rb_err_sys(err, -rc, "cannot read interface %s in %s", what, where);
+		int e = rb_nl_errno(nl, rc);
+
+		if (name && (e == -ENODEV || e == -ENOENT))
+			return rb_err_set(err, -ENODEV, "no interface %s", what);
+		return rb_nl_err(nl, rc, err, "cannot read interface %s", what);
 	}
 	fill(l, out);
 	rtnl_link_put(l);
 	return 0;
 }
 
-int rb_link_get(struct rb_nl *nl, const char *name, struct rb_link *out, const char *where,
-		struct rb_err *err)
+int rb_link_get(struct rb_nl *nl, const char *name, struct rb_link *out, struct rb_err *err)
 {
 	if (!rb_link_name_valid(name))
 		return rb_err_set(err, -EINVAL, "invalid interface name \"%.32s\"", name ? name : "");
-	return get_kernel(nl, 0, name, out, where, err);
+	return get_kernel(nl, 0, name, out, err);
 }
 
-int rb_link_get_index(struct rb_nl *nl, int ifindex, struct rb_link *out, const char *where,
-		      struct rb_err *err)
+int rb_link_get_index(struct rb_nl *nl, int ifindex, struct rb_link *out, struct rb_err *err)
 {
-	return get_kernel(nl, ifindex, NULL, out, where, err);
+	return get_kernel(nl, ifindex, NULL, out, err);
 }
 
-int rb_link_list(struct rb_nl *nl, struct rb_link **out, size_t *n, const char *where,
-		 struct rb_err *err)
+int rb_link_list(struct rb_nl *nl, struct rb_link **out, size_t *n, struct rb_err *err)
 {
 	struct nl_cache *cache = NULL;
 	struct nl_object *o;
@@ -177,14 +180,13 @@ int rb_link_list(struct rb_nl *nl, struct rb_link **out, size_t *n, const char *
 	nl->syserr = 0;
 	rc = rtnl_link_alloc_cache(nl->sk, AF_UNSPEC, &cache);
 	if (rc < 0) {
-		rc = rb_err_set(err, rb_nl_errno(nl, rc), "cannot list interfaces in %s: %s", where,
-				nl_why(nl, rc));
+		rc = rb_nl_err(nl, rc, err, "cannot list interfaces");
 		goto out;
 	}
 	count = nl_cache_nitems(cache);
 	v = calloc(count > 0 ? (size_t)count : 1, sizeof(*v));
 	if (!v) {
-		rc = rb_err_sys(err, ENOMEM, "cannot list interfaces in %s", where);
+		rc = rb_err_oom(err);
 		goto out;
 	}
 	for (o = nl_cache_get_first(cache); o && i < (size_t)count; o = nl_cache_get_next(o))
@@ -211,8 +213,7 @@ static int addr_v4(struct rtnl_addr *a, struct in_addr *out)
 	return 1;
 }
 
-static int addr_cache(struct rb_nl *nl, struct nl_cache **cache, const char *where,
-		      struct rb_err *err)
+static int addr_cache(struct rb_nl *nl, struct nl_cache **cache, struct rb_err *err)
 {
 	int rc;
 
@@ -220,14 +221,13 @@ static int addr_cache(struct rb_nl *nl, struct nl_cache **cache, const char *whe
 	rc = rtnl_addr_alloc_cache(nl->sk, cache);
 	if (rc < 0) {
 		*cache = NULL;
-		return rb_err_set(err, rb_nl_errno(nl, rc), "cannot list addresses in %s: %s",
-				  where, nl_why(nl, rc));
+		return rb_nl_err(nl, rc, err, "cannot list addresses");
 	}
 	return 0;
 }
 
 int rb_link_by_addr(struct rb_nl *nl, struct in_addr a, struct rb_link *out,
-		    unsigned int *prefix, const char *where, struct rb_err *err)
+		    unsigned int *prefix, struct rb_err *err)
 {
 	struct nl_cache *cache = NULL;
 	struct nl_object *o;
@@ -235,7 +235,7 @@ int rb_link_by_addr(struct rb_nl *nl, struct in_addr a, struct rb_link *out,
 	int rc, found = 0;
 
 	inet_ntop(AF_INET, &a, ip, sizeof(ip));
-	rc = addr_cache(nl, &cache, where, err);
+	rc = addr_cache(nl, &cache, err);
 	if (rc < 0)
 		goto out;
 	for (o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
@@ -246,33 +246,31 @@ int rb_link_by_addr(struct rb_nl *nl, struct in_addr a, struct rb_link *out,
 			continue;
 		if (found && rtnl_addr_get_ifindex(ra) != found) {
 			/* Two interfaces claiming one address: which is the enclave? */
-			rc = rb_err_set(err, -EEXIST, "%s is on more than one interface in %s", ip,
-					where);
+			rc = rb_err_set(err, -EEXIST, "%s is on more than one interface", ip);
 			goto out;
 		}
 		found = rtnl_addr_get_ifindex(ra);
 		*prefix = (unsigned int)rtnl_addr_get_prefixlen(ra);
 	}
 	if (!found) {
-		rc = rb_err_set(err, -ENOENT, "no interface in %s has address %s", where, ip);
+		rc = rb_err_set(err, -ENOENT, "no interface has address %s", ip);
 		goto out;
 	}
-	rc = rb_link_get_index(nl, found, out, where, err);
+	rc = rb_link_get_index(nl, found, out, err);
 out:
 	if (cache)
 		nl_cache_free(cache);
 	return rc;
 }
 
-int rb_addr_count(struct rb_nl *nl, int ifindex, size_t *n, const char *where,
-		  struct rb_err *err)
+int rb_addr_count(struct rb_nl *nl, int ifindex, size_t *n, struct rb_err *err)
 {
 	struct nl_cache *cache = NULL;
 	struct nl_object *o;
 	int rc;
 
 	*n = 0;
-	rc = addr_cache(nl, &cache, where, err);
+	rc = addr_cache(nl, &cache, err);
 	if (rc < 0)
 		return rc;
 	for (o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o))
@@ -282,8 +280,7 @@ int rb_addr_count(struct rb_nl *nl, int ifindex, size_t *n, const char *where,
 	return 0;
 }
 
-int rb_addr_flush(struct rb_nl *nl, const struct rb_link *l, const char *where,
-		  struct rb_err *err)
+int rb_addr_flush(struct rb_nl *nl, const struct rb_link *l, struct rb_err *err)
 {
 	struct nl_cache *cache = NULL;
 	struct nl_object *o;
@@ -294,7 +291,7 @@ int rb_addr_flush(struct rb_nl *nl, const struct rb_link *l, const char *where,
 	 * promote_secondaries), so a pass can find its next victim gone: take a
 	 * fresh dump until the interface is bare. */
 	for (pass = 0; pass < 4; pass++) {
-		rc = addr_cache(nl, &cache, where, err);
+		rc = addr_cache(nl, &cache, err);
 		if (rc < 0)
 			goto out;
 		left = 0;
@@ -309,11 +306,10 @@ int rb_addr_flush(struct rb_nl *nl, const struct rb_link *l, const char *where,
 			rc = rtnl_addr_delete(nl->sk, ra, 0);
 			if (rc >= 0)
 				continue;
-			rc = rb_nl_errno(nl, rc);
-			if (rc == -EADDRNOTAVAIL || rc == -ENOENT)
+			if (rb_nl_errno(nl, rc) == -EADDRNOTAVAIL || rb_nl_errno(nl, rc) == -ENOENT)
 				continue;
 			nl_addr2str(rtnl_addr_get_local(ra), buf, sizeof(buf));
-			rc = rb_err_sys(err, -rc, "cannot remove address %s from %s in %s", buf, l->name, where);
+			rc = rb_nl_err(nl, rc, err, "cannot remove address %s from %s", buf, l->name);
 			goto out;
 		}
 		nl_cache_free(cache);
@@ -323,8 +319,7 @@ int rb_addr_flush(struct rb_nl *nl, const struct rb_link *l, const char *where,
 	}
 	rc = 0;
 	if (left)
-		rc = rb_err_set(err, -EBUSY, "addresses keep coming back on %s in %s", l->name,
-				where);
+		rc = rb_err_set(err, -EBUSY, "addresses keep coming back on %s", l->name);
 out:
 	if (cache)
 		nl_cache_free(cache);
@@ -339,7 +334,7 @@ static int in_subnet(struct in_addr net, unsigned int prefix, struct in_addr a)
 }
 
 int rb_addr_onlink(struct rb_nl *nl, int ifindex, struct in_addr a, int *onlink,
-		   struct rb_cidr *local, const char *where, struct rb_err *err)
+		   struct rb_cidr *local, struct rb_err *err)
 {
 	struct nl_cache *cache = NULL;
 	struct nl_object *o;
@@ -347,7 +342,7 @@ int rb_addr_onlink(struct rb_nl *nl, int ifindex, struct in_addr a, int *onlink,
 
 	*onlink = 0;
 	memset(local, 0, sizeof(*local));
-	rc = addr_cache(nl, &cache, where, err);
+	rc = addr_cache(nl, &cache, err);
 	if (rc < 0)
 		return rc;
 	for (o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
@@ -375,7 +370,7 @@ int rb_addr_onlink(struct rb_nl *nl, int ifindex, struct in_addr a, int *onlink,
 /* Sets net/<fam>/conf/<ifname>/<knob> unless it already holds val, so a
  * second run writes nothing. */
 static int conf_set(const char *fam, const char *ifname, const char *knob, const char *val,
-		    const char *where, struct rb_err *err)
+		    struct rb_err *err)
 {
 	char key[128], cur[32];
 	struct rb_err e = { 0 };
@@ -390,8 +385,10 @@ static int conf_set(const char *fam, const char *ifname, const char *knob, const
 		return 0;
 	if (rc == 0)
 		rc = rb_sysctl_set(key, val, &e);
+	/* the setting reads better than the sysctl's path */
 	if (rc < 0)
-		return rb_err_sys(err, -rc, "cannot set net.%s.conf.%s.%s=%s in %s", fam, ifname, knob, val, where);
+		return rb_err_sys(err, e.errnum ? e.errnum : -rc, "cannot set net.%s.conf.%s.%s=%s",
+				  fam, ifname, knob, val);
 	return 0;
 }
 
@@ -400,44 +397,44 @@ static int have_ipv6(void)
 	return access("/proc/sys/net/ipv6/conf", F_OK) == 0;
 }
 
-int rb_link_ipv6_off(const char *ifname, const char *where, struct rb_err *err)
+int rb_link_ipv6_off(const char *ifname, struct rb_err *err)
 {
 	int rc;
 
 	if (!have_ipv6())
 		return 0;
-	rc = conf_set("ipv6", ifname, "addr_gen_mode", "1", where, err);
+	rc = conf_set("ipv6", ifname, "addr_gen_mode", "1", err);
 	if (rc == 0)
-		rc = conf_set("ipv6", ifname, "disable_ipv6", "1", where, err);
+		rc = conf_set("ipv6", ifname, "disable_ipv6", "1", err);
 	return rc;
 }
 
-int rb_netns_ipv6_off(const char *where, struct rb_err *err)
+int rb_netns_ipv6_off(struct rb_err *err)
 {
 	int rc;
 
 	if (!have_ipv6())
 		return 0;
 	/* default first: an interface created in between is born disabled. */
-	rc = conf_set("ipv6", "default", "disable_ipv6", "1", where, err);
+	rc = conf_set("ipv6", "default", "disable_ipv6", "1", err);
 	if (rc == 0)
-		rc = conf_set("ipv6", "all", "disable_ipv6", "1", where, err);
+		rc = conf_set("ipv6", "all", "disable_ipv6", "1", err);
 	return rc;
 }
 
-int rb_link_ipv4_shut(const char *ifname, const char *where, struct rb_err *err)
+int rb_link_ipv4_shut(const char *ifname, struct rb_err *err)
 {
 	int rc;
 
-	rc = conf_set("ipv4", ifname, "proxy_arp", "0", where, err);
+	rc = conf_set("ipv4", ifname, "proxy_arp", "0", err);
 	if (rc == 0)
-		rc = conf_set("ipv4", ifname, "arp_ignore", "8", where, err);
+		rc = conf_set("ipv4", ifname, "arp_ignore", "8", err);
 	if (rc == 0)
-		rc = conf_set("ipv4", ifname, "rp_filter", "1", where, err);
+		rc = conf_set("ipv4", ifname, "rp_filter", "1", err);
 	return rc;
 }
 
-int rb_netns_forward_off(const char *where, struct rb_err *err)
+int rb_netns_forward_off(struct rb_err *err)
 {
 	char cur[32];
 	struct rb_err e = { 0 };
@@ -449,11 +446,11 @@ int rb_netns_forward_off(const char *where, struct rb_err *err)
 	if (rc == 0)
 		rc = rb_sysctl_set("net/ipv4/ip_forward", "0", &e);
 	if (rc < 0)
-		return rb_err_sys(err, -rc, "cannot set net.ipv4.ip_forward=0 in %s", where);
+		return rb_err_sys(err, e.errnum ? e.errnum : -rc, "cannot set net.ipv4.ip_forward=0");
 	return 0;
 }
 
-int rb_link_redirects_off(const char *ifname, const char *where, struct rb_err *err)
+int rb_link_redirects_off(const char *ifname, struct rb_err *err)
 {
-	return conf_set("ipv4", ifname, "accept_redirects", "0", where, err);
+	return conf_set("ipv4", ifname, "accept_redirects", "0", err);
 }

@@ -88,8 +88,7 @@ static int is_connected(struct rtnl_route *r, int ifindex, const struct rb_cidr 
 	return nh && rtnl_route_nh_get_ifindex(nh) == ifindex && !rtnl_route_nh_get_gateway(nh);
 }
 
-static int route_cache(struct rb_nl *nl, struct nl_cache **cache, const char *where,
-		       struct rb_err *err)
+static int route_cache(struct rb_nl *nl, struct nl_cache **cache, struct rb_err *err)
 {
 	int rc;
 
@@ -97,14 +96,12 @@ static int route_cache(struct rb_nl *nl, struct nl_cache **cache, const char *wh
 	rc = rtnl_route_alloc_cache(nl->sk, AF_INET, 0, cache);
 	if (rc < 0) {
 		*cache = NULL;
-		rc = rb_nl_errno(nl, rc);
-		return rb_err_sys(err, -rc, "cannot list routes in %s", where);
+		return rb_nl_err(nl, rc, err, "cannot list routes");
 	}
 	return 0;
 }
 
-static int route_del(struct rb_nl *nl, struct rtnl_route *r, const char *where,
-		     struct rb_err *err)
+static int route_del(struct rb_nl *nl, struct rtnl_route *r, struct rb_err *err)
 {
 	char what[64];
 	int rc;
@@ -113,16 +110,14 @@ static int route_del(struct rb_nl *nl, struct rtnl_route *r, const char *where,
 	rc = rtnl_route_delete(nl->sk, r, 0);
 	if (rc >= 0)
 		return 0;
-	rc = rb_nl_errno(nl, rc);
 	/* Already gone (replaced in place, or went with its address). */
-	if (rc == -ESRCH || rc == -ENOENT)
+	if (rb_nl_errno(nl, rc) == -ESRCH || rb_nl_errno(nl, rc) == -ENOENT)
 		return 0;
 	route_str(r, what, sizeof(what));
-	return rb_err_sys(err, -rc, "cannot remove route %s in %s", what, where);
+	return rb_nl_err(nl, rc, err, "cannot remove route %s", what);
 }
 
-static int default_add(struct rb_nl *nl, int ifindex, struct in_addr gw, const char *where,
-		       struct rb_err *err)
+static int default_add(struct rb_nl *nl, int ifindex, struct in_addr gw, struct rb_err *err)
 {
 	struct rtnl_route *r = NULL;
 	struct rtnl_nexthop *nh = NULL;
@@ -137,7 +132,7 @@ static int default_add(struct rb_nl *nl, int ifindex, struct in_addr gw, const c
 	dst = nl_addr_build(AF_INET, &any, sizeof(any));
 	via = nl_addr_build(AF_INET, &gw, sizeof(gw));
 	if (!r || !nh || !dst || !via) {
-		rc = rb_err_sys(err, ENOMEM, "cannot add default route via %s in %s", ip, where);
+		rc = rb_err_oom(err);
 		goto out;
 	}
 	nl_addr_set_prefixlen(dst, 0);
@@ -149,8 +144,7 @@ static int default_add(struct rb_nl *nl, int ifindex, struct in_addr gw, const c
 	rtnl_route_set_priority(r, 0);
 	rc = rtnl_route_set_dst(r, dst);
 	if (rc < 0) {
-		rc = rb_err_set(err, -EINVAL, "cannot add default route via %s in %s: %s", ip,
-				where, nl_geterror(rc));
+		rc = rb_err_lib(err, -EINVAL, nl_geterror(rc), "cannot add default route via %s", ip);
 		goto out;
 	}
 	rtnl_route_nh_set_ifindex(nh, ifindex);
@@ -160,8 +154,7 @@ static int default_add(struct rb_nl *nl, int ifindex, struct in_addr gw, const c
 	nl->syserr = 0;
 	rc = rtnl_route_add(nl->sk, r, NLM_F_REPLACE);
 	if (rc < 0) {
-		rc = rb_nl_errno(nl, rc);
-		rc = rb_err_sys(err, -rc, "cannot add default route via %s in %s", ip, where);
+		rc = rb_nl_err(nl, rc, err, "cannot add default route via %s", ip);
 		goto out;
 	}
 	rc = 0;
@@ -177,14 +170,13 @@ out:
 	return rc;
 }
 
-int rb_route_default_set(struct rb_nl *nl, int ifindex, struct in_addr gw, const char *where,
-			 struct rb_err *err)
+int rb_route_default_set(struct rb_nl *nl, int ifindex, struct in_addr gw, struct rb_err *err)
 {
 	struct nl_cache *cache = NULL;
 	struct nl_object *o;
 	int rc, ours = 0, others = 0;
 
-	rc = route_cache(nl, &cache, where, err);
+	rc = route_cache(nl, &cache, err);
 	if (rc < 0)
 		goto out;
 	for (o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
@@ -198,7 +190,7 @@ int rb_route_default_set(struct rb_nl *nl, int ifindex, struct in_addr gw, const
 			others++;
 	}
 	if (!ours) {
-		rc = default_add(nl, ifindex, gw, where, err);
+		rc = default_add(nl, ifindex, gw, err);
 		if (rc < 0)
 			goto out;
 	}
@@ -212,7 +204,7 @@ int rb_route_default_set(struct rb_nl *nl, int ifindex, struct in_addr gw, const
 		if (rtnl_route_get_table(r) != RT_TABLE_MAIN || !is_default(r) ||
 		    is_ours(r, ifindex, gw))
 			continue;
-		rc = route_del(nl, r, where, err);
+		rc = route_del(nl, r, err);
 		if (rc < 0)
 			goto out;
 	}
@@ -223,13 +215,13 @@ out:
 }
 
 int rb_route_prune(struct rb_nl *nl, int ifindex, const struct rb_cidr *connected,
-		   struct in_addr gw, const char *where, struct rb_err *err)
+		   struct in_addr gw, struct rb_err *err)
 {
 	struct nl_cache *cache = NULL;
 	struct nl_object *o;
 	int rc;
 
-	rc = route_cache(nl, &cache, where, err);
+	rc = route_cache(nl, &cache, err);
 	if (rc < 0)
 		goto out;
 	for (o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
@@ -238,7 +230,7 @@ int rb_route_prune(struct rb_nl *nl, int ifindex, const struct rb_cidr *connecte
 		if (rtnl_route_get_table(r) == RT_TABLE_LOCAL || is_ours(r, ifindex, gw) ||
 		    is_connected(r, ifindex, connected))
 			continue;
-		rc = route_del(nl, r, where, err);
+		rc = route_del(nl, r, err);
 		if (rc < 0)
 			goto out;
 	}
