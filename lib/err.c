@@ -137,7 +137,7 @@ const char *rb_err_str(const struct rb_err *err, char *buf, size_t len)
 	if (!err)
 		snprintf(buf, len, "unknown error");
 	else if (err->errnum)
-		snprintf(buf, len, "%s: %s", err->msg, strerror(err->errnum));
+		snprintf(buf, len, "%s: %s", err->msg, rb_errno_text(err->errnum));
 	else
 		snprintf(buf, len, "%s", err->msg);
 	return buf;
@@ -148,6 +148,11 @@ void rb_err_print(const char *prog, const struct rb_err *err)
 	char text[RB_ERR_TEXT];
 
 	fprintf(stderr, "%s: %s\n", prog, rb_err_str(err, text, sizeof(text)));
+}
+
+const char *rb_errno_text(int errnum)
+{
+	return strerror(errnum < 0 ? -errnum : errnum);
 }
 
 int rb_err_exit_code(const struct rb_err *err)

@@ -14,14 +14,26 @@
 #include <linux/netfilter/xt_set.h>
 #include <linux/netfilter/xt_tcpudp.h>
 #include <linux/netfilter_ipv4/ipt_REJECT.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-int rb_xt_fail(struct rb_err *err, const char *table, const char *what)
+int rb_xt_err(struct rb_err *err, const char *fmt, ...)
 {
 	int e = errno ? errno : EPROTO;
+	char what[sizeof(err->msg)];
+	va_list ap;
 
-	return rb_err_set(err, -e, "cannot %s in table \"%s\": %s", what, table, iptc_strerror(e));
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
+	va_end(ap);
+	return rb_err_lib(err, -e, iptc_strerror(e), "%s", what);
+}
+
+int rb_xt_fail(struct rb_err *err, const char *table, const char *what)
+{
+	return rb_xt_err(err, "cannot %s in table \"%s\"", what, table);
 }
 
 /* ---- encoding ---------------------------------------------------------- */

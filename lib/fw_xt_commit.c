@@ -122,9 +122,8 @@ int rb_xt_commit_table(const struct rb_fw_plan *plan, const struct rb_fw_table *
 		label(l, old[i]);
 		errno = 0;
 		if (!iptc_delete_chain(l, h)) {
-			rc = rb_err_set(err, errno ? -errno : -EPROTO,
-					"cannot delete stale chain %s in table \"%s\": %s", old[i],
-					t->name, iptc_strerror(errno));
+			rc = rb_xt_err(err, "cannot delete stale chain %s in table \"%s\"", old[i],
+				       t->name);
 			goto out;
 		}
 	}
@@ -189,8 +188,7 @@ int rb_xt_commit_table(const struct rb_fw_plan *plan, const struct rb_fw_table *
 		goto out;
 	errno = 0;
 	if (!iptc_commit(h)) {
-		rc = rb_err_set(err, errno ? -errno : -EPROTO, "cannot commit table \"%s\": %s",
-				t->name, iptc_strerror(errno));
+		rc = rb_xt_err(err, "cannot commit table \"%s\"", t->name);
 		goto out;
 	}
 out:

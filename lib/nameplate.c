@@ -1078,10 +1078,9 @@ static int read_file(const char *path, char **text, size_t *len, struct rb_err *
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return rb_err_config(err, "cannot open nameplate \"%s\": %s", path, strerror(errno));
+		return rb_err_config_sys(err, errno, "cannot open nameplate \"%s\"", path);
 	if (fstat(fd, &st) < 0) {
-		rc = rb_err_set(err, -errno, "cannot stat nameplate \"%s\": %s", path,
-				strerror(errno));
+		rc = rb_err_sys(err, errno, "cannot stat nameplate \"%s\"", path);
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
@@ -1099,8 +1098,7 @@ static int read_file(const char *path, char **text, size_t *len, struct rb_err *
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0) {
-			rc = rb_err_set(err, -errno, "cannot read nameplate \"%s\": %s", path,
-					strerror(errno));
+			rc = rb_err_sys(err, errno, "cannot read nameplate \"%s\"", path);
 			goto out;
 		}
 		if (got == 0)

@@ -299,7 +299,7 @@ void rb_probe_observed(const struct rb_probe *p, const struct rb_probe_result *r
 		snprintf(buf, len, "refused");
 		break;
 	case RB_OUT_UNREACHABLE:
-		snprintf(buf, len, "unreachable (%s)", strerror(r->err));
+		snprintf(buf, len, "unreachable (%s)", rb_errno_text(r->err));
 		break;
 	case RB_OUT_TIMEOUT:
 		snprintf(buf, len, "timeout");
@@ -314,7 +314,7 @@ void rb_probe_observed(const struct rb_probe *p, const struct rb_probe_result *r
 		snprintf(buf, len, "not testable: %s", r->note);
 		break;
 	case RB_OUT_ERROR:
-		snprintf(buf, len, "error (%s)", strerror(r->err));
+		snprintf(buf, len, "error (%s)", rb_errno_text(r->err));
 		break;
 	}
 }
@@ -514,7 +514,7 @@ static void start_one(const struct rb_probe *p, struct slot *s, struct rb_probe_
 			r->err = errno;
 			r->outcome = RB_OUT_UNTESTABLE;
 			snprintf(r->note, sizeof(r->note), "ping socket refused (%s)",
-				 strerror(errno));
+				 rb_errno_text(errno));
 			return;
 		}
 		fail(s, r, errno);
@@ -788,9 +788,10 @@ struct batch_hdr {
 	int32_t timeout_ms;
 };
 
+/* The prober's first word: set up or not, and why (the parent wraps it). */
 struct child_status {
 	int32_t rc;
-	char msg[200];
+	struct rb_err err;
 };
 
 static int write_all(int fd, const void *buf, size_t len)
@@ -854,31 +855,25 @@ static int child_setup(const char *netns_path, uid_t uid, gid_t gid, struct chil
 
 	fd = open(netns_path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		st->rc = -errno;
-		snprintf(st->msg, sizeof(st->msg), "cannot open %s: %s", netns_path,
-			 strerror(errno));
+		st->rc = rb_err_sys(&st->err, errno, "cannot open %s", netns_path);
 		return -1;
 	}
 	if (setns(fd, CLONE_NEWNET) < 0) {
-		st->rc = -errno;
-		snprintf(st->msg, sizeof(st->msg), "cannot enter the netns %s: %s", netns_path,
-			 strerror(errno));
+		st->rc = rb_err_sys(&st->err, errno, "cannot enter the netns %s", netns_path);
 		close(fd);
 		return -1;
 	}
 	close(fd);
 	if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 ||
 	    setresuid(uid, uid, uid) < 0) {
-		st->rc = -errno;
-		snprintf(st->msg, sizeof(st->msg), "cannot become uid %u gid %u: %s",
-			 (unsigned int)uid, (unsigned int)gid, strerror(errno));
+		st->rc = rb_err_sys(&st->err, errno, "cannot become uid %u gid %u",
+				    (unsigned int)uid, (unsigned int)gid);
 		return -1;
 	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || setresuid(0, 0, 0) == 0 ||
 	    getuid() != uid || geteuid() != uid) {
-		st->rc = -EPERM;
-		snprintf(st->msg, sizeof(st->msg), "could not drop privileges to uid %u",
-			 (unsigned int)uid);
+		st->rc = rb_err_set(&st->err, -EPERM, "could not drop privileges to uid %u",
+				    (unsigned int)uid);
 		return -1;
 	}
 	return 0;
@@ -965,8 +960,13 @@ int rb_prober_start(const char *netns_path, uid_t uid, gid_t gid, struct rb_prob
 		goto fail;
 	}
 	if (st.rc < 0) {
-		st.msg[sizeof(st.msg) - 1] = '\0';
-		rc = rb_err_set(err, st.rc, "prober: %s", st.msg);
+		/* the child's words, checked as any other input */
+		st.err.msg[sizeof(st.err.msg) - 1] = '\0';
+		if (st.err.errnum < 0 || st.err.errnum > 4095)
+			st.err.errnum = EIO;
+		if (err)
+			*err = st.err;
+		rc = rb_err_wrap(err, st.rc, "prober");
 		goto fail;
 	}
 	*out = pr;

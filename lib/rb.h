@@ -61,6 +61,9 @@ int rb_err_oom(struct rb_err *err);
 const char *rb_err_str(const struct rb_err *err, char *buf, size_t len);
 /* "prog: message\n" on stderr. */
 void rb_err_print(const char *prog, const struct rb_err *err);
+/* errnum in words, for reports that are not failures of rb (what a probe
+ * observed); failures go through struct rb_err. */
+const char *rb_errno_text(int errnum);
 int rb_err_exit_code(const struct rb_err *err);
 
 struct rb_cidr {
