@@ -88,7 +88,8 @@ int main(int argc, char **argv)
 
 	extra = calloc(RB_VERIFY_MAX_EXTRA, sizeof(*extra));
 	if (!extra) {
-		fprintf(stderr, "%s: out of memory\n", prog);
+		rb_err_oom(&err);
+		rb_err_print(prog, &err);
 		return RB_EXIT_SYSTEM;
 	}
 	if (rb_fw_backend_parse(getenv("RB_FW_BACKEND"), &vo.backend) < 0) {

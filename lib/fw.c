@@ -200,7 +200,7 @@ int rb_fw_host_addrs_read(struct in_addr **out, size_t *n, struct rb_err *err)
 nomem:
 	freeifaddrs(ifa);
 	free(v);
-	return rb_err_set(err, -ENOMEM, "out of memory");
+	return rb_err_oom(err);
 }
 
 /* Writes only what differs: the host's route_localnet stays untouched when
@@ -275,7 +275,7 @@ static int xt_sentry_remove(struct rb_err *err)
 
 	rc = rb_fw_sentry_plan_empty(&p);
 	if (rc < 0)
-		return rb_err_set(err, rc, "out of memory");
+		return rb_err_oom(err);
 	for (size_t i = 0; rc == 0 && i < p->n_tables; i++)
 		if (rb_xt_table_present(p->tables[i].name, 0))
 			rc = rb_xt_commit_table(p, &p->tables[i], err);
@@ -447,14 +447,14 @@ static int check_set(const struct rb_fw_set *s, int known, rb_fw_diff_cb cb, voi
 		goto out;
 	want = (char **)calloc(nw + 1, sizeof(*want));
 	if (!want) {
-		rc = rb_err_set(err, -ENOMEM, "out of memory");
+		rc = rb_err_oom(err);
 		goto out;
 	}
 	for (size_t k = 0; k < nw; k++) {
 		rb_fw_member_str(s, k, m, sizeof(m));
 		want[k] = strdup(m);
 		if (!want[k]) {
-			rc = rb_err_set(err, -ENOMEM, "out of memory");
+			rc = rb_err_oom(err);
 			goto out;
 		}
 	}

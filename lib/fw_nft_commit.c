@@ -54,7 +54,7 @@ int rb_nft_run(const char *cmds, unsigned int flags, char **out, const char *wha
 	if (out) {
 		*out = strdup(nft_ctx_get_output_buffer(ctx));
 		if (!*out)
-			rc = rb_err_set(err, -ENOMEM, "out of memory");
+			rc = rb_err_oom(err);
 	}
 out:
 	nft_ctx_free(ctx);

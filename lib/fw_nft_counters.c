@@ -66,14 +66,14 @@ int rb_nft_counters_read(struct rb_fw_counter **out, size_t *n, struct rb_err *e
 		rc = rb_nft_table_parse(live, &t);
 	free(live);
 	if (rc < 0)
-		return rc == -ENOMEM ? rb_err_set(err, rc, "out of memory") : rc;
+		return rc == -ENOMEM ? rb_err_oom(err) : rc;
 	for (size_t i = 0; i < t.n; i++)
 		if (!t.c[i].set && !strncmp(t.c[i].name, "RB-", 3))
 			total += t.c[i].n_rules;
 	v = calloc(total + 1, sizeof(*v));
 	if (!v) {
 		rb_nft_table_free(&t);
-		return rb_err_set(err, -ENOMEM, "out of memory");
+		return rb_err_oom(err);
 	}
 	for (size_t i = 0; i < t.n; i++) {
 		const struct rb_nft_chain *c = &t.c[i];

@@ -567,7 +567,7 @@ int rb_fw_plan_build(const struct rb_nameplate *np, const struct rb_fw_ifaces *i
 				     ifs->enclave);
 	p = calloc(1, sizeof(*p));
 	if (!p)
-		return rb_err_set(err, -ENOMEM, "out of memory");
+		return rb_err_oom(err);
 	p->n_tables = 2;
 	rc = build_filter(&p->tables[0], np, ifs);
 	if (rc == 0)
@@ -747,7 +747,7 @@ int rb_fw_host_plan_build(const struct rb_nameplate *np, const char *bridge,
 	}
 	p = host_plan_new(np->moniker);
 	if (!p)
-		return rb_err_set(err, -ENOMEM, "out of memory");
+		return rb_err_oom(err);
 	h = p->host_chains[RB_FW_HOST_FILTER];
 	t = &p->tables[0];
 	if (!table_add_chain(t, h, 0))
@@ -791,7 +791,7 @@ int rb_fw_host_plan_build(const struct rb_nameplate *np, const char *bridge,
 	return 0;
 nomem:
 	rb_fw_plan_free(p);
-	return rb_err_set(err, -ENOMEM, "out of memory");
+	return rb_err_oom(err);
 }
 
 int rb_fw_plan_host_addrs(struct rb_fw_plan *plan, const struct in_addr *addrs, size_t n,
@@ -807,7 +807,7 @@ int rb_fw_plan_host_addrs(struct rb_fw_plan *plan, const struct in_addr *addrs, 
 		return rb_err_config(err, "not a sentry plan: no set %s", RB_FW_SET_HOST);
 	m = calloc(n + 1, sizeof(*m));
 	if (!m)
-		return rb_err_set(err, -ENOMEM, "out of memory");
+		return rb_err_oom(err);
 	for (size_t i = 0; i < n; i++)
 		host32(&m[i], addrs[i]);
 	free(s->members);

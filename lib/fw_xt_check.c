@@ -112,7 +112,8 @@ int rb_xt_check_table(const struct rb_fw_plan *plan, const struct rb_fw_table *t
 
 		if (k < 0) {
 			iptc_free(h);
-			return rb_err_set(err, k, "out of memory");
+			rb_err_oom(err);
+			return k;
 		}
 		n += k;
 	}

@@ -298,7 +298,7 @@ int rb_xt_rule_encode(const struct rb_fw_rule *r, struct ipt_entry **out, struct
 	*out = e;
 	return 0;
 nomem:
-	rc = rb_err_set(err, -ENOMEM, "out of memory");
+	rc = rb_err_oom(err);
 out:
 	free(b.p);
 	return rc;

@@ -103,7 +103,7 @@ int rb_xt_commit_table(const struct rb_fw_plan *plan, const struct rb_fw_table *
 	}
 	rc = owned_chains(plan, h, &old, &n_old);
 	if (rc < 0) {
-		rb_err_set(err, rc, "out of memory");
+		rb_err_oom(err);
 		goto out;
 	}
 	changed |= n_old > 0;
@@ -207,7 +207,7 @@ int rb_xt_host_remove(const char *moniker, struct rb_err *err)
 
 	rc = rb_fw_host_plan_empty(moniker, &p);
 	if (rc < 0)
-		return rb_err_set(err, rc, "out of memory");
+		return rb_err_oom(err);
 	/* a plan that owns the chains and wants none of them: each commit
 	 * drops the jumps and deletes the chains, other rules stay */
 	for (size_t i = 0; rc == 0 && i < p->n_tables; i++)

@@ -61,7 +61,7 @@ int rb_xt_counters_read(struct rb_fw_counter **out, size_t *n, struct rb_err *er
 
 					x = realloc(v, ncap * sizeof(*v));
 					if (!x) {
-						rc = rb_err_set(err, -ENOMEM, "out of memory");
+						rc = rb_err_oom(err);
 						goto out;
 					}
 					v = x;

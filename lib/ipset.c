@@ -432,7 +432,7 @@ int rb_ipset_members(const char *name, char ***out, size_t *n, struct rb_err *er
 	k = 0;
 	goto out;
 nomem:
-	rc = rb_err_set(err, -ENOMEM, "out of memory");
+	rc = rb_err_oom(err);
 out:
 	rb_ipset_members_free(v, k);
 	sess_close(&x);

@@ -84,10 +84,10 @@ int rb_json_print(const struct rb_json *j, FILE *out, int pretty, struct rb_err 
 	int rc = 0;
 
 	if (j->failed || !j->root)
-		return rb_err_set(err, -ENOMEM, "cannot build JSON output: out of memory");
+		return rb_err_wrap(err, rb_err_oom(err), "cannot build JSON output");
 	text = pretty ? cJSON_Print(j->root) : cJSON_PrintUnformatted(j->root);
 	if (!text)
-		return rb_err_set(err, -ENOMEM, "cannot print JSON output: out of memory");
+		return rb_err_wrap(err, rb_err_oom(err), "cannot print JSON output");
 	if (fputs(text, out) == EOF || fputc('\n', out) == EOF || fflush(out) == EOF)
 		rc = rb_err_set(err, -EIO, "cannot write JSON output");
 	cJSON_free(text);

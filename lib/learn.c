@@ -80,13 +80,13 @@ static int allow_ports(struct rb_learn_conf *c, char *v, const char *origin, uns
 					     RB_NP_MAX_DOMAINS);
 		np = realloc(c->ports, (c->n_ports + 1) * sizeof(*np));
 		if (!np)
-			return rb_err_set(err, -ENOMEM, "out of memory");
+			return rb_err_oom(err);
 		c->ports = np;
 		e = &c->ports[c->n_ports];
 		memset(e, 0, sizeof(*e));
 		e->name = strdup(v);
 		if (!e->name)
-			return rb_err_set(err, -ENOMEM, "out of memory");
+			return rb_err_oom(err);
 		c->n_ports++;
 	}
 	if (rb_ports_parse(spec, strlen(spec), &e->ports, why, sizeof(why)) < 0)
@@ -160,7 +160,7 @@ int rb_learn_conf_parse(struct rb_learn_conf *c, const char *text, size_t len,
 			if (!a || !(a[c->n_allow] = strdup(v))) {
 				if (a)
 					c->allow = a;
-				rc = rb_err_set(err, -ENOMEM, "out of memory");
+				rc = rb_err_oom(err);
 				break;
 			}
 			c->allow = a;

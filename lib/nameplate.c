@@ -222,7 +222,7 @@ static int parse_text(struct np_raw *r, const char *text, size_t len, struct rb_
 			p--;
 		r->val[v] = strndup(val, (size_t)(p - val));
 		if (!r->val[v])
-			return rb_err_set(err, -ENOMEM, "out of memory");
+			return rb_err_oom(err);
 		r->line[v] = lineno;
 	}
 	return 0;
@@ -266,7 +266,7 @@ static int apply_env(struct np_raw *r, struct rb_err *err)
 		free(r->val[v]);
 		r->val[v] = strndup(s + a, b - a);
 		if (!r->val[v])
-			return rb_err_set(err, -ENOMEM, "out of memory");
+			return rb_err_oom(err);
 		r->line[v] = 0;
 	}
 	return 0;
@@ -655,7 +655,7 @@ static int check_cidrs(const struct np_raw *r, struct rb_nameplate *np, struct r
 	if (nk)
 		pc = calloc(nk, sizeof(*pc));
 	if (!c || (nk && !pc)) {
-		rc = rb_err_set(err, -ENOMEM, "out of memory");
+		rc = rb_err_oom(err);
 		goto fail;
 	}
 	for (i = 0; i < words && (n = np_next_word(&p, &w)) > 0;) {
@@ -798,7 +798,7 @@ static int domain_entry(const struct np_raw *r, const char *w, size_t n, char **
 		return -EINVAL;
 	*name = strndup(w, nl);
 	if (!*name)
-		return rb_err_set(err, -ENOMEM, "out of memory");
+		return rb_err_oom(err);
 	if (check_domain(r, *name, nl, err) < 0) {
 		free(*name);
 		*name = NULL;
@@ -823,7 +823,7 @@ static int check_domains(const struct np_raw *r, struct rb_nameplate *np, struct
 	if (!d || (nk && !pd)) {
 		free((void *)d);
 		free(pd);
-		return rb_err_set(err, -ENOMEM, "out of memory");
+		return rb_err_oom(err);
 	}
 	/* i < words: the same string, counted by the same rule, but said so
 	 * for the analyzer */
@@ -1089,7 +1089,7 @@ static int read_file(const char *path, char **text, size_t *len, struct rb_err *
 	}
 	buf = malloc(NP_MAX_FILE + 1);
 	if (!buf) {
-		rc = rb_err_set(err, -ENOMEM, "out of memory");
+		rc = rb_err_oom(err);
 		goto out;
 	}
 	for (;;) {

@@ -137,7 +137,7 @@ static int drain(int out_r, int err_r, struct run_out *ro, const char *what, str
 					ncap *= 2;
 				p = realloc(ro->out, ncap);
 				if (!p)
-					return rb_err_set(err, -ENOMEM, "out of memory");
+					return rb_err_oom(err);
 				ro->out = p;
 				cap = ncap;
 			}
@@ -616,7 +616,7 @@ int rb_podman_parse_networks(const char *json, size_t len, struct rb_podman_netw
 	if (count > 0) {
 		nets = calloc((size_t)count, sizeof(*nets));
 		if (!nets) {
-			rc = rb_err_set(err, -ENOMEM, "out of memory");
+			rc = rb_err_oom(err);
 			goto out;
 		}
 	}

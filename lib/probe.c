@@ -934,7 +934,7 @@ int rb_prober_start(const char *netns_path, uid_t uid, gid_t gid, struct rb_prob
 		return rb_err_config(err, "refusing to run probes as uid/gid 0");
 	pr = calloc(1, sizeof(*pr));
 	if (!pr)
-		return rb_err_set(err, -ENOMEM, "out of memory");
+		return rb_err_oom(err);
 	pr->fd = -1;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
 		rc = rb_err_sys(err, errno, "cannot create the prober socket");

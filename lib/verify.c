@@ -229,7 +229,7 @@ static int sentry_state(const struct rb_nameplate *np, struct rb_verify_report *
 			       want == RB_FW_BACKEND_AUTO ||
 				       rb_fw_backend_live(NULL) == c0->backend);
 		if (rc < 0) {
-			rb_err_set(err, rc, "out of memory");
+			rb_err_oom(err);
 			goto out;
 		}
 	}
@@ -242,7 +242,7 @@ static int sentry_state(const struct rb_nameplate *np, struct rb_verify_report *
 		rc = add_check(r, "fw", "sentry interfaces", "enclave and uplink",
 			       rb_err_str(&e, why, sizeof(why)), 0);
 		if (rc < 0) {
-			rb_err_set(err, rc, "out of memory");
+			rb_err_oom(err);
 			goto out;
 		}
 		goto sysctl;
@@ -263,7 +263,7 @@ static int sentry_state(const struct rb_nameplate *np, struct rb_verify_report *
 	if (rc < 0)
 		goto out;
 	if (d.rc < 0) {
-		rc = rb_err_set(err, d.rc, "out of memory");
+		rc = rb_err_oom(err);
 		goto out;
 	}
 	if (rc == 0) {
@@ -273,7 +273,7 @@ static int sentry_state(const struct rb_nameplate *np, struct rb_verify_report *
 			 ifs.uplink);
 		rc = add_check(r, "fw", "rules, ipsets, sysctls", "as planned", obs, 1);
 		if (rc < 0) {
-			rb_err_set(err, rc, "out of memory");
+			rb_err_oom(err);
 			goto out;
 		}
 	}
@@ -292,7 +292,7 @@ sysctl:
 	}
 	rc = add_check(r, "ip_forward", "sentry net.ipv4.ip_forward", "1", val, !strcmp(val, "1"));
 	if (rc < 0) {
-		rb_err_set(err, rc, "out of memory");
+		rb_err_oom(err);
 		goto out;
 	}
 	rc = rb_fw_counters_read(c0->backend, &c0->c, &c0->n, err);
@@ -318,7 +318,7 @@ static int route_check(const struct rb_nameplate *np, struct rb_verify_report *r
 	snprintf(expect, sizeof(expect), "default via %s", sentry);
 	sk = nl_socket_alloc();
 	if (!sk) {
-		rc = rb_err_set(err, -ENOMEM, "out of memory");
+		rc = rb_err_oom(err);
 		goto out;
 	}
 	rc = nl_connect(sk, NETLINK_ROUTE);
@@ -488,7 +488,7 @@ static int run_parallel(struct rb_prober *pr, struct rb_verify_probe *vp, size_t
 	p = calloc(RB_PROBE_BATCH_MAX, sizeof(*p));
 	res = calloc(RB_PROBE_BATCH_MAX, sizeof(*res));
 	if (!p || !res) {
-		rc = rb_err_set(err, -ENOMEM, "out of memory");
+		rc = rb_err_oom(err);
 		goto out;
 	}
 	for (size_t start = 0; start < n && rc == 0; start += RB_PROBE_BATCH_MAX) {
@@ -605,7 +605,7 @@ static int attribute(struct rb_prober *pr, const struct rb_nameplate *np,
 	snap_free(before);
 	*before = after;
 	if (rc < 0)
-		return rb_err_set(err, rc, "out of memory");
+		return rb_err_oom(err);
 	pick_rules(vp);
 
 	/* a probe that failed may time out alone in its short window; one that
@@ -818,7 +818,7 @@ static int build_probes(const struct rb_nameplate *np, const struct rb_verify_op
 		}
 		snprintf(vp.why, sizeof(vp.why), "%s", why);
 		if (add_probe(r, &vp) < 0)
-			return rb_err_set(err, -ENOMEM, "out of memory");
+			return rb_err_oom(err);
 	}
 	return 0;
 }
@@ -838,7 +838,7 @@ int rb_verify_run(const struct rb_nameplate *np, const struct rb_verify_opts *o,
 	memset(&env, 0, sizeof(env));
 	r = calloc(1, sizeof(*r));
 	if (!r)
-		return rb_err_set(err, -ENOMEM, "out of memory");
+		return rb_err_oom(err);
 	snprintf(r->nameplate, sizeof(r->nameplate), "%s", o->nameplate_path ? o->nameplate_path : "");
 	snprintf(r->moniker, sizeof(r->moniker), "%s", np->moniker);
 
@@ -896,13 +896,13 @@ int rb_verify_run(const struct rb_nameplate *np, const struct rb_verify_opts *o,
 		n_stage_a = r->n_probes;
 		rc = run_parallel(pr, r->probes, n_stage_a, o->timeout_ms, err);
 		if (rc == 0 && add_resolved(np, &env, r, 0, &n_new) < 0)
-			rc = rb_err_set(err, -ENOMEM, "out of memory");
+			rc = rb_err_oom(err);
 		if (rc == 0 && n_new > 0)
 			rc = run_parallel(pr, r->probes + n_stage_a, n_new, o->timeout_ms, err);
 		if (rc == 0)
 			rc = rb_fw_counters_read(c0.backend, &c1.c, &c1.n, err);
 		if (rc == 0 && snap_delta(&c0, &c1, &r->run, &r->n_run) < 0)
-			rc = rb_err_set(err, -ENOMEM, "out of memory");
+			rc = rb_err_oom(err);
 		for (size_t i = 0; rc == 0 && i < r->n_probes; i++) {
 			struct rb_verify_probe *vp = &r->probes[i];
 
@@ -910,7 +910,7 @@ int rb_verify_run(const struct rb_nameplate *np, const struct rb_verify_opts *o,
 			rc = attribute(pr, np, &env, vp, o->timeout_ms, &c1, err);
 		}
 		if (rc == 0 && np->dns_enabled && learner_check(r) < 0)
-			rc = rb_err_set(err, -ENOMEM, "out of memory");
+			rc = rb_err_oom(err);
 		rc = rb_netns_leave_after(&saved, rc, err);
 		if (rc < 0)
 			goto out;
@@ -918,7 +918,7 @@ int rb_verify_run(const struct rb_nameplate *np, const struct rb_verify_opts *o,
 		if (rc == 0)
 			rc = counter_checks(np, r);
 		if (rc < 0) {
-			rb_err_set(err, rc, "out of memory");
+			rb_err_oom(err);
 			goto out;
 		}
 	}

@@ -216,7 +216,7 @@ int rb_verify_print_json(const struct rb_verify_report *r, FILE *out, struct rb_
 	int rc;
 
 	if (rb_json_init(&j, 0) < 0)
-		return rb_err_set(err, -ENOMEM, "out of memory");
+		return rb_err_oom(err);
 	rb_json_str(&j, j.root, "nameplate", r->nameplate);
 	rb_json_str(&j, j.root, "moniker", r->moniker);
 	rb_json_str(&j, j.root, "backend", r->backend);
