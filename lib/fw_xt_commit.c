@@ -1,6 +1,7 @@
 /* The xtables commit: one table of a plan written with libiptc, in one
  * iptc_commit, touching only the chains and jumps the plan owns. */
 #include "fw_xt.h"
+#include "utils.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -74,25 +75,20 @@ static int drop_jumps(const struct rb_fw_plan *plan, struct xtc_handle *h, const
 	return (int)nd;
 }
 
-int rb_xt_commit_table(const struct rb_fw_plan *plan, const struct rb_fw_table *t,
-		       struct rb_err *err)
+/* rb_xt_commit_table with /run/xtables.lock held */
+static int commit_locked(const struct rb_fw_plan *plan, const struct rb_fw_table *t,
+			 struct rb_err *err)
 {
-	struct xtc_handle *h = NULL;
-	struct ipt_entry *e = NULL;
+	cleanup_iptc struct xtc_handle *h = NULL;
 	char **old = NULL;
 	size_t n_old = 0;
-	int lock = -1, rc, changed = 0;
+	int rc, changed = 0;
 	xt_chainlabel l = { 0 }, pol = { 0 };
 
-	lock = rb_xtables_lock(err);
-	if (lock < 0)
-		return lock;
 	errno = 0;
 	h = iptc_init(t->name);
-	if (!h) {
-		rc = rb_xt_fail(err, t->name, "read the table");
-		goto out;
-	}
+	if (!h)
+		return rb_xt_fail(err, t->name, "read the table");
 	for (size_t i = 0; i < t->n_chains; i++) {
 		if (!t->chains[i].builtin)
 			continue;
@@ -150,6 +146,7 @@ int rb_xt_commit_table(const struct rb_fw_plan *plan, const struct rb_fw_table *
 			goto out;
 		}
 		for (size_t j = 0; j < c->n_rules; j++) {
+			cleanup_free struct ipt_entry *e = NULL;
 			int ok;
 
 			rc = rb_xt_rule_encode(&c->rules[j], &e, err);
@@ -159,8 +156,6 @@ int rb_xt_commit_table(const struct rb_fw_plan *plan, const struct rb_fw_table *
 			/* builtins get the jumps in front, in plan order */
 			ok = c->builtin ? iptc_insert_entry(l, e, (unsigned int)j, h) :
 					  iptc_append_entry(l, e, h);
-			free(e);
-			e = NULL;
 			changed = 1;
 			if (!ok) {
 				char what[96];
@@ -192,10 +187,19 @@ int rb_xt_commit_table(const struct rb_fw_plan *plan, const struct rb_fw_table *
 		goto out;
 	}
 out:
-	free(e);
 	rb_fw_strv_free(old, n_old);
-	if (h)
-		iptc_free(h);
+	return rc;
+}
+
+int rb_xt_commit_table(const struct rb_fw_plan *plan, const struct rb_fw_table *t,
+		       struct rb_err *err)
+{
+	int lock, rc;
+
+	lock = rb_xtables_lock(err);
+	if (lock < 0)
+		return lock;
+	rc = commit_locked(plan, t, err);
 	rb_xtables_unlock(lock);
 	return rc;
 }

@@ -1,6 +1,7 @@
 /* Interfaces, addresses and per-interface sysctls (see link.h). */
 #include "link.h"
 #include "netns.h"
+#include "utils.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,25 +28,22 @@ static int nl_err_cb(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
 
 int rb_nl_open(struct rb_nl *nl, struct rb_err *err)
 {
+	cleanup_nl_sock struct nl_sock *sk = NULL;
 	int rc;
 
+	nl->sk = NULL;
 	nl->syserr = 0;
-	nl->sk = nl_socket_alloc();
-	if (!nl->sk)
+	sk = nl_socket_alloc();
+	if (!sk)
 		return rb_err_oom(err);
-	rc = nl_connect(nl->sk, NETLINK_ROUTE);
-	if (rc < 0) {
-		rc = rb_nl_err(nl, rc, err, "cannot open a route socket");
-		rb_nl_close(nl);
-		return rc;
-	}
+	rc = nl_connect(sk, NETLINK_ROUTE);
+	if (rc < 0)
+		return rb_nl_err(nl, rc, err, "cannot open a route socket");
 	/* nl must not move while the socket is open: the callback keeps it. */
-	rc = nl_socket_modify_err_cb(nl->sk, NL_CB_CUSTOM, nl_err_cb, nl);
-	if (rc < 0) {
-		rc = rb_nl_err(nl, rc, err, "cannot set up a route socket");
-		rb_nl_close(nl);
-		return rc;
-	}
+	rc = nl_socket_modify_err_cb(sk, NL_CB_CUSTOM, nl_err_cb, nl);
+	if (rc < 0)
+		return rb_nl_err(nl, rc, err, "cannot set up a route socket");
+	nl->sk = steal_pointer(&sk);
 	return 0;
 }
 
@@ -169,9 +167,9 @@ int rb_link_get_index(struct rb_nl *nl, int ifindex, struct rb_link *out, struct
 
 int rb_link_list(struct rb_nl *nl, struct rb_link **out, size_t *n, struct rb_err *err)
 {
-	struct nl_cache *cache = NULL;
+	cleanup_nl_cache struct nl_cache *cache = NULL;
 	struct nl_object *o;
-	struct rb_link *v = NULL;
+	struct rb_link *v;
 	size_t i = 0;
 	int rc, count;
 
@@ -179,27 +177,17 @@ int rb_link_list(struct rb_nl *nl, struct rb_link **out, size_t *n, struct rb_er
 	*n = 0;
 	nl->syserr = 0;
 	rc = rtnl_link_alloc_cache(nl->sk, AF_UNSPEC, &cache);
-	if (rc < 0) {
-		rc = rb_nl_err(nl, rc, err, "cannot list interfaces");
-		goto out;
-	}
+	if (rc < 0)
+		return rb_nl_err(nl, rc, err, "cannot list interfaces");
 	count = nl_cache_nitems(cache);
 	v = calloc(count > 0 ? (size_t)count : 1, sizeof(*v));
-	if (!v) {
-		rc = rb_err_oom(err);
-		goto out;
-	}
+	if (!v)
+		return rb_err_oom(err);
 	for (o = nl_cache_get_first(cache); o && i < (size_t)count; o = nl_cache_get_next(o))
 		fill((struct rtnl_link *)o, &v[i++]);
 	*out = v;
 	*n = i;
-	v = NULL;
-	rc = 0;
-out:
-	free(v);
-	if (cache)
-		nl_cache_free(cache);
-	return rc;
+	return 0;
 }
 
 static int addr_v4(struct rtnl_addr *a, struct in_addr *out)
@@ -229,7 +217,7 @@ static int addr_cache(struct rb_nl *nl, struct nl_cache **cache, struct rb_err *
 int rb_link_by_addr(struct rb_nl *nl, struct in_addr a, struct rb_link *out,
 		    unsigned int *prefix, struct rb_err *err)
 {
-	struct nl_cache *cache = NULL;
+	cleanup_nl_cache struct nl_cache *cache = NULL;
 	struct nl_object *o;
 	char ip[INET_ADDRSTRLEN];
 	int rc, found = 0;
@@ -237,35 +225,27 @@ int rb_link_by_addr(struct rb_nl *nl, struct in_addr a, struct rb_link *out,
 	inet_ntop(AF_INET, &a, ip, sizeof(ip));
 	rc = addr_cache(nl, &cache, err);
 	if (rc < 0)
-		goto out;
+		return rc;
 	for (o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
 		struct rtnl_addr *ra = (struct rtnl_addr *)o;
 		struct in_addr v;
 
 		if (!addr_v4(ra, &v) || v.s_addr != a.s_addr)
 			continue;
-		if (found && rtnl_addr_get_ifindex(ra) != found) {
-			/* Two interfaces claiming one address: which is the enclave? */
-			rc = rb_err_set(err, -EEXIST, "%s is on more than one interface", ip);
-			goto out;
-		}
+		/* Two interfaces claiming one address: which is the enclave? */
+		if (found && rtnl_addr_get_ifindex(ra) != found)
+			return rb_err_set(err, -EEXIST, "%s is on more than one interface", ip);
 		found = rtnl_addr_get_ifindex(ra);
 		*prefix = (unsigned int)rtnl_addr_get_prefixlen(ra);
 	}
-	if (!found) {
-		rc = rb_err_set(err, -ENOENT, "no interface has address %s", ip);
-		goto out;
-	}
-	rc = rb_link_get_index(nl, found, out, err);
-out:
-	if (cache)
-		nl_cache_free(cache);
-	return rc;
+	if (!found)
+		return rb_err_set(err, -ENOENT, "no interface has address %s", ip);
+	return rb_link_get_index(nl, found, out, err);
 }
 
 int rb_addr_count(struct rb_nl *nl, int ifindex, size_t *n, struct rb_err *err)
 {
-	struct nl_cache *cache = NULL;
+	cleanup_nl_cache struct nl_cache *cache = NULL;
 	struct nl_object *o;
 	int rc;
 
@@ -276,24 +256,24 @@ int rb_addr_count(struct rb_nl *nl, int ifindex, size_t *n, struct rb_err *err)
 	for (o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o))
 		if (rtnl_addr_get_ifindex((struct rtnl_addr *)o) == ifindex)
 			(*n)++;
-	nl_cache_free(cache);
 	return 0;
 }
 
 int rb_addr_flush(struct rb_nl *nl, const struct rb_link *l, struct rb_err *err)
 {
-	struct nl_cache *cache = NULL;
-	struct nl_object *o;
 	size_t left = 0;
-	int rc = 0, pass;
+	int rc, pass;
 
 	/* Deleting a primary IPv4 address takes its secondaries with it (unless
 	 * promote_secondaries), so a pass can find its next victim gone: take a
 	 * fresh dump until the interface is bare. */
 	for (pass = 0; pass < 4; pass++) {
+		cleanup_nl_cache struct nl_cache *cache = NULL;
+		struct nl_object *o;
+
 		rc = addr_cache(nl, &cache, err);
 		if (rc < 0)
-			goto out;
+			return rc;
 		left = 0;
 		for (o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
 			struct rtnl_addr *ra = (struct rtnl_addr *)o;
@@ -309,21 +289,12 @@ int rb_addr_flush(struct rb_nl *nl, const struct rb_link *l, struct rb_err *err)
 			if (rb_nl_errno(nl, rc) == -EADDRNOTAVAIL || rb_nl_errno(nl, rc) == -ENOENT)
 				continue;
 			nl_addr2str(rtnl_addr_get_local(ra), buf, sizeof(buf));
-			rc = rb_nl_err(nl, rc, err, "cannot remove address %s from %s", buf, l->name);
-			goto out;
+			return rb_nl_err(nl, rc, err, "cannot remove address %s from %s", buf, l->name);
 		}
-		nl_cache_free(cache);
-		cache = NULL;
 		if (left == 0)
-			break;
+			return 0;
 	}
-	rc = 0;
-	if (left)
-		rc = rb_err_set(err, -EBUSY, "addresses keep coming back on %s", l->name);
-out:
-	if (cache)
-		nl_cache_free(cache);
-	return rc;
+	return rb_err_set(err, -EBUSY, "addresses keep coming back on %s", l->name);
 }
 
 static int in_subnet(struct in_addr net, unsigned int prefix, struct in_addr a)
@@ -336,7 +307,7 @@ static int in_subnet(struct in_addr net, unsigned int prefix, struct in_addr a)
 int rb_addr_onlink(struct rb_nl *nl, int ifindex, struct in_addr a, int *onlink,
 		   struct rb_cidr *local, struct rb_err *err)
 {
-	struct nl_cache *cache = NULL;
+	cleanup_nl_cache struct nl_cache *cache = NULL;
 	struct nl_object *o;
 	int rc;
 
@@ -363,7 +334,6 @@ int rb_addr_onlink(struct rb_nl *nl, int ifindex, struct in_addr a, int *onlink,
 			break;
 		}
 	}
-	nl_cache_free(cache);
 	return 0;
 }
 
