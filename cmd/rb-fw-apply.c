@@ -474,7 +474,7 @@ int main(int argc, char **argv)
 	};
 	struct rb_nameplate np;
 	struct rb_err err = { 0 };
-	struct rb_fw_plan *plan = NULL;
+	cleanup_fw_plan struct rb_fw_plan *plan = NULL;
 	struct target t;
 	struct opts o;
 	int c, rc, loaded = 0, drift = 0, exit_ok = RB_EXIT_OK;
@@ -620,14 +620,12 @@ end:
 		goto fail;
 	if (drift)
 		exit_ok = RB_EXIT_VIOLATION;
-	rb_fw_plan_free(plan);
 	rb_nameplate_free(&np);
 	return exit_ok;
 fail:
 	if (!err.msg[0])
 		rb_err_sys(&err, -rc, "failed");
 	rb_err_print(prog, &err);
-	rb_fw_plan_free(plan);
 	if (loaded)
 		rb_nameplate_free(&np);
 	return rb_err_exit_code(&err);

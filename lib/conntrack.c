@@ -3,6 +3,7 @@
  * Done after the new rules are in, so connections accepted under an older
  * (or no) policy cannot live on as ESTABLISHED. */
 #include "fw_int.h"
+#include "utils.h"
 
 #include <errno.h>
 #include <linux/netfilter/nfnetlink.h>
@@ -67,7 +68,7 @@ int rb_conntrack_flush(struct rb_err *err)
 		rc = rb_err_sys(err, errno, "cannot bind ctnetlink");
 		goto out;
 	}
-	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
+	for (size_t i = 0; i < N_ELEMENTS(families); i++) {
 		rc = flush_family(fd, families[i], (uint32_t)i + 1);
 		/* no conntrack in this netns yet means nothing to flush */
 		if (rc == -ENOENT || rc == -EOPNOTSUPP)

@@ -14,6 +14,7 @@
  * is opened once and held, so a container that dies and whose PID is
  * reused in between cannot redirect the changes. */
 #include "enclave.h"
+#include "utils.h"
 
 #include "neigh.h"
 #include "netns.h"
@@ -386,7 +387,7 @@ int rb_enclave_from_podman(struct rb_enclave *p, struct rb_err *err)
 		return rc;
 	if (!net.internal)
 		return rb_err_set(err, -EINVAL, "podman network %s is not --internal", enclave);
-	for (i = 0; i < net.n_subnets && i < sizeof(net.subnets) / sizeof(net.subnets[0]); i++)
+	for (i = 0; i < net.n_subnets && i < N_ELEMENTS(net.subnets); i++)
 		if (net.subnets[i].addr.s_addr == np->enclave_subnet.addr.s_addr &&
 		    net.subnets[i].prefix == np->enclave_subnet.prefix)
 			subnet_ok = 1;

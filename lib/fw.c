@@ -1,6 +1,7 @@
 /* The sentry's interfaces, and applying / checking a plan in the current
  * netns in the fail-closed order of man/rb-fw-apply.8. */
 #include "fw_nft.h"
+#include "utils.h"
 #include "fw_xt.h"
 #include "netns.h"
 
@@ -256,7 +257,7 @@ static int destroy_tmp_sets(struct rb_err *err)
 	char name[64];
 	int rc = 0;
 
-	for (size_t i = 0; rc == 0 && i < sizeof(sentry_sets) / sizeof(sentry_sets[0]); i++) {
+	for (size_t i = 0; rc == 0 && i < N_ELEMENTS(sentry_sets); i++) {
 		snprintf(name, sizeof(name), "%s%s", sentry_sets[i], RB_IPSET_TMP_SUFFIX);
 		rc = rb_ipset_destroy(name, err);
 	}
@@ -282,7 +283,7 @@ static int xt_sentry_remove(struct rb_err *err)
 	rb_fw_plan_free(p);
 	if (rc == 0 && rb_xt_table_present("filter", 1))
 		rc = rb_xt6_policy_set("ACCEPT", err);
-	for (size_t i = 0; rc == 0 && rb_ipset_usable() && i < sizeof(sentry_sets) / sizeof(sentry_sets[0]); i++)
+	for (size_t i = 0; rc == 0 && rb_ipset_usable() && i < N_ELEMENTS(sentry_sets); i++)
 		rc = rb_ipset_destroy(sentry_sets[i], err);
 	if (rc == 0 && rb_ipset_usable())
 		rc = destroy_tmp_sets(err);
@@ -362,7 +363,7 @@ static int apply_xtables(const struct rb_fw_plan *plan, struct rb_err *err)
 			return rc;
 	}
 	/* a port set of an earlier plan: no rule references it any more */
-	for (size_t i = 0; i < sizeof(sentry_sets) / sizeof(sentry_sets[0]); i++) {
+	for (size_t i = 0; i < N_ELEMENTS(sentry_sets); i++) {
 		if (plan_set(plan, sentry_sets[i]))
 			continue;
 		rc = rb_ipset_destroy(sentry_sets[i], err);
@@ -551,7 +552,7 @@ static int check_policy(const struct rb_fw_plan *plan, enum rb_fw_backend b, rb_
 				return rc;
 			n += rc;
 		}
-		for (size_t i = 0; !plan->host && i < sizeof(sentry_sets) / sizeof(sentry_sets[0]);
+		for (size_t i = 0; !plan->host && i < N_ELEMENTS(sentry_sets);
 		     i++) {
 			uint16_t idx;
 			struct rb_err tmp;

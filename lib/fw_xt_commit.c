@@ -61,7 +61,7 @@ static int drop_jumps(const struct rb_fw_plan *plan, struct xtc_handle *h, const
 
 		num++;
 		if (t && rb_fw_plan_owns(plan, t) && iptc_is_chain(t, h)) {
-			if (nd == sizeof(del) / sizeof(del[0]))
+			if (nd == N_ELEMENTS(del))
 				return rb_err_set(err, -E2BIG, "too many rb jumps in %s/%s", table,
 						  chain);
 			del[nd++] = num;

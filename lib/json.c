@@ -1,4 +1,5 @@
 #include "json.h"
+#include "utils.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -23,10 +24,10 @@ void rb_json_free(struct rb_json *j)
 /* Takes ownership of item: attached to parent, or freed. */
 static cJSON *attach(struct rb_json *j, cJSON *parent, const char *key, cJSON *item)
 {
+	cleanup_cjson cJSON *owned = item;
 	cJSON_bool ok;
 
 	if (!parent || !item) {
-		cJSON_Delete(item);
 		j->failed = 1;
 		return NULL;
 	}
@@ -35,11 +36,10 @@ static cJSON *attach(struct rb_json *j, cJSON *parent, const char *key, cJSON *i
 	else
 		ok = cJSON_AddItemToObject(parent, key ? key : "", item);
 	if (!ok) {
-		cJSON_Delete(item);
 		j->failed = 1;
 		return NULL;
 	}
-	return item;
+	return steal_pointer(&owned);
 }
 
 cJSON *rb_json_obj(struct rb_json *j, cJSON *parent, const char *key)

@@ -1,5 +1,6 @@
 /* The learner's decisions and its configuration file (lib/learn.h). */
 #include "learn.h"
+#include "utils.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -230,7 +231,7 @@ int rb_learn_addr_public(struct in_addr a)
 	};
 	uint32_t h = ntohl(a.s_addr);
 
-	for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++) {
+	for (size_t i = 0; i < N_ELEMENTS(never); i++) {
 		uint32_t mask = ~0u << (32 - never[i].prefix);
 
 		if ((h & mask) == never[i].net)

@@ -6,6 +6,7 @@
  * (validate). Each step stops at the first problem and writes one message
  * naming where the value came from, the variable and the value. */
 #include "nameplate.h"
+#include "utils.h"
 #include "nameplate_int.h"
 #include "podman.h"
 
@@ -420,7 +421,7 @@ static int rfc1918(const struct rb_cidr *c)
 	} priv[] = { { 0x0a000000, 8 }, { 0xac100000, 12 }, { 0xc0a80000, 16 } };
 	size_t i;
 
-	for (i = 0; i < sizeof(priv) / sizeof(priv[0]); i++) {
+	for (i = 0; i < N_ELEMENTS(priv); i++) {
 		struct rb_cidr p = { { htonl(priv[i].net) }, priv[i].prefix };
 
 		if (c->prefix >= p.prefix && rb_cidr_contains(&p, c->addr))
@@ -888,7 +889,7 @@ static int uplink_name_reserved(const char *s)
 					     "slirp4netns", "pasta", "ns",	    "container" };
 	size_t i, n = strlen(s);
 
-	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+	for (i = 0; i < N_ELEMENTS(modes); i++)
 		if (strcmp(s, modes[i]) == 0)
 			return 1;
 	return n > 11 && strncmp(s, "rb-", 3) == 0 && strcmp(s + n - 8, "-enclave") == 0;

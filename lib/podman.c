@@ -4,6 +4,7 @@
  * PID, an interface name or a subnet from here ends up in setns(), netlink
  * requests and firewall rules. */
 #include "podman.h"
+#include "utils.h"
 #include "nameplate.h"
 
 #include <cjson/cJSON.h>
@@ -226,7 +227,7 @@ static int is_log_noise(const char *line, size_t len)
 	static const char *const levels[] = { "level=warning", "level=info", "level=debug" };
 	size_t i, n;
 
-	for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
+	for (i = 0; i < N_ELEMENTS(levels); i++) {
 		n = strlen(levels[i]);
 		if (len >= n && memmem(line, len, levels[i], n))
 			return 1;
@@ -289,7 +290,7 @@ static int says_not_found(const struct run_out *ro)
 					       "no such network" };
 	size_t i;
 
-	for (i = 0; i < sizeof(phrases) / sizeof(phrases[0]); i++)
+	for (i = 0; i < N_ELEMENTS(phrases); i++)
 		if (strcasestr(ro->err, phrases[i]))
 			return 1;
 	return 0;
@@ -305,7 +306,7 @@ static int says_not_found(const struct run_out *ro)
 static cJSON *parse_json_value(const char *json, size_t len, struct rb_err *err)
 {
 	const char *end = NULL;
-	cJSON *root;
+	cleanup_cjson cJSON *root = NULL;
 
 	if (!json || len == 0) {
 		rb_err_set(err, -EPROTO, "unexpected output: empty");
@@ -319,23 +320,23 @@ static cJSON *parse_json_value(const char *json, size_t len, struct rb_err *err)
 	while (end && end < json + len && isspace((unsigned char)*end))
 		end++;
 	if (!end || end != json + len) {
-		cJSON_Delete(root);
 		rb_err_set(err, -EPROTO, "unexpected output: data after the JSON value");
 		return NULL;
 	}
-	return root;
+	return steal_pointer(&root);
 }
 
 static cJSON *parse_json(const char *json, size_t len, struct rb_err *err)
 {
-	cJSON *root = parse_json_value(json, len, err);
+	cleanup_cjson cJSON *root = parse_json_value(json, len, err);
 
-	if (root && !cJSON_IsArray(root)) {
-		cJSON_Delete(root);
+	if (!root)
+		return NULL;
+	if (!cJSON_IsArray(root)) {
 		rb_err_set(err, -EPROTO, "unexpected output: not a JSON array");
 		return NULL;
 	}
-	return root;
+	return steal_pointer(&root);
 }
 
 static int name_ok(const char *s, size_t max)
@@ -540,7 +541,7 @@ static int parse_subnet(const cJSON *s, struct rb_podman_network *nw, struct rb_
 	if (rb_parse_cidr(sub, &c) < 0)
 		return unexpected(err, "network \"%s\": %s", nw->name,
 				  "bad IPv4 subnet");
-	if (nw->n_subnets == sizeof(nw->subnets) / sizeof(nw->subnets[0]))
+	if (nw->n_subnets == N_ELEMENTS(nw->subnets))
 		return unexpected(err, "network \"%s\": %s", nw->name,
 				  "more than 8 IPv4 subnets");
 	nw->subnets[nw->n_subnets++] = c;

@@ -1,6 +1,7 @@
 /* Probes (see probe.h): SPEC parsing, the parallel probe engine, and the
  * prober child that runs it inside the bottle's netns as the bottle's uid. */
 #include "probe.h"
+#include "utils.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -438,17 +439,14 @@ static int icmp_allowed(struct rb_probe_result *r)
 	unsigned long lo, hi;
 	gid_t gid = getegid();
 	FILE *f = fopen("/proc/sys/net/ipv4/ping_group_range", "re");
+	int ok = f && fgets(buf, sizeof(buf), f) && sscanf(buf, "%lu %lu", &lo, &hi) == 2;
 
-	if (!f) {
-		snprintf(r->note, sizeof(r->note), "cannot read net.ipv4.ping_group_range");
-		return 0;
-	}
-	if (!fgets(buf, sizeof(buf), f) || sscanf(buf, "%lu %lu", &lo, &hi) != 2) {
+	if (f)
 		fclose(f);
+	if (!ok) {
 		snprintf(r->note, sizeof(r->note), "cannot read net.ipv4.ping_group_range");
 		return 0;
 	}
-	fclose(f);
 	if (gid < lo || gid > hi) {
 		snprintf(r->note, sizeof(r->note), "net.ipv4.ping_group_range \"%lu %lu\" excludes gid %u",
 			 lo, hi, (unsigned int)gid);
@@ -851,19 +849,19 @@ static int read_all(int fd, void *buf, size_t len, int timeout_ms)
 
 static int child_setup(const char *netns_path, uid_t uid, gid_t gid, struct child_status *st)
 {
-	int fd;
+	{
+		cleanup_close int fd = open(netns_path, O_RDONLY | O_CLOEXEC);
 
-	fd = open(netns_path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		st->rc = rb_err_sys(&st->err, errno, "cannot open %s", netns_path);
-		return -1;
+		if (fd < 0) {
+			st->rc = rb_err_sys(&st->err, errno, "cannot open %s", netns_path);
+			return -1;
+		}
+		if (setns(fd, CLONE_NEWNET) < 0) {
+			st->rc = rb_err_sys(&st->err, errno, "cannot enter the netns %s",
+					    netns_path);
+			return -1;
+		}
 	}
-	if (setns(fd, CLONE_NEWNET) < 0) {
-		st->rc = rb_err_sys(&st->err, errno, "cannot enter the netns %s", netns_path);
-		close(fd);
-		return -1;
-	}
-	close(fd);
 	if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 ||
 	    setresuid(uid, uid, uid) < 0) {
 		st->rc = rb_err_sys(&st->err, errno, "cannot become uid %u gid %u",

@@ -1,5 +1,6 @@
 /* rb-verify's report: an aligned table for people, JSON for machines. */
 #include "json.h"
+#include "utils.h"
 #include "verify.h"
 
 #include <arpa/inet.h>
@@ -205,7 +206,7 @@ static const char *outcome_str(enum rb_probe_outcome o)
 		[RB_OUT_ERROR] = "error",
 	};
 
-	return (size_t)o < sizeof(s) / sizeof(s[0]) ? s[o] : "?";
+	return (size_t)o < N_ELEMENTS(s) ? s[o] : "?";
 }
 
 int rb_verify_print_json(const struct rb_verify_report *r, FILE *out, struct rb_err *err)
