@@ -148,6 +148,16 @@ int np_bad_s(const struct np_raw *r, int v, const char *val, const char *why,
 	return np_bad(r, v, val, strlen(val), why, err);
 }
 
+int np_bad_sys(const struct np_raw *r, int v, const char *val, size_t len, const char *why,
+	       int errnum, struct rb_err *err)
+{
+	char w[300], q[SHOW_MAX * 4 + 8];
+
+	return rb_err_config_sys(err, errnum, "%s%s: \"%s\"%s%s", where(r, v, w, sizeof(w)),
+				 np_vars[v].name, show(val, len, q, sizeof(q)), why ? ": " : "",
+				 why ? why : "");
+}
+
 int np_is_blank(char c)
 {
 	return c == ' ' || c == '\t';
