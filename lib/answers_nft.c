@@ -34,7 +34,7 @@ int rb_answers_nft_open(struct rb_answers_nft **out, struct rb_err *err)
 	*out = NULL;
 	a = calloc(1, sizeof(*a));
 	if (!a)
-		return rb_err_set(err, -ENOMEM, "out of memory");
+		return rb_err_oom(err);
 	a->ctx = nft_ctx_new(NFT_CTX_DEFAULT);
 	if (!a->ctx || nft_ctx_buffer_output(a->ctx) < 0 || nft_ctx_buffer_error(a->ctx) < 0) {
 		rb_answers_nft_close(a);
@@ -107,7 +107,7 @@ int rb_answers_nft_add_ports(struct rb_answers_nft *a, struct in_addr addr,
 	inet_ntop(AF_INET, &addr, ip, sizeof(ip));
 	f = open_memstream(&cmd, &len);
 	if (!f)
-		return rb_err_set(err, -ENOMEM, "out of memory");
+		return rb_err_oom(err);
 	/* as rb_answers_nft_add: add, delete, add, so the newest timeout wins */
 	for (int step = 0; step < 3; step++) {
 		fprintf(f, "%s element %s %s %s { ", step == 1 ? "delete" : "add", RB_FW_NFT_FAMILY,
@@ -117,7 +117,7 @@ int rb_answers_nft_add_ports(struct rb_answers_nft *a, struct in_addr addr,
 	}
 	if (fclose(f) != 0) {
 		free(cmd);
-		return rb_err_set(err, -ENOMEM, "out of memory");
+		return rb_err_oom(err);
 	}
 	rc = run(a, cmd, &e);
 	free(cmd);
