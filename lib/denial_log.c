@@ -1,6 +1,7 @@
 /* The denial log's loop (denial_log.h), with libnetfilter_log. */
 #include "denial_log.h"
 #include "denial.h"
+#include "utils.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -160,18 +161,15 @@ fail:
 int rb_denial_log_dir(struct rb_denial_log *d, const char *dir, struct rb_err *err)
 {
 	struct stat st;
-	int parent, rc;
+	cleanup_close int parent = -1;
+	int rc;
 
 	parent = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (parent < 0)
 		return rb_err_sys(err, errno, "cannot open %s", dir);
-	if (mkdirat(parent, RB_DENIAL_DIR, 0755) < 0 && errno != EEXIST) {
-		rc = rb_err_sys(err, errno, "cannot make %s/%s", dir, RB_DENIAL_DIR);
-		close(parent);
-		return rc;
-	}
+	if (mkdirat(parent, RB_DENIAL_DIR, 0755) < 0 && errno != EEXIST)
+		return rb_err_sys(err, errno, "cannot make %s/%s", dir, RB_DENIAL_DIR);
 	d->dirfd = openat(parent, RB_DENIAL_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	close(parent);
 	if (d->dirfd < 0)
 		return rb_err_sys(err, errno, "cannot open %s/%s", dir, RB_DENIAL_DIR);
 	/* made by this uid, or by nobody else's hand: nobody else may rename
