@@ -1,5 +1,6 @@
 /* rb-verify's run: state checks, probes, counter attribution (verify.h). */
 #include "verify.h"
+#include "utils.h"
 
 #include "fw.h"
 #include "netns.h"
@@ -308,8 +309,8 @@ out:
 static int route_check(const struct rb_nameplate *np, struct rb_verify_report *r,
 		       struct rb_err *err)
 {
-	struct nl_sock *sk = NULL;
-	struct nl_cache *cache = NULL;
+	cleanup_nl_sock struct nl_sock *sk = NULL;
+	cleanup_nl_cache struct nl_cache *cache = NULL;
 	char obs[256] = "", expect[64], sentry[INET_ADDRSTRLEN];
 	int rc, ok = 1, main_default = 0;
 	size_t off = 0;
@@ -317,17 +318,13 @@ static int route_check(const struct rb_nameplate *np, struct rb_verify_report *r
 	inet_ntop(AF_INET, &np->sentry_ip, sentry, sizeof(sentry));
 	snprintf(expect, sizeof(expect), "default via %s", sentry);
 	sk = nl_socket_alloc();
-	if (!sk) {
-		rc = rb_err_oom(err);
-		goto out;
-	}
+	if (!sk)
+		return rb_err_oom(err);
 	rc = nl_connect(sk, NETLINK_ROUTE);
 	if (rc == 0)
 		rc = rtnl_route_alloc_cache(sk, AF_INET, 0, &cache);
-	if (rc < 0) {
-		rc = rb_err_set(err, -EIO, "cannot read the bottle's routes: %s", nl_geterror(rc));
-		goto out;
-	}
+	if (rc < 0)
+		return rb_err_lib(err, -EIO, nl_geterror(rc), "cannot read the bottle's routes");
 	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
 		struct rtnl_route *rt = (struct rtnl_route *)o;
 		uint32_t table = rtnl_route_get_table(rt);
@@ -361,12 +358,7 @@ static int route_check(const struct rb_nameplate *np, struct rb_verify_report *r
 		if (off == 0)
 			snprintf(obs, sizeof(obs), "no default route");
 	}
-	rc = add_check(r, "route", "bottle default route", expect, obs, ok);
-out:
-	if (cache)
-		nl_cache_free(cache);
-	nl_socket_free(sk);
-	return rc;
+	return add_check(r, "route", "bottle default route", expect, obs, ok);
 }
 
 /* IPv6 must be off in the bottle: the sysctl, and no address of any scope
