@@ -138,7 +138,7 @@ static int seccomp_main(const struct opts *o, int argc, char **argv)
 		return RB_EXIT_USAGE;
 	}
 	if (rb_seccomp_bottle_write(o->seccomp_base, argv[0], &err) < 0) {
-		fprintf(stderr, "%s: %s\n", prog, err.msg);
+		rb_err_print(prog, &err);
 		return rb_err_exit_code(&err);
 	}
 	return RB_EXIT_OK;

@@ -109,7 +109,6 @@ static int load_roots(int v, struct host_roots *h, struct rb_err *err)
 {
 	const char *run = getenv("RB_RUN");
 	struct rb_podman_store st;
-	char msg[sizeof(err->msg)];
 	int rc;
 
 	if (!run || !run[0])
@@ -117,12 +116,9 @@ static int load_roots(int v, struct host_roots *h, struct rb_err *err)
 	if (run[0] != '/' || strlen(run) >= PATH_MAX || !arg_ok(run))
 		return rb_err_config(err, "RB_RUN: not an absolute path of printable characters");
 	rc = rb_podman_store_info(&st, err);
-	if (rc < 0) {
-		snprintf(msg, sizeof(msg), "%s", err->msg);
-		return rb_err_set(err, rc, "%s: cannot tell where podman keeps its storage: %s",
-				  v == V_BOTTLE_VOLUMES ? "RBRN_BOTTLE_VOLUMES" : "RBRN_BOTTLE_ENV_FILE",
-				  msg);
-	}
+	if (rc < 0)
+		return rb_err_wrap(err, rc, "%s: cannot tell where podman keeps its storage",
+				   v == V_BOTTLE_VOLUMES ? "RBRN_BOTTLE_VOLUMES" : "RBRN_BOTTLE_ENV_FILE");
 	add_root(h, run, "rb's state directory (RB_RUN)");
 	add_root(h, st.graph_root, "podman's storage (graphRoot)");
 	add_root(h, st.run_root, "podman's run state (runRoot)");
