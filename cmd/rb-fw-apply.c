@@ -154,8 +154,7 @@ static int refuse_host_netns(int saved, struct rb_err *err)
 	int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC), host;
 
 	if (self < 0)
-		return rb_err_set(err, -errno, "cannot open /proc/thread-self/ns/net: %s",
-				  strerror(errno));
+		return rb_err_sys(err, errno, "cannot open /proc/thread-self/ns/net");
 	host = same_file(self, "/proc/1/ns/net") ||
 	       (saved >= 0 && same_file(saved, "/proc/thread-self/ns/net"));
 	close(self);
@@ -232,7 +231,6 @@ static int sentry_part(const struct rb_nameplate *np, const struct opts *o,
 	struct rb_fw_ifaces ifs;
 	struct in_addr *host = NULL;
 	size_t n_host = 0;
-	struct rb_err tmp;
 	int saved = -1, rc;
 
 	/* here, in the host's netns: the sentry's view has none of them */
@@ -271,8 +269,7 @@ static int sentry_part(const struct rb_nameplate *np, const struct opts *o,
 	} else if (rc == 0 && !o->dry_run) {
 		rc = rb_fw_apply(*plan, t->backend, err);
 	}
-	if (rb_netns_leave(&saved, rc < 0 ? &tmp : err) < 0 && rc == 0)
-		rc = -EIO;
+	rc = rb_netns_leave_after(&saved, rc, err);
 	free(host);
 	return rc;
 }
@@ -358,7 +355,6 @@ static int host_part(const struct rb_nameplate *np, const struct opts *o, const 
 {
 	struct rb_fw_plan *plan = NULL;
 	struct in_addr up_ip = { 0 };
-	struct rb_err tmp;
 	char br[IFNAMSIZ + 1], up_br[IFNAMSIZ + 1] = "", name[96];
 	int saved = -1, rc, elsewhere = o->host_only && (o->netns || o->pid);
 
@@ -380,7 +376,7 @@ static int host_part(const struct rb_nameplate *np, const struct opts *o, const 
 			rc = t->backend == RB_FW_BACKEND_NFT ? rb_fw_plan_print_nft(plan, stdout) :
 							       rb_fw_plan_print(plan, stdout);
 			if (rc < 0)
-				rb_err_set(err, rc, "cannot write the plan: %s", strerror(-rc));
+				rb_err_sys(err, -rc, "cannot write the plan");
 			goto out;
 		}
 	}
@@ -406,8 +402,7 @@ static int host_part(const struct rb_nameplate *np, const struct opts *o, const 
 	}
 	if (rc > 0)
 		rc = 0;
-	if (rb_netns_leave(&saved, rc < 0 ? &tmp : err) < 0 && rc == 0)
-		rc = -EIO;
+	rc = rb_netns_leave_after(&saved, rc, err);
 out:
 	rb_fw_plan_free(plan);
 	return rc;
@@ -416,7 +411,6 @@ out:
 static int counters_part(const struct target *t, enum rb_fw_backend b, struct rb_err *err)
 {
 	struct rb_fw_counter *c = NULL;
-	struct rb_err tmp;
 	size_t n = 0;
 	int saved = -1, rc;
 
@@ -424,8 +418,7 @@ static int counters_part(const struct target *t, enum rb_fw_backend b, struct rb
 	if (rc < 0)
 		return rc;
 	rc = rb_fw_counters_read(b, &c, &n, err);
-	if (rb_netns_leave(&saved, rc < 0 ? &tmp : err) < 0 && rc == 0)
-		rc = -EIO;
+	rc = rb_netns_leave_after(&saved, rc, err);
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		printf("%s %s %u %" PRIu64 " %" PRIu64 " %s %s\n", c[i].table, c[i].chain,
 		       c[i].index, c[i].pkts, c[i].bytes, c[i].id[0] ? c[i].id : "-", c[i].text);
@@ -481,7 +474,7 @@ int main(int argc, char **argv)
 	};
 	struct rb_nameplate np;
 	struct rb_err err = { 0 };
-	struct rb_fw_plan *plan = NULL;
+	cleanup_fw_plan struct rb_fw_plan *plan = NULL;
 	struct target t;
 	struct opts o;
 	int c, rc, loaded = 0, drift = 0, exit_ok = RB_EXIT_OK;
@@ -616,7 +609,7 @@ int main(int argc, char **argv)
 		rc = t.backend == RB_FW_BACKEND_NFT ? rb_fw_plan_print_nft(plan, stdout) :
 						      rb_fw_plan_print(plan, stdout);
 		if (rc < 0) {
-			rb_err_set(&err, rc, "cannot write the plan: %s", strerror(-rc));
+			rb_err_sys(&err, -rc, "cannot write the plan");
 			goto fail;
 		}
 	}
@@ -627,12 +620,12 @@ end:
 		goto fail;
 	if (drift)
 		exit_ok = RB_EXIT_VIOLATION;
-	rb_fw_plan_free(plan);
 	rb_nameplate_free(&np);
 	return exit_ok;
 fail:
-	fprintf(stderr, "%s: %s\n", prog, err.msg[0] ? err.msg : strerror(-rc));
-	rb_fw_plan_free(plan);
+	if (!err.msg[0])
+		rb_err_sys(&err, -rc, "failed");
+	rb_err_print(prog, &err);
 	if (loaded)
 		rb_nameplate_free(&np);
 	return rb_err_exit_code(&err);

@@ -138,7 +138,7 @@ static int seccomp_main(const struct opts *o, int argc, char **argv)
 		return RB_EXIT_USAGE;
 	}
 	if (rb_seccomp_bottle_write(o->seccomp_base, argv[0], &err) < 0) {
-		fprintf(stderr, "%s: %s\n", prog, err.msg);
+		rb_err_print(prog, &err);
 		return rb_err_exit_code(&err);
 	}
 	return RB_EXIT_OK;
@@ -230,7 +230,7 @@ int main(int argc, char **argv)
 			if (rc == 0 && fflush(stdout) != 0)
 				rc = -errno;
 			if (rc < 0)
-				rb_err_set(&err, rc, "cannot write the environment: %s", strerror(-rc));
+				rb_err_sys(&err, -rc, "cannot write the environment");
 		}
 		goto out;
 	}
@@ -247,7 +247,7 @@ out:
 	if (loaded)
 		rb_nameplate_free(&np);
 	if (rc < 0) {
-		fprintf(stderr, "%s: %s\n", prog, err.msg);
+		rb_err_print(prog, &err);
 		return rb_err_exit_code(&err);
 	}
 	return RB_EXIT_OK;

@@ -18,6 +18,7 @@
 #include "learn.h"
 #include "learner.h"
 #include "priv.h"
+#include "utils.h"
 #include "rb.h"
 
 #include <arpa/inet.h>
@@ -100,29 +101,24 @@ static int num(const char *s, unsigned long lo, unsigned long hi, unsigned long 
 
 static int read_file(const char *path, size_t max, char **out, size_t *len, struct rb_err *err)
 {
-	char *buf = NULL;
+	cleanup_free char *buf = NULL;
 	size_t n = 0;
-	FILE *f = fopen(path, "rb");
+	cleanup_file FILE *f = fopen(path, "rb");
 
 	*out = NULL;
 	if (!f)
-		return rb_err_config(err, "cannot open %s: %s", path, strerror(errno));
+		return rb_err_config_sys(err, errno, "cannot open %s", path);
 	buf = malloc(max + 1);
-	if (!buf) {
-		fclose(f);
-		return rb_err_set(err, -ENOMEM, "out of memory");
-	}
+	if (!buf)
+		return rb_err_oom(err); // cppcheck-suppress [memleak,resourceLeak] cleanup_*
 	n = fread(buf, 1, max + 1, f);
-	if (ferror(f) || n > max) {
-		fclose(f);
-		free(buf);
+	if (ferror(f) || n > max)
+		// cppcheck-suppress [memleak,resourceLeak] cleanup_*
 		return rb_err_config(err, "%s: unreadable or longer than %zu bytes", path, max);
-	}
-	fclose(f);
 	buf[n] = '\0';
-	*out = buf;
+	*out = steal_pointer(&buf);
 	*len = n;
-	return 0;
+	return 0; // cppcheck-suppress [memleak,resourceLeak] cleanup_*
 }
 
 static int load_conf(const struct opts *o, struct rb_learn_conf *c, struct rb_err *err)
@@ -153,13 +149,13 @@ static int parse_one(const struct opts *o, const struct rb_learn_conf *c)
 	int rc;
 
 	if (read_file(o->parse, 65535, &msg, &len, &err) < 0) {
-		fprintf(stderr, "%s: %s\n", prog, err.msg);
+		rb_err_print(prog, &err);
 		return RB_EXIT_USAGE;
 	}
 	rc = rb_learn_decide(c, (const uint8_t *)msg, len, &r);
 	free(msg);
 	if (rc < 0) {
-		printf("verdict drop (%s)\n", strerror(-rc));
+		printf("verdict drop (%s)\n", rb_errno_text(rc));
 		return RB_EXIT_OK;
 	}
 	printf("verdict pass\nquestion %s type %u rcode %d\nallowed %d\nrefused %d\ncnames %u\n",
@@ -187,7 +183,7 @@ static int parse_one(const struct opts *o, const struct rb_learn_conf *c)
 		rc = rb_learn_apply(&ans, &r, &st, &err);
 		rb_answers_close(ans);
 		if (rc < 0) {
-			fprintf(stderr, "%s: %s\n", prog, err.msg);
+			rb_err_print(prog, &err);
 			return rb_err_exit_code(&err);
 		}
 		printf("added %llu host %llu\n", (unsigned long long)st.added,
@@ -248,7 +244,10 @@ static unsigned int learner_starts; /* a learner after the first one is a restar
 
 static void die_child(const char *what, const struct rb_err *err)
 {
-	fprintf(stderr, "%s: %s: %s\n", prog, what, err->msg);
+	struct rb_err e = *err;
+
+	rb_err_wrap(&e, -EIO, "%s", what);
+	rb_err_print(prog, &e);
 	_exit(RB_EXIT_SYSTEM);
 }
 
@@ -267,7 +266,8 @@ static void run_dnsmasq(const struct opts *o)
 	snprintf(ttl, sizeof(ttl), "--max-ttl=%lu", o->ttl_max - RB_LEARN_TTL_MARGIN);
 	snprintf(cttl, sizeof(cttl), "--max-cache-ttl=%lu", o->ttl_max - RB_LEARN_TTL_MARGIN);
 	execl(o->dnsmasq, "dnsmasq", "--keep-in-foreground", conf_arg, ttl, cttl, (char *)NULL);
-	fprintf(stderr, "%s: cannot run %s: %s\n", prog, o->dnsmasq, strerror(errno));
+	rb_err_sys(&err, errno, "cannot run %s", o->dnsmasq);
+	rb_err_print(prog, &err);
 	_exit(RB_EXIT_SYSTEM);
 }
 
@@ -321,16 +321,19 @@ static void run_log(const struct opts *o)
  * tmpfs): PID 1 owns it, so it can give the mode back without a capability. */
 static void log_dir_ready(const char *dir)
 {
+	struct rb_err err = { 0 };
 	struct stat st;
 
 	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == 0 &&
-	    (st.st_mode & 07777) != 01777 && chmod(dir, 01777) < 0)
-		fprintf(stderr, "%s: cannot make %s sticky and writable: %s\n", prog, dir,
-			strerror(errno));
+	    (st.st_mode & 07777) != 01777 && chmod(dir, 01777) < 0) {
+		rb_err_sys(&err, errno, "cannot make %s sticky and writable", dir);
+		rb_err_print(prog, &err);
+	}
 }
 
 static pid_t spawn(int which, const struct opts *o)
 {
+	struct rb_err err = { 0 };
 	pid_t pid;
 
 	if (which == C_LOG)
@@ -340,7 +343,8 @@ static pid_t spawn(int which, const struct opts *o)
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
-		fprintf(stderr, "%s: cannot start %s: %s\n", prog, child_name[which], strerror(errno));
+		rb_err_sys(&err, errno, "cannot start %s", child_name[which]);
+		rb_err_print(prog, &err);
 		return 0;
 	}
 	if (pid > 0)
@@ -417,8 +421,10 @@ static int supervise(const struct opts *o)
 		int k = pid[c] ? rb_priv_kill_as(pid[c], ids[c].uid, SIGTERM) : 0;
 
 		if (k < 0) {
-			fprintf(stderr, "%s: cannot stop %s: %s\n", prog, child_name[c],
-				strerror(-k));
+			struct rb_err err = { 0 };
+
+			rb_err_sys(&err, -k, "cannot stop %s", child_name[c]);
+			rb_err_print(prog, &err);
 			pid[c] = 0;
 		}
 	}
@@ -531,7 +537,7 @@ int main(int argc, char **argv)
 	if (pipe2(names_pipe, O_CLOEXEC) < 0 ||
 	    fcntl(names_pipe[1], F_SETFL, O_NONBLOCK) < 0 ||
 	    fcntl(names_pipe[0], F_SETFL, O_NONBLOCK) < 0) {
-		rb_err_set(&err, -errno, "cannot make a pipe: %s", strerror(errno));
+		rb_err_sys(&err, errno, "cannot make a pipe");
 		goto fail;
 	}
 	rc = supervise(&o);
@@ -539,6 +545,6 @@ int main(int argc, char **argv)
 	return rc;
 fail:
 	rb_learn_conf_free(&conf);
-	fprintf(stderr, "%s: %s\n", prog, err.msg);
+	rb_err_print(prog, &err);
 	return rb_err_exit_code(&err);
 }

@@ -88,7 +88,8 @@ int main(int argc, char **argv)
 
 	extra = calloc(RB_VERIFY_MAX_EXTRA, sizeof(*extra));
 	if (!extra) {
-		fprintf(stderr, "%s: out of memory\n", prog);
+		rb_err_oom(&err);
+		rb_err_print(prog, &err);
 		return RB_EXIT_SYSTEM;
 	}
 	if (rb_fw_backend_parse(getenv("RB_FW_BACKEND"), &vo.backend) < 0) {
@@ -109,7 +110,7 @@ int main(int argc, char **argv)
 				goto out;
 			}
 			if (rb_probe_parse(optarg, &extra[n_extra], &err) < 0) {
-				fprintf(stderr, "%s: %s\n", prog, err.msg);
+				rb_err_print(prog, &err);
 				goto out;
 			}
 			n_extra++;
@@ -163,7 +164,7 @@ int main(int argc, char **argv)
 
 	rc = rb_nameplate_load(&np, vo.nameplate_path, &err);
 	if (rc < 0) {
-		fprintf(stderr, "%s: %s\n", prog, err.msg);
+		rb_err_print(prog, &err);
 		ret = rb_err_exit_code(&err);
 		goto out;
 	}
@@ -175,7 +176,7 @@ int main(int argc, char **argv)
 	}
 	rc = rb_verify_run(&np, &vo, &report, &err);
 	if (rc < 0) {
-		fprintf(stderr, "%s: %s\n", prog, err.msg);
+		rb_err_print(prog, &err);
 		ret = rb_err_exit_code(&err);
 		goto out;
 	}
@@ -184,7 +185,7 @@ int main(int argc, char **argv)
 	else if (rb_verify_print(report, stdout) < 0)
 		rc = rb_err_set(&err, -EIO, "cannot write the report");
 	if (rc < 0) {
-		fprintf(stderr, "%s: %s\n", prog, err.msg);
+		rb_err_print(prog, &err);
 		ret = RB_EXIT_SYSTEM;
 		goto out;
 	}

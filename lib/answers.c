@@ -21,7 +21,7 @@ int rb_answers_open(struct rb_answers **out, struct rb_err *err)
 	*out = NULL;
 	a = calloc(1, sizeof(*a));
 	if (!a)
-		return rb_err_set(err, -ENOMEM, "out of memory");
+		return rb_err_oom(err);
 	/* not rb_fw_backend_live: libiptc needs a raw socket (CAP_NET_RAW),
 	 * which the learner does not hold; netlink is enough for both sets */
 	if (rb_nft_table_exists(RB_FW_NFT_TABLE))

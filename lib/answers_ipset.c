@@ -60,7 +60,7 @@ int rb_answers_ipset_open(struct rb_answers_ipset **out, struct rb_err *err)
 	*out = NULL;
 	a = calloc(1, sizeof(*a));
 	if (!a)
-		return rb_err_set(err, -ENOMEM, "out of memory");
+		return rb_err_oom(err);
 	ipset_load_types();
 	a->s = ipset_session_init(quiet, a);
 	if (!a->s) {

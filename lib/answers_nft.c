@@ -4,6 +4,7 @@
  * learner's life. */
 #include "answers_int.h"
 #include "fw.h"
+#include "utils.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -34,20 +35,25 @@ int rb_answers_nft_open(struct rb_answers_nft **out, struct rb_err *err)
 	*out = NULL;
 	a = calloc(1, sizeof(*a));
 	if (!a)
-		return rb_err_set(err, -ENOMEM, "out of memory");
+		return rb_err_oom(err);
 	a->ctx = nft_ctx_new(NFT_CTX_DEFAULT);
 	if (!a->ctx || nft_ctx_buffer_output(a->ctx) < 0 || nft_ctx_buffer_error(a->ctx) < 0) {
-		rb_answers_nft_close(a);
-		return rb_err_set(err, -ENOMEM, "cannot start libnftables");
-	}
-	/* one command a run: nft 1.0.6 fills its cache for the last "list
-	 * set" of a buffer only, and the first then finds no set */
-	rc = run(a, "list set " RB_FW_NFT_FAMILY " " RB_FW_NFT_TABLE " " RB_FW_SET_DNS "\n", &e);
-	if (rc == 0)
-		rc = run(a, "list set " RB_FW_NFT_FAMILY " " RB_FW_NFT_TABLE " " RB_FW_SET_HOST "\n",
+		rc = rb_err_set(err, -ENOMEM, "cannot start libnftables");
+	} else {
+		/* one command a run: nft 1.0.6 fills its cache for the last
+		 * "list set" of a buffer only, and the first then finds no set */
+		rc = run(a, "list set " RB_FW_NFT_FAMILY " " RB_FW_NFT_TABLE " " RB_FW_SET_DNS "\n",
 			 &e);
-	if (rc != 0) {
-		rc = rb_err_set(err, -ENOENT, "nft sets %s/%s: %s", RB_FW_SET_DNS, RB_FW_SET_HOST, e);
+		if (rc == 0)
+			rc = run(a, "list set " RB_FW_NFT_FAMILY " " RB_FW_NFT_TABLE " " RB_FW_SET_HOST
+				 "\n", &e);
+		if (rc != 0)
+			rc = rb_err_set(err, -ENOENT, "nft sets %s/%s: %s", RB_FW_SET_DNS,
+					RB_FW_SET_HOST, e);
+	}
+	/* one way out on failure: the analyzers do not follow a cleanup
+	 * attribute into rb_answers_nft_close */
+	if (rc < 0) {
 		rb_answers_nft_close(a);
 		return rc;
 	}
@@ -96,7 +102,8 @@ static void port_elems(FILE *f, const char *ip, const struct rb_ports *p, uint32
 int rb_answers_nft_add_ports(struct rb_answers_nft *a, struct in_addr addr,
 			     const struct rb_ports *p, uint32_t timeout, struct rb_err *err)
 {
-	char ip[INET_ADDRSTRLEN], *cmd = NULL;
+	char ip[INET_ADDRSTRLEN];
+	cleanup_free char *cmd = NULL;
 	const char *e;
 	size_t len = 0;
 	FILE *f;
@@ -107,7 +114,7 @@ int rb_answers_nft_add_ports(struct rb_answers_nft *a, struct in_addr addr,
 	inet_ntop(AF_INET, &addr, ip, sizeof(ip));
 	f = open_memstream(&cmd, &len);
 	if (!f)
-		return rb_err_set(err, -ENOMEM, "out of memory");
+		return rb_err_oom(err);
 	/* as rb_answers_nft_add: add, delete, add, so the newest timeout wins */
 	for (int step = 0; step < 3; step++) {
 		fprintf(f, "%s element %s %s %s { ", step == 1 ? "delete" : "add", RB_FW_NFT_FAMILY,
@@ -115,12 +122,9 @@ int rb_answers_nft_add_ports(struct rb_answers_nft *a, struct in_addr addr,
 		port_elems(f, ip, p, step == 1 ? 0 : timeout);
 		fprintf(f, " }\n");
 	}
-	if (fclose(f) != 0) {
-		free(cmd);
-		return rb_err_set(err, -ENOMEM, "out of memory");
-	}
+	if (fclose(f) != 0)
+		return rb_err_oom(err);
 	rc = run(a, cmd, &e);
-	free(cmd);
 	if (rc != 0)
 		return rb_err_set(err, strstr(e, "No such file") ? -ENOENT : -EPROTO,
 				  "cannot add %s to nft set %s: %s", ip, RB_FW_SET_DNS_PORT, e);

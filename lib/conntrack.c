@@ -3,6 +3,7 @@
  * Done after the new rules are in, so connections accepted under an older
  * (or no) policy cannot live on as ESTABLISHED. */
 #include "fw_int.h"
+#include "utils.h"
 
 #include <errno.h>
 #include <linux/netfilter/nfnetlink.h>
@@ -62,18 +63,18 @@ int rb_conntrack_flush(struct rb_err *err)
 
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
 	if (fd < 0)
-		return rb_err_set(err, -errno, "cannot open ctnetlink: %s", strerror(errno));
+		return rb_err_sys(err, errno, "cannot open ctnetlink");
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		rc = rb_err_set(err, -errno, "cannot bind ctnetlink: %s", strerror(errno));
+		rc = rb_err_sys(err, errno, "cannot bind ctnetlink");
 		goto out;
 	}
-	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
+	for (size_t i = 0; i < N_ELEMENTS(families); i++) {
 		rc = flush_family(fd, families[i], (uint32_t)i + 1);
 		/* no conntrack in this netns yet means nothing to flush */
 		if (rc == -ENOENT || rc == -EOPNOTSUPP)
 			rc = 0;
 		if (rc < 0) {
-			rc = rb_err_set(err, rc, "cannot flush conntrack: %s", strerror(-rc));
+			rc = rb_err_sys(err, -rc, "cannot flush conntrack");
 			goto out;
 		}
 	}

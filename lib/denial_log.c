@@ -1,6 +1,7 @@
 /* The denial log's loop (denial_log.h), with libnetfilter_log. */
 #include "denial_log.h"
 #include "denial.h"
+#include "utils.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -124,7 +125,7 @@ int rb_denial_log_open(struct rb_denial_log **out, uint16_t group, size_t max_by
 	*out = NULL;
 	d = calloc(1, sizeof(*d));
 	if (!d)
-		return rb_err_set(err, -ENOMEM, "out of memory");
+		return rb_err_oom(err);
 	d->fd = d->dirfd = -1;
 	d->names_fd = names_fd;
 	d->max_bytes = max_bytes;
@@ -132,18 +133,20 @@ int rb_denial_log_open(struct rb_denial_log **out, uint16_t group, size_t max_by
 	clock_gettime(CLOCK_MONOTONIC, &d->last);
 	d->h = nflog_open();
 	if (!d->h || nflog_bind_pf(d->h, AF_INET) < 0) {
-		rc = rb_err_set(err, -EPERM, "cannot open nfnetlink_log: %s", strerror(errno));
+		rb_err_sys(err, errno, "cannot open nfnetlink_log");
+		rc = -EPERM;
 		goto fail;
 	}
 	d->gh = nflog_bind_group(d->h, group);
 	if (!d->gh) {
-		rc = rb_err_set(err, -EBUSY, "cannot bind NFLOG group %u: %s", group, strerror(errno));
+		rb_err_sys(err, errno, "cannot bind NFLOG group %u", group);
+		rc = -EBUSY;
 		goto fail;
 	}
 	if (nflog_set_mode(d->gh, NFULNL_COPY_PACKET, COPY_RANGE) < 0 ||
 	    nflog_set_timeout(d->gh, 10) < 0 || nflog_set_qthresh(d->gh, 64) < 0) {
-		rc = rb_err_set(err, -EIO, "cannot configure NFLOG group %u: %s", group,
-				strerror(errno));
+		rb_err_sys(err, errno, "cannot configure NFLOG group %u", group);
+		rc = -EIO;
 		goto fail;
 	}
 	nflog_callback_register(d->gh, on_record, d);
@@ -158,22 +161,17 @@ fail:
 int rb_denial_log_dir(struct rb_denial_log *d, const char *dir, struct rb_err *err)
 {
 	struct stat st;
-	int parent, rc;
+	cleanup_close int parent = -1;
+	int rc;
 
 	parent = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (parent < 0)
-		return rb_err_set(err, -errno, "cannot open %s: %s", dir, strerror(errno));
-	if (mkdirat(parent, RB_DENIAL_DIR, 0755) < 0 && errno != EEXIST) {
-		rc = rb_err_set(err, -errno, "cannot make %s/%s: %s", dir, RB_DENIAL_DIR,
-				strerror(errno));
-		close(parent);
-		return rc;
-	}
+		return rb_err_sys(err, errno, "cannot open %s", dir);
+	if (mkdirat(parent, RB_DENIAL_DIR, 0755) < 0 && errno != EEXIST)
+		return rb_err_sys(err, errno, "cannot make %s/%s", dir, RB_DENIAL_DIR);
 	d->dirfd = openat(parent, RB_DENIAL_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	close(parent);
 	if (d->dirfd < 0)
-		return rb_err_set(err, -errno, "cannot open %s/%s: %s", dir, RB_DENIAL_DIR,
-				  strerror(errno));
+		return rb_err_sys(err, errno, "cannot open %s/%s", dir, RB_DENIAL_DIR);
 	/* made by this uid, or by nobody else's hand: nobody else may rename
 	 * or replace the log in it */
 	if (fstat(d->dirfd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 0022))
@@ -181,8 +179,7 @@ int rb_denial_log_dir(struct rb_denial_log *d, const char *dir, struct rb_err *e
 				  RB_DENIAL_DIR);
 	rc = file_open(d, 0);
 	if (rc < 0)
-		return rb_err_set(err, rc, "cannot open %s/%s/%s: %s", dir, RB_DENIAL_DIR,
-				  RB_DENIAL_FILE, strerror(-rc));
+		return rb_err_sys(err, -rc, "cannot open %s/%s/%s", dir, RB_DENIAL_DIR, RB_DENIAL_FILE);
 	return 0;
 }
 
@@ -218,7 +215,7 @@ int rb_denial_log_run(struct rb_denial_log *d, volatile int *stop, struct rb_err
 	int rc = 0;
 
 	if (!buf)
-		return rb_err_set(err, -ENOMEM, "out of memory");
+		return rb_err_oom(err);
 	p[0].fd = nflog_fd(d->h);
 	p[0].events = POLLIN;
 	p[1].fd = d->names_fd;
@@ -227,7 +224,7 @@ int rb_denial_log_run(struct rb_denial_log *d, volatile int *stop, struct rb_err
 		int n = poll(p, d->names_fd >= 0 ? 2 : 1, 1000);
 
 		if (n < 0 && errno != EINTR) {
-			rc = rb_err_set(err, -errno, "poll: %s", strerror(errno));
+			rc = rb_err_sys(err, errno, "poll");
 			break;
 		}
 		if (n > 0 && (p[0].revents & POLLIN)) {

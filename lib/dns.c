@@ -2,6 +2,7 @@
  * Everything read from a response is bounds-checked against len before it
  * is touched; see dns.h for the rules on names and compression. */
 #include "dns.h"
+#include "utils.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -363,7 +364,7 @@ const char *rb_dns_rcode_str(int rcode)
 		"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED",
 	};
 
-	if (rcode >= 0 && rcode < (int)(sizeof(names) / sizeof(names[0])))
+	if (rcode >= 0 && rcode < (int)(N_ELEMENTS(names)))
 		return names[rcode];
 	return "RCODE";
 }

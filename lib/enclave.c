@@ -14,6 +14,7 @@
  * is opened once and held, so a container that dies and whose PID is
  * reused in between cannot redirect the changes. */
 #include "enclave.h"
+#include "utils.h"
 
 #include "neigh.h"
 #include "netns.h"
@@ -45,11 +46,10 @@ int rb_enclave_ns_open(struct rb_enclave_ns *ns, const char *path, struct rb_err
 {
 	ns->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (ns->fd < 0 && strcmp(ns->label, path) == 0)
-		return rb_err_set(err, -errno, "cannot open network namespace %s: %s", path,
-				  strerror(errno));
+		return rb_err_sys(err, errno, "cannot open network namespace %s", path);
 	if (ns->fd < 0)
-		return rb_err_set(err, -errno, "cannot open the network namespace of %s (%s): %s",
-				  ns->label, path, strerror(errno));
+		return rb_err_sys(err, errno, "cannot open the network namespace of %s (%s)",
+				  ns->label, path);
 	snprintf(ns->path, sizeof(ns->path), "/proc/self/fd/%d", ns->fd);
 	return 0;
 }
@@ -61,56 +61,54 @@ static void ns_close(struct rb_enclave_ns *ns)
 	ns->fd = -1;
 }
 
-/* Runs fn inside ns with a route socket opened there, and comes back. */
+/* Runs fn inside ns with a route socket opened there, and comes back.
+ * What fails in there is said with the namespace's label in front. */
 typedef int (*ns_fn)(struct rb_enclave *p, struct rb_enclave_side *s, struct rb_nl *nl,
-		     const char *where, struct rb_err *err);
+		     struct rb_err *err);
 
 static int in_ns(struct rb_enclave *p, struct rb_enclave_ns *ns, struct rb_enclave_side *s,
 		 ns_fn fn, struct rb_err *err)
 {
 	struct rb_nl nl = { 0 };
-	struct rb_err lerr = { 0 };
-	int saved = -1, rc, lrc;
+	int saved = -1, rc;
 
 	if (ns->fd >= 0) {
 		rc = rb_netns_enter_path(ns->path, &saved, err);
-		if (rc < 0) {
-			rb_err_set(err, rc, "cannot enter the network namespace of %s: %s",
-				   ns->label, strerror(-rc));
-			return rc;
-		}
+		if (rc < 0)
+			return rb_err_wrap(err, rc, "%s", ns->label);
 	}
-	rc = rb_nl_open(&nl, ns->label, err);
+	rc = rb_nl_open(&nl, err);
 	if (rc == 0)
-		rc = fn(p, s, &nl, ns->label, err);
+		rc = fn(p, s, &nl, err);
 	rb_nl_close(&nl);
-	lrc = rb_netns_leave(&saved, rc < 0 ? &lerr : err);
-	return rc < 0 ? rc : lrc;
+	if (rc < 0)
+		rb_err_wrap(err, rc, "%s", ns->label);
+	return rb_netns_leave_after(&saved, rc, err);
 }
 
 /* ---- discovery: reads only ---- */
 
 static int find_enclave_if(struct rb_enclave_side *s, struct rb_nl *nl,
-			   const struct rb_nameplate *np, const char *where, struct rb_err *err)
+			   const struct rb_nameplate *np, struct rb_err *err)
 {
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
 	int rc;
 
-	rc = rb_link_by_addr(nl, s->enclave_ip, &s->enclave, &s->enclave_prefix, where, err);
+	rc = rb_link_by_addr(nl, s->enclave_ip, &s->enclave, &s->enclave_prefix, err);
 	if (rc == -ENOENT)
-		return rb_err_set(err, -ENOENT, "%s has no interface with %s %s",
-				  where, s->ip_var, ip4(s->enclave_ip, a));
+		return rb_err_set(err, -ENOENT, "no interface has %s %s", s->ip_var,
+				  ip4(s->enclave_ip, a));
 	if (rc < 0)
 		return rc;
 	if (s->enclave_prefix != np->enclave_subnet.prefix)
-		return rb_err_set(err, -EINVAL, "%s has %s/%u on %s, but RBRN_ENCLAVE_SUBNET is %s/%u",
-				  where, ip4(s->enclave_ip, a), s->enclave_prefix, s->enclave.name,
+		return rb_err_set(err, -EINVAL, "%s/%u on %s, but RBRN_ENCLAVE_SUBNET is %s/%u",
+				  ip4(s->enclave_ip, a), s->enclave_prefix, s->enclave.name,
 				  ip4(np->enclave_subnet.addr, b), np->enclave_subnet.prefix);
 	return 0;
 }
 
 static int discover_sentry(struct rb_enclave *p, struct rb_enclave_side *s, struct rb_nl *nl,
-			   const char *where, struct rb_err *err)
+			   struct rb_err *err)
 {
 	const struct rb_nameplate *np = p->np;
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
@@ -120,40 +118,38 @@ static int discover_sentry(struct rb_enclave *p, struct rb_enclave_side *s, stru
 	unsigned int prefix;
 	int rc, onlink;
 
-	rc = find_enclave_if(s, nl, np, where, err);
+	rc = find_enclave_if(s, nl, np, err);
 	if (rc < 0)
 		return rc;
 	if (s->has_uplink_ip) {
-		rc = rb_link_by_addr(nl, s->uplink_ip, &s->uplink, &prefix, where, err);
+		rc = rb_link_by_addr(nl, s->uplink_ip, &s->uplink, &prefix, err);
 		if (rc < 0)
 			return rc;
 		if (s->uplink.ifindex == s->enclave.ifindex)
-			return rb_err_set(err, -EINVAL, "%s has its uplink address %s on the enclave interface %s",
-					  where, ip4(s->uplink_ip, a), s->enclave.name);
+			return rb_err_set(err, -EINVAL, "the uplink address %s is on the enclave interface %s",
+					  ip4(s->uplink_ip, a), s->enclave.name);
 	}
 	if (!np->has_uplink_gateway)
 		return 0;
 	ip4(np->uplink_gateway, a);
 	if (s->has_uplink_ip) {
-		rc = rb_addr_onlink(nl, s->uplink.ifindex, np->uplink_gateway, &onlink, &local, where,
-				    err);
+		rc = rb_addr_onlink(nl, s->uplink.ifindex, np->uplink_gateway, &onlink, &local, err);
 		if (rc < 0)
 			return rc;
 		if (!onlink)
-			return rb_err_set(err, -ENETUNREACH, "RBRN_UPLINK_GATEWAY %s is not on-link on the uplink interface %s (%s/%u) of %s",
-					  a, s->uplink.name, ip4(s->uplink_ip, b), prefix, where);
+			return rb_err_set(err, -ENETUNREACH, "RBRN_UPLINK_GATEWAY %s is not on-link on the uplink interface %s (%s/%u)",
+					  a, s->uplink.name, ip4(s->uplink_ip, b), prefix);
 		return 0;
 	}
 	/* No podman to say which interface is the uplink: the one interface
 	 * besides the enclave's on which the gateway is on-link. */
-	rc = rb_link_list(nl, &links, &n, where, err);
+	rc = rb_link_list(nl, &links, &n, err);
 	if (rc < 0)
 		return rc;
 	for (i = 0; i < n; i++) {
 		if (links[i].loopback || links[i].ifindex == s->enclave.ifindex)
 			continue;
-		rc = rb_addr_onlink(nl, links[i].ifindex, np->uplink_gateway, &onlink, &local, where,
-				    err);
+		rc = rb_addr_onlink(nl, links[i].ifindex, np->uplink_gateway, &onlink, &local, err);
 		if (rc < 0)
 			goto out;
 		if (onlink) {
@@ -162,11 +158,11 @@ static int discover_sentry(struct rb_enclave *p, struct rb_enclave_side *s, stru
 		}
 	}
 	if (hits == 0)
-		rc = rb_err_set(err, -ENETUNREACH, "RBRN_UPLINK_GATEWAY %s is not on-link on any uplink interface of %s",
-				a, where);
+		rc = rb_err_set(err, -ENETUNREACH, "RBRN_UPLINK_GATEWAY %s is not on-link on any uplink interface",
+				a);
 	else if (hits > 1)
-		rc = rb_err_set(err, -EINVAL, "RBRN_UPLINK_GATEWAY %s is on-link on more than one interface of %s",
-				a, where);
+		rc = rb_err_set(err, -EINVAL, "RBRN_UPLINK_GATEWAY %s is on-link on more than one interface",
+				a);
 	else
 		rc = 0;
 out:
@@ -180,26 +176,26 @@ out:
  * kernel puts fallback tunnels (sit0, tunl0) into every netns, and the
  * bottle has no capability to raise them. */
 static int discover_bottle(struct rb_enclave *p, struct rb_enclave_side *s, struct rb_nl *nl,
-			   const char *where, struct rb_err *err)
+			   struct rb_err *err)
 {
 	struct rb_link *links = NULL;
 	size_t n = 0, i;
 	int rc;
 
-	rc = find_enclave_if(s, nl, p->np, where, err);
+	rc = find_enclave_if(s, nl, p->np, err);
 	if (rc == 0)
-		rc = rb_link_list(nl, &links, &n, where, err);
+		rc = rb_link_list(nl, &links, &n, err);
 	for (i = 0; rc == 0 && i < n; i++)
 		if (!links[i].loopback && links[i].up && links[i].ifindex != s->enclave.ifindex)
-			rc = rb_err_set(err, -EINVAL, "%s has interface %s up besides its enclave interface %s: the bottle must be on the enclave only",
-					where, links[i].name, s->enclave.name);
+			rc = rb_err_set(err, -EINVAL, "interface %s is up besides the enclave interface %s: the bottle must be on the enclave only",
+					links[i].name, s->enclave.name);
 	free(links);
 	return rc;
 }
 
 /* The container's enclave veth must end on the enclave bridge: catches a
  * stale or wrong bridge name before the bridge gets stripped. */
-static int check_port(struct rb_enclave *p, struct rb_nl *nl, const struct rb_link *br,
+static int check_port(struct rb_nl *nl, const struct rb_link *br,
 		      const struct rb_enclave_side *s, struct rb_err *err)
 {
 	struct rb_link peer;
@@ -209,32 +205,32 @@ static int check_port(struct rb_enclave *p, struct rb_nl *nl, const struct rb_li
 	if (s->enclave.peer <= 0 || s->enclave.peer == s->enclave.ifindex)
 		return rb_err_set(err, -EINVAL, "%s of %s is not a veth: not a port of bridge %s",
 				  s->enclave.name, s->ns.label, br->name);
-	rc = rb_link_get_index(nl, s->enclave.peer, &peer, p->host.label, &e);
+	rc = rb_link_get_index(nl, s->enclave.peer, &peer, &e);
 	if (rc < 0 || peer.master != br->ifindex)
-		return rb_err_set(err, -EINVAL, "%s of %s is not a port of bridge %s in %s",
-				  s->enclave.name, s->ns.label, br->name, p->host.label);
+		return rb_err_set(err, -EINVAL, "%s of %s is not a port of bridge %s",
+				  s->enclave.name, s->ns.label, br->name);
 	return 0;
 }
 
 static int discover_host(struct rb_enclave *p, struct rb_enclave_side *s, struct rb_nl *nl,
-			 const char *where, struct rb_err *err)
+			 struct rb_err *err)
 {
 	struct rb_link br;
 	int rc;
 
 	(void)s;
-	rc = rb_link_get(nl, p->bridge, &br, where, err);
+	rc = rb_link_get(nl, p->bridge, &br, err);
 	if (rc < 0)
 		return rc;
 	if (!br.is_bridge)
-		return rb_err_set(err, -EINVAL, "%s in %s is not a bridge", br.name, where);
+		return rb_err_set(err, -EINVAL, "%s is not a bridge", br.name);
 	if (p->stages & RB_ENCLAVE_SENTRY) {
-		rc = check_port(p, nl, &br, &p->sentry, err);
+		rc = check_port(nl, &br, &p->sentry, err);
 		if (rc < 0)
 			return rc;
 	}
 	if (p->stages & RB_ENCLAVE_BOTTLE) {
-		rc = check_port(p, nl, &br, &p->bottle, err);
+		rc = check_port(nl, &br, &p->bottle, err);
 		if (rc < 0)
 			return rc;
 	}
@@ -244,42 +240,41 @@ static int discover_host(struct rb_enclave *p, struct rb_enclave_side *s, struct
 /* ---- changes ---- */
 
 static int harden_bridge(struct rb_enclave *p, struct rb_enclave_side *s, struct rb_nl *nl,
-			 const char *where, struct rb_err *err)
+			 struct rb_err *err)
 {
 	struct rb_link br, *links = NULL;
 	size_t n = 0, i, left = 0;
 	int rc;
 
 	(void)s;
-	rc = rb_link_get(nl, p->bridge, &br, where, err);
+	rc = rb_link_get(nl, p->bridge, &br, err);
 	if (rc < 0)
 		return rc;
 	/* IPv6 first: with addr_gen_mode none no link-local can come back
 	 * while the addresses go. */
-	rc = rb_link_ipv6_off(br.name, where, err);
+	rc = rb_link_ipv6_off(br.name, err);
 	if (rc == 0)
-		rc = rb_addr_flush(nl, &br, where, err);
+		rc = rb_addr_flush(nl, &br, err);
 	if (rc == 0)
-		rc = rb_link_ipv4_shut(br.name, where, err);
+		rc = rb_link_ipv4_shut(br.name, err);
 	if (rc == 0)
-		rc = rb_addr_count(nl, br.ifindex, &left, where, err);
+		rc = rb_addr_count(nl, br.ifindex, &left, err);
 	if (rc < 0)
 		return rc;
 	if (left)
-		return rb_err_set(err, -EBUSY, "bridge %s in %s still has %zu address(es)", br.name,
-				  where, left);
-	rc = rb_link_list(nl, &links, &n, where, err);
+		return rb_err_set(err, -EBUSY, "bridge %s still has %zu address(es)", br.name, left);
+	rc = rb_link_list(nl, &links, &n, err);
 	if (rc < 0)
 		return rc;
 	for (i = 0; i < n && rc == 0; i++)
 		if (links[i].master == br.ifindex)
-			rc = rb_link_ipv6_off(links[i].name, where, err);
+			rc = rb_link_ipv6_off(links[i].name, err);
 	free(links);
 	return rc;
 }
 
 static int setup_sentry(struct rb_enclave *p, struct rb_enclave_side *s, struct rb_nl *nl,
-			const char *where, struct rb_err *err)
+			struct rb_err *err)
 {
 	struct rb_enclave_side now;
 	int rc;
@@ -287,49 +282,48 @@ static int setup_sentry(struct rb_enclave *p, struct rb_enclave_side *s, struct 
 	/* The pinned netns is the one discovery saw; check it still holds the
 	 * interfaces discovery found (an index can be reused). */
 	now = *s;
-	rc = discover_sentry(p, &now, nl, where, err);
+	rc = discover_sentry(p, &now, nl, err);
 	if (rc < 0)
 		return rc;
 	/* Closed until rb-fw-apply has committed the policy and turns it on;
 	 * the container may have inherited forwarding from the host. */
-	rc = rb_netns_forward_off(where, err);
+	rc = rb_netns_forward_off(err);
 	if (rc == 0)
-		rc = rb_netns_ipv6_off(where, err);
+		rc = rb_netns_ipv6_off(err);
 	if (rc < 0 || !p->np->has_uplink_gateway)
 		return rc;
-	return rb_route_default_set(nl, now.uplink.ifindex, p->np->uplink_gateway, where, err);
+	return rb_route_default_set(nl, now.uplink.ifindex, p->np->uplink_gateway, err);
 }
 
 static int setup_bottle(struct rb_enclave *p, struct rb_enclave_side *s, struct rb_nl *nl,
-			const char *where, struct rb_err *err)
+			struct rb_err *err)
 {
 	const struct rb_nameplate *np = p->np;
 	struct rb_enclave_side now;
 	int rc;
 
 	now = *s;
-	rc = discover_bottle(p, &now, nl, where, err);
+	rc = discover_bottle(p, &now, nl, err);
 	if (rc < 0)
 		return rc;
 	/* Not a router, and no redirect may bend its one route: forwarding
 	 * first, since writing ip_forward resets conf/all/accept_redirects. */
-	rc = rb_netns_forward_off(where, err);
+	rc = rb_netns_forward_off(err);
 	if (rc == 0)
-		rc = rb_link_redirects_off("all", where, err);
+		rc = rb_link_redirects_off("all", err);
 	if (rc == 0)
-		rc = rb_link_redirects_off("default", where, err);
+		rc = rb_link_redirects_off("default", err);
 	if (rc == 0)
-		rc = rb_link_redirects_off(now.enclave.name, where, err);
+		rc = rb_link_redirects_off(now.enclave.name, err);
 	if (rc == 0)
-		rc = rb_netns_ipv6_off(where, err);
+		rc = rb_netns_ipv6_off(err);
 	if (rc == 0)
-		rc = rb_route_default_set(nl, now.enclave.ifindex, np->sentry_ip, where, err);
+		rc = rb_route_default_set(nl, now.enclave.ifindex, np->sentry_ip, err);
 	if (rc == 0)
-		rc = rb_route_prune(nl, now.enclave.ifindex, &np->enclave_subnet, np->sentry_ip,
-				    where, err);
+		rc = rb_route_prune(nl, now.enclave.ifindex, &np->enclave_subnet, np->sentry_ip, err);
 	/* A sentry that restarted has a new MAC. */
 	if (rc == 0)
-		rc = rb_neigh_flush(nl, now.enclave.ifindex, where, err);
+		rc = rb_neigh_flush(nl, now.enclave.ifindex, err);
 	return rc;
 }
 
@@ -393,7 +387,7 @@ int rb_enclave_from_podman(struct rb_enclave *p, struct rb_err *err)
 		return rc;
 	if (!net.internal)
 		return rb_err_set(err, -EINVAL, "podman network %s is not --internal", enclave);
-	for (i = 0; i < net.n_subnets && i < sizeof(net.subnets) / sizeof(net.subnets[0]); i++)
+	for (i = 0; i < net.n_subnets && i < N_ELEMENTS(net.subnets); i++)
 		if (net.subnets[i].addr.s_addr == np->enclave_subnet.addr.s_addr &&
 		    net.subnets[i].prefix == np->enclave_subnet.prefix)
 			subnet_ok = 1;

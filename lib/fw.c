@@ -1,6 +1,7 @@
 /* The sentry's interfaces, and applying / checking a plan in the current
  * netns in the fail-closed order of man/rb-fw-apply.8. */
 #include "fw_nft.h"
+#include "utils.h"
 #include "fw_xt.h"
 #include "netns.h"
 
@@ -43,7 +44,7 @@ int rb_fw_ifaces_detect(const struct rb_nameplate *np, struct rb_fw_ifaces *ifs,
 
 	memset(ifs, 0, sizeof(*ifs));
 	if (getifaddrs(&ifa) < 0)
-		return rb_err_set(err, -errno, "cannot list interfaces: %s", strerror(errno));
+		return rb_err_sys(err, errno, "cannot list interfaces");
 	for (const struct ifaddrs *i = ifa; i; i = i->ifa_next) {
 		const struct sockaddr_in *sin = (const void *)i->ifa_addr;
 		const struct sockaddr_in *msk = (const void *)i->ifa_netmask;
@@ -109,7 +110,7 @@ int rb_fw_ifaces_lookup(const char *enclave, const char *uplink, struct rb_fw_if
 	if (rc < 0)
 		return rc;
 	if (getifaddrs(&ifa) < 0)
-		return rb_err_set(err, -errno, "cannot list interfaces: %s", strerror(errno));
+		return rb_err_sys(err, errno, "cannot list interfaces");
 	for (const struct ifaddrs *i = ifa; i; i = i->ifa_next) {
 		const struct sockaddr_in *sin = (const void *)i->ifa_addr;
 		const struct sockaddr_in *msk = (const void *)i->ifa_netmask;
@@ -165,8 +166,7 @@ int rb_fw_host_addrs_read(struct in_addr **out, size_t *n, struct rb_err *err)
 	*out = NULL;
 	*n = 0;
 	if (getifaddrs(&ifa) < 0)
-		return rb_err_set(err, -errno, "cannot list the host's addresses: %s",
-				  strerror(errno));
+		return rb_err_sys(err, errno, "cannot list the host's addresses");
 	for (const struct ifaddrs *i = ifa; i; i = i->ifa_next) {
 		const struct sockaddr_in *sin = (const void *)i->ifa_addr;
 		const struct sockaddr_in *msk = (const void *)i->ifa_netmask;
@@ -201,7 +201,7 @@ int rb_fw_host_addrs_read(struct in_addr **out, size_t *n, struct rb_err *err)
 nomem:
 	freeifaddrs(ifa);
 	free(v);
-	return rb_err_set(err, -ENOMEM, "out of memory");
+	return rb_err_oom(err);
 }
 
 /* Writes only what differs: the host's route_localnet stays untouched when
@@ -257,7 +257,7 @@ static int destroy_tmp_sets(struct rb_err *err)
 	char name[64];
 	int rc = 0;
 
-	for (size_t i = 0; rc == 0 && i < sizeof(sentry_sets) / sizeof(sentry_sets[0]); i++) {
+	for (size_t i = 0; rc == 0 && i < N_ELEMENTS(sentry_sets); i++) {
 		snprintf(name, sizeof(name), "%s%s", sentry_sets[i], RB_IPSET_TMP_SUFFIX);
 		rc = rb_ipset_destroy(name, err);
 	}
@@ -276,14 +276,14 @@ static int xt_sentry_remove(struct rb_err *err)
 
 	rc = rb_fw_sentry_plan_empty(&p);
 	if (rc < 0)
-		return rb_err_set(err, rc, "out of memory");
+		return rb_err_oom(err);
 	for (size_t i = 0; rc == 0 && i < p->n_tables; i++)
 		if (rb_xt_table_present(p->tables[i].name, 0))
 			rc = rb_xt_commit_table(p, &p->tables[i], err);
 	rb_fw_plan_free(p);
 	if (rc == 0 && rb_xt_table_present("filter", 1))
 		rc = rb_xt6_policy_set("ACCEPT", err);
-	for (size_t i = 0; rc == 0 && rb_ipset_usable() && i < sizeof(sentry_sets) / sizeof(sentry_sets[0]); i++)
+	for (size_t i = 0; rc == 0 && rb_ipset_usable() && i < N_ELEMENTS(sentry_sets); i++)
 		rc = rb_ipset_destroy(sentry_sets[i], err);
 	if (rc == 0 && rb_ipset_usable())
 		rc = destroy_tmp_sets(err);
@@ -363,7 +363,7 @@ static int apply_xtables(const struct rb_fw_plan *plan, struct rb_err *err)
 			return rc;
 	}
 	/* a port set of an earlier plan: no rule references it any more */
-	for (size_t i = 0; i < sizeof(sentry_sets) / sizeof(sentry_sets[0]); i++) {
+	for (size_t i = 0; i < N_ELEMENTS(sentry_sets); i++) {
 		if (plan_set(plan, sentry_sets[i]))
 			continue;
 		rc = rb_ipset_destroy(sentry_sets[i], err);
@@ -448,14 +448,14 @@ static int check_set(const struct rb_fw_set *s, int known, rb_fw_diff_cb cb, voi
 		goto out;
 	want = (char **)calloc(nw + 1, sizeof(*want));
 	if (!want) {
-		rc = rb_err_set(err, -ENOMEM, "out of memory");
+		rc = rb_err_oom(err);
 		goto out;
 	}
 	for (size_t k = 0; k < nw; k++) {
 		rb_fw_member_str(s, k, m, sizeof(m));
 		want[k] = strdup(m);
 		if (!want[k]) {
-			rc = rb_err_set(err, -ENOMEM, "out of memory");
+			rc = rb_err_oom(err);
 			goto out;
 		}
 	}
@@ -552,7 +552,7 @@ static int check_policy(const struct rb_fw_plan *plan, enum rb_fw_backend b, rb_
 				return rc;
 			n += rc;
 		}
-		for (size_t i = 0; !plan->host && i < sizeof(sentry_sets) / sizeof(sentry_sets[0]);
+		for (size_t i = 0; !plan->host && i < N_ELEMENTS(sentry_sets);
 		     i++) {
 			uint16_t idx;
 			struct rb_err tmp;

@@ -195,6 +195,13 @@ int rb_fw_plan_backend_fit(struct rb_fw_plan *plan, enum rb_fw_backend b);
 
 void rb_fw_plan_free(struct rb_fw_plan *plan);
 
+/* A plan freed when its variable goes out of scope (see utils.h). */
+static inline void cleanup_fw_planp(struct rb_fw_plan **p)
+{
+	rb_fw_plan_free(*p);
+}
+#define cleanup_fw_plan __attribute__((cleanup(cleanup_fw_planp)))
+
 /* Prints the plan in iptables-save syntax, one "*table ... COMMIT" block per
  * table, chains in the order iptables-legacy-save lists them, no counters
  * (":CHAIN POLICY [0:0]"). ipset contents and sysctls are printed first as

@@ -20,7 +20,7 @@ int rb_flock(const char *path, int wait_ms, struct rb_err *err)
 
 	fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return rb_err_set(err, -errno, "cannot open %s: %s", path, strerror(errno));
+		return rb_err_sys(err, errno, "cannot open %s", path);
 	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		int e = errno;
 
@@ -29,7 +29,7 @@ int rb_flock(const char *path, int wait_ms, struct rb_err *err)
 			if (e == EWOULDBLOCK)
 				return rb_err_set(err, -EBUSY, "%s is held by another program for %d s",
 						  path, wait_ms / 1000);
-			return rb_err_set(err, -e, "cannot lock %s: %s", path, strerror(e));
+			return rb_err_sys(err, e, "cannot lock %s", path);
 		}
 		nanosleep(&ts, NULL);
 		waited += 50;

@@ -175,7 +175,7 @@ static int check_members(const char *table, const struct rb_fw_set *ps, rb_fw_di
 		unsigned int p = ps->members[k].prefix;
 		lo &= ~host_bits(p);
 		if (iv_add(&want, lo, lo | host_bits(p)) < 0) {
-			rc = rb_err_set(err, -ENOMEM, "out of memory");
+			rc = rb_err_oom(err);
 			goto out;
 		}
 	}
@@ -232,7 +232,7 @@ int rb_nft_check(const struct rb_fw_plan *plan, rb_fw_diff_cb cb, void *ctx, str
 	if (rc == 0)
 		rc = rb_nft_table_parse(text, &want);
 	if (rc < 0) {
-		rc = rb_err_set(err, rc, "cannot build the nft ruleset: %s", strerror(-rc));
+		rc = rb_err_sys(err, -rc, "cannot build the nft ruleset");
 		goto out;
 	}
 	if (!rb_nft_table_exists(name)) {
@@ -271,7 +271,7 @@ int rb_nft_check(const struct rb_fw_plan *plan, rb_fw_diff_cb cb, void *ctx, str
 			rc = rb_fw_diff_rules(rb_fw_chain_table(w->name), w->name, g->rules, g->n_rules, w->rules,
 					      w->n_rules, cb, ctx);
 			if (rc < 0)
-				rc = rb_err_set(err, rc, "out of memory");
+				rb_err_oom(err);
 		}
 		if (rc < 0)
 			goto out;

@@ -3,6 +3,7 @@
  * and leaves out only the dependencies it added itself), so what --dry-run
  * prints, what is committed and what --check reads back compare as text. */
 #include "fw_nft.h"
+#include "utils.h"
 #include "sbuf.h"
 
 #include <arpa/inet.h>
@@ -113,7 +114,7 @@ int rb_nft_rule_format(const struct rb_fw_rule *r, char *buf, size_t len)
 	if (r->ctstate & ~(unsigned int)RB_FW_CT_DNAT) {
 		const char *sep = "ct state ";
 
-		for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
+		for (size_t i = 0; i < N_ELEMENTS(states); i++) {
 			if (r->ctstate & states[i].bit) {
 				rb_sbuf_add(&b, "%s%s", sep, states[i].name);
 				sep = ",";
@@ -196,7 +197,7 @@ static const struct hook hooks[] = {
 
 static const struct hook *hook_of(const char *builtin)
 {
-	for (size_t i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++)
+	for (size_t i = 0; i < N_ELEMENTS(hooks); i++)
 		if (!strcmp(hooks[i].builtin, builtin))
 			return &hooks[i];
 	return NULL;
@@ -246,7 +247,7 @@ static const char *nft_time(uint32_t sec, char *buf, size_t len)
 	size_t o = 0;
 
 	buf[0] = '\0';
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]) && o < len; i++) {
+	for (size_t i = 0; i < N_ELEMENTS(units) && o < len; i++) {
 		if (sec < units[i].n)
 			continue;
 		o += (size_t)snprintf(buf + o, len - o, "%u%c", sec / units[i].n, units[i].unit);

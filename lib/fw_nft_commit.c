@@ -54,7 +54,7 @@ int rb_nft_run(const char *cmds, unsigned int flags, char **out, const char *wha
 	if (out) {
 		*out = strdup(nft_ctx_get_output_buffer(ctx));
 		if (!*out)
-			rc = rb_err_set(err, -ENOMEM, "out of memory");
+			rc = rb_err_oom(err);
 	}
 out:
 	nft_ctx_free(ctx);
@@ -68,7 +68,7 @@ int rb_nft_apply(const struct rb_fw_plan *plan, struct rb_err *err)
 
 	rc = rb_nft_plan_text(plan, 1, &text);
 	if (rc < 0)
-		return rb_err_set(err, rc, "cannot build the nft ruleset: %s", strerror(-rc));
+		return rb_err_sys(err, -rc, "cannot build the nft ruleset");
 	rb_nft_table_name(plan, name, sizeof(name));
 	snprintf(what, sizeof(what), "commit table %s %s", RB_FW_NFT_FAMILY, name);
 	rc = rb_nft_run(text, 0, NULL, what, err);

@@ -1,6 +1,7 @@
 /* The nft counters: every rule of every RB-* chain of table inet rb with
  * the packets and bytes of its counter statement, as nft lists them. */
 #include "fw_nft.h"
+#include "utils.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -42,7 +43,7 @@ static void rule_read(const char *line, struct rb_fw_counter *x)
 		snprintf(x->target, sizeof(x->target), "%.*s", (int)strcspn(v + 5, " "), v + 5);
 		return;
 	}
-	for (size_t i = 0; i < sizeof(verdicts) / sizeof(verdicts[0]); i++) {
+	for (size_t i = 0; i < N_ELEMENTS(verdicts); i++) {
 		size_t n = strlen(verdicts[i].word);
 
 		if (!strncmp(v, verdicts[i].word, n) && (v[n] == ' ' || !v[n]))
@@ -66,16 +67,12 @@ int rb_nft_counters_read(struct rb_fw_counter **out, size_t *n, struct rb_err *e
 		rc = rb_nft_table_parse(live, &t);
 	free(live);
 	if (rc < 0)
-		return rc == -ENOMEM ? rb_err_set(err, rc, "out of memory") : rc;
+		return rc == -ENOMEM ? rb_err_oom(err) : rc;
 	for (size_t i = 0; i < t.n; i++)
 		if (!t.c[i].set && !strncmp(t.c[i].name, "RB-", 3))
 			total += t.c[i].n_rules;
 	v = calloc(total + 1, sizeof(*v));
-	if (!v) {
-		rb_nft_table_free(&t);
-		return rb_err_set(err, -ENOMEM, "out of memory");
-	}
-	for (size_t i = 0; i < t.n; i++) {
+	for (size_t i = 0; v && i < t.n; i++) {
 		const struct rb_nft_chain *c = &t.c[i];
 
 		if (c->set || strncmp(c->name, "RB-", 3) != 0)
@@ -90,6 +87,8 @@ int rb_nft_counters_read(struct rb_fw_counter **out, size_t *n, struct rb_err *e
 		}
 	}
 	rb_nft_table_free(&t);
+	if (!v)
+		return rb_err_oom(err);
 	*out = v;
 	*n = k;
 	return 0;

@@ -1,6 +1,7 @@
 /* Reading nft's text listing of one table back into chains and rule
  * lines: what the drift check compares and the counters come from. */
 #include "fw_nft.h"
+#include "utils.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -71,7 +72,7 @@ static int type_add(struct rb_nft_chain *c, const char *s, size_t len)
 	if (!p || len >= sizeof(buf))
 		return head_add(c, s, len);
 	p += 10;
-	for (size_t i = 0; i < sizeof(prio) / sizeof(prio[0]); i++) {
+	for (size_t i = 0; i < N_ELEMENTS(prio); i++) {
 		size_t k = strlen(prio[i].name);
 
 		if ((size_t)(s + len - p) > k && !strncmp(p, prio[i].name, k) && p[k] == ';') {

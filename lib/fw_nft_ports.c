@@ -85,7 +85,7 @@ static int live_port_elems(const char *table, const char *set, char ***out, size
 		nv = (char **)realloc((void *)v, ((size_t)cJSON_GetArraySize(elems) + k + 1) *
 							 sizeof(*v));
 		if (!nv) {
-			rc = rb_err_set(err, -ENOMEM, "out of memory");
+			rc = rb_err_oom(err);
 			break;
 		}
 		v = nv;
@@ -97,7 +97,7 @@ static int live_port_elems(const char *table, const char *set, char ***out, size
 			}
 			v[k] = strdup(e);
 			if (!v[k]) {
-				rc = rb_err_set(err, -ENOMEM, "out of memory");
+				rc = rb_err_oom(err);
 				break;
 			}
 			k++;
@@ -126,12 +126,12 @@ int rb_nft_check_port_members(const char *table, const struct rb_fw_set *ps, rb_
 
 	want = (char **)calloc(nw + 1, sizeof(*want));
 	if (!want)
-		return rb_err_set(err, -ENOMEM, "out of memory");
+		return rb_err_oom(err);
 	for (size_t k = 0; k < nw; k++) {
 		rb_nft_port_elem(ps, k, e, sizeof(e));
 		want[k] = strdup(e);
 		if (!want[k]) {
-			rc = rb_err_set(err, -ENOMEM, "out of memory");
+			rc = rb_err_oom(err);
 			goto out;
 		}
 	}

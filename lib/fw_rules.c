@@ -1,6 +1,7 @@
 /* Building the plan from a nameplate, and printing it in iptables-save
  * syntax. Nothing here touches the system. */
 #include "fw_int.h"
+#include "utils.h"
 #include "fw_nft.h"
 #include "sbuf.h"
 
@@ -186,7 +187,7 @@ static int pelem_cmp(const void *a, const void *b)
  * refuse overlapping elements, and both backends get the same list. */
 static int set_fill_pcidrs(struct rb_fw_set *s, const struct rb_nameplate *np)
 {
-	struct pelem *e;
+	cleanup_free struct pelem *e = NULL;
 	size_t n = 0, cap = 0, out = 0;
 
 	for (size_t i = 0; i < np->n_pcidrs; i++)
@@ -225,16 +226,13 @@ static int set_fill_pcidrs(struct rb_fw_set *s, const struct rb_nameplate *np)
 	}
 	s->members = calloc(out + 1, sizeof(*s->members));
 	s->ports = calloc(out + 1, sizeof(*s->ports));
-	if (!s->members || !s->ports) {
-		free(e);
+	if (!s->members || !s->ports)
 		return -ENOMEM;
-	}
 	for (size_t i = 0; i < out; i++) {
 		s->members[i] = e[i].net;
 		s->ports[i] = e[i].port;
 	}
 	s->n_members = out;
-	free(e);
 	return 0;
 }
 
@@ -361,7 +359,7 @@ static int build_filter(struct rb_fw_table *t, const struct rb_nameplate *np,
 	 * belong to an allowed flow arrive as RELATED (rb:est) anyway. Then the
 	 * allowlist, the host's own addresses and the never-reachable ranges,
 	 * the rest. */
-	for (size_t i = 0; i < sizeof(dns_ports) / sizeof(dns_ports[0]); i++) {
+	for (size_t i = 0; i < N_ELEMENTS(dns_ports); i++) {
 		ADD(egr, "dns-udp", RB_FW_REJECT);
 		r->proto = IPPROTO_UDP;
 		r->dport = dns_ports[i];
@@ -390,7 +388,7 @@ static int build_filter(struct rb_fw_table *t, const struct rb_nameplate *np,
 		ADD(egr, "never-host", RB_FW_REJECT);
 		snprintf(r->set, sizeof(r->set), "%s", RB_FW_SET_HOST);
 	}
-	for (size_t i = 0; i < sizeof(never_private) / sizeof(never_private[0]); i++) {
+	for (size_t i = 0; i < N_ELEMENTS(never_private); i++) {
 		ADD(egr, "never-private", RB_FW_REJECT);
 		if (rb_parse_cidr(never_private[i], &r->dst) < 0)
 			return -EINVAL;
@@ -567,7 +565,7 @@ int rb_fw_plan_build(const struct rb_nameplate *np, const struct rb_fw_ifaces *i
 				     ifs->enclave);
 	p = calloc(1, sizeof(*p));
 	if (!p)
-		return rb_err_set(err, -ENOMEM, "out of memory");
+		return rb_err_oom(err);
 	p->n_tables = 2;
 	rc = build_filter(&p->tables[0], np, ifs);
 	if (rc == 0)
@@ -597,10 +595,10 @@ int rb_fw_plan_build(const struct rb_nameplate *np, const struct rb_fw_ifaces *i
 	}
 	if (rc < 0) {
 		rb_fw_plan_free(p);
-		return rb_err_set(err, rc, "cannot build the firewall plan: %s", strerror(-rc));
+		return rb_err_sys(err, -rc, "cannot build the firewall plan");
 	}
 	p->sysctls = sentry_sysctls;
-	p->n_sysctls = sizeof(sentry_sysctls) / sizeof(sentry_sysctls[0]);
+	p->n_sysctls = N_ELEMENTS(sentry_sysctls);
 	p->ipv6_drop = 1;
 	*out = p;
 	return 0;
@@ -658,7 +656,7 @@ const char *rb_fw_chain_table(const char *name)
 	static const char *const nat[] = { "RB-PREROUTING", "RB-POSTROUTING", "RB-E-", "RB-EPOST-",
 					   "nat-" };
 
-	for (size_t i = 0; i < sizeof(nat) / sizeof(nat[0]); i++) {
+	for (size_t i = 0; i < N_ELEMENTS(nat); i++) {
 		size_t n = strlen(nat[i]);
 
 		if (nat[i][n - 1] == '-' ? !strncmp(name, nat[i], n) : !strcmp(name, nat[i]))
@@ -726,7 +724,7 @@ int rb_fw_host_plan_build(const struct rb_nameplate *np, const char *bridge,
 			  const char *uplink_bridge, struct in_addr sentry_uplink,
 			  struct rb_fw_plan **out, struct rb_err *err)
 {
-	struct rb_fw_plan *p = NULL;
+	cleanup_fw_plan struct rb_fw_plan *p = NULL;
 	struct rb_fw_table *t;
 	struct rb_fw_chain *c;
 	struct rb_fw_rule *r;
@@ -747,7 +745,7 @@ int rb_fw_host_plan_build(const struct rb_nameplate *np, const char *bridge,
 	}
 	p = host_plan_new(np->moniker);
 	if (!p)
-		return rb_err_set(err, -ENOMEM, "out of memory");
+		return rb_err_oom(err);
 	h = p->host_chains[RB_FW_HOST_FILTER];
 	t = &p->tables[0];
 	if (!table_add_chain(t, h, 0))
@@ -773,10 +771,8 @@ int rb_fw_host_plan_build(const struct rb_nameplate *np, const char *bridge,
 	r->inv_in = 1;
 	if (np->entry_enabled) {
 		rc = build_host_nat(p, np, sentry_uplink);
-		if (rc < 0) {
-			rb_fw_plan_free(p);
-			return rb_err_set(err, rc, "cannot build the host plan: %s", strerror(-rc));
-		}
+		if (rc < 0)
+			return rb_err_sys(err, -rc, "cannot build the host plan");
 		/* like sysctl(8), a key with '/' is a path: names with dots */
 		snprintf(p->host_sysctl_key, sizeof(p->host_sysctl_key),
 			 strchr(uplink_bridge, '.') ? "net/ipv4/conf/%s/route_localnet" :
@@ -787,11 +783,10 @@ int rb_fw_host_plan_build(const struct rb_nameplate *np, const char *bridge,
 		p->sysctls = &p->host_sysctl;
 		p->n_sysctls = 1;
 	}
-	*out = p;
+	*out = steal_pointer(&p);
 	return 0;
 nomem:
-	rb_fw_plan_free(p);
-	return rb_err_set(err, -ENOMEM, "out of memory");
+	return rb_err_oom(err);
 }
 
 int rb_fw_plan_host_addrs(struct rb_fw_plan *plan, const struct in_addr *addrs, size_t n,
@@ -807,7 +802,7 @@ int rb_fw_plan_host_addrs(struct rb_fw_plan *plan, const struct in_addr *addrs, 
 		return rb_err_config(err, "not a sentry plan: no set %s", RB_FW_SET_HOST);
 	m = calloc(n + 1, sizeof(*m));
 	if (!m)
-		return rb_err_set(err, -ENOMEM, "out of memory");
+		return rb_err_oom(err);
 	for (size_t i = 0; i < n; i++)
 		host32(&m[i], addrs[i]);
 	free(s->members);
@@ -931,7 +926,7 @@ static void sb_ctstate(struct rb_sbuf *b, unsigned int st)
 	const char *sep = " ";
 
 	rb_sbuf_add(b, " -m conntrack --ctstate");
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+	for (size_t i = 0; i < N_ELEMENTS(names); i++) {
 		if (st & names[i].bit) {
 			rb_sbuf_add(b, "%s%s", sep, names[i].name);
 			sep = ",";

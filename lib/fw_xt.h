@@ -16,7 +16,10 @@ int rb_xt_rule_encode(const struct rb_fw_rule *r, struct ipt_entry **out, struct
  * rule. Also returns the decoded rule. */
 void rb_xt_entry_text(const char *chain, const struct ipt_entry *e, struct xtc_handle *h,
 		      struct rb_fw_rule *r, char *buf, size_t len);
-/* libiptc's errno for `what` in `table`, as the error of err. */
+/* A failed libiptc call: fmt's text, then libiptc's words for errno
+ * (iptc_strerror knows its own codes). Returns -errno, -EPROTO without one. */
+int rb_xt_err(struct rb_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Same, worded "cannot <what> in table "<table>"". */
 int rb_xt_fail(struct rb_err *err, const char *table, const char *what);
 
 /* fw_xt_commit.c: one table of the plan, one iptc_commit (none when nothing

@@ -2,13 +2,31 @@
  * (libip6tc) at policy DROP, so IPv6 is closed even where a sysctl turned
  * it back on. rb writes no IPv6 rules: the policy is the whole of it. */
 #include "fw_xt.h"
+#include "utils.h"
 
 #include <errno.h>
 #include <libiptc/libip6tc.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 static const char *const filter6[] = { "INPUT", "FORWARD", "OUTPUT" };
+
+/* rb_xt_err for libip6tc, whose words for errno are its own. */
+static int xt6_err(struct rb_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int xt6_err(struct rb_err *err, const char *fmt, ...)
+{
+	int e = errno ? errno : EPROTO;
+	char what[sizeof(err->msg)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
+	va_end(ap);
+	return rb_err_lib(err, -e, ip6tc_strerror(e), "%s", what);
+}
 
 /* A kernel booted without IPv6 has nothing to close. */
 static int have_ipv6(void)
@@ -16,53 +34,47 @@ static int have_ipv6(void)
 	return access("/proc/sys/net/ipv6", F_OK) == 0;
 }
 
+/* rb_xt6_policy_set with /run/xtables.lock held */
+static int policy_set_locked(const char *policy, struct rb_err *err)
+{
+	cleanup_ip6tc struct xtc_handle *h = NULL;
+	xt_chainlabel l, pol = { 0 };
+
+	errno = 0;
+	h = ip6tc_init("filter");
+	if (!h)
+		return xt6_err(err, "cannot read the ip6tables table \"filter\"");
+	snprintf(pol, sizeof(pol), "%s", policy);
+	for (size_t i = 0; i < N_ELEMENTS(filter6); i++) {
+		memset(l, 0, sizeof(l));
+		snprintf(l, sizeof(l), "%s", filter6[i]);
+		errno = 0;
+		if (!ip6tc_set_policy(l, pol, NULL, h))
+			return xt6_err(err, "cannot set the ip6tables policy of %s", filter6[i]);
+	}
+	errno = 0;
+	if (!ip6tc_commit(h))
+		return xt6_err(err, "cannot commit the ip6tables table \"filter\"");
+	return 0;
+}
+
 int rb_xt6_policy_set(const char *policy, struct rb_err *err)
 {
-	struct xtc_handle *h = NULL;
-	xt_chainlabel l, pol;
-	int lock, rc = 0;
+	int lock, rc;
 
 	if (!have_ipv6())
 		return 0;
 	lock = rb_xtables_lock(err);
 	if (lock < 0)
 		return lock;
-	errno = 0;
-	h = ip6tc_init("filter");
-	if (!h) {
-		rc = rb_err_set(err, errno ? -errno : -EPROTO,
-				"cannot read the ip6tables table \"filter\": %s",
-				ip6tc_strerror(errno));
-		goto out;
-	}
-	memset(pol, 0, sizeof(pol));
-	snprintf(pol, sizeof(pol), "%s", policy);
-	for (size_t i = 0; i < sizeof(filter6) / sizeof(filter6[0]); i++) {
-		memset(l, 0, sizeof(l));
-		snprintf(l, sizeof(l), "%s", filter6[i]);
-		errno = 0;
-		if (!ip6tc_set_policy(l, pol, NULL, h)) {
-			rc = rb_err_set(err, errno ? -errno : -EPROTO,
-					"cannot set the ip6tables policy of %s: %s", filter6[i],
-					ip6tc_strerror(errno));
-			goto out;
-		}
-	}
-	errno = 0;
-	if (!ip6tc_commit(h))
-		rc = rb_err_set(err, errno ? -errno : -EPROTO,
-				"cannot commit the ip6tables table \"filter\": %s",
-				ip6tc_strerror(errno));
-out:
-	if (h)
-		ip6tc_free(h);
+	rc = policy_set_locked(policy, err);
 	rb_xtables_unlock(lock);
 	return rc;
 }
 
 int rb_xt6_policy_check(const char *policy, rb_fw_diff_cb cb, void *ctx, struct rb_err *err)
 {
-	struct xtc_handle *h;
+	cleanup_ip6tc struct xtc_handle *h = NULL;
 	int n = 0;
 
 	if (!have_ipv6())
@@ -70,10 +82,8 @@ int rb_xt6_policy_check(const char *policy, rb_fw_diff_cb cb, void *ctx, struct 
 	errno = 0;
 	h = ip6tc_init("filter");
 	if (!h)
-		return rb_err_set(err, errno ? -errno : -EPROTO,
-				  "cannot read the ip6tables table \"filter\": %s",
-				  ip6tc_strerror(errno));
-	for (size_t i = 0; i < sizeof(filter6) / sizeof(filter6[0]); i++) {
+		return xt6_err(err, "cannot read the ip6tables table \"filter\"");
+	for (size_t i = 0; i < N_ELEMENTS(filter6); i++) {
 		struct xt_counters cnt;
 		const char *p = ip6tc_get_policy(filter6[i], &cnt, h);
 
@@ -81,6 +91,5 @@ int rb_xt6_policy_check(const char *policy, rb_fw_diff_cb cb, void *ctx, struct 
 			n += rb_fw_diff(cb, ctx, "ip6 filter", filter6[i], "policy is %s, expected %s",
 					p ? p : "?", policy);
 	}
-	ip6tc_free(h);
 	return n;
 }

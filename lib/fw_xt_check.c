@@ -1,6 +1,7 @@
 /* The xtables drift check: a table of the plan against what libiptc reads
  * back from the kernel, rule by rule, in rb's save syntax. */
 #include "fw_xt.h"
+#include "utils.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -97,7 +98,7 @@ out:
 int rb_xt_check_table(const struct rb_fw_plan *plan, const struct rb_fw_table *t, rb_fw_diff_cb cb,
 		      void *ctx, struct rb_err *err)
 {
-	struct xtc_handle *h = NULL;
+	cleanup_iptc struct xtc_handle *h = NULL;
 	int n = 0;
 
 	errno = 0;
@@ -111,8 +112,8 @@ int rb_xt_check_table(const struct rb_fw_plan *plan, const struct rb_fw_table *t
 				     check_user(t, c, h, cb, ctx);
 
 		if (k < 0) {
-			iptc_free(h);
-			return rb_err_set(err, k, "out of memory");
+			rb_err_oom(err);
+			return k;
 		}
 		n += k;
 	}
@@ -131,7 +132,6 @@ int rb_xt_check_table(const struct rb_fw_plan *plan, const struct rb_fw_table *t
 				n += rb_fw_diff(cb, ctx, t->name, c, "unexpected jump to %s", tg);
 		}
 	}
-	iptc_free(h);
 	return n;
 }
 

@@ -14,14 +14,26 @@
 #include <linux/netfilter/xt_set.h>
 #include <linux/netfilter/xt_tcpudp.h>
 #include <linux/netfilter_ipv4/ipt_REJECT.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-int rb_xt_fail(struct rb_err *err, const char *table, const char *what)
+int rb_xt_err(struct rb_err *err, const char *fmt, ...)
 {
 	int e = errno ? errno : EPROTO;
+	char what[sizeof(err->msg)];
+	va_list ap;
 
-	return rb_err_set(err, -e, "cannot %s in table \"%s\": %s", what, table, iptc_strerror(e));
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
+	va_end(ap);
+	return rb_err_lib(err, -e, iptc_strerror(e), "%s", what);
+}
+
+int rb_xt_fail(struct rb_err *err, const char *table, const char *what)
+{
+	return rb_xt_err(err, "cannot %s in table \"%s\"", what, table);
 }
 
 /* ---- encoding ---------------------------------------------------------- */
@@ -286,7 +298,7 @@ int rb_xt_rule_encode(const struct rb_fw_rule *r, struct ipt_entry **out, struct
 	*out = e;
 	return 0;
 nomem:
-	rc = rb_err_set(err, -ENOMEM, "out of memory");
+	rc = rb_err_oom(err);
 out:
 	free(b.p);
 	return rc;

@@ -1,6 +1,7 @@
 /* The xtables commit: one table of a plan written with libiptc, in one
  * iptc_commit, touching only the chains and jumps the plan owns. */
 #include "fw_xt.h"
+#include "utils.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -60,7 +61,7 @@ static int drop_jumps(const struct rb_fw_plan *plan, struct xtc_handle *h, const
 
 		num++;
 		if (t && rb_fw_plan_owns(plan, t) && iptc_is_chain(t, h)) {
-			if (nd == sizeof(del) / sizeof(del[0]))
+			if (nd == N_ELEMENTS(del))
 				return rb_err_set(err, -E2BIG, "too many rb jumps in %s/%s", table,
 						  chain);
 			del[nd++] = num;
@@ -74,25 +75,20 @@ static int drop_jumps(const struct rb_fw_plan *plan, struct xtc_handle *h, const
 	return (int)nd;
 }
 
-int rb_xt_commit_table(const struct rb_fw_plan *plan, const struct rb_fw_table *t,
-		       struct rb_err *err)
+/* rb_xt_commit_table with /run/xtables.lock held */
+static int commit_locked(const struct rb_fw_plan *plan, const struct rb_fw_table *t,
+			 struct rb_err *err)
 {
-	struct xtc_handle *h = NULL;
-	struct ipt_entry *e = NULL;
+	cleanup_iptc struct xtc_handle *h = NULL;
 	char **old = NULL;
 	size_t n_old = 0;
-	int lock = -1, rc, changed = 0;
+	int rc, changed = 0;
 	xt_chainlabel l = { 0 }, pol = { 0 };
 
-	lock = rb_xtables_lock(err);
-	if (lock < 0)
-		return lock;
 	errno = 0;
 	h = iptc_init(t->name);
-	if (!h) {
-		rc = rb_xt_fail(err, t->name, "read the table");
-		goto out;
-	}
+	if (!h)
+		return rb_xt_fail(err, t->name, "read the table");
 	for (size_t i = 0; i < t->n_chains; i++) {
 		if (!t->chains[i].builtin)
 			continue;
@@ -103,7 +99,7 @@ int rb_xt_commit_table(const struct rb_fw_plan *plan, const struct rb_fw_table *
 	}
 	rc = owned_chains(plan, h, &old, &n_old);
 	if (rc < 0) {
-		rb_err_set(err, rc, "out of memory");
+		rb_err_oom(err);
 		goto out;
 	}
 	changed |= n_old > 0;
@@ -122,9 +118,8 @@ int rb_xt_commit_table(const struct rb_fw_plan *plan, const struct rb_fw_table *
 		label(l, old[i]);
 		errno = 0;
 		if (!iptc_delete_chain(l, h)) {
-			rc = rb_err_set(err, errno ? -errno : -EPROTO,
-					"cannot delete stale chain %s in table \"%s\": %s", old[i],
-					t->name, iptc_strerror(errno));
+			rc = rb_xt_err(err, "cannot delete stale chain %s in table \"%s\"", old[i],
+				       t->name);
 			goto out;
 		}
 	}
@@ -151,6 +146,7 @@ int rb_xt_commit_table(const struct rb_fw_plan *plan, const struct rb_fw_table *
 			goto out;
 		}
 		for (size_t j = 0; j < c->n_rules; j++) {
+			cleanup_free struct ipt_entry *e = NULL;
 			int ok;
 
 			rc = rb_xt_rule_encode(&c->rules[j], &e, err);
@@ -160,8 +156,6 @@ int rb_xt_commit_table(const struct rb_fw_plan *plan, const struct rb_fw_table *
 			/* builtins get the jumps in front, in plan order */
 			ok = c->builtin ? iptc_insert_entry(l, e, (unsigned int)j, h) :
 					  iptc_append_entry(l, e, h);
-			free(e);
-			e = NULL;
 			changed = 1;
 			if (!ok) {
 				char what[96];
@@ -189,15 +183,23 @@ int rb_xt_commit_table(const struct rb_fw_plan *plan, const struct rb_fw_table *
 		goto out;
 	errno = 0;
 	if (!iptc_commit(h)) {
-		rc = rb_err_set(err, errno ? -errno : -EPROTO, "cannot commit table \"%s\": %s",
-				t->name, iptc_strerror(errno));
+		rc = rb_xt_err(err, "cannot commit table \"%s\"", t->name);
 		goto out;
 	}
 out:
-	free(e);
 	rb_fw_strv_free(old, n_old);
-	if (h)
-		iptc_free(h);
+	return rc;
+}
+
+int rb_xt_commit_table(const struct rb_fw_plan *plan, const struct rb_fw_table *t,
+		       struct rb_err *err)
+{
+	int lock, rc;
+
+	lock = rb_xtables_lock(err);
+	if (lock < 0)
+		return lock;
+	rc = commit_locked(plan, t, err);
 	rb_xtables_unlock(lock);
 	return rc;
 }
@@ -209,7 +211,7 @@ int rb_xt_host_remove(const char *moniker, struct rb_err *err)
 
 	rc = rb_fw_host_plan_empty(moniker, &p);
 	if (rc < 0)
-		return rb_err_set(err, rc, "out of memory");
+		return rb_err_oom(err);
 	/* a plan that owns the chains and wants none of them: each commit
 	 * drops the jumps and deletes the chains, other rules stay */
 	for (size_t i = 0; rc == 0 && i < p->n_tables; i++)

@@ -1,6 +1,7 @@
 /* The xtables counters: every rule of every RB-* chain of filter and nat,
  * with its packet and byte counts, as libiptc reads them. */
 #include "fw_xt.h"
+#include "utils.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -32,21 +33,19 @@ static const char *verdict_name(const struct rb_fw_rule *r)
 int rb_xt_counters_read(struct rb_fw_counter **out, size_t *n, struct rb_err *err)
 {
 	static const char *const tables[] = { "filter", "nat" };
-	struct rb_fw_counter *v = NULL;
-	struct xtc_handle *h = NULL;
+	cleanup_free struct rb_fw_counter *v = NULL;
 	size_t k = 0, cap = 0;
 	struct rb_fw_rule r;
-	int rc = 0;
 
 	*out = NULL;
 	*n = 0;
-	for (size_t ti = 0; ti < 2; ti++) {
+	for (size_t ti = 0; ti < N_ELEMENTS(tables); ti++) {
+		cleanup_iptc struct xtc_handle *h = NULL;
+
 		errno = 0;
 		h = iptc_init(tables[ti]);
-		if (!h) {
-			rc = rb_xt_fail(err, tables[ti], "read the table");
-			goto out;
-		}
+		if (!h)
+			return rb_xt_fail(err, tables[ti], "read the table");
 		for (const char *c = iptc_first_chain(h); c; c = iptc_next_chain(h)) {
 			unsigned int idx = 0;
 
@@ -60,10 +59,8 @@ int rb_xt_counters_read(struct rb_fw_counter **out, size_t *n, struct rb_err *er
 					size_t ncap = cap ? cap * 2 : 64;
 
 					x = realloc(v, ncap * sizeof(*v));
-					if (!x) {
-						rc = rb_err_set(err, -ENOMEM, "out of memory");
-						goto out;
-					}
+					if (!x)
+						return rb_err_oom(err);
 					v = x;
 					cap = ncap;
 				}
@@ -80,16 +77,9 @@ int rb_xt_counters_read(struct rb_fw_counter **out, size_t *n, struct rb_err *er
 				x->bytes = e->counters.bcnt;
 			}
 		}
-		iptc_free(h);
-		h = NULL;
 	}
-	*out = v;
+	*out = steal_pointer(&v);
 	*n = k;
-	v = NULL;
-out:
-	if (h)
-		iptc_free(h);
-	free(v);
-	return rc;
+	return 0;
 }
 

@@ -54,13 +54,13 @@ int rb_ipset_index(const char *name, uint16_t *index, struct rb_err *err)
 		return rb_err_config(err, "ipset name \"%s\" is too long", name);
 	fd = sockopt_open(&version);
 	if (fd < 0)
-		return rb_err_set(err, fd, "cannot talk to ipset in the kernel: %s", strerror(-fd));
+		return rb_err_sys(err, -fd, "cannot talk to ipset in the kernel");
 	memset(&req, 0, sizeof(req));
 	req.op = IP_SET_OP_GET_BYNAME;
 	req.version = version;
 	snprintf(req.set.name, sizeof(req.set.name), "%s", name);
 	if (getsockopt(fd, SOL_IP, SO_IP_SET, &req, &len) < 0)
-		rc = rb_err_set(err, -errno, "cannot look up ipset %s: %s", name, strerror(errno));
+		rc = rb_err_sys(err, errno, "cannot look up ipset %s", name);
 	else if (req.set.index == IPSET_INVALID_ID)
 		rc = rb_err_set(err, -ENOENT, "ipset %s does not exist", name);
 	else
@@ -432,7 +432,7 @@ int rb_ipset_members(const char *name, char ***out, size_t *n, struct rb_err *er
 	k = 0;
 	goto out;
 nomem:
-	rc = rb_err_set(err, -ENOMEM, "out of memory");
+	rc = rb_err_oom(err);
 out:
 	rb_ipset_members_free(v, k);
 	sess_close(&x);

@@ -1,4 +1,5 @@
 #include "json.h"
+#include "utils.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -23,10 +24,10 @@ void rb_json_free(struct rb_json *j)
 /* Takes ownership of item: attached to parent, or freed. */
 static cJSON *attach(struct rb_json *j, cJSON *parent, const char *key, cJSON *item)
 {
+	cleanup_cjson cJSON *owned = item;
 	cJSON_bool ok;
 
 	if (!parent || !item) {
-		cJSON_Delete(item);
 		j->failed = 1;
 		return NULL;
 	}
@@ -35,11 +36,10 @@ static cJSON *attach(struct rb_json *j, cJSON *parent, const char *key, cJSON *i
 	else
 		ok = cJSON_AddItemToObject(parent, key ? key : "", item);
 	if (!ok) {
-		cJSON_Delete(item);
 		j->failed = 1;
 		return NULL;
 	}
-	return item;
+	return steal_pointer(&owned);
 }
 
 cJSON *rb_json_obj(struct rb_json *j, cJSON *parent, const char *key)
@@ -84,10 +84,10 @@ int rb_json_print(const struct rb_json *j, FILE *out, int pretty, struct rb_err 
 	int rc = 0;
 
 	if (j->failed || !j->root)
-		return rb_err_set(err, -ENOMEM, "cannot build JSON output: out of memory");
+		return rb_err_wrap(err, rb_err_oom(err), "cannot build JSON output");
 	text = pretty ? cJSON_Print(j->root) : cJSON_PrintUnformatted(j->root);
 	if (!text)
-		return rb_err_set(err, -ENOMEM, "cannot print JSON output: out of memory");
+		return rb_err_wrap(err, rb_err_oom(err), "cannot print JSON output");
 	if (fputs(text, out) == EOF || fputc('\n', out) == EOF || fflush(out) == EOF)
 		rc = rb_err_set(err, -EIO, "cannot write JSON output");
 	cJSON_free(text);

@@ -1,5 +1,6 @@
 /* The learner's decisions and its configuration file (lib/learn.h). */
 #include "learn.h"
+#include "utils.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -80,13 +81,13 @@ static int allow_ports(struct rb_learn_conf *c, char *v, const char *origin, uns
 					     RB_NP_MAX_DOMAINS);
 		np = realloc(c->ports, (c->n_ports + 1) * sizeof(*np));
 		if (!np)
-			return rb_err_set(err, -ENOMEM, "out of memory");
+			return rb_err_oom(err);
 		c->ports = np;
 		e = &c->ports[c->n_ports];
 		memset(e, 0, sizeof(*e));
 		e->name = strdup(v);
 		if (!e->name)
-			return rb_err_set(err, -ENOMEM, "out of memory");
+			return rb_err_oom(err);
 		c->n_ports++;
 	}
 	if (rb_ports_parse(spec, strlen(spec), &e->ports, why, sizeof(why)) < 0)
@@ -160,7 +161,7 @@ int rb_learn_conf_parse(struct rb_learn_conf *c, const char *text, size_t len,
 			if (!a || !(a[c->n_allow] = strdup(v))) {
 				if (a)
 					c->allow = a;
-				rc = rb_err_set(err, -ENOMEM, "out of memory");
+				rc = rb_err_oom(err);
 				break;
 			}
 			c->allow = a;
@@ -230,7 +231,7 @@ int rb_learn_addr_public(struct in_addr a)
 	};
 	uint32_t h = ntohl(a.s_addr);
 
-	for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++) {
+	for (size_t i = 0; i < N_ELEMENTS(never); i++) {
 		uint32_t mask = ~0u << (32 - never[i].prefix);
 
 		if ((h & mask) == never[i].net)

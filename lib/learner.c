@@ -90,7 +90,9 @@ static int learn_message(struct rb_learner *l, const uint8_t *msg, size_t len)
 	l->st.never += r->n_never;
 	if (rb_learn_apply(&l->answers, r, &l->st, &err) < 0) {
 		/* no policy yet, or the sets were replaced: nothing is released */
-		say(l, err.msg);
+		char why[RB_ERR_TEXT];
+
+		say(l, rb_err_str(&err, why, sizeof(why)));
 		return 0;
 	}
 	return 1;
@@ -219,7 +221,7 @@ int rb_learner_open(struct rb_learner **out, const struct rb_learn_conf *conf, u
 	*out = NULL;
 	l = calloc(1, sizeof(*l));
 	if (!l)
-		return rb_err_set(err, -ENOMEM, "out of memory");
+		return rb_err_oom(err);
 	l->conf = conf;
 	l->names_fd = names_fd;
 	/* the learner before this one may have made any entry up to ttl_max */
@@ -227,26 +229,25 @@ int rb_learner_open(struct rb_learner **out, const struct rb_learn_conf *conf, u
 		l->expiry.floor_ms = now_ms() + (uint64_t)conf->ttl_max * 1000;
 	l->h = nfq_open();
 	if (!l->h) {
-		rc = rb_err_set(err, -errno ? -errno : -EIO, "cannot open nfnetlink_queue: %s",
-				strerror(errno ? errno : EIO));
+		rc = rb_err_sys(err, errno, "cannot open nfnetlink_queue");
 		goto fail;
 	}
 	if (nfq_bind_pf(l->h, AF_INET) < 0) {
-		rc = rb_err_set(err, -EPERM, "cannot bind nfnetlink_queue to IPv4: %s",
-				strerror(errno));
+		rb_err_sys(err, errno, "cannot bind nfnetlink_queue to IPv4");
+		rc = -EPERM;
 		goto fail;
 	}
 	l->qh = nfq_create_queue(l->h, queue, on_packet, l);
 	if (!l->qh) {
-		rc = rb_err_set(err, -EBUSY, "cannot bind NFQUEUE %u (another learner?): %s",
-				queue, strerror(errno));
+		rb_err_sys(err, errno, "cannot bind NFQUEUE %u (another learner?)", queue);
+		rc = -EBUSY;
 		goto fail;
 	}
 	/* no NFQA_CFG_F_FAIL_OPEN: a full queue drops, it never releases */
 	if (nfq_set_mode(l->qh, NFQNL_COPY_PACKET, 0xffff) < 0 ||
 	    nfq_set_queue_maxlen(l->qh, QUEUE_MAXLEN) < 0) {
-		rc = rb_err_set(err, -EIO, "cannot configure NFQUEUE %u: %s", queue,
-				strerror(errno));
+		rb_err_sys(err, errno, "cannot configure NFQUEUE %u", queue);
+		rc = -EIO;
 		goto fail;
 	}
 	nfnl_rcvbufsiz(nfq_nfnlh(l->h), SOCK_BUF);
@@ -263,7 +264,7 @@ int rb_learner_run(struct rb_learner *l, volatile int *stop, struct rb_err *err)
 	int fd = nfq_fd(l->h), rc = 0;
 
 	if (!buf)
-		return rb_err_set(err, -ENOMEM, "out of memory");
+		return rb_err_oom(err);
 	while (!*stop) {
 		ssize_t n = recv(fd, buf, RECV_BUF, 0);
 
@@ -272,7 +273,7 @@ int rb_learner_run(struct rb_learner *l, volatile int *stop, struct rb_err *err)
 			 * were dropped (fail closed), go on */
 			if (errno == EINTR || errno == ENOBUFS)
 				continue;
-			rc = rb_err_set(err, -errno, "NFQUEUE: %s", strerror(errno));
+			rc = rb_err_sys(err, errno, "NFQUEUE");
 			break;
 		}
 		nfq_handle_packet(l->h, buf, (int)n);

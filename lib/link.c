@@ -1,9 +1,11 @@
 /* Interfaces, addresses and per-interface sysctls (see link.h). */
 #include "link.h"
 #include "netns.h"
+#include "utils.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,29 +26,24 @@ static int nl_err_cb(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
 	return NL_STOP;
 }
 
-int rb_nl_open(struct rb_nl *nl, const char *where, struct rb_err *err)
+int rb_nl_open(struct rb_nl *nl, struct rb_err *err)
 {
+	cleanup_nl_sock struct nl_sock *sk = NULL;
 	int rc;
 
+	nl->sk = NULL;
 	nl->syserr = 0;
-	nl->sk = nl_socket_alloc();
-	if (!nl->sk)
-		return rb_err_set(err, -ENOMEM, "cannot allocate a netlink socket for %s", where);
-	rc = nl_connect(nl->sk, NETLINK_ROUTE);
-	if (rc < 0) {
-		rc = rb_err_set(err, rb_nl_errno(nl, rc), "cannot open a route socket in %s: %s",
-				where, nl_geterror(rc));
-		rb_nl_close(nl);
-		return rc;
-	}
+	sk = nl_socket_alloc();
+	if (!sk)
+		return rb_err_oom(err);
+	rc = nl_connect(sk, NETLINK_ROUTE);
+	if (rc < 0)
+		return rb_nl_err(nl, rc, err, "cannot open a route socket");
 	/* nl must not move while the socket is open: the callback keeps it. */
-	rc = nl_socket_modify_err_cb(nl->sk, NL_CB_CUSTOM, nl_err_cb, nl);
-	if (rc < 0) {
-		rc = rb_err_set(err, rb_nl_errno(nl, rc), "cannot set up a route socket in %s: %s",
-				where, nl_geterror(rc));
-		rb_nl_close(nl);
-		return rc;
-	}
+	rc = nl_socket_modify_err_cb(sk, NL_CB_CUSTOM, nl_err_cb, nl);
+	if (rc < 0)
+		return rb_nl_err(nl, rc, err, "cannot set up a route socket");
+	nl->sk = steal_pointer(&sk);
 	return 0;
 }
 
@@ -81,12 +78,18 @@ int rb_nl_errno(const struct rb_nl *nl, int nlerr)
 	}
 }
 
-/* strerror of what rb_nl_errno() found, or libnl's words if that is all. */
-static const char *nl_why(const struct rb_nl *nl, int nlerr)
+int rb_nl_err(const struct rb_nl *nl, int nlerr, struct rb_err *err, const char *fmt, ...)
 {
-	if (nl->syserr > 0)
-		return strerror(nl->syserr);
-	return nl_geterror(nlerr);
+	char what[sizeof(err->msg)];
+	va_list ap;
+	int rc = rb_nl_errno(nl, nlerr);
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
+	va_end(ap);
+	if (nl && nl->syserr > 0)
+		return rb_err_sys(err, nl->syserr, "%s", what);
+	return rb_err_lib(err, rc, nl_geterror(nlerr), "%s", what);
 }
 
 int rb_link_name_valid(const char *name)
@@ -126,7 +129,7 @@ static void fill(struct rtnl_link *l, struct rb_link *out)
 
 /* One interface, by name (ifindex 0) or by index. */
 static int get_kernel(struct rb_nl *nl, int ifindex, const char *name, struct rb_link *out,
-		      const char *where, struct rb_err *err)
+		      struct rb_err *err)
 {
 	struct rtnl_link *l = NULL;
 	char what[32];
@@ -139,37 +142,34 @@ static int get_kernel(struct rb_nl *nl, int ifindex, const char *name, struct rb
 	nl->syserr = 0;
 	rc = rtnl_link_get_kernel(nl->sk, ifindex, name, &l);
 	if (rc < 0) {
-		rc = rb_nl_errno(nl, rc);
-		if (name && (rc == -ENODEV || rc == -ENOENT))
-			return rb_err_set(err, -ENODEV, "no interface %s in %s", what, where);
-		return rb_err_set(err, rc, "cannot read interface %s in %s: %s", what, where,
-				  strerror(-rc));
+		int e = rb_nl_errno(nl, rc);
+
+		if (name && (e == -ENODEV || e == -ENOENT))
+			return rb_err_set(err, -ENODEV, "no interface %s", what);
+		return rb_nl_err(nl, rc, err, "cannot read interface %s", what);
 	}
 	fill(l, out);
 	rtnl_link_put(l);
 	return 0;
 }
 
-int rb_link_get(struct rb_nl *nl, const char *name, struct rb_link *out, const char *where,
-		struct rb_err *err)
+int rb_link_get(struct rb_nl *nl, const char *name, struct rb_link *out, struct rb_err *err)
 {
 	if (!rb_link_name_valid(name))
 		return rb_err_set(err, -EINVAL, "invalid interface name \"%.32s\"", name ? name : "");
-	return get_kernel(nl, 0, name, out, where, err);
+	return get_kernel(nl, 0, name, out, err);
 }
 
-int rb_link_get_index(struct rb_nl *nl, int ifindex, struct rb_link *out, const char *where,
-		      struct rb_err *err)
+int rb_link_get_index(struct rb_nl *nl, int ifindex, struct rb_link *out, struct rb_err *err)
 {
-	return get_kernel(nl, ifindex, NULL, out, where, err);
+	return get_kernel(nl, ifindex, NULL, out, err);
 }
 
-int rb_link_list(struct rb_nl *nl, struct rb_link **out, size_t *n, const char *where,
-		 struct rb_err *err)
+int rb_link_list(struct rb_nl *nl, struct rb_link **out, size_t *n, struct rb_err *err)
 {
-	struct nl_cache *cache = NULL;
+	cleanup_nl_cache struct nl_cache *cache = NULL;
 	struct nl_object *o;
-	struct rb_link *v = NULL;
+	struct rb_link *v;
 	size_t i = 0;
 	int rc, count;
 
@@ -177,29 +177,17 @@ int rb_link_list(struct rb_nl *nl, struct rb_link **out, size_t *n, const char *
 	*n = 0;
 	nl->syserr = 0;
 	rc = rtnl_link_alloc_cache(nl->sk, AF_UNSPEC, &cache);
-	if (rc < 0) {
-		rc = rb_err_set(err, rb_nl_errno(nl, rc), "cannot list interfaces in %s: %s", where,
-				nl_why(nl, rc));
-		goto out;
-	}
+	if (rc < 0)
+		return rb_nl_err(nl, rc, err, "cannot list interfaces");
 	count = nl_cache_nitems(cache);
 	v = calloc(count > 0 ? (size_t)count : 1, sizeof(*v));
-	if (!v) {
-		rc = rb_err_set(err, -ENOMEM, "cannot list interfaces in %s: %s", where,
-				strerror(ENOMEM));
-		goto out;
-	}
+	if (!v)
+		return rb_err_oom(err);
 	for (o = nl_cache_get_first(cache); o && i < (size_t)count; o = nl_cache_get_next(o))
 		fill((struct rtnl_link *)o, &v[i++]);
 	*out = v;
 	*n = i;
-	v = NULL;
-	rc = 0;
-out:
-	free(v);
-	if (cache)
-		nl_cache_free(cache);
-	return rc;
+	return 0;
 }
 
 static int addr_v4(struct rtnl_addr *a, struct in_addr *out)
@@ -213,8 +201,7 @@ static int addr_v4(struct rtnl_addr *a, struct in_addr *out)
 	return 1;
 }
 
-static int addr_cache(struct rb_nl *nl, struct nl_cache **cache, const char *where,
-		      struct rb_err *err)
+static int addr_cache(struct rb_nl *nl, struct nl_cache **cache, struct rb_err *err)
 {
 	int rc;
 
@@ -222,83 +209,71 @@ static int addr_cache(struct rb_nl *nl, struct nl_cache **cache, const char *whe
 	rc = rtnl_addr_alloc_cache(nl->sk, cache);
 	if (rc < 0) {
 		*cache = NULL;
-		return rb_err_set(err, rb_nl_errno(nl, rc), "cannot list addresses in %s: %s",
-				  where, nl_why(nl, rc));
+		return rb_nl_err(nl, rc, err, "cannot list addresses");
 	}
 	return 0;
 }
 
 int rb_link_by_addr(struct rb_nl *nl, struct in_addr a, struct rb_link *out,
-		    unsigned int *prefix, const char *where, struct rb_err *err)
+		    unsigned int *prefix, struct rb_err *err)
 {
-	struct nl_cache *cache = NULL;
+	cleanup_nl_cache struct nl_cache *cache = NULL;
 	struct nl_object *o;
 	char ip[INET_ADDRSTRLEN];
 	int rc, found = 0;
 
 	inet_ntop(AF_INET, &a, ip, sizeof(ip));
-	rc = addr_cache(nl, &cache, where, err);
+	rc = addr_cache(nl, &cache, err);
 	if (rc < 0)
-		goto out;
+		return rc;
 	for (o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
 		struct rtnl_addr *ra = (struct rtnl_addr *)o;
 		struct in_addr v;
 
 		if (!addr_v4(ra, &v) || v.s_addr != a.s_addr)
 			continue;
-		if (found && rtnl_addr_get_ifindex(ra) != found) {
-			/* Two interfaces claiming one address: which is the enclave? */
-			rc = rb_err_set(err, -EEXIST, "%s is on more than one interface in %s", ip,
-					where);
-			goto out;
-		}
+		/* Two interfaces claiming one address: which is the enclave? */
+		if (found && rtnl_addr_get_ifindex(ra) != found)
+			return rb_err_set(err, -EEXIST, "%s is on more than one interface", ip);
 		found = rtnl_addr_get_ifindex(ra);
 		*prefix = (unsigned int)rtnl_addr_get_prefixlen(ra);
 	}
-	if (!found) {
-		rc = rb_err_set(err, -ENOENT, "no interface in %s has address %s", where, ip);
-		goto out;
-	}
-	rc = rb_link_get_index(nl, found, out, where, err);
-out:
-	if (cache)
-		nl_cache_free(cache);
-	return rc;
+	if (!found)
+		return rb_err_set(err, -ENOENT, "no interface has address %s", ip);
+	return rb_link_get_index(nl, found, out, err);
 }
 
-int rb_addr_count(struct rb_nl *nl, int ifindex, size_t *n, const char *where,
-		  struct rb_err *err)
+int rb_addr_count(struct rb_nl *nl, int ifindex, size_t *n, struct rb_err *err)
 {
-	struct nl_cache *cache = NULL;
+	cleanup_nl_cache struct nl_cache *cache = NULL;
 	struct nl_object *o;
 	int rc;
 
 	*n = 0;
-	rc = addr_cache(nl, &cache, where, err);
+	rc = addr_cache(nl, &cache, err);
 	if (rc < 0)
 		return rc;
 	for (o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o))
 		if (rtnl_addr_get_ifindex((struct rtnl_addr *)o) == ifindex)
 			(*n)++;
-	nl_cache_free(cache);
 	return 0;
 }
 
-int rb_addr_flush(struct rb_nl *nl, const struct rb_link *l, const char *where,
-		  struct rb_err *err)
+int rb_addr_flush(struct rb_nl *nl, const struct rb_link *l, struct rb_err *err)
 {
-	struct nl_cache *cache = NULL;
-	struct nl_object *o;
 	size_t left = 0;
-	int rc = 0, pass;
+	int rc, pass;
 
 	/* Deleting a primary IPv4 address takes its secondaries with it (unless
 	 * promote_secondaries), so a pass can find its next victim gone: take a
 	 * fresh dump until the interface is bare. */
 	for (pass = 0; pass < 4; pass++) {
-		rc = addr_cache(nl, &cache, where, err);
+		cleanup_nl_cache struct nl_cache *cache = NULL;
+		struct nl_object *o;
+
+		rc = addr_cache(nl, &cache, err);
 		if (rc < 0)
-			goto out;
+			return rc;
 		left = 0;
 		for (o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
 			struct rtnl_addr *ra = (struct rtnl_addr *)o;
@@ -311,27 +286,15 @@ int rb_addr_flush(struct rb_nl *nl, const struct rb_link *l, const char *where,
 			rc = rtnl_addr_delete(nl->sk, ra, 0);
 			if (rc >= 0)
 				continue;
-			rc = rb_nl_errno(nl, rc);
-			if (rc == -EADDRNOTAVAIL || rc == -ENOENT)
+			if (rb_nl_errno(nl, rc) == -EADDRNOTAVAIL || rb_nl_errno(nl, rc) == -ENOENT)
 				continue;
 			nl_addr2str(rtnl_addr_get_local(ra), buf, sizeof(buf));
-			rc = rb_err_set(err, rc, "cannot remove address %s from %s in %s: %s", buf,
-					l->name, where, strerror(-rc));
-			goto out;
+			return rb_nl_err(nl, rc, err, "cannot remove address %s from %s", buf, l->name);
 		}
-		nl_cache_free(cache);
-		cache = NULL;
 		if (left == 0)
-			break;
+			return 0;
 	}
-	rc = 0;
-	if (left)
-		rc = rb_err_set(err, -EBUSY, "addresses keep coming back on %s in %s", l->name,
-				where);
-out:
-	if (cache)
-		nl_cache_free(cache);
-	return rc;
+	return rb_err_set(err, -EBUSY, "addresses keep coming back on %s", l->name);
 }
 
 static int in_subnet(struct in_addr net, unsigned int prefix, struct in_addr a)
@@ -342,15 +305,15 @@ static int in_subnet(struct in_addr net, unsigned int prefix, struct in_addr a)
 }
 
 int rb_addr_onlink(struct rb_nl *nl, int ifindex, struct in_addr a, int *onlink,
-		   struct rb_cidr *local, const char *where, struct rb_err *err)
+		   struct rb_cidr *local, struct rb_err *err)
 {
-	struct nl_cache *cache = NULL;
+	cleanup_nl_cache struct nl_cache *cache = NULL;
 	struct nl_object *o;
 	int rc;
 
 	*onlink = 0;
 	memset(local, 0, sizeof(*local));
-	rc = addr_cache(nl, &cache, where, err);
+	rc = addr_cache(nl, &cache, err);
 	if (rc < 0)
 		return rc;
 	for (o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
@@ -371,14 +334,13 @@ int rb_addr_onlink(struct rb_nl *nl, int ifindex, struct in_addr a, int *onlink,
 			break;
 		}
 	}
-	nl_cache_free(cache);
 	return 0;
 }
 
 /* Sets net/<fam>/conf/<ifname>/<knob> unless it already holds val, so a
  * second run writes nothing. */
 static int conf_set(const char *fam, const char *ifname, const char *knob, const char *val,
-		    const char *where, struct rb_err *err)
+		    struct rb_err *err)
 {
 	char key[128], cur[32];
 	struct rb_err e = { 0 };
@@ -393,9 +355,10 @@ static int conf_set(const char *fam, const char *ifname, const char *knob, const
 		return 0;
 	if (rc == 0)
 		rc = rb_sysctl_set(key, val, &e);
+	/* the setting reads better than the sysctl's path */
 	if (rc < 0)
-		return rb_err_set(err, rc, "cannot set net.%s.conf.%s.%s=%s in %s: %s", fam, ifname,
-				  knob, val, where, strerror(-rc));
+		return rb_err_sys(err, e.errnum ? e.errnum : -rc, "cannot set net.%s.conf.%s.%s=%s",
+				  fam, ifname, knob, val);
 	return 0;
 }
 
@@ -404,44 +367,44 @@ static int have_ipv6(void)
 	return access("/proc/sys/net/ipv6/conf", F_OK) == 0;
 }
 
-int rb_link_ipv6_off(const char *ifname, const char *where, struct rb_err *err)
+int rb_link_ipv6_off(const char *ifname, struct rb_err *err)
 {
 	int rc;
 
 	if (!have_ipv6())
 		return 0;
-	rc = conf_set("ipv6", ifname, "addr_gen_mode", "1", where, err);
+	rc = conf_set("ipv6", ifname, "addr_gen_mode", "1", err);
 	if (rc == 0)
-		rc = conf_set("ipv6", ifname, "disable_ipv6", "1", where, err);
+		rc = conf_set("ipv6", ifname, "disable_ipv6", "1", err);
 	return rc;
 }
 
-int rb_netns_ipv6_off(const char *where, struct rb_err *err)
+int rb_netns_ipv6_off(struct rb_err *err)
 {
 	int rc;
 
 	if (!have_ipv6())
 		return 0;
 	/* default first: an interface created in between is born disabled. */
-	rc = conf_set("ipv6", "default", "disable_ipv6", "1", where, err);
+	rc = conf_set("ipv6", "default", "disable_ipv6", "1", err);
 	if (rc == 0)
-		rc = conf_set("ipv6", "all", "disable_ipv6", "1", where, err);
+		rc = conf_set("ipv6", "all", "disable_ipv6", "1", err);
 	return rc;
 }
 
-int rb_link_ipv4_shut(const char *ifname, const char *where, struct rb_err *err)
+int rb_link_ipv4_shut(const char *ifname, struct rb_err *err)
 {
 	int rc;
 
-	rc = conf_set("ipv4", ifname, "proxy_arp", "0", where, err);
+	rc = conf_set("ipv4", ifname, "proxy_arp", "0", err);
 	if (rc == 0)
-		rc = conf_set("ipv4", ifname, "arp_ignore", "8", where, err);
+		rc = conf_set("ipv4", ifname, "arp_ignore", "8", err);
 	if (rc == 0)
-		rc = conf_set("ipv4", ifname, "rp_filter", "1", where, err);
+		rc = conf_set("ipv4", ifname, "rp_filter", "1", err);
 	return rc;
 }
 
-int rb_netns_forward_off(const char *where, struct rb_err *err)
+int rb_netns_forward_off(struct rb_err *err)
 {
 	char cur[32];
 	struct rb_err e = { 0 };
@@ -453,12 +416,11 @@ int rb_netns_forward_off(const char *where, struct rb_err *err)
 	if (rc == 0)
 		rc = rb_sysctl_set("net/ipv4/ip_forward", "0", &e);
 	if (rc < 0)
-		return rb_err_set(err, rc, "cannot set net.ipv4.ip_forward=0 in %s: %s", where,
-				  strerror(-rc));
+		return rb_err_sys(err, e.errnum ? e.errnum : -rc, "cannot set net.ipv4.ip_forward=0");
 	return 0;
 }
 
-int rb_link_redirects_off(const char *ifname, const char *where, struct rb_err *err)
+int rb_link_redirects_off(const char *ifname, struct rb_err *err)
 {
-	return conf_set("ipv4", ifname, "accept_redirects", "0", where, err);
+	return conf_set("ipv4", ifname, "accept_redirects", "0", err);
 }

@@ -6,6 +6,7 @@
  * (validate). Each step stops at the first problem and writes one message
  * naming where the value came from, the variable and the value. */
 #include "nameplate.h"
+#include "utils.h"
 #include "nameplate_int.h"
 #include "podman.h"
 
@@ -147,6 +148,16 @@ int np_bad_s(const struct np_raw *r, int v, const char *val, const char *why,
 	return np_bad(r, v, val, strlen(val), why, err);
 }
 
+int np_bad_sys(const struct np_raw *r, int v, const char *val, size_t len, const char *why,
+	       int errnum, struct rb_err *err)
+{
+	char w[300], q[SHOW_MAX * 4 + 8];
+
+	return rb_err_config_sys(err, errnum, "%s%s: \"%s\"%s%s", where(r, v, w, sizeof(w)),
+				 np_vars[v].name, show(val, len, q, sizeof(q)), why ? ": " : "",
+				 why ? why : "");
+}
+
 int np_is_blank(char c)
 {
 	return c == ' ' || c == '\t';
@@ -222,7 +233,7 @@ static int parse_text(struct np_raw *r, const char *text, size_t len, struct rb_
 			p--;
 		r->val[v] = strndup(val, (size_t)(p - val));
 		if (!r->val[v])
-			return rb_err_set(err, -ENOMEM, "out of memory");
+			return rb_err_oom(err);
 		r->line[v] = lineno;
 	}
 	return 0;
@@ -266,7 +277,7 @@ static int apply_env(struct np_raw *r, struct rb_err *err)
 		free(r->val[v]);
 		r->val[v] = strndup(s + a, b - a);
 		if (!r->val[v])
-			return rb_err_set(err, -ENOMEM, "out of memory");
+			return rb_err_oom(err);
 		r->line[v] = 0;
 	}
 	return 0;
@@ -420,7 +431,7 @@ static int rfc1918(const struct rb_cidr *c)
 	} priv[] = { { 0x0a000000, 8 }, { 0xac100000, 12 }, { 0xc0a80000, 16 } };
 	size_t i;
 
-	for (i = 0; i < sizeof(priv) / sizeof(priv[0]); i++) {
+	for (i = 0; i < N_ELEMENTS(priv); i++) {
 		struct rb_cidr p = { { htonl(priv[i].net) }, priv[i].prefix };
 
 		if (c->prefix >= p.prefix && rb_cidr_contains(&p, c->addr))
@@ -655,7 +666,7 @@ static int check_cidrs(const struct np_raw *r, struct rb_nameplate *np, struct r
 	if (nk)
 		pc = calloc(nk, sizeof(*pc));
 	if (!c || (nk && !pc)) {
-		rc = rb_err_set(err, -ENOMEM, "out of memory");
+		rc = rb_err_oom(err);
 		goto fail;
 	}
 	for (i = 0; i < words && (n = np_next_word(&p, &w)) > 0;) {
@@ -798,7 +809,7 @@ static int domain_entry(const struct np_raw *r, const char *w, size_t n, char **
 		return -EINVAL;
 	*name = strndup(w, nl);
 	if (!*name)
-		return rb_err_set(err, -ENOMEM, "out of memory");
+		return rb_err_oom(err);
 	if (check_domain(r, *name, nl, err) < 0) {
 		free(*name);
 		*name = NULL;
@@ -823,7 +834,7 @@ static int check_domains(const struct np_raw *r, struct rb_nameplate *np, struct
 	if (!d || (nk && !pd)) {
 		free((void *)d);
 		free(pd);
-		return rb_err_set(err, -ENOMEM, "out of memory");
+		return rb_err_oom(err);
 	}
 	/* i < words: the same string, counted by the same rule, but said so
 	 * for the analyzer */
@@ -888,7 +899,7 @@ static int uplink_name_reserved(const char *s)
 					     "slirp4netns", "pasta", "ns",	    "container" };
 	size_t i, n = strlen(s);
 
-	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+	for (i = 0; i < N_ELEMENTS(modes); i++)
 		if (strcmp(s, modes[i]) == 0)
 			return 1;
 	return n > 11 && strncmp(s, "rb-", 3) == 0 && strcmp(s + n - 8, "-enclave") == 0;
@@ -1078,10 +1089,9 @@ static int read_file(const char *path, char **text, size_t *len, struct rb_err *
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return rb_err_config(err, "cannot open nameplate \"%s\": %s", path, strerror(errno));
+		return rb_err_config_sys(err, errno, "cannot open nameplate \"%s\"", path);
 	if (fstat(fd, &st) < 0) {
-		rc = rb_err_set(err, -errno, "cannot stat nameplate \"%s\": %s", path,
-				strerror(errno));
+		rc = rb_err_sys(err, errno, "cannot stat nameplate \"%s\"", path);
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
@@ -1090,7 +1100,7 @@ static int read_file(const char *path, char **text, size_t *len, struct rb_err *
 	}
 	buf = malloc(NP_MAX_FILE + 1);
 	if (!buf) {
-		rc = rb_err_set(err, -ENOMEM, "out of memory");
+		rc = rb_err_oom(err);
 		goto out;
 	}
 	for (;;) {
@@ -1099,8 +1109,7 @@ static int read_file(const char *path, char **text, size_t *len, struct rb_err *
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0) {
-			rc = rb_err_set(err, -errno, "cannot read nameplate \"%s\": %s", path,
-					strerror(errno));
+			rc = rb_err_sys(err, errno, "cannot read nameplate \"%s\"", path);
 			goto out;
 		}
 		if (got == 0)
@@ -1275,7 +1284,7 @@ static int check_routes(const struct rb_nameplate *np, const char *skip_dev, str
 
 	f = fopen("/proc/net/route", "re");
 	if (!f)
-		return rb_err_set(err, -errno, "cannot read /proc/net/route: %s", strerror(errno));
+		return rb_err_sys(err, errno, "cannot read /proc/net/route");
 	if (!fgets(line, sizeof(line), f)) /* header */
 		goto out;
 	while (fgets(line, sizeof(line), f)) {

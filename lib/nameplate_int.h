@@ -53,6 +53,10 @@ int np_bad(const struct np_raw *r, int v, const char *val, size_t len, const cha
 	   struct rb_err *err);
 int np_bad_s(const struct np_raw *r, int v, const char *val, const char *why,
 	     struct rb_err *err);
+/* Same for a value a system call refused (a path that does not open):
+ * `...: "value": why: strerror(errnum)`, without "why: " when why is NULL. */
+int np_bad_sys(const struct np_raw *r, int v, const char *val, size_t len, const char *why,
+	       int errnum, struct rb_err *err);
 /* The value of v after defaults; "" for unset optional values. */
 const char *np_value(const struct np_raw *r, int v);
 int np_is_blank(char c);

@@ -1,6 +1,7 @@
 /* The ports of a ported allowlist entry (ENTRY:PORTS[/PROTO], nameplate.h):
  * parsed, merged into one canonical form, printed back. */
 #include "nameplate.h"
+#include "utils.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -73,7 +74,7 @@ size_t rb_ports_count(const struct rb_ports *p)
 static int add_checked(struct rb_ports *p, uint8_t proto, uint16_t lo, uint16_t hi, char *why,
 		       size_t wlen)
 {
-	for (size_t i = 0; i < sizeof(dns_ports) / sizeof(dns_ports[0]); i++) {
+	for (size_t i = 0; i < N_ELEMENTS(dns_ports); i++) {
 		if (dns_ports[i] < lo || dns_ports[i] > hi)
 			continue;
 		snprintf(why, wlen, "port %u is DNS, which the bottle reaches only through the sentry",
@@ -228,7 +229,7 @@ uint16_t rb_ports_refused(const struct rb_ports *p, uint8_t proto)
 {
 	static const uint16_t likely[] = { 80, 443, 8443, 22, 5000, 123 };
 
-	for (size_t i = 0; i < sizeof(likely) / sizeof(likely[0]); i++)
+	for (size_t i = 0; i < N_ELEMENTS(likely); i++)
 		if (!rb_ports_has(p, proto, likely[i]))
 			return likely[i];
 	for (uint32_t port = 1; port <= 65535; port++)

@@ -1,6 +1,7 @@
 /* The uplink's defaults taken from this host: RBRN_UPLINK_DNS_SERVER, when
  * unset, is the host's own resolver, if the sentry can reach it. */
 #include "nameplate_int.h"
+#include "utils.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,7 +20,7 @@ static int pick_from(const char *path, const struct rb_cidr *enclave, struct in_
 		     char *skipped, size_t size)
 {
 	char line[512];
-	FILE *f = fopen(path, "re");
+	cleanup_file FILE *f = fopen(path, "re");
 
 	if (!f)
 		return -errno;
@@ -34,13 +35,11 @@ static int pick_from(const char *path, const struct rb_cidr *enclave, struct in_
 			continue;
 		if (np_unicast(a) && !rb_cidr_contains(enclave, a)) {
 			*out = a;
-			fclose(f);
 			return 1;
 		}
 		if (!skipped[0])
 			snprintf(skipped, size, "%s", addr);
 	}
-	fclose(f);
 	return 0;
 }
 

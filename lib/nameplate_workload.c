@@ -8,6 +8,7 @@
  * values are read only to check their form, never shown. */
 #include "nameplate_int.h"
 #include "podman.h"
+#include "utils.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
@@ -108,7 +109,6 @@ static int load_roots(int v, struct host_roots *h, struct rb_err *err)
 {
 	const char *run = getenv("RB_RUN");
 	struct rb_podman_store st;
-	char msg[sizeof(err->msg)];
 	int rc;
 
 	if (!run || !run[0])
@@ -116,12 +116,9 @@ static int load_roots(int v, struct host_roots *h, struct rb_err *err)
 	if (run[0] != '/' || strlen(run) >= PATH_MAX || !arg_ok(run))
 		return rb_err_config(err, "RB_RUN: not an absolute path of printable characters");
 	rc = rb_podman_store_info(&st, err);
-	if (rc < 0) {
-		snprintf(msg, sizeof(msg), "%s", err->msg);
-		return rb_err_set(err, rc, "%s: cannot tell where podman keeps its storage: %s",
-				  v == V_BOTTLE_VOLUMES ? "RBRN_BOTTLE_VOLUMES" : "RBRN_BOTTLE_ENV_FILE",
-				  msg);
-	}
+	if (rc < 0)
+		return rb_err_wrap(err, rc, "%s: cannot tell where podman keeps its storage",
+				   v == V_BOTTLE_VOLUMES ? "RBRN_BOTTLE_VOLUMES" : "RBRN_BOTTLE_ENV_FILE");
 	add_root(h, run, "rb's state directory (RB_RUN)");
 	add_root(h, st.graph_root, "podman's storage (graphRoot)");
 	add_root(h, st.run_root, "podman's run state (runRoot)");
@@ -214,18 +211,14 @@ static int host_file_check(const struct np_raw *r, int v, const char *show, size
 	char real[PATH_MAX], why[PATH_MAX + 64];
 	struct stat st;
 
-	if (!realpath(path, real)) {
-		snprintf(why, sizeof(why), "%s: %s", path, strerror(errno));
-		return np_bad(r, v, show, show_len, why, err);
-	}
+	if (!realpath(path, real))
+		return np_bad_sys(r, v, show, show_len, path, errno, err);
 	if (strcmp(real, path) != 0) {
 		snprintf(why, sizeof(why), "%s is not canonical: it resolves to %s", path, real);
 		return np_bad(r, v, show, show_len, why, err);
 	}
-	if (stat(path, &st) < 0) {
-		snprintf(why, sizeof(why), "%s: %s", path, strerror(errno));
-		return np_bad(r, v, show, show_len, why, err);
-	}
+	if (stat(path, &st) < 0)
+		return np_bad_sys(r, v, show, show_len, path, errno, err);
 	if (!S_ISREG(st.st_mode) && !(dir_ok && S_ISDIR(st.st_mode)))
 		return np_bad(r, v, show, show_len,
 			      dir_ok ? "not a directory or a regular file" : "not a regular file", err);
@@ -260,7 +253,7 @@ static int command_json(const struct np_raw *r, const char *s, char ***out, size
 	}
 	argv = (char **)calloc((size_t)count + 1, sizeof(*argv));
 	if (!argv) {
-		rc = rb_err_set(err, -ENOMEM, "out of memory");
+		rc = rb_err_oom(err);
 		goto out;
 	}
 	cJSON_ArrayForEach(it, j) {
@@ -270,7 +263,7 @@ static int command_json(const struct np_raw *r, const char *s, char ***out, size
 		}
 		argv[k] = strdup(it->valuestring);
 		if (!argv[k++]) {
-			rc = rb_err_set(err, -ENOMEM, "out of memory");
+			rc = rb_err_oom(err);
 			goto out;
 		}
 	}
@@ -294,7 +287,7 @@ static int command_words(const struct np_raw *r, const char *s, char ***out, siz
 		return np_bad_s(r, V_BOTTLE_COMMAND, s, "must hold 1..64 arguments", err);
 	argv = (char **)calloc(words + 1, sizeof(*argv));
 	if (!argv)
-		return rb_err_set(err, -ENOMEM, "out of memory");
+		return rb_err_oom(err);
 	while ((len = np_next_word(&p, &w)) > 0) {
 		/* Nothing here reads quotes; a quoted word is a mistake that
 		 * would run something other than what it shows. */
@@ -308,7 +301,7 @@ static int command_words(const struct np_raw *r, const char *s, char ***out, siz
 		argv[k] = strndup(w, len);
 		if (!argv[k++]) {
 			free_argv(argv, k);
-			return rb_err_set(err, -ENOMEM, "out of memory");
+			return rb_err_oom(err);
 		}
 	}
 	*out = argv;
@@ -337,7 +330,7 @@ static int check_command(const struct np_raw *r, struct rb_nameplate *np, struct
 				err);
 	np->command_text = strdup(s);
 	if (!np->command_text)
-		return rb_err_set(err, -ENOMEM, "out of memory");
+		return rb_err_oom(err);
 	return 0;
 }
 
@@ -388,13 +381,13 @@ static int check_volume(const struct np_raw *r, const char *w, size_t n, struct 
 	vol->host[hl] = '\0';
 	memcpy(vol->ctr, c1 + 1, cl);
 	vol->ctr[cl] = '\0';
-	ref = refused_by(vol->host, host_refused, sizeof(host_refused) / sizeof(host_refused[0]), 1);
+	ref = refused_by(vol->host, host_refused, N_ELEMENTS(host_refused), 1);
 	if (ref) {
 		snprintf(msg, sizeof(msg), "host path: %s %s, refused (the host's system, podman's or rb's own)",
 			 path_under(vol->host, ref) ? "is in" : "holds", ref);
 		return np_bad(r, V_BOTTLE_VOLUMES, w, n, msg, err);
 	}
-	ref = refused_by(vol->ctr, ctr_refused, sizeof(ctr_refused) / sizeof(ctr_refused[0]), 0);
+	ref = refused_by(vol->ctr, ctr_refused, N_ELEMENTS(ctr_refused), 0);
 	if (ref) {
 		snprintf(msg, sizeof(msg), "bottle path: %s belongs to podman and the kernel", ref);
 		return np_bad(r, V_BOTTLE_VOLUMES, w, n, msg, err);
@@ -419,7 +412,7 @@ static int check_volumes(const struct np_raw *r, struct rb_nameplate *np,
 		return np_bad_s(r, V_BOTTLE_VOLUMES, s, "more than 32 volumes", err);
 	np->volumes = calloc(words, sizeof(*np->volumes));
 	if (!np->volumes)
-		return rb_err_set(err, -ENOMEM, "out of memory");
+		return rb_err_oom(err);
 	for (i = 0; (n = np_next_word(&p, &w)) > 0; i++) {
 		int rc = check_volume(r, w, n, &np->volumes[i], roots, err);
 
@@ -482,7 +475,7 @@ static int env_file_check(const struct np_raw *r, const char *path, struct host_
 		return rc;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
-		return np_bad_s(r, V_BOTTLE_ENV_FILE, path, strerror(errno), err);
+		return np_bad_sys(r, V_BOTTLE_ENV_FILE, path, strlen(path), NULL, errno, err);
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		rc = np_bad_s(r, V_BOTTLE_ENV_FILE, path, "not a regular file", err);
 		goto out;
@@ -498,15 +491,18 @@ static int env_file_check(const struct np_raw *r, const char *path, struct host_
 	}
 	buf = malloc(ENV_FILE_MAX + 1);
 	if (!buf) {
-		rc = rb_err_set(err, -ENOMEM, "out of memory");
+		rc = rb_err_oom(err);
 		goto out;
 	}
 	do
 		got = read(fd, buf, ENV_FILE_MAX + 1);
 	while (got < 0 && errno == EINTR);
-	if (got < 0 || (size_t)got > ENV_FILE_MAX) {
-		rc = np_bad_s(r, V_BOTTLE_ENV_FILE, path,
-			      got < 0 ? strerror(errno) : "larger than 1 MiB", err);
+	if (got < 0) {
+		rc = np_bad_sys(r, V_BOTTLE_ENV_FILE, path, strlen(path), NULL, errno, err);
+		goto out;
+	}
+	if ((size_t)got > ENV_FILE_MAX) {
+		rc = np_bad_s(r, V_BOTTLE_ENV_FILE, path, "larger than 1 MiB", err);
 		goto out;
 	}
 	rc = env_lines_check(r, path, buf, (size_t)got, err);
@@ -530,7 +526,7 @@ static int check_env_file(const struct np_raw *r, struct rb_nameplate *np,
 		return 0;
 	if (!path_ok(s, strlen(s), &why))
 		return np_bad_s(r, V_BOTTLE_ENV_FILE, s, why, err);
-	ref = refused_by(s, host_refused, sizeof(host_refused) / sizeof(host_refused[0]), 0);
+	ref = refused_by(s, host_refused, N_ELEMENTS(host_refused), 0);
 	if (ref) {
 		snprintf(msg, sizeof(msg), "%s is refused (the host's system, podman's or rb's own)", ref);
 		return np_bad_s(r, V_BOTTLE_ENV_FILE, s, msg, err);

@@ -10,7 +10,7 @@
 #include <netlink/netlink.h>
 #include <netlink/route/neighbour.h>
 
-int rb_neigh_flush(struct rb_nl *nl, int ifindex, const char *where, struct rb_err *err)
+int rb_neigh_flush(struct rb_nl *nl, int ifindex, struct rb_err *err)
 {
 	struct nl_cache *cache = NULL;
 	struct nl_object *o;
@@ -19,10 +19,8 @@ int rb_neigh_flush(struct rb_nl *nl, int ifindex, const char *where, struct rb_e
 
 	nl->syserr = 0;
 	rc = rtnl_neigh_alloc_cache(nl->sk, &cache);
-	if (rc < 0) {
-		rc = rb_nl_errno(nl, rc);
-		return rb_err_set(err, rc, "cannot list neighbours in %s: %s", where, strerror(-rc));
-	}
+	if (rc < 0)
+		return rb_nl_err(nl, rc, err, "cannot list neighbours");
 	rc = 0;
 	for (o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
 		struct rtnl_neigh *n = (struct rtnl_neigh *)o;
@@ -34,15 +32,13 @@ int rb_neigh_flush(struct rb_nl *nl, int ifindex, const char *where, struct rb_e
 		rc = rtnl_neigh_delete(nl->sk, n, 0);
 		if (rc >= 0)
 			continue;
-		rc = rb_nl_errno(nl, rc);
 		/* gone meanwhile: garbage-collected, or the interface went */
-		if (rc == -ENOENT) {
+		if (rb_nl_errno(nl, rc) == -ENOENT) {
 			rc = 0;
 			continue;
 		}
 		nl_addr2str(rtnl_neigh_get_dst(n), dst, sizeof(dst));
-		rc = rb_err_set(err, rc, "cannot remove neighbour %s in %s: %s", dst, where,
-				strerror(-rc));
+		rc = rb_nl_err(nl, rc, err, "cannot remove neighbour %s", dst);
 		break;
 	}
 	nl_cache_free(cache);

@@ -10,6 +10,6 @@
  * state: the next packet asks again. A bottle whose sentry came back with a
  * new MAC would otherwise keep sending to the old one until the entry goes
  * stale, for seconds; and no entry set by hand survives. */
-int rb_neigh_flush(struct rb_nl *nl, int ifindex, const char *where, struct rb_err *err);
+int rb_neigh_flush(struct rb_nl *nl, int ifindex, struct rb_err *err);
 
 #endif

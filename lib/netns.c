@@ -2,6 +2,7 @@
  * /proc. setns() moves only the calling thread, so the saved fd is the
  * thread's own namespace (/proc/thread-self), not the thread group's. */
 #include "netns.h"
+#include "utils.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,34 +14,19 @@
 
 static int enter(const char *path, int *saved, struct rb_err *err)
 {
-	int self = -1, target = -1, rc;
+	cleanup_close int self = -1;
+	cleanup_close int target = -1;
 
 	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (self < 0) {
-		rc = rb_err_set(err, -errno, "cannot open /proc/thread-self/ns/net: %s",
-				strerror(errno));
-		goto out;
-	}
+	if (self < 0)
+		return rb_err_sys(err, errno, "cannot open /proc/thread-self/ns/net");
 	target = open(path, O_RDONLY | O_CLOEXEC);
-	if (target < 0) {
-		rc = rb_err_set(err, -errno, "cannot open network namespace %s: %s", path,
-				strerror(errno));
-		goto out;
-	}
-	if (setns(target, CLONE_NEWNET) < 0) {
-		rc = rb_err_set(err, -errno, "cannot enter network namespace %s: %s", path,
-				strerror(errno));
-		goto out;
-	}
-	*saved = self;
-	self = -1;
-	rc = 0;
-out:
-	if (target >= 0)
-		close(target);
-	if (self >= 0)
-		close(self);
-	return rc;
+	if (target < 0)
+		return rb_err_sys(err, errno, "cannot open network namespace %s", path);
+	if (setns(target, CLONE_NEWNET) < 0)
+		return rb_err_sys(err, errno, "cannot enter network namespace %s", path);
+	*saved = steal_fd(&self);
+	return 0;
 }
 
 int rb_netns_enter_pid(pid_t pid, int *saved, struct rb_err *err)
@@ -71,11 +57,19 @@ int rb_netns_leave(int *saved, struct rb_err *err)
 	 * later step act on the wrong network: the caller must treat a failure
 	 * here as fatal. */
 	if (setns(*saved, CLONE_NEWNET) < 0)
-		rc = rb_err_set(err, -errno, "cannot return to the original network namespace: %s",
-				strerror(errno));
+		rc = rb_err_sys(err, errno, "cannot return to the original network namespace");
 	close(*saved);
 	*saved = -1;
 	return rc;
+}
+
+int rb_netns_leave_after(int *saved, int rc, struct rb_err *err)
+{
+	struct rb_err later = { 0 };
+	int lrc;
+
+	lrc = rb_netns_leave(saved, rc < 0 ? &later : err);
+	return rc < 0 || lrc == 0 ? rc : lrc;
 }
 
 /* Keys come partly from podman's JSON (interface names): refuse anything
@@ -119,39 +113,30 @@ int rb_sysctl_set(const char *key, const char *value, struct rb_err *err)
 {
 	char path[PATH_MAX];
 	size_t len = strlen(value);
+	cleanup_close int fd = -1;
 	ssize_t n;
-	int fd = -1, rc;
+	int rc;
 
 	rc = sysctl_path(key, path, sizeof(path), err);
 	if (rc < 0)
 		return rc;
 	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0) {
-		rc = rb_err_set(err, -errno, "cannot set %s: %s", key, strerror(errno));
-		goto out;
-	}
+	if (fd < 0)
+		return rb_err_sys(err, errno, "cannot set %s", key);
 	n = write(fd, value, len);
-	if (n < 0) {
-		rc = rb_err_set(err, -errno, "cannot set %s to %s: %s", key, value,
-				strerror(errno));
-		goto out;
-	}
-	if ((size_t)n != len) {
-		rc = rb_err_set(err, -EIO, "cannot set %s to %s: short write", key, value);
-		goto out;
-	}
-	rc = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	return rc;
+	if (n < 0)
+		return rb_err_sys(err, errno, "cannot set %s to %s", key, value);
+	if ((size_t)n != len)
+		return rb_err_set(err, -EIO, "cannot set %s to %s: short write", key, value);
+	return 0;
 }
 
 int rb_sysctl_get(const char *key, char *buf, size_t len, struct rb_err *err)
 {
 	char path[PATH_MAX];
+	cleanup_close int fd = -1;
 	ssize_t n;
-	int fd = -1, rc;
+	int rc;
 
 	if (len == 0)
 		return rb_err_set(err, -EINVAL, "no room to read %s", key);
@@ -159,21 +144,13 @@ int rb_sysctl_get(const char *key, char *buf, size_t len, struct rb_err *err)
 	if (rc < 0)
 		return rc;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		rc = rb_err_set(err, -errno, "cannot read %s: %s", key, strerror(errno));
-		goto out;
-	}
+	if (fd < 0)
+		return rb_err_sys(err, errno, "cannot read %s", key);
 	n = read(fd, buf, len - 1);
-	if (n < 0) {
-		rc = rb_err_set(err, -errno, "cannot read %s: %s", key, strerror(errno));
-		goto out;
-	}
+	if (n < 0)
+		return rb_err_sys(err, errno, "cannot read %s", key);
 	buf[n] = '\0';
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' ' || buf[n - 1] == '\t'))
 		buf[--n] = '\0';
-	rc = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	return rc;
+	return 0;
 }

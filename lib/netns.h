@@ -14,6 +14,10 @@ int rb_netns_enter_pid(pid_t pid, int *saved, struct rb_err *err);
 int rb_netns_enter_path(const char *path, int *saved, struct rb_err *err);
 /* Returns to *saved and closes it; *saved becomes -1. Safe on -1. */
 int rb_netns_leave(int *saved, struct rb_err *err);
+/* Leaves after work that returned rc, keeping the first error: a failed
+ * return is reported only when the work succeeded (rc >= 0). Returns rc
+ * when it is a failure, else the return's result, else rc. */
+int rb_netns_leave_after(int *saved, int rc, struct rb_err *err);
 
 /* Writes value to /proc/sys/<key with dots as slashes> of the current netns. */
 int rb_sysctl_set(const char *key, const char *value, struct rb_err *err);

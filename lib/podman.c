@@ -4,6 +4,7 @@
  * PID, an interface name or a subnet from here ends up in setns(), netlink
  * requests and firewall rules. */
 #include "podman.h"
+#include "utils.h"
 #include "nameplate.h"
 
 #include <cjson/cJSON.h>
@@ -104,7 +105,7 @@ static int drain(int out_r, int err_r, struct run_out *ro, const char *what, str
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return rb_err_set(err, -errno, "%s: poll: %s", what, strerror(errno));
+			return rb_err_sys(err, errno, "%s: poll", what);
 		for (i = 0; i < 2; i++) {
 			char buf[65536];
 			ssize_t got;
@@ -137,7 +138,7 @@ static int drain(int out_r, int err_r, struct run_out *ro, const char *what, str
 					ncap *= 2;
 				p = realloc(ro->out, ncap);
 				if (!p)
-					return rb_err_set(err, -ENOMEM, "out of memory");
+					return rb_err_oom(err);
 				ro->out = p;
 				cap = ncap;
 			}
@@ -169,12 +170,12 @@ static int run_podman(const char *const args[], struct run_out *ro, const char *
 	argv[n] = NULL;
 	if (pipe2(out_p, O_CLOEXEC) < 0 || pipe2(err_p, O_CLOEXEC) < 0 ||
 	    pipe2(st_p, O_CLOEXEC) < 0) {
-		rc = rb_err_set(err, -errno, "cannot run podman: pipe: %s", strerror(errno));
+		rc = rb_err_sys(err, errno, "cannot run podman: pipe");
 		goto out;
 	}
 	pid = fork();
 	if (pid < 0) {
-		rc = rb_err_set(err, -errno, "cannot run podman: fork: %s", strerror(errno));
+		rc = rb_err_sys(err, errno, "cannot run podman: fork");
 		goto out;
 	}
 	if (pid == 0)
@@ -186,7 +187,7 @@ static int run_podman(const char *const args[], struct run_out *ro, const char *
 		got = read(st_p[0], &e, sizeof(e));
 	while (got < 0 && errno == EINTR);
 	if (got == (ssize_t)sizeof(e)) {
-		rc = rb_err_set(err, -e, "cannot run podman: %s: %s", argv[0], strerror(e));
+		rc = rb_err_sys(err, e, "cannot run podman: %s", argv[0]);
 		goto out;
 	}
 	rc = drain(out_p[0], err_p[0], ro, what, err);
@@ -208,7 +209,7 @@ out:
 		while (w < 0 && errno == EINTR);
 		/* Without a status (SIGCHLD ignored by the caller) success is unknown. */
 		if (w < 0 && rc == 0)
-			rc = rb_err_set(err, -errno, "%s: waitpid: %s", what, strerror(errno));
+			rc = rb_err_sys(err, errno, "%s: waitpid", what);
 		ro->status = status;
 	}
 	if (rc < 0) {
@@ -226,7 +227,7 @@ static int is_log_noise(const char *line, size_t len)
 	static const char *const levels[] = { "level=warning", "level=info", "level=debug" };
 	size_t i, n;
 
-	for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
+	for (i = 0; i < N_ELEMENTS(levels); i++) {
 		n = strlen(levels[i]);
 		if (len >= n && memmem(line, len, levels[i], n))
 			return 1;
@@ -289,24 +290,13 @@ static int says_not_found(const struct run_out *ro)
 					       "no such network" };
 	size_t i;
 
-	for (i = 0; i < sizeof(phrases) / sizeof(phrases[0]); i++)
+	for (i = 0; i < N_ELEMENTS(phrases); i++)
 		if (strcasestr(ro->err, phrases[i]))
 			return 1;
 	return 0;
 }
 
 /* ---- parsing ---- */
-
-/* Re-prefixes the parser's message with the command that produced it. */
-static int prefix_err(struct rb_err *err, int rc, const char *what)
-{
-	char msg[sizeof(err->msg)];
-
-	if (!err)
-		return rc;
-	snprintf(msg, sizeof(msg), "%s", err->msg);
-	return rb_err_set(err, rc, "%s: %s", what, msg);
-}
 
 /* Every parse failure is -EPROTO with a message saying what was wrong. */
 #define unexpected(err, fmt, ...) \
@@ -316,7 +306,7 @@ static int prefix_err(struct rb_err *err, int rc, const char *what)
 static cJSON *parse_json_value(const char *json, size_t len, struct rb_err *err)
 {
 	const char *end = NULL;
-	cJSON *root;
+	cleanup_cjson cJSON *root = NULL;
 
 	if (!json || len == 0) {
 		rb_err_set(err, -EPROTO, "unexpected output: empty");
@@ -330,23 +320,23 @@ static cJSON *parse_json_value(const char *json, size_t len, struct rb_err *err)
 	while (end && end < json + len && isspace((unsigned char)*end))
 		end++;
 	if (!end || end != json + len) {
-		cJSON_Delete(root);
 		rb_err_set(err, -EPROTO, "unexpected output: data after the JSON value");
 		return NULL;
 	}
-	return root;
+	return steal_pointer(&root);
 }
 
 static cJSON *parse_json(const char *json, size_t len, struct rb_err *err)
 {
-	cJSON *root = parse_json_value(json, len, err);
+	cleanup_cjson cJSON *root = parse_json_value(json, len, err);
 
-	if (root && !cJSON_IsArray(root)) {
-		cJSON_Delete(root);
+	if (!root)
+		return NULL;
+	if (!cJSON_IsArray(root)) {
 		rb_err_set(err, -EPROTO, "unexpected output: not a JSON array");
 		return NULL;
 	}
-	return root;
+	return steal_pointer(&root);
 }
 
 static int name_ok(const char *s, size_t max)
@@ -551,7 +541,7 @@ static int parse_subnet(const cJSON *s, struct rb_podman_network *nw, struct rb_
 	if (rb_parse_cidr(sub, &c) < 0)
 		return unexpected(err, "network \"%s\": %s", nw->name,
 				  "bad IPv4 subnet");
-	if (nw->n_subnets == sizeof(nw->subnets) / sizeof(nw->subnets[0]))
+	if (nw->n_subnets == N_ELEMENTS(nw->subnets))
 		return unexpected(err, "network \"%s\": %s", nw->name,
 				  "more than 8 IPv4 subnets");
 	nw->subnets[nw->n_subnets++] = c;
@@ -627,7 +617,7 @@ int rb_podman_parse_networks(const char *json, size_t len, struct rb_podman_netw
 	if (count > 0) {
 		nets = calloc((size_t)count, sizeof(*nets));
 		if (!nets) {
-			rc = rb_err_set(err, -ENOMEM, "out of memory");
+			rc = rb_err_oom(err);
 			goto out;
 		}
 	}
@@ -759,7 +749,7 @@ int rb_podman_container_inspect(const char *name, struct rb_podman_container *ou
 		goto out;
 	}
 	if (rc < 0) {
-		rc = prefix_err(err, rc, what);
+		rc = rb_err_wrap(err, rc, "%s", what);
 		goto out;
 	}
 	if (strcmp(out->name, name) != 0) {
@@ -801,7 +791,7 @@ int rb_podman_network_inspect(const char *name, struct rb_podman_network *out,
 	}
 	rc = rb_podman_parse_networks(ro.out, ro.out_len, &nets, &n, err);
 	if (rc < 0) {
-		rc = prefix_err(err, rc, what);
+		rc = rb_err_wrap(err, rc, "%s", what);
 		goto out;
 	}
 	if (n == 0) {
@@ -837,7 +827,7 @@ int rb_podman_network_list(struct rb_podman_network **out, size_t *n, struct rb_
 	if (ro.status != 0)
 		rc = exit_failed(&ro, what, err);
 	else if ((rc = rb_podman_parse_networks(ro.out, ro.out_len, out, n, err)) < 0)
-		rc = prefix_err(err, rc, what);
+		rc = rb_err_wrap(err, rc, "%s", what);
 	free(ro.out);
 	return rc;
 }
@@ -858,7 +848,7 @@ int rb_podman_store_info(struct rb_podman_store *out, struct rb_err *err)
 	if (ro.status != 0)
 		rc = exit_failed(&ro, what, err);
 	else if ((rc = rb_podman_parse_info(ro.out, ro.out_len, out, err)) < 0)
-		rc = prefix_err(err, rc, what);
+		rc = rb_err_wrap(err, rc, "%s", what);
 	free(ro.out);
 	return rc;
 }

@@ -54,7 +54,7 @@ int rb_priv_drop(uid_t uid, gid_t gid, uint64_t keep, struct rb_err *err)
 	if (uid == 0)
 		return rb_err_config(err, "refusing to run as root");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return rb_err_set(err, -errno, "cannot set no-new-privs: %s", strerror(errno));
+		return rb_err_sys(err, errno, "cannot set no-new-privs");
 	/* the bounding set first, while CAP_SETPCAP is still effective */
 	for (unsigned long c = 0; c < 64; c++) {
 		if (keep & (1ULL << c))
@@ -62,24 +62,22 @@ int rb_priv_drop(uid_t uid, gid_t gid, uint64_t keep, struct rb_err *err)
 		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0) {
 			if (errno == EINVAL) /* past the kernel's last capability */
 				break;
-			return rb_err_set(err, -errno, "cannot drop capability %lu from the bounding set: %s",
-					  c, strerror(errno));
+			return rb_err_sys(err, errno, "cannot drop capability %lu from the bounding set", c);
 		}
 	}
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
-		return rb_err_set(err, -errno, "cannot clear the ambient set: %s", strerror(errno));
+		return rb_err_sys(err, errno, "cannot clear the ambient set");
 	if (keep && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
-		return rb_err_set(err, -errno, "cannot keep capabilities: %s", strerror(errno));
+		return rb_err_sys(err, errno, "cannot keep capabilities");
 	if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
-		return rb_err_set(err, -errno, "cannot become uid %u: %s", (unsigned int)uid,
-				  strerror(errno));
+		return rb_err_sys(err, errno, "cannot become uid %u", (unsigned int)uid);
 	memset(d, 0, sizeof(d));
 	d[0].effective = d[0].permitted = lo;
 	d[1].effective = d[1].permitted = hi;
 	if (syscall(SYS_capset, &h, d) < 0)
-		return rb_err_set(err, -errno, "cannot set capabilities: %s", strerror(errno));
+		return rb_err_sys(err, errno, "cannot set capabilities");
 	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
-		return rb_err_set(err, -errno, "cannot reset keep-capabilities: %s", strerror(errno));
+		return rb_err_sys(err, errno, "cannot reset keep-capabilities");
 	memset(d, 0, sizeof(d));
 	if (caps_get(d) < 0 || d[0].permitted != lo || d[1].permitted != hi || d[0].inheritable ||
 	    d[1].inheritable || getuid() != uid || geteuid() != uid)

@@ -1,6 +1,7 @@
 /* Probes (see probe.h): SPEC parsing, the parallel probe engine, and the
  * prober child that runs it inside the bottle's netns as the bottle's uid. */
 #include "probe.h"
+#include "utils.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -299,7 +300,7 @@ void rb_probe_observed(const struct rb_probe *p, const struct rb_probe_result *r
 		snprintf(buf, len, "refused");
 		break;
 	case RB_OUT_UNREACHABLE:
-		snprintf(buf, len, "unreachable (%s)", strerror(r->err));
+		snprintf(buf, len, "unreachable (%s)", rb_errno_text(r->err));
 		break;
 	case RB_OUT_TIMEOUT:
 		snprintf(buf, len, "timeout");
@@ -314,7 +315,7 @@ void rb_probe_observed(const struct rb_probe *p, const struct rb_probe_result *r
 		snprintf(buf, len, "not testable: %s", r->note);
 		break;
 	case RB_OUT_ERROR:
-		snprintf(buf, len, "error (%s)", strerror(r->err));
+		snprintf(buf, len, "error (%s)", rb_errno_text(r->err));
 		break;
 	}
 }
@@ -438,17 +439,14 @@ static int icmp_allowed(struct rb_probe_result *r)
 	unsigned long lo, hi;
 	gid_t gid = getegid();
 	FILE *f = fopen("/proc/sys/net/ipv4/ping_group_range", "re");
+	int ok = f && fgets(buf, sizeof(buf), f) && sscanf(buf, "%lu %lu", &lo, &hi) == 2;
 
-	if (!f) {
-		snprintf(r->note, sizeof(r->note), "cannot read net.ipv4.ping_group_range");
-		return 0;
-	}
-	if (!fgets(buf, sizeof(buf), f) || sscanf(buf, "%lu %lu", &lo, &hi) != 2) {
+	if (f)
 		fclose(f);
+	if (!ok) {
 		snprintf(r->note, sizeof(r->note), "cannot read net.ipv4.ping_group_range");
 		return 0;
 	}
-	fclose(f);
 	if (gid < lo || gid > hi) {
 		snprintf(r->note, sizeof(r->note), "net.ipv4.ping_group_range \"%lu %lu\" excludes gid %u",
 			 lo, hi, (unsigned int)gid);
@@ -514,7 +512,7 @@ static void start_one(const struct rb_probe *p, struct slot *s, struct rb_probe_
 			r->err = errno;
 			r->outcome = RB_OUT_UNTESTABLE;
 			snprintf(r->note, sizeof(r->note), "ping socket refused (%s)",
-				 strerror(errno));
+				 rb_errno_text(errno));
 			return;
 		}
 		fail(s, r, errno);
@@ -788,9 +786,10 @@ struct batch_hdr {
 	int32_t timeout_ms;
 };
 
+/* The prober's first word: set up or not, and why (the parent wraps it). */
 struct child_status {
 	int32_t rc;
-	char msg[200];
+	struct rb_err err;
 };
 
 static int write_all(int fd, const void *buf, size_t len)
@@ -850,35 +849,29 @@ static int read_all(int fd, void *buf, size_t len, int timeout_ms)
 
 static int child_setup(const char *netns_path, uid_t uid, gid_t gid, struct child_status *st)
 {
-	int fd;
+	{
+		cleanup_close int fd = open(netns_path, O_RDONLY | O_CLOEXEC);
 
-	fd = open(netns_path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		st->rc = -errno;
-		snprintf(st->msg, sizeof(st->msg), "cannot open %s: %s", netns_path,
-			 strerror(errno));
-		return -1;
+		if (fd < 0) {
+			st->rc = rb_err_sys(&st->err, errno, "cannot open %s", netns_path);
+			return -1;
+		}
+		if (setns(fd, CLONE_NEWNET) < 0) {
+			st->rc = rb_err_sys(&st->err, errno, "cannot enter the netns %s",
+					    netns_path);
+			return -1;
+		}
 	}
-	if (setns(fd, CLONE_NEWNET) < 0) {
-		st->rc = -errno;
-		snprintf(st->msg, sizeof(st->msg), "cannot enter the netns %s: %s", netns_path,
-			 strerror(errno));
-		close(fd);
-		return -1;
-	}
-	close(fd);
 	if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 ||
 	    setresuid(uid, uid, uid) < 0) {
-		st->rc = -errno;
-		snprintf(st->msg, sizeof(st->msg), "cannot become uid %u gid %u: %s",
-			 (unsigned int)uid, (unsigned int)gid, strerror(errno));
+		st->rc = rb_err_sys(&st->err, errno, "cannot become uid %u gid %u",
+				    (unsigned int)uid, (unsigned int)gid);
 		return -1;
 	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || setresuid(0, 0, 0) == 0 ||
 	    getuid() != uid || geteuid() != uid) {
-		st->rc = -EPERM;
-		snprintf(st->msg, sizeof(st->msg), "could not drop privileges to uid %u",
-			 (unsigned int)uid);
+		st->rc = rb_err_set(&st->err, -EPERM, "could not drop privileges to uid %u",
+				    (unsigned int)uid);
 		return -1;
 	}
 	return 0;
@@ -939,17 +932,16 @@ int rb_prober_start(const char *netns_path, uid_t uid, gid_t gid, struct rb_prob
 		return rb_err_config(err, "refusing to run probes as uid/gid 0");
 	pr = calloc(1, sizeof(*pr));
 	if (!pr)
-		return rb_err_set(err, -ENOMEM, "out of memory");
+		return rb_err_oom(err);
 	pr->fd = -1;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
-		rc = rb_err_set(err, -errno, "cannot create the prober socket: %s",
-				strerror(errno));
+		rc = rb_err_sys(err, errno, "cannot create the prober socket");
 		goto fail;
 	}
 	fflush(NULL); /* the child never flushes: _exit() */
 	pr->pid = fork();
 	if (pr->pid < 0) {
-		rc = rb_err_set(err, -errno, "cannot fork the prober: %s", strerror(errno));
+		rc = rb_err_sys(err, errno, "cannot fork the prober");
 		goto fail;
 	}
 	if (pr->pid == 0) {
@@ -962,12 +954,17 @@ int rb_prober_start(const char *netns_path, uid_t uid, gid_t gid, struct rb_prob
 	sv[0] = -1;
 	rc = read_all(pr->fd, &st, sizeof(st), 10000);
 	if (rc < 0) {
-		rc = rb_err_set(err, rc, "the prober did not start: %s", strerror(-rc));
+		rc = rb_err_sys(err, -rc, "the prober did not start");
 		goto fail;
 	}
 	if (st.rc < 0) {
-		st.msg[sizeof(st.msg) - 1] = '\0';
-		rc = rb_err_set(err, st.rc, "prober: %s", st.msg);
+		/* the child's words, checked as any other input */
+		st.err.msg[sizeof(st.err.msg) - 1] = '\0';
+		if (st.err.errnum < 0 || st.err.errnum > 4095)
+			st.err.errnum = EIO;
+		if (err)
+			*err = st.err;
+		rc = rb_err_wrap(err, st.rc, "prober");
 		goto fail;
 	}
 	*out = pr;
@@ -1011,10 +1008,10 @@ int rb_prober_run(struct rb_prober *pr, const struct rb_probe *p, size_t n, int 
 			return rb_err_set(err, -ECHILD, "the prober exited with status %d",
 					  WEXITSTATUS(st));
 		}
-		return rb_err_set(err, rc, "lost the prober: %s", strerror(-rc));
+		return rb_err_sys(err, -rc, "lost the prober");
 	}
 	if (crc < 0)
-		return rb_err_set(err, crc, "the prober failed: %s", strerror(-crc));
+		return rb_err_sys(err, -crc, "the prober failed");
 	return 0;
 }
 

@@ -1,5 +1,6 @@
 /* IPv4 routes (see route.h). */
 #include "route.h"
+#include "utils.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -88,8 +89,7 @@ static int is_connected(struct rtnl_route *r, int ifindex, const struct rb_cidr 
 	return nh && rtnl_route_nh_get_ifindex(nh) == ifindex && !rtnl_route_nh_get_gateway(nh);
 }
 
-static int route_cache(struct rb_nl *nl, struct nl_cache **cache, const char *where,
-		       struct rb_err *err)
+static int route_cache(struct rb_nl *nl, struct nl_cache **cache, struct rb_err *err)
 {
 	int rc;
 
@@ -97,14 +97,12 @@ static int route_cache(struct rb_nl *nl, struct nl_cache **cache, const char *wh
 	rc = rtnl_route_alloc_cache(nl->sk, AF_INET, 0, cache);
 	if (rc < 0) {
 		*cache = NULL;
-		rc = rb_nl_errno(nl, rc);
-		return rb_err_set(err, rc, "cannot list routes in %s: %s", where, strerror(-rc));
+		return rb_nl_err(nl, rc, err, "cannot list routes");
 	}
 	return 0;
 }
 
-static int route_del(struct rb_nl *nl, struct rtnl_route *r, const char *where,
-		     struct rb_err *err)
+static int route_del(struct rb_nl *nl, struct rtnl_route *r, struct rb_err *err)
 {
 	char what[64];
 	int rc;
@@ -113,20 +111,19 @@ static int route_del(struct rb_nl *nl, struct rtnl_route *r, const char *where,
 	rc = rtnl_route_delete(nl->sk, r, 0);
 	if (rc >= 0)
 		return 0;
-	rc = rb_nl_errno(nl, rc);
 	/* Already gone (replaced in place, or went with its address). */
-	if (rc == -ESRCH || rc == -ENOENT)
+	if (rb_nl_errno(nl, rc) == -ESRCH || rb_nl_errno(nl, rc) == -ENOENT)
 		return 0;
 	route_str(r, what, sizeof(what));
-	return rb_err_set(err, rc, "cannot remove route %s in %s: %s", what, where, strerror(-rc));
+	return rb_nl_err(nl, rc, err, "cannot remove route %s", what);
 }
 
-static int default_add(struct rb_nl *nl, int ifindex, struct in_addr gw, const char *where,
-		       struct rb_err *err)
+static int default_add(struct rb_nl *nl, int ifindex, struct in_addr gw, struct rb_err *err)
 {
-	struct rtnl_route *r = NULL;
-	struct rtnl_nexthop *nh = NULL;
-	struct nl_addr *dst = NULL, *via = NULL;
+	cleanup_rtnl_route struct rtnl_route *r = NULL;
+	cleanup_rtnl_nh struct rtnl_nexthop *nh = NULL;
+	cleanup_nl_addr struct nl_addr *dst = NULL;
+	cleanup_nl_addr struct nl_addr *via = NULL;
 	struct in_addr any = { 0 };
 	char ip[INET_ADDRSTRLEN];
 	int rc;
@@ -136,11 +133,8 @@ static int default_add(struct rb_nl *nl, int ifindex, struct in_addr gw, const c
 	nh = rtnl_route_nh_alloc();
 	dst = nl_addr_build(AF_INET, &any, sizeof(any));
 	via = nl_addr_build(AF_INET, &gw, sizeof(gw));
-	if (!r || !nh || !dst || !via) {
-		rc = rb_err_set(err, -ENOMEM, "cannot add default route via %s in %s: %s", ip,
-				where, strerror(ENOMEM));
-		goto out;
-	}
+	if (!r || !nh || !dst || !via)
+		return rb_err_oom(err);
 	nl_addr_set_prefixlen(dst, 0);
 	rtnl_route_set_family(r, AF_INET);
 	rtnl_route_set_table(r, RT_TABLE_MAIN);
@@ -149,46 +143,28 @@ static int default_add(struct rb_nl *nl, int ifindex, struct in_addr gw, const c
 	rtnl_route_set_protocol(r, RTPROT_STATIC);
 	rtnl_route_set_priority(r, 0);
 	rc = rtnl_route_set_dst(r, dst);
-	if (rc < 0) {
-		rc = rb_err_set(err, -EINVAL, "cannot add default route via %s in %s: %s", ip,
-				where, nl_geterror(rc));
-		goto out;
-	}
+	if (rc < 0)
+		return rb_err_lib(err, -EINVAL, nl_geterror(rc), "cannot add default route via %s", ip);
 	rtnl_route_nh_set_ifindex(nh, ifindex);
 	rtnl_route_nh_set_gateway(nh, via);
-	rtnl_route_add_nexthop(r, nh);
-	nh = NULL; /* the route owns it now */
+	/* the route owns the next hop from here */
+	rtnl_route_add_nexthop(r, steal_pointer(&nh));
 	nl->syserr = 0;
 	rc = rtnl_route_add(nl->sk, r, NLM_F_REPLACE);
-	if (rc < 0) {
-		rc = rb_nl_errno(nl, rc);
-		rc = rb_err_set(err, rc, "cannot add default route via %s in %s: %s", ip, where,
-				strerror(-rc));
-		goto out;
-	}
-	rc = 0;
-out:
-	if (nh)
-		rtnl_route_nh_free(nh);
-	if (r)
-		rtnl_route_put(r);
-	if (dst)
-		nl_addr_put(dst);
-	if (via)
-		nl_addr_put(via);
-	return rc;
+	if (rc < 0)
+		return rb_nl_err(nl, rc, err, "cannot add default route via %s", ip);
+	return 0;
 }
 
-int rb_route_default_set(struct rb_nl *nl, int ifindex, struct in_addr gw, const char *where,
-			 struct rb_err *err)
+int rb_route_default_set(struct rb_nl *nl, int ifindex, struct in_addr gw, struct rb_err *err)
 {
-	struct nl_cache *cache = NULL;
+	cleanup_nl_cache struct nl_cache *cache = NULL;
 	struct nl_object *o;
 	int rc, ours = 0, others = 0;
 
-	rc = route_cache(nl, &cache, where, err);
+	rc = route_cache(nl, &cache, err);
 	if (rc < 0)
-		goto out;
+		return rc;
 	for (o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
 		struct rtnl_route *r = (struct rtnl_route *)o;
 
@@ -200,12 +176,12 @@ int rb_route_default_set(struct rb_nl *nl, int ifindex, struct in_addr gw, const
 			others++;
 	}
 	if (!ours) {
-		rc = default_add(nl, ifindex, gw, where, err);
+		rc = default_add(nl, ifindex, gw, err);
 		if (rc < 0)
-			goto out;
+			return rc;
 	}
 	if (!others)
-		goto out;
+		return 0;
 	/* The dump from before the add still lists what stood there; what the
 	 * replace took over is gone already and route_del() lets that pass. */
 	for (o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
@@ -214,38 +190,32 @@ int rb_route_default_set(struct rb_nl *nl, int ifindex, struct in_addr gw, const
 		if (rtnl_route_get_table(r) != RT_TABLE_MAIN || !is_default(r) ||
 		    is_ours(r, ifindex, gw))
 			continue;
-		rc = route_del(nl, r, where, err);
+		rc = route_del(nl, r, err);
 		if (rc < 0)
-			goto out;
+			return rc;
 	}
-out:
-	if (cache)
-		nl_cache_free(cache);
-	return rc;
+	return 0;
 }
 
 int rb_route_prune(struct rb_nl *nl, int ifindex, const struct rb_cidr *connected,
-		   struct in_addr gw, const char *where, struct rb_err *err)
+		   struct in_addr gw, struct rb_err *err)
 {
-	struct nl_cache *cache = NULL;
+	cleanup_nl_cache struct nl_cache *cache = NULL;
 	struct nl_object *o;
 	int rc;
 
-	rc = route_cache(nl, &cache, where, err);
+	rc = route_cache(nl, &cache, err);
 	if (rc < 0)
-		goto out;
+		return rc;
 	for (o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
 		struct rtnl_route *r = (struct rtnl_route *)o;
 
 		if (rtnl_route_get_table(r) == RT_TABLE_LOCAL || is_ours(r, ifindex, gw) ||
 		    is_connected(r, ifindex, connected))
 			continue;
-		rc = route_del(nl, r, where, err);
+		rc = route_del(nl, r, err);
 		if (rc < 0)
-			goto out;
+			return rc;
 	}
-out:
-	if (cache)
-		nl_cache_free(cache);
-	return rc;
+	return 0;
 }

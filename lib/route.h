@@ -10,13 +10,12 @@
  * the one IPv4 default route of the main table: replaces a metric-0
  * default in place, then deletes any other default. No change when it
  * already holds. The kernel refuses a gateway that is not on-link. */
-int rb_route_default_set(struct rb_nl *nl, int ifindex, struct in_addr gw, const char *where,
-			 struct rb_err *err);
+int rb_route_default_set(struct rb_nl *nl, int ifindex, struct in_addr gw, struct rb_err *err);
 
 /* Deletes every IPv4 route outside the local table except the default via
  * gw dev ifindex and the connected route of `connected` on ifindex: what a
  * bottle keeps is its own subnet and the way to the sentry. */
 int rb_route_prune(struct rb_nl *nl, int ifindex, const struct rb_cidr *connected,
-		   struct in_addr gw, const char *where, struct rb_err *err);
+		   struct in_addr gw, struct rb_err *err);
 
 #endif

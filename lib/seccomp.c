@@ -6,6 +6,7 @@
  * cJSON keeps and prints both. A second "syscalls" would then be the rules
  * in force, untouched. Such keys are refused. */
 #include "seccomp.h"
+#include "utils.h"
 
 #include "json.h"
 
@@ -110,7 +111,7 @@ static int is_taken(const char *s)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(taken) / sizeof(taken[0]); i++)
+	for (i = 0; i < N_ELEMENTS(taken); i++)
 		if (strcmp(s, taken[i]) == 0)
 			return 1;
 	return 0;
@@ -176,7 +177,7 @@ static void add_flag_rules(struct rb_json *j, cJSON *syscalls, const struct flag
 			continue;
 		filter = rb_json_obj(j, rule, r->arches == ONLY_S390 ? "includes" : "excludes");
 		list = rb_json_arr(j, filter, "arches");
-		for (k = 0; k < sizeof(arches) / sizeof(arches[0]); k++)
+		for (k = 0; k < N_ELEMENTS(arches); k++)
 			rb_json_str(j, list, NULL, arches[k]);
 	}
 }
@@ -220,11 +221,11 @@ static int derive(cJSON *root, const char *origin, struct rb_err *err)
 		if (empty)
 			cJSON_Delete(cJSON_DetachItemViaPointer(syscalls, rule));
 	}
-	for (k = 0; k < sizeof(flag_rules) / sizeof(flag_rules[0]); k++)
+	for (k = 0; k < N_ELEMENTS(flag_rules); k++)
 		add_flag_rules(&j, syscalls, &flag_rules[k]);
 	add_clone3_rule(&j, syscalls);
 	if (j.failed)
-		return rb_err_set(err, -ENOMEM, "out of memory");
+		return rb_err_oom(err);
 	return 0;
 }
 
@@ -256,8 +257,7 @@ int rb_seccomp_bottle(const char *base, size_t len, const char *origin, char **o
 	n = text ? strlen(text) : 0;
 	*out = text ? malloc(n + 2) : NULL;
 	if (!*out) {
-		rb_err_set(err, -ENOMEM, "out of memory");
-		rc = -ENOMEM;
+		rc = rb_err_oom(err);
 		goto out;
 	}
 	memcpy(*out, text, n);
@@ -279,11 +279,9 @@ static int read_base(const char *path, char **text, size_t *len, struct rb_err *
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
-		return rb_err_config(err, "cannot open seccomp profile \"%s\": %s", path,
-				     strerror(errno));
+		return rb_err_config_sys(err, errno, "cannot open seccomp profile \"%s\"", path);
 	if (fstat(fd, &st) < 0) {
-		rc = rb_err_set(err, -errno, "cannot stat seccomp profile \"%s\": %s", path,
-				strerror(errno));
+		rc = rb_err_sys(err, errno, "cannot stat seccomp profile \"%s\"", path);
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
@@ -292,7 +290,7 @@ static int read_base(const char *path, char **text, size_t *len, struct rb_err *
 	}
 	buf = malloc(BASE_MAX + 1);
 	if (!buf) {
-		rc = rb_err_set(err, -ENOMEM, "out of memory");
+		rc = rb_err_oom(err);
 		goto out;
 	}
 	for (;;) {
@@ -301,8 +299,7 @@ static int read_base(const char *path, char **text, size_t *len, struct rb_err *
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0) {
-			rc = rb_err_set(err, -errno, "cannot read seccomp profile \"%s\": %s", path,
-					strerror(errno));
+			rc = rb_err_sys(err, errno, "cannot read seccomp profile \"%s\"", path);
 			goto out;
 		}
 		if (got == 0)
@@ -357,8 +354,7 @@ static int write_atomic(const char *path, const char *text, struct rb_err *err)
 		return rb_err_config(err, "\"%s\": path too long for the seccomp profile", path);
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
-		return rb_err_set(err, -errno, "cannot write seccomp profile \"%s\": %s", path,
-				  strerror(errno));
+		return rb_err_sys(err, errno, "cannot write seccomp profile \"%s\"", path);
 	rc = fchmod(fd, 0644) < 0 ? -errno : 0;
 	if (rc == 0)
 		rc = write_all(fd, text, strlen(text));
@@ -370,8 +366,7 @@ static int write_atomic(const char *path, const char *text, struct rb_err *err)
 		rc = -errno;
 	if (rc < 0) {
 		unlink(tmp);
-		return rb_err_set(err, rc, "cannot write seccomp profile \"%s\": %s", path,
-				  strerror(-rc));
+		return rb_err_sys(err, -rc, "cannot write seccomp profile \"%s\"", path);
 	}
 	return 0;
 }

@@ -1,5 +1,6 @@
 /* rb-verify's run: state checks, probes, counter attribution (verify.h). */
 #include "verify.h"
+#include "utils.h"
 
 #include "fw.h"
 #include "learner_health.h"
@@ -230,7 +231,7 @@ static int sentry_state(const struct rb_nameplate *np, struct rb_verify_report *
 			       want == RB_FW_BACKEND_AUTO ||
 				       rb_fw_backend_live(NULL) == c0->backend);
 		if (rc < 0) {
-			rb_err_set(err, rc, "out of memory");
+			rb_err_oom(err);
 			goto out;
 		}
 	}
@@ -238,9 +239,12 @@ static int sentry_state(const struct rb_nameplate *np, struct rb_verify_report *
 	if (rc < 0) {
 		/* a sentry without its enclave or uplink interface is broken
 		 * state, not a failure to verify */
-		rc = add_check(r, "fw", "sentry interfaces", "enclave and uplink", e.msg, 0);
+		char why[RB_ERR_TEXT];
+
+		rc = add_check(r, "fw", "sentry interfaces", "enclave and uplink",
+			       rb_err_str(&e, why, sizeof(why)), 0);
 		if (rc < 0) {
-			rb_err_set(err, rc, "out of memory");
+			rb_err_oom(err);
 			goto out;
 		}
 		goto sysctl;
@@ -261,7 +265,7 @@ static int sentry_state(const struct rb_nameplate *np, struct rb_verify_report *
 	if (rc < 0)
 		goto out;
 	if (d.rc < 0) {
-		rc = rb_err_set(err, d.rc, "out of memory");
+		rc = rb_err_oom(err);
 		goto out;
 	}
 	if (rc == 0) {
@@ -271,7 +275,7 @@ static int sentry_state(const struct rb_nameplate *np, struct rb_verify_report *
 			 ifs.uplink);
 		rc = add_check(r, "fw", "rules, ipsets, sysctls", "as planned", obs, 1);
 		if (rc < 0) {
-			rb_err_set(err, rc, "out of memory");
+			rb_err_oom(err);
 			goto out;
 		}
 	}
@@ -281,13 +285,16 @@ sysctl:
 		snprintf(env->icmp_ratelimit, sizeof(env->icmp_ratelimit), "%.15s", val);
 	}
 	rc = rb_sysctl_get("net.ipv4.ip_forward", val, sizeof(val), &e);
-	if (rc < 0)
-		snprintf(val, sizeof(val), "unreadable: %.48s", e.msg);
-	else
+	if (rc < 0) {
+		char why[RB_ERR_TEXT];
+
+		snprintf(val, sizeof(val), "unreadable: %.48s", rb_err_str(&e, why, sizeof(why)));
+	} else {
 		rb_cut_at(val, "\n");
+	}
 	rc = add_check(r, "ip_forward", "sentry net.ipv4.ip_forward", "1", val, !strcmp(val, "1"));
 	if (rc < 0) {
-		rb_err_set(err, rc, "out of memory");
+		rb_err_oom(err);
 		goto out;
 	}
 	rc = rb_fw_counters_read(c0->backend, &c0->c, &c0->n, err);
@@ -303,8 +310,8 @@ out:
 static int route_check(const struct rb_nameplate *np, struct rb_verify_report *r,
 		       struct rb_err *err)
 {
-	struct nl_sock *sk = NULL;
-	struct nl_cache *cache = NULL;
+	cleanup_nl_sock struct nl_sock *sk = NULL;
+	cleanup_nl_cache struct nl_cache *cache = NULL;
 	char obs[256] = "", expect[64], sentry[INET_ADDRSTRLEN];
 	int rc, ok = 1, main_default = 0;
 	size_t off = 0;
@@ -312,17 +319,13 @@ static int route_check(const struct rb_nameplate *np, struct rb_verify_report *r
 	inet_ntop(AF_INET, &np->sentry_ip, sentry, sizeof(sentry));
 	snprintf(expect, sizeof(expect), "default via %s", sentry);
 	sk = nl_socket_alloc();
-	if (!sk) {
-		rc = rb_err_set(err, -ENOMEM, "out of memory");
-		goto out;
-	}
+	if (!sk)
+		return rb_err_oom(err);
 	rc = nl_connect(sk, NETLINK_ROUTE);
 	if (rc == 0)
 		rc = rtnl_route_alloc_cache(sk, AF_INET, 0, &cache);
-	if (rc < 0) {
-		rc = rb_err_set(err, -EIO, "cannot read the bottle's routes: %s", nl_geterror(rc));
-		goto out;
-	}
+	if (rc < 0)
+		return rb_err_lib(err, -EIO, nl_geterror(rc), "cannot read the bottle's routes");
 	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
 		struct rtnl_route *rt = (struct rtnl_route *)o;
 		uint32_t table = rtnl_route_get_table(rt);
@@ -356,12 +359,7 @@ static int route_check(const struct rb_nameplate *np, struct rb_verify_report *r
 		if (off == 0)
 			snprintf(obs, sizeof(obs), "no default route");
 	}
-	rc = add_check(r, "route", "bottle default route", expect, obs, ok);
-out:
-	if (cache)
-		nl_cache_free(cache);
-	nl_socket_free(sk);
-	return rc;
+	return add_check(r, "route", "bottle default route", expect, obs, ok);
 }
 
 /* IPv6 must be off in the bottle: the sysctl, and no address of any scope
@@ -386,8 +384,7 @@ static int ipv6_check(struct rb_verify_report *r, const struct rb_nameplate *np,
 	ok = !strcmp(val, "1");
 	off = (size_t)snprintf(obs, sizeof(obs), "all.disable_ipv6=%s", rc == -ENOENT ? "n/a" : val);
 	if (getifaddrs(&ifa) < 0)
-		return rb_err_set(err, -errno, "cannot list the bottle's addresses: %s",
-				  strerror(errno));
+		return rb_err_sys(err, errno, "cannot list the bottle's addresses");
 	for (struct ifaddrs *i = ifa; i; i = i->ifa_next) {
 		if (!i->ifa_addr)
 			continue;
@@ -487,7 +484,7 @@ static int run_parallel(struct rb_prober *pr, struct rb_verify_probe *vp, size_t
 	p = calloc(RB_PROBE_BATCH_MAX, sizeof(*p));
 	res = calloc(RB_PROBE_BATCH_MAX, sizeof(*res));
 	if (!p || !res) {
-		rc = rb_err_set(err, -ENOMEM, "out of memory");
+		rc = rb_err_oom(err);
 		goto out;
 	}
 	for (size_t start = 0; start < n && rc == 0; start += RB_PROBE_BATCH_MAX) {
@@ -604,7 +601,7 @@ static int attribute(struct rb_prober *pr, const struct rb_nameplate *np,
 	snap_free(before);
 	*before = after;
 	if (rc < 0)
-		return rb_err_set(err, rc, "out of memory");
+		return rb_err_oom(err);
 	pick_rules(vp);
 
 	/* a probe that failed may time out alone in its short window; one that
@@ -790,8 +787,7 @@ static int build_probes(const struct rb_nameplate *np, const struct rb_verify_op
 	if (o->default_probes) {
 		rc = rb_verify_default_probes(np, env, &def, &n_def);
 		if (rc < 0)
-			return rb_err_set(err, rc, "cannot build the default probes: %s",
-					  strerror(-rc));
+			return rb_err_sys(err, -rc, "cannot build the default probes");
 		r->probes = def;
 		r->n_probes = n_def;
 	}
@@ -811,7 +807,7 @@ static int build_probes(const struct rb_nameplate *np, const struct rb_verify_op
 		}
 		snprintf(vp.why, sizeof(vp.why), "%s", why);
 		if (add_probe(r, &vp) < 0)
-			return rb_err_set(err, -ENOMEM, "out of memory");
+			return rb_err_oom(err);
 	}
 	return 0;
 }
@@ -823,7 +819,6 @@ int rb_verify_run(const struct rb_nameplate *np, const struct rb_verify_opts *o,
 	struct rb_verify_env env;
 	struct rb_prober *pr = NULL;
 	struct snap c0 = { 0 }, c1 = { 0 };
-	struct rb_err scratch = { 0 };
 	char bottle_ns[128], sentry_ns[128], name[96];
 	int rc, saved = -1;
 	pid_t sentry_pid = 0; /* 0: netns given, PID unknown */
@@ -833,7 +828,7 @@ int rb_verify_run(const struct rb_nameplate *np, const struct rb_verify_opts *o,
 	memset(&env, 0, sizeof(env));
 	r = calloc(1, sizeof(*r));
 	if (!r)
-		return rb_err_set(err, -ENOMEM, "out of memory");
+		return rb_err_oom(err);
 	snprintf(r->nameplate, sizeof(r->nameplate), "%s", o->nameplate_path ? o->nameplate_path : "");
 	snprintf(r->moniker, sizeof(r->moniker), "%s", np->moniker);
 
@@ -861,8 +856,7 @@ int rb_verify_run(const struct rb_nameplate *np, const struct rb_verify_opts *o,
 		goto out;
 	c0.backend = o->backend;
 	rc = sentry_state(np, r, &env, &c0, err);
-	if (rb_netns_leave(&saved, rc < 0 ? &scratch : err) < 0 && rc == 0)
-		rc = -EIO;
+	rc = rb_netns_leave_after(&saved, rc, err);
 	if (rc < 0)
 		goto out;
 
@@ -872,8 +866,7 @@ int rb_verify_run(const struct rb_nameplate *np, const struct rb_verify_opts *o,
 	rc = route_check(np, r, err);
 	if (rc == 0)
 		rc = ipv6_check(r, np, &env, err);
-	if (rb_netns_leave(&saved, rc < 0 ? &scratch : err) < 0 && rc == 0)
-		rc = -EIO;
+	rc = rb_netns_leave_after(&saved, rc, err);
 	if (rc < 0)
 		goto out;
 
@@ -893,13 +886,13 @@ int rb_verify_run(const struct rb_nameplate *np, const struct rb_verify_opts *o,
 		n_stage_a = r->n_probes;
 		rc = run_parallel(pr, r->probes, n_stage_a, o->timeout_ms, err);
 		if (rc == 0 && add_resolved(np, &env, r, 0, &n_new) < 0)
-			rc = rb_err_set(err, -ENOMEM, "out of memory");
+			rc = rb_err_oom(err);
 		if (rc == 0 && n_new > 0)
 			rc = run_parallel(pr, r->probes + n_stage_a, n_new, o->timeout_ms, err);
 		if (rc == 0)
 			rc = rb_fw_counters_read(c0.backend, &c1.c, &c1.n, err);
 		if (rc == 0 && snap_delta(&c0, &c1, &r->run, &r->n_run) < 0)
-			rc = rb_err_set(err, -ENOMEM, "out of memory");
+			rc = rb_err_oom(err);
 		for (size_t i = 0; rc == 0 && i < r->n_probes; i++) {
 			struct rb_verify_probe *vp = &r->probes[i];
 
@@ -907,16 +900,15 @@ int rb_verify_run(const struct rb_nameplate *np, const struct rb_verify_opts *o,
 			rc = attribute(pr, np, &env, vp, o->timeout_ms, &c1, err);
 		}
 		if (rc == 0 && np->dns_enabled && learner_check(r, sentry_pid) < 0)
-			rc = rb_err_set(err, -ENOMEM, "out of memory");
-		if (rb_netns_leave(&saved, rc < 0 ? &scratch : err) < 0 && rc == 0)
-			rc = -EIO;
+			rc = rb_err_oom(err);
+		rc = rb_netns_leave_after(&saved, rc, err);
 		if (rc < 0)
 			goto out;
 		rc = resolver_check(np, r);
 		if (rc == 0)
 			rc = counter_checks(np, r);
 		if (rc < 0) {
-			rb_err_set(err, rc, "out of memory");
+			rb_err_oom(err);
 			goto out;
 		}
 	} else if (np->dns_enabled) {
@@ -925,9 +917,8 @@ int rb_verify_run(const struct rb_nameplate *np, const struct rb_verify_opts *o,
 		if (rc < 0)
 			goto out;
 		if (learner_check(r, sentry_pid) < 0)
-			rc = rb_err_set(err, -ENOMEM, "out of memory");
-		if (rb_netns_leave(&saved, rc < 0 ? &scratch : err) < 0 && rc == 0)
-			rc = -EIO;
+			rc = rb_err_oom(err);
+		rc = rb_netns_leave_after(&saved, rc, err);
 		if (rc < 0)
 			goto out;
 	}
@@ -936,8 +927,7 @@ int rb_verify_run(const struct rb_nameplate *np, const struct rb_verify_opts *o,
 	r = NULL;
 	rc = 0;
 out:
-	if (saved >= 0)
-		rb_netns_leave(&saved, &scratch);
+	rc = rb_netns_leave_after(&saved, rc, err);
 	rb_prober_stop(pr);
 	snap_free(&c0);
 	snap_free(&c1);

@@ -3,6 +3,7 @@
  * firewall plan: rb-verify checks rb-fw-apply's work, so it must not take
  * its answers from rb-fw-apply's own code. */
 #include "verify.h"
+#include "utils.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -33,7 +34,7 @@ static int in_net(struct in_addr a, uint32_t net, unsigned int prefix)
 
 int rb_verify_addr_private(struct in_addr a)
 {
-	for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++)
+	for (size_t i = 0; i < N_ELEMENTS(never); i++)
 		if (in_net(a, never[i].net, never[i].prefix))
 			return 1;
 	return 0;
@@ -172,7 +173,7 @@ static enum rb_probe_expect expect_addr(const struct rb_nameplate *np,
 		return RB_EXPECT_FAIL;
 	}
 	if (p->kind == RB_PROBE_TCP || p->kind == RB_PROBE_UDP) {
-		for (size_t i = 0; i < sizeof(dns_ports) / sizeof(dns_ports[0]); i++) {
+		for (size_t i = 0; i < N_ELEMENTS(dns_ports); i++) {
 			if (p->port != dns_ports[i])
 				continue;
 			if (p->port == 53 && np->dns_intercept && p->kind == RB_PROBE_TCP) {
@@ -304,7 +305,7 @@ static const char *deny_name(const struct rb_nameplate *np)
 {
 	static const char *const names[] = { "example.com", "example.net", "example.org" };
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+	for (size_t i = 0; i < N_ELEMENTS(names); i++)
 		if (!allowed_name(np, names[i]))
 			return names[i];
 	return "rb-verify.invalid";
@@ -401,7 +402,7 @@ int rb_verify_default_probes(const struct rb_nameplate *np, const struct rb_veri
 			"tcp:[2001:db8::1]:443",
 		};
 
-		for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]) && rc == 0; i++)
+		for (size_t i = 0; i < N_ELEMENTS(fixed) && rc == 0; i++)
 			rc = plist_add(&l, np, env, fixed[i]);
 	}
 	if (rc == 0) {

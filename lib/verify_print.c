@@ -1,5 +1,6 @@
 /* rb-verify's report: an aligned table for people, JSON for machines. */
 #include "json.h"
+#include "utils.h"
 #include "verify.h"
 
 #include <arpa/inet.h>
@@ -205,7 +206,7 @@ static const char *outcome_str(enum rb_probe_outcome o)
 		[RB_OUT_ERROR] = "error",
 	};
 
-	return (size_t)o < sizeof(s) / sizeof(s[0]) ? s[o] : "?";
+	return (size_t)o < N_ELEMENTS(s) ? s[o] : "?";
 }
 
 int rb_verify_print_json(const struct rb_verify_report *r, FILE *out, struct rb_err *err)
@@ -216,7 +217,7 @@ int rb_verify_print_json(const struct rb_verify_report *r, FILE *out, struct rb_
 	int rc;
 
 	if (rb_json_init(&j, 0) < 0)
-		return rb_err_set(err, -ENOMEM, "out of memory");
+		return rb_err_oom(err);
 	rb_json_str(&j, j.root, "nameplate", r->nameplate);
 	rb_json_str(&j, j.root, "moniker", r->moniker);
 	rb_json_str(&j, j.root, "backend", r->backend);

@@ -61,6 +61,6 @@ int main(int argc, char **argv)
 	}
 	return 0;
 fail:
-	fprintf(stderr, "probe: %s\n", err.msg);
+	rb_err_print("probe", &err);
 	return rb_err_exit_code(&err);
 }
