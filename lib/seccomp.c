@@ -257,7 +257,9 @@ int rb_seccomp_bottle(const char *base, size_t len, const char *origin, char **o
 	n = text ? strlen(text) : 0;
 	*out = text ? malloc(n + 2) : NULL;
 	if (!*out) {
-		rc = rb_err_oom(err);
+		/* rc spelled out: the analyzer does not see rb_err_oom's value */
+		rb_err_oom(err);
+		rc = -ENOMEM;
 		goto out;
 	}
 	memcpy(*out, text, n);
