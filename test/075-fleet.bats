@@ -124,7 +124,7 @@ teardown_file() {
         j=$((i % N + 1))
         m=$(m_of "$i") mj=$(m_of "$j")
         sup=$(podman inspect -f '{{(index .NetworkSettings.Networks "rb-world").IPAddress}}' "rb-$mj-sentry")
-        run podman exec "rb-$m-bottle" sh -c "
+        run --separate-stderr podman exec "rb-$m-bottle" sh -c "
             r=0
             echo from-$m | nc -w 2 -N 10.251.$((j - 1)).3 7000 && r=1
             dig +time=2 +tries=1 @10.251.$((j - 1)).2 anthropic.com >/dev/null && r=2
@@ -135,12 +135,12 @@ teardown_file() {
     done
     # and nothing arrived: every listener is still there and saw no byte
     for i in $(seq $N); do
-        run podman exec "rb-$(m_of "$i")-bottle" sh -c 'nc -z -w 2 127.0.0.1 7000 && wc -c </tmp/got'
+        run --separate-stderr podman exec "rb-$(m_of "$i")-bottle" sh -c 'nc -z -w 2 127.0.0.1 7000 && wc -c </tmp/got'
         assert_success
         assert_output 0
     done
     # the listeners work: from inside its own bottle, each one hears
-    run podman exec "rb-$(m_of 1)-bottle" sh -c 'echo self | nc -w 2 -N 127.0.0.1 7000; sleep 0.3; cat /tmp/got'
+    run --separate-stderr podman exec "rb-$(m_of 1)-bottle" sh -c 'echo self | nc -w 2 -N 127.0.0.1 7000; sleep 0.3; cat /tmp/got'
     assert_output self
 }
 
