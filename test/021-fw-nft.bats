@@ -93,7 +93,7 @@ no_elements() { grep -v -e 'elements = ' -e '^[[:space:]]*[0-9.]*,\? *[0-9., ]*}
     assert_line 'set RB-CIDR: unexpected member 9.9.9.0/24'
     assert_line 'filter RB-MINE: unexpected chain'
     # auto reads the backend that holds the policy
-    run -3 fw --check
+    RB_FW_BACKEND=auto run -3 fw --check
     assert_line '# backend nft (auto: the one holding the policy)'
     run -0 nfw
     run -0 nfw --check

@@ -152,14 +152,12 @@ rb_nft_norm() {
 # holds it in netns WHERE (rb_nsexec), without counters and learned
 # answers: iptables-legacy-save and the ipsets' members, or table inet rb.
 rb_policy() {
-    local w=$1 t s
+    local w=$1 s
     if [ "$(rb_backend)" = nft ]; then
         rb_nsexec "$w" nft -j list ruleset | rb_nft_norm
         return "${PIPESTATUS[0]}"
     fi
-    for t in filter nat; do
-        rb_nsexec "$w" iptables-legacy-save -t "$t" | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//'
-    done
+    rb_nsexec "$w" iptables-legacy-save | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//'
     for s in $(rb_nsexec "$w" ipset list -n | grep -v '^RB-DNS' | sort); do
         echo "ipset $s"
         rb_nsexec "$w" ipset list "$s" | sed '1,/^Members:/d' | sort
@@ -179,16 +177,21 @@ rb_fw_objects() {
 }
 
 # rb_set_members WHERE SET: the members of the sentry's set SET, one a
-# line, sorted, without timeouts (ipset's syntax, or nft's elements as
-# ADDR, ADDR/LEN, A-B, or JSON for concatenations).
+# line, sorted, without timeouts, in ipset's syntax (ADDR, ADDR/LEN,
+# ADDR,PROTO:PORT); nft's elements written the same way (an interval nft
+# merged stays one: A-B).
 rb_set_members() {
     if [ "$(rb_backend)" = nft ]; then
-        rb_nsexec "$1" nft -j list set inet rb "$2" | jq -r '.nftables[].set? | select(.) | .elem[]?
+        rb_nsexec "$1" nft -j list set inet rb "$2" | jq -r '
+            def one: if type == "string" then .
+                elif type == "number" then tostring
+                elif has("prefix") then "\(.prefix.addr)/\(.prefix.len)"
+                elif has("range") then "\(.range[0] | one)-\(.range[1] | one)"
+                else tojson end;
+            .nftables[].set? | select(.) | .elem[]?
             | if type == "object" and has("elem") then .elem.val else . end
-            | if type == "string" then .
-              elif has("prefix") then "\(.prefix.addr)/\(.prefix.len)"
-              elif has("range") then "\(.range[0])-\(.range[1])"
-              else tojson end' | sort
+            | if type == "object" and has("concat") then .concat | "\(.[0] | one),\(.[1] | one):\(.[2] | one)"
+              else one end' | sort
         return "${PIPESTATUS[0]}"
     fi
     rb_nsexec "$1" ipset list "$2" | sed '1,/^Members:/d; s/ timeout [0-9]*$//' | sort
@@ -212,8 +215,8 @@ rb_pkts() {
 }
 
 # The host's part of moniker M (bridge lockdown, entry port) in this netns.
-# rb_host_policy M: as the kernel holds it, without counters: the lines of
-# RB-H-M, RB-E-M, RB-EPOST-M and their jumps, or table inet rb-M.
+# rb_host_policy M: as the kernel holds it, without counters: the chains
+# RB-H-M, RB-E-M, RB-EPOST-M, their rules and jumps, or table inet rb-M.
 rb_host_policy() {
     if [ "$(rb_backend)" = nft ]; then
         if nft list tables | grep -qx "table inet rb-$1"; then
@@ -221,8 +224,8 @@ rb_host_policy() {
         fi
         return 0
     fi
-    iptables-legacy-save -t filter | grep -E -- "(-A|:)RB-H-$1( |\$)" | sed 's/\[[0-9]*:[0-9]*\]//'
-    iptables-legacy-save -t nat | grep -E -- "(-A|:)RB-E(POST)?-$1( |\$)" | sed 's/\[[0-9]*:[0-9]*\]//'
+    iptables-legacy-save -t filter | grep -E -- "RB-H-$1( |\$)" | sed 's/\[[0-9]*:[0-9]*\]//'
+    iptables-legacy-save -t nat | grep -E -- "RB-E(POST)?-$1( |\$)" | sed 's/\[[0-9]*:[0-9]*\]//'
     true
 }
 
