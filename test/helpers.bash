@@ -301,6 +301,11 @@ rb_require_images() {
 }
 
 rb_default_teardown() {
+    # processes a test started outside any netns it made (lock holders)
+    if [ -f "$BATS_TEST_TMPDIR/.pids" ]; then
+        xargs -r kill -9 <"$BATS_TEST_TMPDIR/.pids" 2>/dev/null
+        rm -f "$BATS_TEST_TMPDIR/.pids"
+    fi
     rb_podman_cleanup
     rb_netns_cleanup
     if [ -f "$BATS_TEST_TMPDIR/.dirs" ]; then
