@@ -299,7 +299,11 @@ EOF
     run fw --check
     assert_failure 3
     assert_output --partial "net.ipv4.ip_forward: is 0, expected 1"
-    assert_output --partial "filter RB-EGRESS: chain is missing"
+    if [ "$(rb_backend)" = nft ]; then
+        assert_output --partial "inet rb -: table is missing"
+    else
+        assert_output --partial "filter RB-EGRESS: chain is missing"
+    fi
 
     run rb_make bottle-reapply
     assert_success
