@@ -432,9 +432,10 @@ fw_state() {
 # the kernel lists the lock before this returns.
 hold_lock() {
     local ino i
-    # (the kernel lists the PID of flock(1), which locked the file that
-    # sleep holds open)
-    bash -c 'exec 9>"$1" && flock 9 && exec sleep "$2"' _ "$1" "$2" </dev/null >/dev/null 2>&1 3>&- &
+    # one process that locks and waits: the kernel lists a lock only while
+    # the process that took it lives (in a PID namespace)
+    perl -MFcntl=:flock -e 'open(my $f, ">", $ARGV[0]) or die "$ARGV[0]: $!\n";
+        flock($f, LOCK_EX) or die "flock: $!\n"; sleep $ARGV[1]' "$1" "$2" </dev/null >/dev/null 2>&1 3>&- &
     HOLDER=$!
     echo "$HOLDER" >>"$BATS_TEST_TMPDIR/.pids"
     ino=$(stat -c %i "$1") || fail "no lock file $1"
