@@ -238,7 +238,8 @@ $WS>/workspace:true"
     bp=$(pid_of rb-$NP-bottle)
     cg=/sys/fs/cgroup/pids$(awk -F: '$2 == "pids" {print $3}' /proc/$bp/cgroup)
     podman exec -d rb-$NP-bottle sh -c 'b() { b | b & }; b' >/dev/null
-    for i in $(seq 50); do
+    # (a loaded machine's podman 5 may take seconds to start it)
+    for i in $(seq 300); do
         [ "$(cat "$cg/pids.current")" -ge 120 ] && break
         sleep 0.1
     done
