@@ -61,6 +61,10 @@ int rb_nft_counters_read(struct rb_fw_counter **out, size_t *n, struct rb_err *e
 
 	*out = NULL;
 	*n = 0;
+	/* no table, no rb rule counted: as the xtables reader finds no RB-
+	 * chain (rb-verify then names the backend that holds nothing) */
+	if (!rb_nft_table_exists(RB_FW_NFT_TABLE))
+		return 0;
 	rc = rb_nft_run("list table " RB_FW_NFT_FAMILY " " RB_FW_NFT_TABLE, 0, &live,
 			"read the rb table", err);
 	if (rc == 0)

@@ -221,6 +221,7 @@ int rb_verify_print_json(const struct rb_verify_report *r, FILE *out, struct rb_
 	rb_json_str(&j, j.root, "nameplate", r->nameplate);
 	rb_json_str(&j, j.root, "moniker", r->moniker);
 	rb_json_str(&j, j.root, "backend", r->backend);
+	rb_json_str(&j, j.root, "backend_why", r->backend_why);
 
 	arr = rb_json_arr(&j, j.root, "checks");
 	for (size_t i = 0; i < r->n_checks; i++) {

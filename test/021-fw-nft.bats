@@ -2,14 +2,20 @@
 # The nft backend against the netns topology of test/020 (fw_helpers.bash),
 # whatever RB_FW_BACKEND says: state read with `nft -j list` / `nft -s list`
 # inside the netns, packets that did or did not arrive, IPv6 closed by
-# policy on both backends, switching backends, and other nft tables left
-# byte for byte as they were.
+# policy on both backends, switching backends, the apply lock on both
+# backends, and other nft tables left byte for byte as they were.
 
 bats_require_minimum_version 1.5.0
 load helpers
 load fw_helpers
 
 nfw() { fw --backend nft "$@"; }
+
+# The backends this kernel has (legacy xtables may be built out).
+both_backends() {
+    [ ! -e /proc/net/ip_tables_names ] || echo xtables
+    echo nft
+}
 
 # The table as the dry run printed it, and as the kernel lists it, without
 # set elements (nft merges the CIDR intervals and wraps long lists).
@@ -93,7 +99,7 @@ no_elements() { grep -v -e 'elements = ' -e '^[[:space:]]*[0-9.]*,\? *[0-9., ]*}
     assert_line 'set RB-CIDR: unexpected member 9.9.9.0/24'
     assert_line 'filter RB-MINE: unexpected chain'
     # auto reads the backend that holds the policy
-    run -3 fw --check
+    RB_FW_BACKEND=auto run -3 fw --check
     assert_line '# backend nft (auto: the one holding the policy)'
     run -0 nfw
     run -0 nfw --check
@@ -376,4 +382,138 @@ EOF
     run -0 nfw --counters
     assert_line --regexp '^nat RB-PREROUTING [0-9]+ [1-9][0-9]* [0-9]+ rb:entry-dnat '
     assert_line --regexp '^filter RB-FORWARD [0-9]+ [1-9][0-9]* [0-9]+ rb:entry '
+}
+
+@test "auto: --dry-run and --check name the backend this kernel gets and why, or the one holding the policy" {
+    local want why b
+    # what the kernel offers, read apart from rb: legacy ip_tables (its
+    # /proc file exists only with them) and ip_set (ipset can talk to it)
+    if [ ! -e /proc/net/ip_tables_names ]; then
+        want=nft why="auto: no legacy ip_tables in the kernel"
+    elif ! ip netns exec "$S" ipset list -n >/dev/null 2>&1; then
+        want=nft why="auto: no ip_set in the kernel"
+    else
+        want=xtables why="auto: legacy ip_tables and ip_set present"
+    fi
+    RB_FW_BACKEND=auto run -0 fw --dry-run
+    assert_line --index 0 "# backend $want ($why)"
+    if [ "$want" = nft ]; then assert_line 'table inet rb {'; else assert_line '*filter'; fi
+    # nothing applied: --check takes the kernel's choice too, and finds it all missing
+    RB_FW_BACKEND=auto run -3 fw --check
+    assert_line --index 0 "# backend $want ($why)"
+    # applied by either backend: --check reads the one that holds it
+    for b in $(both_backends); do
+        run -0 fw --backend "$b"
+        RB_FW_BACKEND=auto run -0 fw --check
+        assert_line --index 0 "# backend $b (auto: the one holding the policy)"
+        check_clean
+        run -0 rb_fw_objects "$S"
+        if [ "$b" = nft ]; then assert_output "table inet rb"; else refute_output --partial 'table inet'; fi
+    done
+    # named, by the option or the environment: chosen
+    RB_FW_BACKEND=auto run -0 fw --dry-run --backend nft
+    assert_line --index 0 "# backend nft (chosen)"
+    RB_FW_BACKEND=xtables run -0 fw --dry-run
+    assert_line --index 0 "# backend xtables (chosen)"
+}
+
+# ---- the apply lock (lib/fw.c, lib/fw_lock.c), on both backends ----------
+
+# The sentry netns as both backends' tools see it, without counters.
+fw_state() {
+    ip netns exec "$S" iptables-legacy-save | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//'
+    ip netns exec "$S" ipset list -n
+    ip netns exec "$S" nft -s list ruleset
+    ip netns exec "$S" sysctl -n net.ipv4.ip_forward
+}
+
+# hold_lock FILE SECONDS: a process that holds an flock on FILE for that
+# long, as another rb-fw-apply would hold its lock; HOLDER is its PID, and
+# the kernel lists the lock before this returns.
+hold_lock() {
+    local ino i
+    # one process that locks and waits: the kernel lists a lock only while
+    # the process that took it lives (in a PID namespace)
+    perl -MFcntl=:flock -e 'open(my $f, ">", $ARGV[0]) or die "$ARGV[0]: $!\n";
+        flock($f, LOCK_EX) or die "flock: $!\n"; sleep $ARGV[1]' "$1" "$2" </dev/null >/dev/null 2>&1 3>&- &
+    HOLDER=$!
+    echo "$HOLDER" >>"$BATS_TEST_TMPDIR/.pids"
+    ino=$(stat -c %i "$1") || fail "no lock file $1"
+    for i in $(seq 100); do
+        grep -qE "^[0-9]+: FLOCK +ADVISORY +WRITE +[0-9]+ [0-9a-f]+:[0-9a-f]+:$ino " /proc/locks && return 0
+        sleep 0.05
+    done
+    fail "the lock on $1 is not held"
+}
+
+# fw_locked FILE ARGS...: fw ARGS in a mount namespace of its own where
+# FILE is bound over /run/rb-fw.lock: the lock it takes is FILE's, and no
+# other apply on this machine waits for this test's.
+fw_locked() {
+    local lk=$1
+    shift
+    # the mount point (rb-fw-apply creates it as well, mode 0600)
+    [ -e /run/rb-fw.lock ] || (umask 077 && : >>/run/rb-fw.lock)
+    unshare --mount --propagation private -- bash -c 'mount --bind "$1" /run/rb-fw.lock && shift && exec "$@"' \
+        _ "$lk" "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns "/run/netns/$S" "$@"
+}
+
+@test "the apply lock, both backends: an apply waits while another holds the lock, then applies" {
+    local b lk before t0 t1 ap rc
+    for b in $(both_backends); do
+        lk=$BATS_TEST_TMPDIR/lock-$b
+        : >"$lk"
+        before=$(fw_state)
+        hold_lock "$lk" 3
+        t0=$(date +%s%N)
+        fw_locked "$lk" --backend "$b" >"$BATS_TEST_TMPDIR/out-$b" 2>&1 3>&- &
+        ap=$!
+        sleep 1.5
+        kill -0 "$ap" 2>/dev/null || fail "$b: the apply did not wait for the lock: $(cat "$BATS_TEST_TMPDIR/out-$b")"
+        [ "$(fw_state)" = "$before" ] || fail "$b: the netns changed while the lock was held: $(diff <(echo "$before") <(fw_state))"
+        wait "$HOLDER" || true
+        wait "$ap" && rc=0 || rc=$?
+        t1=$(date +%s%N)
+        [ "$rc" = 0 ] || fail "$b: the apply failed (exit $rc): $(cat "$BATS_TEST_TMPDIR/out-$b")"
+        [ $(((t1 - t0) / 1000000)) -ge 2500 ] || fail "$b: the apply ended $(((t1 - t0) / 1000000)) ms after it started, the lock was held 3 s"
+        # in force now: that backend's objects only, forwarding on
+        run -0 rb_fw_objects "$S"
+        if [ "$b" = nft ]; then
+            assert_output "table inet rb"
+        else
+            assert_line --regexp '^:RB-FORWARD '
+            refute_output --partial 'table inet'
+        fi
+        run -0 ip netns exec "$S" sysctl -n net.ipv4.ip_forward
+        assert_output 1
+        run -0 fw --backend "$b" --check
+        check_clean
+    done
+}
+
+@test "the apply lock, both backends: held past its 30 s, an apply fails with one message and changes nothing" {
+    local lk before b rc out
+    run -0 fw --backend nft
+    # a policy the held applies would change, had they got the lock
+    np_write "RBRN_UPLINK_ALLOWED_CIDRS=9.9.9.0/24"
+    lk=$BATS_TEST_TMPDIR/lock
+    : >"$lk"
+    hold_lock "$lk" 60
+    before=$(fw_state)
+    for b in $(both_backends); do
+        fw_locked "$lk" --backend "$b" >"$BATS_TEST_TMPDIR/out-$b" 2>&1 3>&- &
+        echo $! >"$BATS_TEST_TMPDIR/pid-$b"
+    done
+    for b in $(both_backends); do
+        wait "$(cat "$BATS_TEST_TMPDIR/pid-$b")" && rc=0 || rc=$?
+        out=$(grep -v '^rb-fw-apply: warning: ' "$BATS_TEST_TMPDIR/out-$b")
+        [ "$rc" = 2 ] || fail "$b: exit $rc, not 2: $out"
+        [ "$out" = "rb-fw-apply: /run/rb-fw.lock is held by another program for 30 s" ] ||
+            fail "$b: not one message naming the lock: $out"
+    done
+    kill "$HOLDER"
+    [ "$(fw_state)" = "$before" ] || fail "the netns changed: $(diff <(echo "$before") <(fw_state))"
+    run -0 ip netns exec "$S" nft list set inet rb RB-CIDR
+    assert_output --partial "160.79.104.0/24"
+    refute_output --partial "9.9.9.0/24"
 }

@@ -93,8 +93,9 @@ ask() {
 }
 
 @test "an allowed name and its subdomains resolve upstream and land in RB-DNS" {
+    rb_need_learner
     sentry_up
-    run -0 ip netns exec "$S" ipset list RB-DNS
+    run -0 rb_set_members "$S" RB-DNS
     refute_output --partial "160.79.104.10"
     ask anthropic.com
     assert_success
@@ -104,8 +105,16 @@ ask() {
     assert_output --partial "160.79.104.10"
     run -0 grep -c "query\[A\] anthropic.com from 198.51.100.2" "$WLOG"
     run -0 grep -c "query\[A\] api.anthropic.com from" "$WLOG"
-    run -0 ip netns exec "$S" ipset list RB-DNS
-    assert_line --regexp "^160\.79\.104\.10 timeout [0-9]+$"
+    run -0 rb_set_members "$S" RB-DNS
+    assert_output "160.79.104.10"
+    if [ "$(rb_backend)" = nft ]; then
+        run -0 ip netns exec "$S" nft -j list set inet rb RB-DNS
+        run -0 jq '[.nftables[].set? | select(.) | .elem[] | select(.elem.val == "160.79.104.10" and .elem.expires > 0)] | length' <<<"$output"
+        assert_output 1
+    else
+        run -0 ip netns exec "$S" ipset list RB-DNS
+        assert_line --regexp "^160\.79\.104\.10 timeout [0-9]+$"
+    fi
 }
 
 @test "a name not allowed is NXDOMAIN from the sentry and never reaches upstream" {
@@ -119,7 +128,7 @@ ask() {
     assert_output --partial "status: NXDOMAIN"
     run grep -E "google|notanthropic|query\[A\] com " "$WLOG"
     assert_output ""
-    run -0 ip netns exec "$S" ipset list RB-DNS
+    run -0 rb_set_members "$S" RB-DNS
     refute_output --partial "142.250.1.1"
     refute_output --partial "192.0.2.1"
     # the sentry logs every query (podman logs shows them)
@@ -137,6 +146,7 @@ ask() {
 }
 
 @test "egress follows the answers: an allowed name's address opens after it resolves" {
+    rb_need_learner
     ip netns exec "$W" nc -lk 0.0.0.0 443 </dev/null >/dev/null 2>&1 3>&- &
     wait_listen "$W" 443
     sentry_up
@@ -212,15 +222,43 @@ sys.stdout.buffer.write(struct.pack(">HHHHHH", 1, 0x8180, 1, 1, 0, 0) + n + stru
 }
 
 @test "DNS_GLOBAL=1 resolves any name, but only allowed names open egress" {
+    rb_need_learner
     sentry_up "RBRN_UPLINK_DNS_GLOBAL=1"
     run -0 grep -x "server=8.8.8.8" "$BATS_TEST_TMPDIR/dnsmasq.conf"
     ask google.com
     assert_output --partial "142.250.1.1"
     ask anthropic.com
     assert_output --partial "160.79.104.10"
-    run -0 ip netns exec "$S" ipset list RB-DNS
-    assert_line --regexp "^160\.79\.104\.10 timeout [0-9]+$"
-    refute_output --partial "142.250.1.1"
+    run -0 rb_set_members "$S" RB-DNS
+    assert_output "160.79.104.10"
+}
+
+@test "nft on a kernel without nft queue: an allowed name resolves, and its answer opens nothing" {
+    local rc=0
+    rb_nft_has_queue || rc=$?
+    [ $rc -ne 0 ] || skip "this kernel's nftables has a queue (CONFIG_NFT_QUEUE): the learner runs"
+    [ $rc -eq 1 ] || fail "cannot ask the kernel whether nftables has a queue"
+    ip netns exec "$W" nc -lk 0.0.0.0 443 </dev/null >/dev/null 2>&1 3>&- &
+    wait_listen "$W" 443
+    np_write
+    run -0 --separate-stderr "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns "/run/netns/$S" --backend nft
+    rb_sentryd "$S" "$NP" || fail "rb-sentryd did not start"
+    # no rule hands a reply to the learner: nothing can open a name's answer
+    run -0 ip netns exec "$S" nft -j list table inet rb
+    run -0 jq '[.nftables[].rule? | select(.) | .expr[] | select(has("queue"))] | length' <<<"$output"
+    assert_output 0
+    ask anthropic.com
+    assert_output --partial "status: NOERROR"
+    assert_output --partial "160.79.104.10"
+    run ip netns exec "$B" nc -v -w 2 -z 160.79.104.10 443
+    assert_failure
+    assert_output --partial "refused"
+    RB_FW_BACKEND=nft run -0 rb_set_members "$S" RB-DNS
+    assert_output ""
+    RB_FW_BACKEND=nft run -0 rb_pkts "$S" dns-set
+    assert_output 0
+    RB_FW_BACKEND=nft run -0 rb_pkts "$S" reject
+    [ "$output" -ge 1 ] || fail "rb:reject counted nothing"
 }
 
 @test "DNS_ENABLED=0: nothing resolves, nothing is forwarded" {
@@ -249,7 +287,13 @@ sys.stdout.buffer.write(struct.pack(">HHHHHH", 1, 0x8180, 1, 1, 0, 0) + n + stru
     sleep 1
     run cat "$SD/log/denials/denials.jsonl"
     assert_line --regexp '"proto":"tcp","src":"10\.242\.0\.3","dst":"142\.250\.1\.1","port":443,"rule":"rb:reject"\}$'
-    assert_line --regexp '"proto":"dns","name":"google\.com","qtype":1,"rule":"rb:dns-refused"\}$'
+    # a refused name is the learner's record: it sees the replies through
+    # NFQUEUE, which nft has only with nft_queue (CONFIG_NFT_QUEUE)
+    if [ "$(rb_backend)" = nft ] && ! rb_nft_has_queue; then
+        refute_line --partial '"proto":"dns"'
+    else
+        assert_line --regexp '"proto":"dns","name":"google\.com","qtype":1,"rule":"rb:dns-refused"\}$'
+    fi
     assert_line --regexp '"dst":"10\.242\.0\.2","port":22,"rule":"rb:in-reject"'
     local log
     log=$(rb_sentryd_child "$SD_PID" rb-denials) || fail "no denial log"

@@ -284,9 +284,7 @@ probe() {
 
 @test "rb-verify: a ported name's answer is probed on its port and on a refused one" {
 	np_write "RBRN_UPLINK_ALLOWED_CIDRS=160.79.104.0/23:443" "RBRN_UPLINK_ALLOWED_DOMAINS=anthropic.com:22"
-	# on nft without nft_queue there is no learner: names open nothing
-	"$RB_BIN/rb-fw-apply" --nameplate "$NP" --dry-run --enclave-if eth0 --uplink-if eth1 |
-		grep -q -e NFQUEUE -e 'queue num' || skip "no learner on this kernel's nft (no nft_queue)"
+	rb_need_learner
 	world_up
 	verify --json
 	assert_success
@@ -296,6 +294,41 @@ probe() {
 	probe tcp:160.79.104.10:22 | jq -e '.ok and .expect == "pass" and .observed == "open" and
 		.rule.id == "rb:dns-port"'
 	probe tcp:160.79.104.10:80 | jq -e '.ok and .expect == "fail" and .rule.id == "rb:reject"'
+}
+
+@test "rb-verify: the report names the backend it read and why; another backend named is a failed check" {
+	world_up
+	local b other
+	b=$(rb_backend)
+	if [ "$b" = nft ]; then other=xtables; else other=nft; fi
+	# the kernel's view: the policy is in that backend's objects only
+	run -0 rb_fw_objects "$S"
+	if [ "$b" = nft ]; then
+		assert_output "table inet rb"
+	else
+		assert_line ':RB-FORWARD - '
+		refute_line --partial 'table inet'
+	fi
+	# auto: the one that holds the policy
+	RB_FW_BACKEND=auto verify --json --no-default-probes
+	assert_success
+	jqr -e --arg b "$b" '.backend == $b and .backend_why == "auto: the one holding the policy"'
+	jqr -e --arg b "$b" '.checks[] | select(.name == "backend") | .ok and .expect == "auto" and .observed == $b'
+	RB_FW_BACKEND=auto verify --no-default-probes
+	assert_success
+	assert_line "firewall: $b (auto: the one holding the policy)"
+	# named (the option over the environment): chosen
+	RB_FW_BACKEND=$other verify --json --no-default-probes --backend "$b"
+	assert_success
+	jqr -e --arg b "$b" '.backend == $b and .backend_why == "chosen"'
+	# the other one named: it does not hold the policy
+	if [ "$other" = xtables ] && [ ! -e /proc/net/ip_tables_names ]; then
+		return 0
+	fi
+	verify --json --no-default-probes --backend "$other"
+	assert_failure 3
+	jqr -e --arg o "$other" '.backend == $o and .backend_why == "chosen"'
+	jqr -e --arg o "$other" '.checks[] | select(.name == "backend") | (.ok | not) and .expect == $o'
 }
 
 @test "rb-verify: the table has one line per check and probe and the summary line" {
@@ -573,12 +606,23 @@ probe() {
 
 	local sp
 	sp=$(podman inspect -f '{{.State.Pid}}' rb-rbtvpod-sentry)
-	nsenter -t "$sp" -n iptables-legacy -D RB-EGRESS -m set --match-set RB-CIDR dst \
-		-m comment --comment rb:cidr -j ACCEPT
+	rb_del_rule "$sp" RB-EGRESS cidr
+	run -0 rb_policy "$sp"
+	refute_output --partial 'rb:cidr'
 	run --separate-stderr "$RB_BIN/rb-verify" --nameplate "$NP" --json
 	assert_failure 3
 	jqr -e '[.checks[] | select(.name == "fw" and .ok == false and .subject == "filter RB-EGRESS")] | length >= 1'
-	# still open, but now only because the sentry's resolver answered
-	# anthropic.com with it (RB-DNS): the counters say which rule it was
-	probe tcp:160.79.104.10:443 | jq -e '.observed == "open" and .rule.id == "rb:dns-set"'
+	if [ "$(rb_backend)" = nft ] && ! rb_nft_has_queue; then
+		# no learner on this kernel's nft (CONFIG_NFT_QUEUE): the resolver's
+		# answer for anthropic.com opened nothing, the address is refused
+		probe tcp:160.79.104.10:443 | jq -e '(.observed|IN("refused","timeout")) and .rule.id == "rb:reject"'
+		run -0 rb_set_members "$sp" RB-DNS
+		assert_output ''
+	else
+		# still open, but now only because the sentry's resolver answered
+		# anthropic.com with it (RB-DNS): the counters say which rule it was
+		probe tcp:160.79.104.10:443 | jq -e '.observed == "open" and .rule.id == "rb:dns-set"'
+		run -0 rb_set_members "$sp" RB-DNS
+		assert_line 160.79.104.10
+	fi
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # End to end: make bottle-start / ztests / bottle-stop against the simulated
-# world, asserting on podman inspect, the sentry's legacy tables, the
+# world, asserting on podman inspect, the sentry's firewall as the kernel
+# holds it (legacy tables or table inet rb, per RB_FW_BACKEND), the
 # bottle's routes and what the world received.
 
 load helpers
@@ -52,6 +53,8 @@ snapshot() {
         podman network ls --format '{{.Name}}' | sort
         iptables-legacy-save | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//'
         iptables-legacy-save -t nat | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//'
+        nft list tables | awk '$2 == "inet" && $3 ~ /^rb(-|$)/ {print $3}' |
+            while read -r t; do nft -s list table inet "$t"; done
         ip -br link | awk '{print $1}' | sort
         ls /run/rb 2>/dev/null
     }
@@ -87,11 +90,25 @@ snapshot() {
     sp=$(pid_of rb-$NP-sentry)
     run in_netns "$sp" cat /proc/sys/net/ipv4/ip_forward
     assert_output 1
-    run in_netns "$sp" iptables-legacy-save
-    assert_output --partial ':FORWARD DROP'
-    assert_output --regexp '-A FORWARD .*-j RB-FORWARD'
-    assert_output --partial '-s 10.242.0.3/32 -i'
-    refute_output --partial 'unsupported revision'
+    if [ "$(rb_backend)" = nft ]; then
+        run -0 in_netns "$sp" nft -j list table inet rb
+        local j=$output
+        run -0 jq -r '.nftables[].chain? | select(.name == "filter-forward") | "\(.hook) \(.policy)"' <<<"$j"
+        assert_output 'forward drop'
+        run -0 jq -r '.nftables[].rule? | select(.chain == "filter-forward") | .expr[] | .jump?.target | select(.)' <<<"$j"
+        assert_output RB-FORWARD
+        run -0 in_netns "$sp" nft -s list chain inet rb RB-FORWARD
+        assert_output --regexp 'ip saddr 10\.242\.0\.3 iifname "[^"]+" oifname "[^"]+" counter jump RB-EGRESS comment "rb:egress"'
+    else
+        run in_netns "$sp" iptables-legacy-save
+        assert_output --partial ':FORWARD DROP'
+        assert_output --regexp '-A FORWARD .*-j RB-FORWARD'
+        assert_output --partial '-s 10.242.0.3/32 -i'
+        refute_output --partial 'unsupported revision'
+    fi
+    # ... and nothing of the other backend
+    run -0 rb_fw_objects "$sp"
+    if [ "$(rb_backend)" = nft ]; then assert_output 'table inet rb'; else refute_output --partial 'table inet'; fi
 
     # The enclave bridge: no address the bottle could reach the host on.
     local br
@@ -156,22 +173,39 @@ snapshot() {
     run bash -c "nsenter -t $bp -n ip -j route show default | jq -r '.[] | .gateway'"
     assert_output 10.242.0.2
     # Its netns has no rules it could flush: the policy lives in the sentry.
-    run in_netns "$bp" iptables-legacy-save
-    refute_output --partial RB-
+    run -0 rb_fw_objects "$bp"
+    assert_output ''
 }
 
 @test "bottle-status: 0 when all is in force; 3 naming drift in the policy or the resolver" {
-    local sp
+    local sp b why
+    b=$(rb_backend)
+    case ${RB_FW_BACKEND:-auto} in xtables | nft) why=chosen ;; *) why="auto: the one holding the policy" ;; esac
+    sp=$(pid_of rb-$NP-sentry)
     run bottle status $NP
     assert_success
     assert_line "policy: in force"
+    # the backend that holds the policy, and why it was read
+    assert_line "firewall: backend $b ($why)"
+    RB_FW_BACKEND=auto run bottle status $NP
+    assert_success
+    assert_line "firewall: backend $b (auto: the one holding the policy)"
+    run -0 rb_fw_objects "$sp"
+    if [ "$b" = nft ]; then assert_output 'table inet rb'; else assert_line --regexp '^:RB-FORWARD '; fi
     # a rule slipped into the sentry's forwarding chain
-    sp=$(pid_of rb-$NP-sentry)
-    in_netns "$sp" iptables-legacy -I RB-FORWARD 1 -s 10.242.0.3 -m comment --comment rbt-slipped -j ACCEPT
+    if [ "$b" = nft ]; then
+        in_netns "$sp" nft insert rule inet rb RB-FORWARD ip saddr 10.242.0.3 accept comment '"rbt-slipped"'
+    else
+        in_netns "$sp" iptables-legacy -I RB-FORWARD 1 -s 10.242.0.3 -m comment --comment rbt-slipped -j ACCEPT
+    fi
     run bottle status $NP
     assert_failure 3
     assert_output --partial "policy: differs"
-    assert_output --partial "RB-FORWARD: unexpected rule 1 \"-A RB-FORWARD -s 10.242.0.3/32 -j ACCEPT"
+    if [ "$b" = nft ]; then
+        assert_output --partial "RB-FORWARD: unexpected rule 1 \"ip saddr 10.242.0.3 accept"
+    else
+        assert_output --partial "RB-FORWARD: unexpected rule 1 \"-A RB-FORWARD -s 10.242.0.3/32 -j ACCEPT"
+    fi
     # the nameplate now allows another name; dnsmasq runs the old configuration
     RBRN_UPLINK_ALLOWED_DOMAINS="anthropic.com example.org" run bottle status $NP
     assert_failure 3
@@ -180,11 +214,12 @@ snapshot() {
     assert_success
     run bottle status $NP
     assert_success
-    run in_netns "$(pid_of rb-$NP-sentry)" iptables-legacy-save -t filter
+    run -0 rb_policy "$(pid_of rb-$NP-sentry)"
     refute_output --partial rbt-slipped
 }
 
 @test "names that resolve to new addresses become reachable, others stay closed" {
+    rb_need_learner
     local wpids='$(cat /run/dnsmasq-8.8.8.8.pid)'
     run --separate-stderr podman exec rb-$NP-bottle nc -w 2 -z 203.0.113.11 443
     assert_failure
@@ -199,6 +234,28 @@ snapshot() {
     assert_output 203.0.113.11
     run --separate-stderr podman exec rb-$NP-bottle nc -w 2 -z 203.0.113.11 443
     assert_success
+}
+
+@test "nft without a queue in the kernel: an allowed name resolves, and its answer opens nothing" {
+    rb_learnerless
+    local sp before rej
+    sp=$(pid_of rb-$NP-sentry)
+    # no rule of the policy hands a reply to the learner
+    run -0 in_netns "$sp" nft -j list table inet rb
+    run -0 jq '[.nftables[].rule? | select(.) | .expr[] | select(has("queue"))] | length' <<<"$output"
+    assert_output 0
+    before=$(podman exec rb-world cat /var/log/world/tcp-443.log | grep -c 'on AF=2 203\.0\.113\.10:443' || true)
+    rej=$(rb_pkts "$sp" reject)
+    run --separate-stderr podman exec rb-$NP-bottle dig +short @10.242.0.2 cdn.anthropic.com
+    assert_output 203.0.113.10
+    run --separate-stderr podman exec rb-$NP-bottle nc -w 2 -z 203.0.113.10 443
+    assert_failure
+    run -0 rb_set_members "$sp" RB-DNS
+    assert_output ''
+    [ "$(rb_pkts "$sp" reject)" -gt "$rej" ] || fail "rb:reject did not count the connection"
+    run --separate-stderr podman exec rb-world cat /var/log/world/tcp-443.log
+    [ "$(grep -c 'on AF=2 203\.0\.113\.10:443' <<<"$output" || true)" -eq "$before" ] ||
+        fail "the world saw a connection to 203.0.113.10:443"
 }
 
 @test "a restarted sentry forwards nothing until bottle-reapply" {
@@ -222,8 +279,13 @@ snapshot() {
     assert_success
     RBRN_UPLINK_DNS_INTERCEPT=1 run bottle start $NP
     assert_success
-    run in_netns "$(pid_of rb-$NP-sentry)" iptables-legacy-save -t nat
-    assert_output --regexp '-A RB-PREROUTING .*-p udp .*--dport 53 .*-j DNAT --to-destination 10.242.0.2:53'
+    if [ "$(rb_backend)" = nft ]; then
+        run -0 in_netns "$(pid_of rb-$NP-sentry)" nft -s list chain inet rb RB-PREROUTING
+        assert_output --regexp 'ip saddr 10\.242\.0\.3 ip daddr != 10\.242\.0\.2 iifname "[^"]+" udp dport 53 counter dnat ip to 10\.242\.0\.2:53 comment "rb:intercept-udp"'
+    else
+        run in_netns "$(pid_of rb-$NP-sentry)" iptables-legacy-save -t nat
+        assert_output --regexp '-A RB-PREROUTING .*-p udp .*--dport 53 .*-j DNAT --to-destination 10.242.0.2:53'
+    fi
     RBRN_UPLINK_DNS_INTERCEPT=1 run ztest all $NP
     assert_success
     assert_output --partial 'intercept=1'
@@ -280,9 +342,8 @@ snapshot() {
     refute_output --partial rb-$NP-
     run --separate-stderr podman network exists rb-$NP-enclave
     assert_failure
-    run bash -c "iptables-legacy-save; iptables-legacy-save -t nat"
-    refute_output --partial "RB-H-$NP"
-    refute_output --partial "RB-E-$NP"
+    run -0 rb_host_objects $NP
+    assert_output ''
     run ip link show dev "$br"
     assert_failure
     run ip -j route

@@ -78,11 +78,6 @@ rbmake() { (cd "$WORK" && "$D/usr/sbin/rb-make" "$@"); }
     assert_failure
     [ ! -e /run/rb/$NPM ]
     # the host's part, on either backend
-    # the host's part, on either backend
-    run bash -c "iptables-legacy-save | grep -c 'RB-H-$NPM' || true"
-    assert_output 0
-    run bash -c "nft list tables | grep -c 'rb-$NPM' || true"
-    assert_output 0
-    run bash -c "nft list tables | grep -c 'rb-$NPM' || true"
-    assert_output 0
+    run -0 rb_host_objects "$NPM"
+    assert_output ''
 }

@@ -83,11 +83,9 @@ world_logs() {
 world_from() { world_logs | grep -cE "(^|[^0-9.])${1//./\\.}([:/ ]|$)" || true; }
 world_has() { world_logs | grep -cF -- "$1" || true; }
 
-# Packets of the sentry's rules with comment rb:ID, summed.
-ctr() {
-    nsenter -t "$SPID" -n iptables-legacy-save -c -t "${2:-filter}" |
-        grep -F -- "--comment \"rb:$1\" " | sed -n 's/^\[\([0-9]*\):.*/\1/p' | awk '{ s += $1 } END { print s + 0 }'
-}
+# Packets of the sentry's rules with comment rb:ID in table filter (or $2),
+# summed, from the kernel: either backend (rb_pkts).
+ctr() { rb_pkts "$SPID" "$1" "${2:-filter}"; }
 
 # A capture of what passes IFACE (no promiscuous mode), one line a packet.
 cap_start() {
@@ -134,15 +132,15 @@ EOF
 tag() { printf 'esc%s%s' "$BATS_TEST_NUMBER" "$(head -c4 /dev/urandom | od -An -tx1 | tr -d ' \n')"; }
 
 # Everything an attempt could have changed: the sentry's policy (without
-# counters), the host's chains of this nameplate, the bottle's plumbing.
+# counters and learned answers: iptables-legacy-save and the ipsets, or
+# every nft table of its netns), the host's part of this nameplate, the
+# bottle's plumbing. Each must be there: an empty read is not "unchanged".
 state() {
-    nsenter -t "$SPID" -n iptables-legacy-save -t filter | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//'
-    nsenter -t "$SPID" -n iptables-legacy-save -t nat | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//'
-    nsenter -t "$SPID" -n ipset list RB-CIDR | sed -n '/^Members/,$p'
-    nsenter -t "$SPID" -n ipset list RB-HOST | sed -n '/^Members/,$p'
+    local p h
+    p=$(rb_policy "$SPID") && [ -n "$p" ] || { echo "state: no policy read from the sentry" >&2; return 1; }
+    h=$(rb_host_policy $M) && [ -n "$h" ] || { echo "state: no host part of $M read" >&2; return 1; }
+    printf '%s\n' "$p" "$h"
     nsenter -t "$SPID" -n cat /proc/sys/net/ipv4/ip_forward
-    iptables-legacy-save -t filter | grep -E -- "(-A|:)RB-H-$M( |$)"
-    iptables-legacy-save -t nat | grep -E -- "(-A|:)RB-E(POST)?-$M( |$)"
     nsenter -t "$BPID" -n ip -j route show table all
     nsenter -t "$BPID" -n ip -j addr
     nsenter -t "$BPID" -n ip -j rule
@@ -623,7 +621,7 @@ EOF
 @test "the entry port cannot be used backwards from the bottle" {
     local ed eh sink_before
     ed=$(ctr entry-dnat nat)
-    eh=$(iptables-legacy-save -c -t nat | grep -F -- "-A RB-E-$M " | sed -n 's/^\[\([0-9]*\):.*/\1/p')
+    eh=$(rb_host_pkts $M RB-E-$M)
     sink_before=$(bottle_sink $B | grep -c .)
     run in_bottle $B <<EOF
 for a in $SUP 10.243.0.1 192.0.2.2 $SENTRY_IP $GW_IP 127.0.0.1; do
@@ -634,7 +632,7 @@ EOF
     assert_all_failed 7
     [ "$(bottle_sink $B | grep -c .)" -eq "$sink_before" ]
     [ "$(ctr entry-dnat nat)" -eq "$ed" ]
-    [ "$(iptables-legacy-save -c -t nat | grep -F -- "-A RB-E-$M " | sed -n 's/^\[\([0-9]*\):.*/\1/p')" -eq "$eh" ]
+    [ "$(rb_host_pkts $M RB-E-$M)" -eq "$eh" ]
     # ... while the port works forwards, from the host, to the same listener
     run nc -w 3 -z 127.0.0.1 $ENTRY
     assert_success

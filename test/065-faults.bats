@@ -186,8 +186,12 @@ teardown() {
 default $SENTRY_IP"
     run bash -c "ip -j link show master $br | jq -r 'length'"
     assert_output 1
-    run iptables-legacy-save -t filter
-    assert_output --partial "-A RB-H-$M -i $br ! -o $br"
+    run -0 rb_host_chain $M RB-H-$M
+    if [ "$(rb_backend)" = nft ]; then
+        assert_line "iifname \"$br\" oifname != \"$br\" counter drop comment \"rb:host-from-enclave\""
+    else
+        assert_line --partial "-A RB-H-$M -i $br ! -o $br"
+    fi
 
     run rb_make bottle-status
     assert_failure
@@ -282,8 +286,8 @@ EOF
     refresh
     run nsenter -t "$SPID" -n cat /proc/sys/net/ipv4/ip_forward
     assert_output 0
-    run nsenter -t "$SPID" -n iptables-legacy-save -t filter
-    refute_output --partial RB-
+    run -0 rb_fw_objects "$SPID"
+    assert_output ''
     # With no rules the sentry's own ports are open to the bottle: only the
     # resolver listens (on the enclave address and loopback), nothing else.
     run bash -c "nsenter -t $SPID -n ss -Hltnu | awk '{print \$5}' | LC_ALL=C sort -u"
@@ -295,7 +299,11 @@ EOF
     run fw --check
     assert_failure 3
     assert_output --partial "net.ipv4.ip_forward: is 0, expected 1"
-    assert_output --partial "filter RB-EGRESS: chain is missing"
+    if [ "$(rb_backend)" = nft ]; then
+        assert_output --partial "inet rb -: table is missing"
+    else
+        assert_output --partial "filter RB-EGRESS: chain is missing"
+    fi
 
     run rb_make bottle-reapply
     assert_success
@@ -332,8 +340,8 @@ EOF
     # a name no longer allowed is not resolved, its address not opened
     run --separate-stderr podman exec $B dig +short +time=2 +tries=1 cdn.anthropic.com
     assert_output ""
-    run nsenter -t "$SPID" -n ipset list RB-DNS
-    refute_output --regexp $'\n[0-9]'
+    run -0 rb_set_members "$SPID" RB-DNS
+    assert_output ''
     run probe 203.0.113.10 443
     assert_failure
     # ... and the newly allowed one is
@@ -395,12 +403,26 @@ EOF
     refresh
     run fw --check
     assert_success
-    # nothing of the interrupted applies is left: no temporary set, one
-    # jump per built-in chain
-    run bash -c "nsenter -t $SPID -n ipset list -n | sort | tr '\n' ' '"
-    assert_output "RB-CIDR RB-DNS RB-HOST "
-    run nsenter -t "$SPID" -n iptables-legacy-save -t filter
-    [ "$(grep -c -- '--comment "rb:jump"' <<<"$output")" -eq 3 ]
+    # nothing of the interrupted applies is left: no temporary set or
+    # table, one jump per built-in chain, nothing of the other backend
+    if [ "$(rb_backend)" = nft ]; then
+        run -0 rb_fw_objects "$SPID"
+        assert_output "table inet rb"
+        run -0 nsenter -t "$SPID" -n nft -j list table inet rb
+        local j=$output
+        run -0 jq -r '[.nftables[].set? | select(.) | .name] | sort | join(" ")' <<<"$j"
+        assert_output "RB-CIDR RB-DNS RB-HOST"
+        # filter input, forward, output; nat prerouting, postrouting
+        run -0 jq '[.nftables[].rule? | select(.comment == "rb:jump")] | length' <<<"$j"
+        assert_output 5
+    else
+        run bash -c "nsenter -t $SPID -n ipset list -n | sort | tr '\n' ' '"
+        assert_output "RB-CIDR RB-DNS RB-HOST "
+        run nsenter -t "$SPID" -n iptables-legacy-save -t filter
+        [ "$(grep -c -- '--comment "rb:jump"' <<<"$output")" -eq 3 ]
+        run -0 nsenter -t "$SPID" -n nft list tables
+        assert_output ''
+    fi
     run probe 160.79.104.10 443
     assert_success
     run probe 198.51.100.7 443
@@ -421,8 +443,9 @@ apply_ms() {
 # $BATS_TEST_TMPDIR/a and /b. HOW is a delay in ms before the second
 # starts, or "slow": both run under strace, each netlink message to the
 # kernel delayed 5 ms, and the second starts as soon as the first is
-# filling its temporary set: the two set replacements then overlap every
-# time instead of by chance. (LeakSanitizer cannot run under ptrace.)
+# filling its temporary set (xtables; on nft, one transaction, as soon as
+# the first holds the apply lock): the two then overlap every time instead
+# of by chance. (LeakSanitizer cannot run under ptrace.)
 apply_pair() {
     local np1=$1 np2=$2 how=$3 pa pb i run=()
     shift 3
@@ -431,7 +454,13 @@ apply_pair() {
     pa=$!
     if [ "$how" = slow ]; then
         for i in $(seq 400); do
-            nsenter -t "$SPID" -n ipset list -n | grep -q -- '-new$' && break
+            if [ "$(rb_backend)" = nft ]; then
+                # one transaction, no temporary set: the first holds the
+                # sentry apply lock (an flock on /run/rb-fw.lock)
+                held_apply_lock && break
+            else
+                nsenter -t "$SPID" -n ipset list -n | grep -q -- '-new$' && break
+            fi
             sleep 0.01
         done
     else
@@ -441,6 +470,14 @@ apply_pair() {
     pb=$!
     wait $pa && RA=0 || RA=$?
     wait $pb && RB=0 || RB=$?
+}
+
+# Whether some process holds the sentry apply lock of rb-fw-apply
+# (lib/fw.c: an flock on /run/rb-fw.lock), as the kernel lists it.
+held_apply_lock() {
+    local ino
+    ino=$(stat -c %i /run/rb-fw.lock 2>/dev/null) || return 1
+    grep -qE "^[0-9]+: FLOCK +ADVISORY +WRITE +[0-9]+ [0-9a-f]+:[0-9a-f]+:$ino " /proc/locks
 }
 
 # After a pair: a failure must be exit 2 with one message; while the
@@ -465,7 +502,7 @@ pair_verdict() {
     local i how ck fwd bad single tcli tpid
     command -v strace >/dev/null || fail "strace is needed (mk/deps.sh)"
     fw >/dev/null
-    single=$(nsenter -t "$SPID" -n iptables-legacy-save | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//')
+    single=$(rb_policy "$SPID")
     tcli=$(apply_ms)
     tpid=$(apply_ms --pid "$SPID")
     bad=$(
@@ -496,13 +533,20 @@ pair_verdict() {
     run fw --check
     assert_success
     # no rule twice: the tables equal those of a single apply
-    run bash -c "nsenter -t $SPID -n iptables-legacy-save | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//'"
+    run -0 rb_policy "$SPID"
     assert_output "$single"
 }
 
 @test "two applies of different policies at once never leave a mix of both in force" {
-    local i how n11 n12 members fwd bad tpid
+    local i how members ma mb fwd bad tpid
     command -v strace >/dev/null || fail "strace is needed (mk/deps.sh)"
+    # the allowlist of each policy alone, as the kernel holds it (nft
+    # merges adjacent intervals: compared whole, not counted)
+    "$RB_BIN/rb-fw-apply" --nameplate "$NPB" --pid "$SPID" >/dev/null
+    mb=$(rb_set_members "$SPID" RB-CIDR)
+    fw >/dev/null
+    ma=$(rb_set_members "$SPID" RB-CIDR)
+    [ -n "$ma" ] && [ -n "$mb" ] && [ "$ma" != "$mb" ] || fail "the two policies' allowlists are not two: A ${#ma}, B ${#mb} bytes"
     tpid=$(apply_ms --pid "$SPID")
     bad=$(
         for i in $(seq 12); do
@@ -510,16 +554,14 @@ pair_verdict() {
             apply_pair "$NP" "$NPB" $how --pid "$SPID"
             pair_verdict "round $i ($how, exits $RA/$RB)"
             fwd=$(nsenter -t "$SPID" -n cat /proc/sys/net/ipv4/ip_forward)
-            members=$(nsenter -t "$SPID" -n ipset list RB-CIDR | grep -E '^[0-9]' || true)
-            n11=$(grep -c '^11\.' <<<"$members" || true)
-            n12=$(grep -c '^12\.' <<<"$members" || true)
+            members=$(rb_set_members "$SPID" RB-CIDR)
             # In force (forwarding on), the allowlist is one policy's, whole:
             # a mix allows what neither allows, and a part is not what was
             # reported.
-            if [ "$fwd" = 1 ] && ! { [ "$n11" -eq $NCIDR ] && [ "$n12" -eq 0 ]; } &&
-                ! { [ "$n12" -eq $NCIDR ] && [ "$n11" -eq 0 ]; }; then
-                echo "round $i ($how, exits $RA/$RB): in force: $n11 /24s of 11.0.0.0/8 (policy A: $NCIDR)" \
-                    "and $n12 of 12.0.0.0/8 (policy B: $NCIDR)"
+            if [ "$fwd" = 1 ] && [ "$members" != "$ma" ] && [ "$members" != "$mb" ]; then
+                echo "round $i ($how, exits $RA/$RB): in force: an allowlist of neither policy:" \
+                    "$(grep -c '^11\.' <<<"$members") entries in 11.0.0.0/8 (A's: $(grep -c '^11\.' <<<"$ma"))," \
+                    "$(grep -c '^12\.' <<<"$members") in 12.0.0.0/8 (B's: $(grep -c '^12\.' <<<"$mb"))"
             fi
         done
     )
@@ -534,8 +576,7 @@ pair_verdict() {
     snap() {
         podman ps -a --format '{{.Names}} {{.Status}}' | grep -E "^rb-$M-" | sed 's/Up .*/Up/' | sort
         podman network ls --format '{{.Name}}' | grep -E "^rb-$M-" | sort
-        iptables-legacy-save | grep -E -- "RB-(H|E|EPOST)-$M( |$)"
-        iptables-legacy-save -t nat | grep -E -- "RB-(H|E|EPOST)-$M( |$)"
+        rb_host_policy $M
         ls -A "/run/rb/$M" 2>/dev/null
         true
     }

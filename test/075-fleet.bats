@@ -85,13 +85,10 @@ teardown_file() {
     local m3 m5 spid
     m3=$(m_of 3) m5=$(m_of 5)
     spid=$(pid_of "rb-$m3-sentry")
-    if [ "$(rb_backend)" = nft ]; then
-        local h
-        h=$(nsenter -t "$spid" -n nft -a list chain inet rb RB-FORWARD | sed -n 's/.*comment "rb:never-private" # handle \([0-9]*\)$/\1/p' | head -1)
-        nsenter -t "$spid" -n nft delete rule inet rb RB-FORWARD handle "$h"
-    else
-        nsenter -t "$spid" -n iptables-legacy -D RB-FORWARD 1
-    fi
+    local est
+    est=$(rb_policy "$spid" | grep -c '"rb:est"')
+    rb_del_rule "$spid" RB-FORWARD est
+    [ "$(rb_policy "$spid" | grep -c '"rb:est"')" -eq $((est - 1)) ] || fail "rb:est is still in RB-FORWARD"
     podman stop -t 0 "rb-$m5-bottle" >/dev/null
     run rb_make bottle-list
     assert_failure 2 # make's status for a failed recipe (bottle.sh exits 3)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # Runs last: the suite must leave nothing behind (netns, containers,
-# networks, rb chains), whatever happened in the tests before.
+# networks, rb chains and nft tables), whatever happened in the tests before.
 
 load helpers
 
@@ -23,6 +23,12 @@ load helpers
     run bash -c "iptables-legacy-save | grep -E '^:RB-' | grep -v '^:RB-WORLD ' || true"
     assert_output ""
     run bash -c "iptables-legacy-save -t nat | grep -E '^:RB-' || true"
+    assert_output ""
+}
+
+@test "no rb nft table is left in the host's netns (rb, rb-<moniker>, of any family)" {
+    run -0 nft list tables
+    run grep -E '^table [a-z0-9]+ rb(-.*)?$' <<<"$output"
     assert_output ""
 }
 

@@ -79,6 +79,200 @@ rb_xtables_only() {
     [ "$(rb_backend)" = xtables ] || skip "reads xtables state; test/021-fw-nft.bats has the nft twin"
 }
 
+# rb_nsexec WHERE CMD...: CMD in the netns WHERE names: a netns of `ip
+# netns` (the netns tests) or a PID (a container's, through nsenter).
+rb_nsexec() {
+    local w=$1
+    shift
+    case $w in
+    "" | *[!0-9]*) ip netns exec "$w" "$@" ;;
+    *) nsenter -t "$w" -n "$@" ;;
+    esac
+}
+
+# Whether this kernel's nftables can hand packets to userspace (the queue
+# expression, CONFIG_NFT_QUEUE): the learner sees the resolver's replies
+# only through NFQUEUE, so on nft without it no allowed name opens
+# anything. The kernel is asked once per run, in a netns of its own: a
+# table and chain it must take, then a rule with a queue.
+rb_nft_has_queue() {
+    local f=$BATS_RUN_TMPDIR/.rb-nft-queue ns=$RB_TEST_PREFIX-nfq$$ r
+    if [ ! -s "$f" ]; then
+        ip netns add "$ns" || return 2
+        if ! ip netns exec "$ns" nft -f - <<<$'add table inet rbt-probe\nadd chain inet rbt-probe c' >/dev/null 2>&1; then
+            ip netns del "$ns"
+            echo "rb_nft_has_queue: nft cannot create a table in a new netns" >&2
+            return 2
+        fi
+        if ip netns exec "$ns" nft add rule inet rbt-probe c queue num 0 >/dev/null 2>&1; then r=yes; else r=no; fi
+        ip netns del "$ns"
+        echo "$r" >"$f.$$" && mv "$f.$$" "$f"
+    fi
+    [ "$(cat "$f")" = yes ]
+}
+
+# For the tests that need the learner (an allowed name's answers opened):
+# skipped on the nft backend when the kernel has no nft queue. What such a
+# sentry does instead (an allowed name opens nothing) has tests of its own
+# (rb_learnerless).
+rb_need_learner() {
+    local rc=0
+    [ "$(rb_backend)" = nft ] || return 0
+    rb_nft_has_queue || rc=$?
+    case $rc in
+    0) ;;
+    1) skip "needs the learner's NFQUEUE: this kernel's nftables has no queue (CONFIG_NFT_QUEUE not set), where an allowed name opens nothing" ;;
+    *) fail "cannot ask the kernel whether nftables has a queue" ;;
+    esac
+}
+
+# For the tests of that case: the nft backend on a kernel without nft queue.
+rb_learnerless() {
+    local rc=0
+    [ "$(rb_backend)" = nft ] || skip "the $(rb_backend) backend queues to the learner"
+    rb_nft_has_queue || rc=$?
+    case $rc in
+    0) skip "this kernel's nftables has a queue (CONFIG_NFT_QUEUE): the learner runs" ;;
+    1) ;;
+    *) fail "cannot ask the kernel whether nftables has a queue" ;;
+    esac
+}
+
+# rb_nft_norm: `nft -j list` output as one object per line, sorted keys,
+# without what traffic and time change (counters, rule and object handles,
+# the learned answers of RB-DNS and RB-DNS-PORT): for "unchanged" checks.
+rb_nft_norm() {
+    jq -S -c '.nftables[] | select(has("metainfo") | not)
+        | if .set and (.set.name | startswith("RB-DNS")) then del(.set.elem) else . end
+        | walk(if type == "object" then del(.handle) else . end)
+        | walk(if type == "object" and (.counter | type) == "object" then .counter = {} else . end)'
+}
+
+# rb_policy WHERE: the sentry policy of the suite's backend as the kernel
+# holds it in netns WHERE (rb_nsexec), without counters and learned
+# answers: iptables-legacy-save and the ipsets' members, or table inet rb.
+rb_policy() {
+    local w=$1 s
+    if [ "$(rb_backend)" = nft ]; then
+        rb_nsexec "$w" nft -j list ruleset | rb_nft_norm
+        return "${PIPESTATUS[0]}"
+    fi
+    rb_nsexec "$w" iptables-legacy-save | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//'
+    for s in $(rb_nsexec "$w" ipset list -n | grep -v '^RB-DNS' | sort); do
+        echo "ipset $s"
+        rb_nsexec "$w" ipset list "$s" | sed '1,/^Members:/d' | sort
+    done
+}
+
+# rb_fw_objects WHERE: every rb object of either backend in netns WHERE
+# (RB-* chains and rules, RB-* ipsets, nft tables rb and rb-*), one a line;
+# nothing when there is none.
+rb_fw_objects() {
+    local w=$1
+    rb_nsexec "$w" iptables-legacy-save 2>/dev/null | grep -E -- '(^:|-j |-A )RB-' | sed 's/\[[0-9]*:[0-9]*\]//'
+    rb_nsexec "$w" iptables-legacy-save -t nat 2>/dev/null | grep -E -- '(^:|-j |-A )RB-' | sed 's/\[[0-9]*:[0-9]*\]//'
+    rb_nsexec "$w" ipset list -n 2>/dev/null | grep '^RB-'
+    rb_nsexec "$w" nft list tables | grep -E '^table inet rb(-|$)'
+    true
+}
+
+# rb_set_members WHERE SET: the members of the sentry's set SET, one a
+# line, sorted, without timeouts, in ipset's syntax (ADDR, ADDR/LEN,
+# ADDR,PROTO:PORT); nft's elements written the same way (an interval nft
+# merged stays one: A-B).
+rb_set_members() {
+    if [ "$(rb_backend)" = nft ]; then
+        rb_nsexec "$1" nft -j list set inet rb "$2" | jq -r '
+            def one: if type == "string" then .
+                elif type == "number" then tostring
+                elif has("prefix") then "\(.prefix.addr)/\(.prefix.len)"
+                elif has("range") then "\(.range[0] | one)-\(.range[1] | one)"
+                else tojson end;
+            .nftables[].set? | select(.) | .elem[]?
+            | if type == "object" and has("elem") then .elem.val else . end
+            | if type == "object" and has("concat") then .concat | "\(.[0] | one),\(.[1] | one):\(.[2] | one)"
+              else one end' | sort
+        return "${PIPESTATUS[0]}"
+    fi
+    rb_nsexec "$1" ipset list "$2" | sed '1,/^Members:/d; s/ timeout [0-9]*$//' | sort
+    return "${PIPESTATUS[0]}"
+}
+
+# rb_pkts WHERE ID [filter|nat]: the packets of the sentry's rules with
+# comment rb:ID in that table (summed: rb:never-private is nine rules),
+# read from the kernel (netns WHERE, rb_nsexec) by the backend's own tool.
+rb_pkts() {
+    local w=$1 id=$2 t=${3:-filter}
+    if [ "$(rb_backend)" = nft ]; then
+        rb_nsexec "$w" nft -j list table inet rb | jq --arg c "rb:$id" --argjson nat "$([ "$t" = nat ] && echo true || echo false)" \
+            '[.nftables[].rule? | select(.comment == $c)
+              | select((.chain | test("^(nat-|RB-PREROUTING$|RB-POSTROUTING$)")) == $nat)
+              | .expr[] | .counter? | select(.) | .packets] | add // 0'
+    else
+        rb_nsexec "$w" iptables-legacy-save -c -t "$t" | grep -F -- "--comment \"rb:$id\" " |
+            sed -n 's/^\[\([0-9]*\):.*/\1/p' | awk '{ s += $1 } END { print s + 0 }'
+    fi
+}
+
+# The host's part of moniker M (bridge lockdown, entry port) in this netns.
+# rb_host_policy M: as the kernel holds it, without counters: the chains
+# RB-H-M, RB-E-M, RB-EPOST-M, their rules and jumps, or table inet rb-M.
+rb_host_policy() {
+    if [ "$(rb_backend)" = nft ]; then
+        if nft list tables | grep -qx "table inet rb-$1"; then
+            nft -j list table inet "rb-$1" | rb_nft_norm
+        fi
+        return 0
+    fi
+    iptables-legacy-save -t filter | grep -E -- "RB-H-$1( |\$)" | sed 's/\[[0-9]*:[0-9]*\]//'
+    iptables-legacy-save -t nat | grep -E -- "RB-E(POST)?-$1( |\$)" | sed 's/\[[0-9]*:[0-9]*\]//'
+    true
+}
+
+# rb_host_objects M: anything of moniker M's host part, of either backend.
+rb_host_objects() {
+    iptables-legacy-save -t filter | grep -E -- "RB-H-$1( |\$)"
+    iptables-legacy-save -t nat | grep -E -- "RB-E(POST)?-$1( |\$)"
+    nft list tables | grep -x "table inet rb-$1"
+    true
+}
+
+# rb_host_pkts M CHAIN: the packets of every rule of the host's CHAIN.
+rb_host_pkts() {
+    if [ "$(rb_backend)" = nft ]; then
+        nft -j list chain inet "rb-$1" "$2" | jq '[.nftables[].rule? | select(.) | .expr[] | .counter? | select(.) | .packets] | add // 0'
+    else
+        iptables-legacy-save -c -t nat | grep -F -- "-A $2 " | sed -n 's/^\[\([0-9]*\):.*/\1/p' | awk '{ s += $1 } END { print s + 0 }'
+    fi
+}
+
+# rb_host_chain M CHAIN: the rules of the host's CHAIN of moniker M, one a
+# line, as the backend's tool prints them (iptables-legacy-save's -A
+# lines of either table, or nft -s's rule lines).
+rb_host_chain() {
+    if [ "$(rb_backend)" = nft ]; then
+        nft -s list chain inet "rb-$1" "$2" | sed -n 's/^\t\t//p'
+    else
+        { iptables-legacy-save -t filter; iptables-legacy-save -t nat; } | grep -E -- "^-A $2 "
+    fi
+}
+
+# rb_del_rule WHERE CHAIN ID: deletes the sentry's first rule with comment
+# rb:ID from CHAIN (filter or nat) of netns WHERE, on the suite's backend.
+rb_del_rule() {
+    local w=$1 c=$2 id=$3 t n
+    if [ "$(rb_backend)" = nft ]; then
+        rb_nft_delete_rule "$w" "$c" "$id"
+        return
+    fi
+    for t in filter nat; do
+        n=$(rb_nsexec "$w" iptables-legacy -t "$t" -nL "$c" --line-numbers 2>/dev/null |
+            awk -v m="/* rb:$id */" 'index($0, m) { print $1; exit }')
+        [ -z "$n" ] || { rb_nsexec "$w" iptables-legacy -t "$t" -D "$c" "$n"; return; }
+    done
+    fail "no rule rb:$id in $c"
+}
+
 # The packets of the rules with comment rb:ID in CHAIN of the sentry
 # (summed: rb:never-private is nine rules), read from the kernel by the
 # backend's own tool.
@@ -92,12 +286,12 @@ rule_pkts() {
 }
 
 # Deletes the rule with comment rb:ID from CHAIN of table inet rb in netns
-# NS (nft addresses rules by handle).
+# WHERE (rb_nsexec; nft addresses rules by handle).
 rb_nft_delete_rule() {
     local h
-    h=$(ip netns exec "$1" nft -a list chain inet rb "$2" | sed -n "s/.*comment \"rb:$3\" # handle \([0-9]*\)$/\1/p" | head -1)
+    h=$(rb_nsexec "$1" nft -a list chain inet rb "$2" | sed -n "s/.*comment \"rb:$3\" # handle \([0-9]*\)$/\1/p" | head -1)
     [ -n "$h" ] || fail "no rule rb:$3 in $2"
-    ip netns exec "$1" nft delete rule inet rb "$2" handle "$h"
+    rb_nsexec "$1" nft delete rule inet rb "$2" handle "$h"
 }
 
 # Skip unless the images and podman are usable (tests that need containers).
@@ -107,6 +301,11 @@ rb_require_images() {
 }
 
 rb_default_teardown() {
+    # processes a test started outside any netns it made (lock holders)
+    if [ -f "$BATS_TEST_TMPDIR/.pids" ]; then
+        xargs -r kill -9 <"$BATS_TEST_TMPDIR/.pids" 2>/dev/null
+        rm -f "$BATS_TEST_TMPDIR/.pids"
+    fi
     rb_podman_cleanup
     rb_netns_cleanup
     if [ -f "$BATS_TEST_TMPDIR/.dirs" ]; then
