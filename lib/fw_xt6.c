@@ -38,7 +38,7 @@ static int have_ipv6(void)
 static int policy_set_locked(const char *policy, struct rb_err *err)
 {
 	cleanup_ip6tc struct xtc_handle *h = NULL;
-	xt_chainlabel l, pol = { 0 };
+	xt_chainlabel l = { 0 }, pol = { 0 };
 
 	errno = 0;
 	h = ip6tc_init("filter");
