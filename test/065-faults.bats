@@ -368,16 +368,20 @@ EOF
     t1=$(date +%s%N); tslow=$(((t1 - t0) / 1000000))
     for i in $(seq 30); do
         np=${nps[i % 2]}
+        # each apply in a process group of its own (job control), killed
+        # whole: rb-fw-apply too, also one strace is about to fork (killed
+        # alone, strace would leave it applying on behind the test's back)
+        set -m
         case $((i % 3)) in
         1) apply >/dev/null 2>&1 3>&- & t=$tcli ;;
         2) apply --pid "$SPID" >/dev/null 2>&1 3>&- & t=$tpid ;;
         0) "${slow[@]}" "$RB_BIN/rb-fw-apply" --nameplate "$np" --pid "$SPID" >/dev/null 2>&1 3>&- & t=$tslow ;;
         esac
         p=$!
+        set +m
         d=$((RANDOM % (t + 1)))
         sleep "$((d / 1000)).$(printf '%03d' $((d % 1000)))"
-        # rb-fw-apply itself, also when it runs under strace
-        for c in $(pgrep -P $p) $p; do kill -KILL "$c" 2>/dev/null || true; done
+        kill -KILL -- "-$p" 2>/dev/null || true
         wait $p 2>/dev/null || true
         fwd=$(nsenter -t "$SPID" -n cat /proc/sys/net/ipv4/ip_forward)
         if [ "$fwd" = 0 ]; then

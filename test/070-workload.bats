@@ -436,18 +436,21 @@ SH
 
 # Last: the bottle is then full of processes until it is stopped.
 @test "a fork bomb stops at RBRN_BOTTLE_PIDS; the host and the sentry stay responsive" {
-    local cg sp i n
+    local cg sp i n max=0
     cg=$(pids_cgroup "$(pid_of rb-$NP-bottle)")
     [ "$(cat "$cg/pids.max")" = 128 ] || fail "$cg/pids.max: $(cat "$cg/pids.max")"
     podman exec -d rb-$NP-bottle sh -c 'b() { b | b & }; b' >/dev/null
-    # (a loaded machine's podman 5 may take seconds to start it)
+    # its processes come and go (each whose fork fails ends): the most
+    # seen, never above the limit (a loaded machine's podman 5 may take
+    # seconds to start it)
     for i in $(seq 300); do
-        [ "$(cat "$cg/pids.current")" -ge 120 ] && break
+        n=$(cat "$cg/pids.current")
+        [ "$n" -le 128 ] || fail "pids.current $n above the limit"
+        [ "$n" -le "$max" ] || max=$n
+        [ "$max" -ge 120 ] && break
         sleep 0.1
     done
-    n=$(cat "$cg/pids.current")
-    [ "$n" -le 128 ] || fail "pids.current $n above the limit"
-    [ "$n" -ge 100 ] || fail "the bomb did not run ($n processes)"
+    [ "$max" -ge 100 ] || fail "the bomb did not run (at most $max processes)"
     [ "$(awk '{print $2}' "$cg/pids.events")" -gt 0 ] || [ "$(cat "$cg/pids.events")" != "max 0" ]
     # the host answers, the sentry still resolves for the bottle's names
     run timeout 10 podman ps --format '{{.Names}}'
