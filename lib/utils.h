@@ -31,7 +31,8 @@ static inline void *steal_pointer_(void *pp)
 	*ptr = NULL;
 	return ref;
 }
-#define steal_pointer(pp) (0 ? (*(pp)) : steal_pointer_(pp))
+/* the cast is explicit: clang-tidy 19+ flags a T ** passed as void * */
+#define steal_pointer(pp) (0 ? (*(pp)) : steal_pointer_((void *)(pp)))
 
 /* Returns *fdp and sets it to -1. */
 static inline int steal_fd(int *fdp)
