@@ -125,6 +125,11 @@ assert_policy_back() {
     [ "$(world_has "$t.anthropic.com")" -ge 1 ]
     run probe 160.79.104.10 443
     assert_success
+    # (the world's listener logs the connection after the handshake)
+    for _ in $(seq 30); do
+        [ "$(world_logs | grep -cF "from AF=2 $SUP:")" -ge 1 ] && break
+        sleep 0.1
+    done
     [ "$(world_logs | grep -cF "from AF=2 $SUP:")" -ge 1 ]
     run probe 198.51.100.7 443
     assert_failure
