@@ -436,7 +436,7 @@ static void fail(struct slot *s, struct rb_probe_result *r, int e)
 static int icmp_allowed(struct rb_probe_result *r)
 {
 	char buf[64] = "";
-	unsigned long lo, hi;
+	unsigned long lo = 0, hi = 0;
 	gid_t gid = getegid();
 	FILE *f = fopen("/proc/sys/net/ipv4/ping_group_range", "re");
 	int ok = f && fgets(buf, sizeof(buf), f) && sscanf(buf, "%lu %lu", &lo, &hi) == 2;
