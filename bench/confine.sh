@@ -54,24 +54,6 @@ nsenter -t "$PPID_" -n ip route replace default via "$WORLD_GW" ||
 [ "$(podman exec "$PLAIN" dig +short +time=2 +tries=1 @8.8.8.8 anthropic.com)" = 160.79.104.10 ] ||
 	die "$PLAIN does not reach the world's resolver"
 
-# iperf C: bits/s received by the world from container C (REPLY)
-iperf() {
-	local out
-	for _ in 1 2 3 4 5; do
-		out=$(podman exec "$1" iperf3 -c "$BENCH_TARGET" -t "$SECS" -O 1 -J 2>/dev/null || true)
-		REPLY=$(jq -r '.end.sum_received.bits_per_second // empty' <<<"$out" 2>/dev/null || true)
-		[ -n "$REPLY" ] && return 0
-		sleep 2
-	done
-	die "iperf3 from $1 to $BENCH_TARGET gave no result"
-}
-# flows C: new TCP connections per second, timed inside C (REPLY)
-flows() {
-	REPLY=$(podman exec "$1" bash -c 't0=${EPOCHREALTIME/./}
-		curl -s -o /dev/null --connect-timeout 2 "http://'"$BENCH_TARGET"':9/[1-'"$FLOWS"']"
-		t1=${EPOCHREALTIME/./}; echo $(( '"$FLOWS"' * 1000000 / (t1 - t0) ))') ||
-		die "the flow test failed in $1"
-}
 # lat PID SERVER FILE OUT: each reply's latency (us) of dnsperf from PID's
 # netns to SERVER, appended to OUT; dies unless every query was answered
 lat() {
@@ -100,9 +82,9 @@ for ((r = 1; r <= REPS; r++)); do
 	say "confine round $r/$REPS ($order)"
 	for v in $order; do
 		if [ "$v" = rb ]; then c=$BENCH_BOTTLE pid=$BPID srv=$BENCH_SENTRY_IP; else c=$PLAIN pid=$PPID_ srv=8.8.8.8; fi
-		flows "$c" # warm-up
-		iperf "$c"; echo "$REPLY" >>"$BENCH_TMP/iperf-$v"
-		flows "$c"; echo "$REPLY" >>"$BENCH_TMP/flows-$v"
+		bench_flows "$c" "$FLOWS" # warm-up
+		bench_iperf "$c" "$SECS"; echo "$REPLY" >>"$BENCH_TMP/iperf-$v"
+		bench_flows "$c" "$FLOWS"; echo "$REPLY" >>"$BENCH_TMP/flows-$v"
 		lat "$pid" "$srv" "$BENCH_TMP/q-cached" "$BENCH_TMP/cached-$v"
 		# each design and round its own slice of the zone's 4,096 names
 		k=0

@@ -255,6 +255,30 @@ bench_set_entries() {
 	nsenter --net="$1" ipset list "$2" -t | awk -F': ' '/^Number of entries/ { print $2 }'
 }
 
+# bench_iperf C SECS: bits/s the world received in one iperf3 TCP stream
+# of SECS s from container C to BENCH_TARGET (REPLY). The world runs one
+# iperf3 server: if it is busy, wait and retry.
+bench_iperf() {
+	local out
+	for _ in 1 2 3 4 5; do
+		out=$(podman exec "$1" iperf3 -c "$BENCH_TARGET" -t "$2" -O 1 -J 2>/dev/null || true)
+		REPLY=$(jq -r '.end.sum_received.bits_per_second // empty' <<<"$out" 2>/dev/null || true)
+		[ -n "$REPLY" ] && return 0
+		say "iperf3: $(jq -r '.error // "no result"' <<<"$out" 2>/dev/null || echo "no result"); retrying"
+		sleep 2
+	done
+	die "iperf3 from $1 to $BENCH_TARGET gave no result"
+}
+
+# bench_flows C N: new TCP connections per second, timed inside container
+# C (REPLY): curl opens N in a row; the world refuses each (RST).
+bench_flows() {
+	REPLY=$(podman exec "$1" bash -c 't0=${EPOCHREALTIME/./}
+		curl -s -o /dev/null --connect-timeout 2 "http://'"$BENCH_TARGET"':9/[1-'"$2"']"
+		t1=${EPOCHREALTIME/./}; echo $(( '"$2"' * 1000000 / (t1 - t0) ))') ||
+		die "the flow test failed in $1"
+}
+
 # bench_machine: one markdown line per fact about this machine.
 bench_machine() {
 	local cpu

@@ -71,28 +71,8 @@ policy() {
 	esac
 }
 
-# iperf: bits/s received by the world, in REPLY. The world runs one
-# iperf3 server: if it is busy, wait and retry.
-iperf() {
-	local i out
-	for i in 1 2 3 4 5; do
-		out=$(podman exec "$BENCH_BOTTLE" iperf3 -c "$BENCH_TARGET" -t "$SECS" -O 1 -J 2>/dev/null || true)
-		REPLY=$(jq -r '.end.sum_received.bits_per_second // empty' <<<"$out" 2>/dev/null || true)
-		[ -n "$REPLY" ] && return 0
-		say "iperf3: $(jq -r '.error // "no result"' <<<"$out" 2>/dev/null || echo "no result"); retrying"
-		sleep 2
-	done
-	die "iperf3 to $BENCH_TARGET gave no result"
-}
-
-# flows: new TCP connections per second, timed inside the bottle (REPLY).
-# curl runs the URLs one after the other; each is refused by the world.
-flows() {
-	REPLY=$(podman exec "$BENCH_BOTTLE" bash -c 't0=${EPOCHREALTIME/./}
-		curl -s -o /dev/null --connect-timeout 2 "http://'"$BENCH_TARGET"':9/[1-'"$FLOWS"']"
-		t1=${EPOCHREALTIME/./}; echo $(( '"$FLOWS"' * 1000000 / (t1 - t0) ))') ||
-		die "the flow test failed in $BENCH_BOTTLE"
-}
+iperf() { bench_iperf "$BENCH_BOTTLE" "$SECS"; }
+flows() { bench_flows "$BENCH_BOTTLE" "$FLOWS"; }
 
 # ---- measure -----------------------------------------------------------------
 VARIANTS=(rb1 rbbig naive)
