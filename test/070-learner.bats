@@ -15,8 +15,9 @@
 #
 # On both backends (make check RB_FW_BACKEND=nft). The learner sits in the
 # path through a queue rule; a kernel whose nftables has no queue
-# (CONFIG_NFT_QUEUE not set, probed at run time) has none on nft: there its
-# tests skip, and one shows that an allowed name then opens nothing.
+# (CONFIG_NFT_QUEUE not set, probed at run time: rb_nft_has_queue) has none
+# on nft: there its tests skip, and one shows that an allowed name then
+# opens nothing.
 
 load helpers
 
@@ -59,15 +60,6 @@ set_list() {
 rb_dns_set() { set_list RB-DNS; }
 # entry_timeout ADDR: the seconds left to ADDR's entry in RB-DNS
 entry_timeout() { set_list RB-DNS | awk -v a="$1" '$1 == a && $2 == "timeout" { print $3 }'; }
-# sentry_pkts CHAIN ID: the packets of the sentry's rules with comment rb:ID
-sentry_pkts() {
-    if [ "$BACKEND" = nft ]; then
-        "${SX[@]}" nft -j list chain inet rb "$1" |
-            jq -r --arg c "rb:$2" '[.nftables[].rule? | select(.comment == $c) | .expr[] | .counter? | select(.) | .packets] | add // 0'
-    else
-        "${SX[@]}" iptables-legacy -vxnL "$1" | awk -v c="/* rb:$2 */" 'index($0, c) {n += $1} END {print n + 0}'
-    fi
-}
 learner_bound() {
     "${SX[@]}" cat /proc/net/netfilter/nfnetlink_queue 2>/dev/null | awk '$1 == 0 {f = 1} END {exit !f}'
 }
@@ -83,20 +75,19 @@ denials() { cat "/proc/$SPID/root/var/log/rb/denials/denials.jsonl"; }
 # 2, the start of bats' own stack-trace loop over i.)
 base() { echo $((BATS_TEST_NUMBER * 1000 % 3000)); }
 
-need_learner() {
-    [ "$LEARNS" = 1 ] || skip "no learner in the path on $BACKEND: this kernel's nftables has no queue (CONFIG_NFT_QUEUE not set, probed at run time)"
-}
-
 setup_file() {
     rb_require_images
-    export BACKEND LEARNS
+    export BACKEND LEARNS=1
     BACKEND=$(rb_backend)
-    # the kernel's word, in a netns of its own: does nft take a queue rule?
-    LEARNS=1
-    if [ "$BACKEND" = nft ] && ! unshare -n nft -f - >/dev/null 2>&1 <<<'add table inet rbt-q
-add chain inet rbt-q c
-add rule inet rbt-q c queue num 0'; then
-        LEARNS=0
+    # the kernel's word (test/helpers.bash): does nft take a queue rule?
+    if [ "$BACKEND" = nft ]; then
+        local rc=0
+        rb_nft_has_queue || rc=$?
+        case $rc in
+        0) ;;
+        1) LEARNS=0 ;;
+        *) fail "cannot ask the kernel whether nftables has a queue" ;;
+        esac
     fi
     bash "$RB_TOP/mk/world.sh" start >/dev/null
     export NP=$BATS_FILE_TMPDIR/$M.mk
@@ -174,7 +165,7 @@ teardown() {
 }
 
 @test "1,000 fresh names, each answered with another address, each connected at once: 0 failures" {
-    need_learner
+    rb_need_learner
     local b n=1000 idx script
     b=$(base)
     script=$(for ((idx = b; idx < b + n; idx++)); do
@@ -191,7 +182,7 @@ teardown() {
 }
 
 @test "DNS over TCP is learned the same way" {
-    need_learner
+    rb_need_learner
     local idx a
     idx=$(($(base) + 7))
     a=$(rot_addr $idx)
@@ -206,7 +197,7 @@ teardown() {
 }
 
 @test "an answer expires after its timeout: a new flow is rejected, an established one goes on" {
-    need_learner
+    rb_need_learner
     local idx a
     idx=$(($(base) + 3))
     a=$(rot_addr $idx)
@@ -232,7 +223,7 @@ teardown() {
 }
 
 @test "rebinding: allowed names answering private, loopback, metadata or host addresses open nothing" {
-    need_learner
+    rb_need_learner
     local n
     for n in x.rebind.anthropic.com lo.rebind.anthropic.com meta.rebind.anthropic.com host.rebind.anthropic.com; do
         run --separate-stderr podman exec $B dig +short +time=2 +tries=1 "$n"
@@ -249,7 +240,7 @@ teardown() {
 }
 
 @test "the learner killed: nothing new opens, status and rb-verify say so, reapply restores; flows survive" {
-    need_learner
+    rb_need_learner
     local idx a b lrn
     idx=$(($(base) + 11))
     a=$(rot_addr $idx)
@@ -316,8 +307,8 @@ teardown() {
     else
         assert_line --regexp '"dst":"169\.254\.169\.254","port":80,"rule":"rb:never-private"\}$'
     fi
-    [ "$(sentry_pkts RB-EGRESS reject)" -ge 1 ] || fail "rb:reject counted nothing"
-    [ "$(sentry_pkts RB-EGRESS never-private)" -ge 1 ] || fail "rb:never-private counted nothing"
+    [ "$(rb_pkts "$SPID" reject)" -ge 1 ] || fail "rb:reject counted nothing"
+    [ "$(rb_pkts "$SPID" never-private)" -ge 1 ] || fail "rb:never-private counted nothing"
     run rb_make bottle-log JSON=1
     assert_success
     run jq -e -s 'map(select(.rule == "rb:reject" and .dst == "198.51.100.7")) | length >= 1' <<<"$output"
@@ -339,7 +330,7 @@ teardown() {
 
 @test "100,000 blocked packets in a burst: the log stays bounded, the sentry answers DNS" {
     local idx a before after
-    before=$(sentry_pkts RB-EGRESS reject)
+    before=$(rb_pkts "$SPID" reject)
     # as the bottle's uid, from its netns: 100,000 UDP datagrams to an
     # address no policy allows
     nsenter -t "$BPID" -n setpriv --reuid=1000 --regid=1000 --clear-groups --inh-caps=-all \
@@ -352,7 +343,7 @@ for i in range(100000):
     except OSError:
         pass
 '
-    after=$(sentry_pkts RB-EGRESS reject)
+    after=$(rb_pkts "$SPID" reject)
     [ $((after - before)) -ge 90000 ] || fail "rb:reject counted only $((after - before)) packets"
     # the sentry still answers, at once (and learns, where it can)
     idx=$(($(base) + 21))
@@ -377,7 +368,7 @@ for i in range(100000):
 }
 
 @test "each new answer refreshes its entry's timeout" {
-    need_learner
+    rb_need_learner
     local idx a t1 t2 t3
     idx=$(($(base) + 31))
     a=$(rot_addr $idx)
@@ -397,7 +388,7 @@ for i in range(100000):
 }
 
 @test "rebinding to the host's own public address: the answer passes, the set never holds it" {
-    need_learner
+    rb_need_learner
     # a public-looking address of the host, on a link of this test (a
     # bridge: the kernel may have no dummy links, podman needs bridges); the
     # world answers any address of 160.79.112.0/20 for the rotating zone
@@ -407,7 +398,7 @@ for i in range(100000):
     # the host's addresses are read at each apply (RB-HOST)
     run rb_make bottle-reapply
     assert_success
-    run set_list RB-HOST
+    run rb_set_members "$SPID" RB-HOST
     assert_line "$h"
     # both answers reach the bottle; only the one that is not the host's
     # enters the answers set
@@ -423,12 +414,12 @@ for i in range(100000):
     ip link del rbt-lrnhost
     run rb_make bottle-reapply
     assert_success
-    run set_list RB-HOST
+    run rb_set_members "$SPID" RB-HOST
     refute_line "$h"
 }
 
 @test "the learner hung (SIGSTOP): nothing new opens, status and rb-verify say it does not answer, reapply replaces it" {
-    need_learner
+    rb_need_learner
     local idx b lrn new
     idx=$(($(base) + 41))
     b=$(rot_addr $idx)
@@ -504,7 +495,7 @@ for i in range(100000):
 }
 
 @test "nft without a queue (CONFIG_NFT_QUEUE not set): an allowed name resolves and opens nothing" {
-    [ "$LEARNS" = 0 ] || skip "the learner is in the path on $BACKEND here (queue rules taken)"
+    rb_learnerless
     local idx a seen
     idx=$(($(base) + 51))
     a=$(rot_addr $idx)
@@ -568,7 +559,7 @@ ns_ttl() {
 }
 
 @test "no answer outlives its entry: dnsmasq caches and hands out less than the entry's timeout, a cached answer too" {
-    need_learner
+    rb_need_learner
     local dns arg maxttl maxcache t1 e1 t2 e2
     netns_sentry --ttl-min 5 --ttl-max 20
     # dnsmasq as rb-sentryd runs it: its real command line
@@ -599,7 +590,7 @@ ns_ttl() {
 }
 
 @test "a shorter answer for the same address never shortens its entry, also after the learner restarted" {
-    need_learner
+    rb_need_learner
     local t e1 e2 e3 lrn
     netns_sentry --ttl-min 1 --ttl-max 20
     t=$(ns_ttl ttl.anthropic.com)
