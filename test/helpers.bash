@@ -295,6 +295,55 @@ rb_nft_delete_rule() {
 }
 
 # Skip unless the images and podman are usable (tests that need containers).
+# rb_run [--separate-stderr] [EXPECTED] CMD...: bats' run, in the manner of
+# podman's run_podman and netavark's run_helper: the command line, its output
+# and its exit code go to the test's log, the exit code must be EXPECTED (a
+# number, 0 when left out; '?' takes any), and a command that outlives
+# RB_RUN_TIMEOUT seconds (default 120) is killed with everything it started
+# in its process group and fails the test as a timeout, so a hung podman or
+# nc fails at its own line rather than at the suite's per-test timeout.
+rb_run() {
+    local sep=() want=0
+    if [ "${1:-}" = --separate-stderr ]; then
+        sep=(--separate-stderr)
+        shift
+    fi
+    case ${1:-} in
+    '?' | [0-9] | [0-9][0-9] | [0-9][0-9][0-9]) want=$1 && shift ;;
+    esac
+    [ $# -gt 0 ] || fail "rb_run: no command"
+    printf '$ %s\n' "$*"
+    run "${sep[@]}" _rb_timed "${RB_RUN_TIMEOUT:-120}" "$@"
+    [ -z "$output" ] || printf '%s\n' "$output"
+    [ -z "${sep[*]}" ] || [ -z "$stderr" ] || printf '[stderr] %s\n' "$stderr"
+    printf '[exit %d]\n' "$status"
+    [ "$status" != 124 ] || [ ! -e "$BATS_TEST_TMPDIR/.rb_run_timeout" ] ||
+        { rm -f "$BATS_TEST_TMPDIR/.rb_run_timeout"; fail "timed out after ${RB_RUN_TIMEOUT:-120} s: $*"; }
+    [ "$want" = '?' ] || [ "$status" = "$want" ] || fail "exit $status, expected $want: $*"
+}
+
+# _rb_timed SECONDS CMD...: CMD in a process group of its own (job control),
+# and a watchdog in another that kills that group after SECONDS. The
+# watchdog writes nowhere: run's capture waits for every writer to close.
+_rb_timed() {
+    local t=$1 pid dog rc mark="$BATS_TEST_TMPDIR/.rb_run_timeout"
+    shift
+    rm -f "$mark"
+    [ ! -t 0 ] || exec </dev/null
+    set -m
+    "$@" &
+    pid=$!
+    { sleep "$t" && touch "$mark" && kill -TERM -- -"$pid" && sleep 2 && kill -KILL -- -"$pid"; } </dev/null >/dev/null 2>&1 &
+    dog=$!
+    set +m
+    wait "$pid"
+    rc=$?
+    kill -- -"$dog" 2>/dev/null
+    wait "$dog" 2>/dev/null
+    [ ! -e "$mark" ] || return 124
+    return "$rc"
+}
+
 rb_require_images() {
     podman image exists localhost/rb-sentry:latest && podman image exists localhost/rb-bottle:latest ||
         fail "images not built: run make images"
