@@ -190,16 +190,25 @@ start_old() {
 	# as the sentry image ran it before rb-sentryd: root, dnsmasq drops to
 	# its user and keeps CAP_NET_ADMIN for the set; rb-sentryd's TTL caps
 	ip netns exec "$s" dnsmasq --keep-in-foreground --conf-file="$SD/old/dnsmasq.conf" \
-		--max-ttl="$RB_LEARN_TTL_MAX" --max-cache-ttl="$RB_LEARN_TTL_MAX" --ipset=/anthropic.com/RB-DNS \
+		--max-ttl="$RB_DNSMASQ_TTL_MAX" --max-cache-ttl="$RB_DNSMASQ_TTL_MAX" --ipset=/anthropic.com/RB-DNS \
 		</dev/null >/dev/null 2>"$BENCH_TMP/dnsmasq-old.log" &
 	DNSMASQ_PID[old]=$!
 	PIDS+=("$!")
 	wait_udp "$s" 53
 }
 
-# The TTL caps rb-sentryd gives dnsmasq (its defaults, lib/learn.h).
-RB_LEARN_TTL_MAX=$(awk '$1 == "#define" && $2 == "RB_LEARN_TTL_MAX" { print $3 }' "$RB_TOP/lib/learn.h")
-[ -n "$RB_LEARN_TTL_MAX" ] || die "cannot read RB_LEARN_TTL_MAX from lib/learn.h"
+# learn_define NAME: a #define of lib/learn.h (rb-sentryd's TTL defaults).
+learn_define() {
+	local v
+	v=$(awk -v n="$1" '$1 == "#define" && $2 == n { print $3 }' "$RB_TOP/lib/learn.h")
+	[ -n "$v" ] || die "cannot read $1 from lib/learn.h"
+	echo "$v"
+}
+# the TTL caps rb-sentryd gives dnsmasq: a cached answer never outlives its
+# set entry
+ttl_max=$(learn_define RB_LEARN_TTL_MAX) || exit
+ttl_margin=$(learn_define RB_LEARN_TTL_MARGIN) || exit
+RB_DNSMASQ_TTL_MAX=$((ttl_max - ttl_margin))
 
 # counter D NAME: dnsmasq's counter NAME.bind (CHAOS TXT), asked on loopback.
 counter() {
