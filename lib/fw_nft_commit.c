@@ -3,10 +3,15 @@
  * netns the calling thread is in when the context opens its socket. */
 #include "fw_nft.h"
 
+#include "utils.h"
+
 #include <errno.h>
+#include <fcntl.h>
 #include <nftables/libnftables.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* nft's error text without the echo of the input: its first line. */
 static void first_line(const char *s, char *buf, size_t len)
@@ -110,16 +115,67 @@ int rb_nft_table_delete(const char *name, struct rb_err *err)
 	return rb_nft_run(cmd, 0, NULL, what, err);
 }
 
+/* Whether this kernel has nft's queue expression does not change while it
+ * runs (short of a module installed later), and finding out costs a
+ * transaction: on a loaded host as long as committing a small policy. So the
+ * answer is kept for the boot in RB_NFT_QUEUE_CACHE, "BOOT_ID 0|1", and
+ * probed again after a reboot or when the file is removed. */
+#define RB_NFT_QUEUE_CACHE "/run/rb-nft-queue"
+#define RB_BOOT_ID "/proc/sys/kernel/random/boot_id"
+
+static int boot_id(char id[37])
+{
+	cleanup_close int fd = open(RB_BOOT_ID, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || read(fd, id, 36) != 36)
+		return -1;
+	id[36] = '\0';
+	return 0;
+}
+
+static int queue_cached(const char *id)
+{
+	cleanup_close int fd = open(RB_NFT_QUEUE_CACHE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	char buf[64];
+	ssize_t n;
+
+	if (fd < 0 || (n = read(fd, buf, sizeof(buf) - 1)) != 39)
+		return -1;
+	buf[n] = '\0';
+	if (memcmp(buf, id, 36) != 0 || buf[36] != ' ' || (buf[37] != '0' && buf[37] != '1') ||
+	    buf[38] != '\n')
+		return -1;
+	return buf[37] == '1';
+}
+
+/* best effort: without the file the next run probes again */
+static void queue_cache(const char *id, int known)
+{
+	char tmp[] = RB_NFT_QUEUE_CACHE ".XXXXXX", line[40];
+	cleanup_close int fd = mkstemp(tmp);
+	int n = snprintf(line, sizeof(line), "%s %d\n", id, known);
+
+	if (fd < 0)
+		return;
+	if (fchmod(fd, 0644) < 0 || write(fd, line, (size_t)n) != n || rename(tmp, RB_NFT_QUEUE_CACHE) < 0)
+		unlink(tmp);
+}
+
 int rb_nft_queue_supported(void)
 {
 	static int known = -1;
 	struct nft_ctx *ctx;
+	char id[37];
+	int have_id;
 
 	if (known >= 0)
 		return known;
+	have_id = boot_id(id) == 0;
+	if (have_id && (known = queue_cached(id)) >= 0)
+		return known;
 	ctx = nft_ctx_new(NFT_CTX_DEFAULT);
 	if (!ctx)
-		return 0;
+		return known = 0;
 	nft_ctx_buffer_output(ctx);
 	nft_ctx_buffer_error(ctx);
 	nft_ctx_set_dry_run(ctx, true);
@@ -127,5 +183,7 @@ int rb_nft_queue_supported(void)
 					     "add chain inet rb-probe-queue c\n"
 					     "add rule inet rb-probe-queue c queue num 0\n") == 0;
 	nft_ctx_free(ctx);
+	if (have_id)
+		queue_cache(id, known);
 	return known;
 }

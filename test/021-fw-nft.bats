@@ -517,3 +517,35 @@ fw_locked() {
     assert_output --partial "160.79.104.0/24"
     refute_output --partial "9.9.9.0/24"
 }
+
+@test "nft queue probe: made once per boot, its answer kept in /run/rb-nft-queue by boot id" {
+    local cache=/run/rb-nft-queue id truth lie
+    id=$(cat /proc/sys/kernel/random/boot_id)
+    if rb_nft_has_queue; then truth=1 lie=0; else truth=0 lie=1; fi
+    rb_keep_file "$cache"
+    # no file: probed, and the answer written for this boot
+    rm -f "$cache"
+    rb_run nfw --dry-run
+    queued() { grep -c 'queue num' <<<"$output" || true; }
+    [ "$(queued)" -gt 0 ] || [ "$truth" = 0 ] || fail "queue kernel, no queue rule"
+    [ "$(queued)" = 0 ] || [ "$truth" = 1 ] || fail "no queue in this kernel, but a queue rule"
+    rb_run cat "$cache"
+    assert_output "$id $truth"
+    # this boot's answer is taken as it stands: no second probe
+    echo "$id $lie" >"$cache"
+    rb_run nfw --dry-run
+    local with_lie other_boot garbage rewritten
+    with_lie=$(queued)
+    # another boot's answer, or a file that is not one, is probed again
+    echo "00000000-0000-0000-0000-000000000000 $lie" >"$cache"
+    rb_run nfw --dry-run
+    other_boot=$(queued)
+    rb_run cat "$cache"
+    rewritten=$output
+    echo garbage >"$cache"
+    rb_run nfw --dry-run
+    garbage=$(queued)
+    if [ "$lie" = 1 ]; then [ "$with_lie" -gt 0 ]; else [ "$with_lie" = 0 ]; fi
+    assert_equal "$rewritten" "$id $truth"
+    if [ "$truth" = 1 ]; then [ "$other_boot" -gt 0 ] && [ "$garbage" -gt 0 ]; else [ "$other_boot" = 0 ] && [ "$garbage" = 0 ]; fi
+}

@@ -349,7 +349,27 @@ rb_require_images() {
         fail "images not built: run make images"
 }
 
+# rb_keep_file PATH: PATH as it is now (or its absence) comes back in
+# teardown, whatever the test did to it and however it ended.
+rb_keep_file() {
+    local k="$BATS_TEST_TMPDIR/.kept/${1//\//_}"
+    mkdir -p "$BATS_TEST_TMPDIR/.kept"
+    if [ -e "$1" ]; then cp -p "$1" "$k"; else rm -f "$k"; fi
+    echo "$1" >>"$BATS_TEST_TMPDIR/.kept/list"
+}
+
+rb_restore_files() {
+    local f
+    [ -f "$BATS_TEST_TMPDIR/.kept/list" ] || return 0
+    while read -r f; do
+        rm -f "$f"
+        [ ! -e "$BATS_TEST_TMPDIR/.kept/${f//\//_}" ] || cp -p "$BATS_TEST_TMPDIR/.kept/${f//\//_}" "$f"
+    done <"$BATS_TEST_TMPDIR/.kept/list"
+    rm -rf "$BATS_TEST_TMPDIR/.kept"
+}
+
 rb_default_teardown() {
+    rb_restore_files
     # processes a test started outside any netns it made (lock holders)
     if [ -f "$BATS_TEST_TMPDIR/.pids" ]; then
         xargs -r kill -9 <"$BATS_TEST_TMPDIR/.pids" 2>/dev/null
