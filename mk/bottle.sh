@@ -52,8 +52,12 @@ exists() { podman container exists "$1"; }
 # a container or network of the same name that was there before.
 MADE_NET=0
 
+BOTTLE_JOB=
+
 undo() {
 	local c
+	# the bottle is made in the background: let it finish, then remove it
+	[ -z "$BOTTLE_JOB" ] || wait "$BOTTLE_JOB" 2>/dev/null
 	for c in bottle sentry; do
 		[ -s "$RUN/$c.cid" ] && podman rm -f -t 0 "$(<"$RUN/$c.cid")" >/dev/null 2>&1
 	done
@@ -118,6 +122,35 @@ start() {
 	"$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE" --learner-conf >"$RUN/learner.conf"
 	record
 
+	# An entry port below 1024 (an sshd on 22): the bottle's uid, without
+	# capabilities, may bind it and those above it in the bottle's own
+	# netns, where nothing but the entry's DNAT reaches.
+	if [ "$RBRN_ENTRY_ENABLED" = 1 ] && [ "$RBRN_ENTRY_PORT_ENCLAVE" -lt 1024 ]; then
+		low=(--sysctl "net.ipv4.ip_unprivileged_port_start=$RBRN_ENTRY_PORT_ENCLAVE")
+	fi
+
+	# The bottle: no capability, its uid, no IPv6; DNS only via the sentry.
+	# Its workload (limits, volumes, env file, workdir, tty, command) comes
+	# as ready podman arguments from the C validator, one word each.
+	# Created and initialized (its namespaces exist, its command has not
+	# started), so that the command finds its route via the sentry from
+	# its first instruction: an agent that calls its API at once and gives
+	# up on a failure would otherwise die of the bring-up. Nothing of the
+	# bottle runs before podman start below, so it is made while the sentry
+	# starts (bring-up time: make bench); undo waits for it.
+	podman create --pull never --name "$BOTTLE" --label "rb.moniker=$M" \
+		--cidfile "$RUN/bottle.cid" --pidfile "$RUN/bottle.pid" \
+		--network "$ENCLAVE:ip=$RBRN_ENCLAVE_BOTTLE_IP" --dns "$RBRN_ENCLAVE_SENTRY_IP" \
+		--user "$RBRN_BOTTLE_UID:$RBRN_BOTTLE_UID" \
+		--cap-drop ALL --security-opt no-new-privileges --sysctl net.ipv4.ip_forward=0 \
+		--security-opt "seccomp=$BOTTLE_SECCOMP" \
+		--sysctl net.ipv6.conf.all.disable_ipv6=1 --sysctl net.ipv6.conf.default.disable_ipv6=1 \
+		--sysctl "net.ipv4.ping_group_range=$RBRN_BOTTLE_UID $RBRN_BOTTLE_UID" "${low[@]}" \
+		"${RB_BOTTLE_RUN_ARGS[@]}" \
+		"$RBRN_BOTTLE_IMAGE" "${RB_BOTTLE_ARGV[@]}" >/dev/null &&
+		podman init "$BOTTLE" >/dev/null &
+	BOTTLE_JOB=$!
+
 	# The bridge's name, asked while the sentry starts; the PIDs come from
 	# --pidfile: bring-up time is a feature (make bench), and every podman
 	# call costs about 0.1 s. The rb tools check these hints against the
@@ -168,34 +201,12 @@ start() {
 		--bridge "$bridge" ${RB_UPLINK_BRIDGE:+--uplink-bridge "$RB_UPLINK_BRIDGE"} &
 	fw=$!
 
-	# An entry port below 1024 (an sshd on 22): the bottle's uid, without
-	# capabilities, may bind it and those above it in the bottle's own
-	# netns, where nothing but the entry's DNAT reaches.
-	if [ "$RBRN_ENTRY_ENABLED" = 1 ] && [ "$RBRN_ENTRY_PORT_ENCLAVE" -lt 1024 ]; then
-		low=(--sysctl "net.ipv4.ip_unprivileged_port_start=$RBRN_ENTRY_PORT_ENCLAVE")
-	fi
-
-	# The bottle: no capability, its uid, no IPv6; DNS only via the sentry.
-	# Its workload (limits, volumes, env file, workdir, tty, command) comes
-	# as ready podman arguments from the C validator, one word each.
-	# Created and initialized (its namespaces exist, its command has not
-	# started), so that the command finds its route via the sentry from
-	# its first instruction: an agent that calls its API at once and gives
-	# up on a failure would otherwise die of the bring-up.
-	if ! podman create --pull never --name "$BOTTLE" --label "rb.moniker=$M" \
-		--cidfile "$RUN/bottle.cid" --pidfile "$RUN/bottle.pid" \
-		--network "$ENCLAVE:ip=$RBRN_ENCLAVE_BOTTLE_IP" --dns "$RBRN_ENCLAVE_SENTRY_IP" \
-		--user "$RBRN_BOTTLE_UID:$RBRN_BOTTLE_UID" \
-		--cap-drop ALL --security-opt no-new-privileges --sysctl net.ipv4.ip_forward=0 \
-		--security-opt "seccomp=$BOTTLE_SECCOMP" \
-		--sysctl net.ipv6.conf.all.disable_ipv6=1 --sysctl net.ipv6.conf.default.disable_ipv6=1 \
-		--sysctl "net.ipv4.ping_group_range=$RBRN_BOTTLE_UID $RBRN_BOTTLE_UID" "${low[@]}" \
-		"${RB_BOTTLE_RUN_ARGS[@]}" \
-		"$RBRN_BOTTLE_IMAGE" "${RB_BOTTLE_ARGV[@]}" >/dev/null ||
-		! podman init "$BOTTLE" >/dev/null; then
+	if ! wait "$BOTTLE_JOB"; then
+		BOTTLE_JOB=
 		wait "$fw" || true
 		run_failed "$BOTTLE" "$RBRN_BOTTLE_IMAGE" "$RUN/bottle.cid"
 	fi
+	BOTTLE_JOB=
 	wait "$fw" || exit 2
 	bpid=$(<"$RUN/bottle.pid")
 	[[ $bpid =~ ^[1-9][0-9]*$ ]] || die "podman wrote no PID for $BOTTLE"
