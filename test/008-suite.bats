@@ -53,6 +53,6 @@ EOF
     [ -n "$child" ]
     # gone, or a zombie that no one has reaped yet (dead all the same)
     local st
-    st=$(ps -o stat= -p "$child") || true
+    st=$(sed 's/.*) //' "/proc/$child/stat" 2>/dev/null | cut -c1) || true
     [ -z "$st" ] || [[ $st == Z* ]] || fail "the hung command's child $child still runs ($st)"
 }
