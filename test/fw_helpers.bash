@@ -151,6 +151,11 @@ verbs_same_state() {
             rb_run --separate-stderr "$rc" "${fwa[@]}" --netns "/run/netns/$b" ${flag:+"$flag"}
         fi
         ob=$output
+        if [ "$v" = counters ]; then
+            # a netns's own packets (its veths coming up) count where they fall
+            oa=$(awk '{ $4 = $5 = 0 } 1' <<<"$oa")
+            ob=$(awk '{ $4 = $5 = 0 } 1' <<<"$ob")
+        fi
         [ "$oa" = "$ob" ] || fail "$v and ${flag:-no flag} print differently: $(diff <(echo "$oa") <(echo "$ob"))"
         sb=$(verb_state "$b" "$be")
         sa2=$(verb_state "$a" "$be")
