@@ -1,143 +1,59 @@
 /* rb-net-create: finish and lock down the plumbing Podman made for a
- * nameplate (lib/enclave.c), from podman inspect or from namespaces named
- * on the command line; or check a nameplate against this host. */
+ * nameplate, from podman inspect or from namespaces named on the command
+ * line; check a nameplate against this host; or write the bottle's seccomp
+ * profile (lib/net_create.h, lib/seccomp.h). Options, usage and exit codes;
+ * rb-net-create(8) is the prose. */
+#include "args.h"
 #include "enclave.h"
 #include "nameplate.h"
+#include "net_create.h"
 #include "rb.h"
 #include "seccomp.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 static const char *prog = "rb-net-create";
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: %s --nameplate FILE [--stage sentry|bottle|all]\n"
-		"       %s --nameplate FILE --check [--print-env]\n"
+		"Usage: %s --nameplate FILE [--stage sentry|bottle|all] [NETNS]\n"
+		"       %s --nameplate FILE --check [--print-env] [--policy-only]\n"
 		"       %s --nameplate FILE --remove\n"
 		"       %s --seccomp-profile BASE OUT\n"
+		"NETNS := --bridge NAME [--netns-sentry PATH] [--netns-bottle PATH]\n"
+		"         [--netns-host PATH]\n"
 		"\n"
-		"Locks down the enclave Podman created for a nameplate (moniker M):\n"
-		"  sentry  on the host, the enclave bridge of rb-M-enclave loses its\n"
-		"          addresses, IPv6, proxy ARP and ARP replies, and gets strict\n"
-		"          reverse-path filtering; its veth ports lose IPv6. In rb-M-sentry,\n"
-		"          forwarding and IPv6 off and, with RBRN_UPLINK_GATEWAY, the default\n"
-		"          route via it.\n"
-		"  bottle  in rb-M-bottle, forwarding, ICMP redirects and IPv6 off, the\n"
-		"          default route via RBRN_ENCLAVE_SENTRY_IP and no route but that and\n"
-		"          the enclave's own, and an empty neighbour table (a restarted\n"
-		"          sentry has a new MAC); the bridge ports are hardened again (the\n"
-		"          bottle's is new).\n"
-		"  all     both (the default). Running it again changes nothing.\n"
-		"Forwarding in the sentry is turned off; rb-fw-apply turns it on once the\n"
-		"firewall is committed, so run it after every --stage sentry.\n"
+		"    -n, --nameplate FILE        the nameplate (required)\n"
+		"    -s, --stage STAGE           sentry, bottle or all (all)\n"
+		"    -c, --check                 check the nameplate here, touch nothing\n"
+		"    -p, --print-env             with --check: print it and what was seen\n"
+		"        --policy-only           with --check: not the workload's files\n"
+		"    -r, --remove                undo (nothing is left to undo)\n"
+		"        --seccomp-profile BASE  write BASE less user namespaces to OUT\n"
+		"        --netns-sentry PATH     the sentry's netns, not the container's\n"
+		"        --netns-bottle PATH     the bottle's netns, not the container's\n"
+		"        --netns-host PATH       the netns holding the bridge (this one)\n"
+		"        --bridge NAME           the enclave bridge\n"
+		"    -h, --help                  this help\n"
 		"\n"
-		"  -n, --nameplate FILE  nameplate (RBRN_* in the environment override it)\n"
-		"  -s, --stage STAGE     sentry, bottle or all\n"
-		"  -c, --check           validate the nameplate against this host, touch nothing\n"
-		"      --policy-only     with --check: leave out the workload's files (volumes,\n"
-		"                        env file), e.g. to stop a bottle whose workspace is gone\n"
-		"  -p, --print-env       with --check: print the nameplate as shell assignments,\n"
-		"                        then what the check saw: RB_ENCLAVE_PRESENT (0/1),\n"
-		"                        RB_UPLINK_PRESENT (0/1), RB_UPLINK_BRIDGE and, with\n"
-		"                        RBRN_UPLINK_GATEWAY unset, RB_UPLINK_GATEWAY: the\n"
-		"                        uplink network's gateway (none when --internal)\n"
-		"  -r, --remove          undo: nothing to do, the changes live in the\n"
-		"                        containers' namespaces and on the enclave bridge,\n"
-		"                        which go away with the containers and the network\n"
-		"      --seccomp-profile BASE OUT\n"
-		"                        write the bottle's seccomp profile to OUT (atomically):\n"
-		"                        podman's profile BASE without user namespaces\n"
-		"  -h, --help            this text\n"
-		"\n"
-		"For tests and scripts without podman, namespaces stand in for the containers\n"
-		"(no podman is asked; the attachments are checked in the namespaces alone):\n"
-		"      --netns-sentry PATH   netns of the sentry (e.g. /run/netns/NAME)\n"
-		"      --netns-bottle PATH   netns of the bottle\n"
-		"      --netns-host PATH     netns holding the bridge (default: this one)\n"
-		"      --bridge NAME         the enclave bridge\n"
-		"\n"
-		"Exit: 0 done, 1 usage, nameplate or seccomp base error, 2 podman or the kernel\n"
-		"refused.\n",
+		"See rb-net-create(8).\n",
 		prog, prog, prog, prog);
-}
-
-/* ---- main ---- */
-
-struct opts {
-	const char *nameplate;
-	const char *stage;
-	int check, print_env, remove, policy_only;
-	const char *ns_host, *ns_sentry, *ns_bottle, *bridge;
-	const char *seccomp_base;
-};
-
-/* A namespace named on the command line; flag is what to ask for when it
- * is missing. */
-static int ns_from_flag(struct rb_enclave_ns *ns, const char *path, const char *flag,
-			const char *stage, struct rb_err *err)
-{
-	if (!path)
-		return rb_err_config(err, "%s is needed for stage %s", flag, stage);
-	rb_enclave_ns_init(ns, path);
-	return rb_enclave_ns_open(ns, path, err);
-}
-
-static int run(struct opts *o, const struct rb_nameplate *np, struct rb_err *err)
-{
-	struct rb_enclave p;
-	unsigned int stages = RB_ENCLAVE_SENTRY | RB_ENCLAVE_BOTTLE;
-	int rc, test_mode = o->ns_host || o->ns_sentry || o->ns_bottle || o->bridge;
-
-	if (strcmp(o->stage, "sentry") == 0)
-		stages = RB_ENCLAVE_SENTRY;
-	else if (strcmp(o->stage, "bottle") == 0)
-		stages = RB_ENCLAVE_BOTTLE;
-	rb_enclave_init(&p, np, stages);
-	if (!test_mode) {
-		rc = rb_enclave_from_podman(&p, err);
-		goto lock;
-	}
-	if (!o->bridge)
-		return rb_err_config(err, "--bridge is needed with --netns-*");
-	if (!rb_link_name_valid(o->bridge))
-		return rb_err_config(err, "--bridge: invalid interface name \"%.32s\"", o->bridge);
-	snprintf(p.bridge, sizeof(p.bridge), "%s", o->bridge);
-	rc = 0;
-	if (o->ns_host)
-		rc = ns_from_flag(&p.host, o->ns_host, "--netns-host", "", err);
-	if (rc == 0 && (stages & RB_ENCLAVE_SENTRY))
-		rc = ns_from_flag(&p.sentry.ns, o->ns_sentry, "--netns-sentry", "sentry", err);
-	if (rc == 0 && (stages & RB_ENCLAVE_BOTTLE))
-		rc = ns_from_flag(&p.bottle.ns, o->ns_bottle, "--netns-bottle", "bottle", err);
-lock:
-	if (rc == 0)
-		rc = rb_enclave_lock_down(&p, err);
-	rb_enclave_close(&p);
-	return rc;
 }
 
 /* The seccomp profile goes alone: it belongs to no nameplate (one for
  * every bottle), and one failure must leave OUT as it was. */
-static int seccomp_main(const struct opts *o, int argc, char **argv)
+static int seccomp_main(const char *base, int argc, char **argv)
 {
 	struct rb_err err = { 0 };
 
-	if (argc != 1) {
-		fprintf(stderr, "%s: --seccomp-profile BASE takes one OUT file (see --help)\n", prog);
-		return RB_EXIT_USAGE;
-	}
-	if (o->nameplate || o->check || o->print_env || o->remove || o->policy_only ||
-	    o->ns_host || o->ns_sentry || o->ns_bottle || o->bridge || strcmp(o->stage, "all") != 0) {
-		fprintf(stderr, "%s: --seccomp-profile goes alone\n", prog);
-		return RB_EXIT_USAGE;
-	}
-	if (rb_seccomp_bottle_write(o->seccomp_base, argv[0], &err) < 0) {
+	if (argc < 1)
+		return rb_missarg("OUT");
+	if (argc > 1)
+		return rb_invarg(argv[1], "--seccomp-profile BASE takes one OUT file");
+	if (rb_seccomp_bottle_write(base, argv[0], &err) < 0) {
 		rb_err_print(prog, &err);
 		return rb_err_exit_code(&err);
 	}
@@ -163,89 +79,81 @@ int main(int argc, char **argv)
 		{ "seccomp-profile", required_argument, NULL, OPT_SECCOMP },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct opts o = { .stage = "all" };
+	struct rb_net_create_opts o = { .stages = RB_ENCLAVE_SENTRY | RB_ENCLAVE_BOTTLE };
+	const char *nameplate = NULL, *stage = NULL, *mode = NULL, *seccomp = NULL;
+	int c, rc = 0, check = 0, print_env = 0, remove = 0, policy_only = 0;
 	struct rb_nameplate np;
-	struct rb_host_nets seen;
 	struct rb_err err = { 0 };
-	int c, rc, loaded = 0;
 
-	while ((c = getopt_long(argc, argv, "n:s:cprh", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":n:s:cprh", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'n': o.nameplate = optarg; break;
-		case 's': o.stage = optarg; break;
-		case 'c': o.check = 1; break;
-		case 'p': o.print_env = 1; break;
-		case 'r': o.remove = 1; break;
+		case 'n': rc = rb_setarg(&nameplate, "--nameplate", optarg); break;
+		case 's': rc = rb_setarg(&stage, "--stage", optarg); break;
+		case 'c':
+		case 'r':
+			/* one mode: lock down (none), --check or --remove */
+			if (mode && (c == 'c' ? !check : !remove))
+				return rb_duparg(mode, argv[optind - 1]);
+			mode = argv[optind - 1];
+			check |= c == 'c';
+			remove |= c == 'r';
+			break;
+		case 'p': print_env = 1; break;
 		case 'h': usage(stdout); return RB_EXIT_OK;
-		case OPT_NS_HOST: o.ns_host = optarg; break;
-		case OPT_NS_SENTRY: o.ns_sentry = optarg; break;
-		case OPT_NS_BOTTLE: o.ns_bottle = optarg; break;
-		case OPT_BRIDGE: o.bridge = optarg; break;
-		case OPT_POLICY_ONLY: o.policy_only = 1; break;
-		case OPT_SECCOMP: o.seccomp_base = optarg; break;
-		default: usage(stderr); return RB_EXIT_USAGE;
+		case OPT_NS_HOST: rc = rb_setarg(&o.ns_host, "--netns-host", optarg); break;
+		case OPT_NS_SENTRY: rc = rb_setarg(&o.ns_sentry, "--netns-sentry", optarg); break;
+		case OPT_NS_BOTTLE: rc = rb_setarg(&o.ns_bottle, "--netns-bottle", optarg); break;
+		case OPT_BRIDGE: rc = rb_setarg(&o.bridge, "--bridge", optarg); break;
+		case OPT_POLICY_ONLY: policy_only = 1; break;
+		case OPT_SECCOMP: rc = rb_setarg(&seccomp, "--seccomp-profile", optarg); break;
+		default: return rb_badopt(c, argv);
 		}
+		if (rc)
+			return rc;
 	}
-	if (o.seccomp_base)
-		return seccomp_main(&o, argc - optind, argv + optind);
-	if (optind < argc) {
-		fprintf(stderr, "%s: unexpected argument \"%s\"\n", prog, argv[optind]);
-		return RB_EXIT_USAGE;
+	if (seccomp) {
+		if (nameplate || mode || print_env || policy_only || stage ||
+		    rb_net_create_named(&o))
+			return rb_invarg("--seccomp-profile", "goes alone");
+		return seccomp_main(seccomp, argc - optind, argv + optind);
 	}
-	if (!o.nameplate) {
-		fprintf(stderr, "%s: --nameplate FILE is required (see --help)\n", prog);
-		return RB_EXIT_USAGE;
-	}
-	if (strcmp(o.stage, "sentry") != 0 && strcmp(o.stage, "bottle") != 0 &&
-	    strcmp(o.stage, "all") != 0) {
-		fprintf(stderr, "%s: --stage must be sentry, bottle or all, not \"%s\"\n", prog,
-			o.stage);
-		return RB_EXIT_USAGE;
-	}
-	if (o.print_env && !o.check) {
-		fprintf(stderr, "%s: --print-env goes with --check\n", prog);
-		return RB_EXIT_USAGE;
-	}
-	if (o.policy_only && !o.check) {
-		fprintf(stderr, "%s: --policy-only goes with --check\n", prog);
-		return RB_EXIT_USAGE;
-	}
-	if (o.check + o.remove > 1) {
-		fprintf(stderr, "%s: --check and --remove exclude each other\n", prog);
-		return RB_EXIT_USAGE;
+	if (optind < argc)
+		return rb_invarg(argv[optind], "unexpected argument");
+	if (!nameplate)
+		return rb_missarg("--nameplate");
+	if (stage && rb_net_create_stages_parse(stage, &o.stages) < 0)
+		return rb_invarg(stage, "--stage is not sentry, bottle or all");
+	if (print_env && !check)
+		return rb_invarg("--print-env", "goes with --check");
+	if (policy_only && !check)
+		return rb_invarg("--policy-only", "goes with --check");
+	if (rb_net_create_named(&o) && !check && !remove) {
+		if (!o.bridge)
+			return rb_missarg("--bridge");
+		if (!rb_link_name_valid(o.bridge))
+			return rb_invarg(o.bridge, "--bridge is not an interface name");
+		if ((o.stages & RB_ENCLAVE_SENTRY) && !o.ns_sentry)
+			return rb_missarg("--netns-sentry");
+		if ((o.stages & RB_ENCLAVE_BOTTLE) && !o.ns_bottle)
+			return rb_missarg("--netns-bottle");
 	}
 
 	/* Only a check before a start needs the workload's files. */
-	rc = rb_nameplate_load_flags(&np, o.nameplate,
-				     o.check && !o.policy_only ? RB_NP_CHECK_FILES : 0, &err);
-	if (rc < 0)
-		goto out;
-	loaded = 1;
-	if (o.check) {
-		rc = rb_nameplate_check_host(&np, &seen, &err);
-		if (rc == 0 && o.print_env) {
-			rc = rb_nameplate_print_env(&np, stdout);
-			if (rc == 0)
-				rc = rb_host_nets_print_env(&seen, stdout);
-			if (rc == 0 && fflush(stdout) != 0)
-				rc = -errno;
-			if (rc < 0)
-				rb_err_sys(&err, -rc, "cannot write the environment");
-		}
-		goto out;
+	rc = rb_nameplate_load_flags(&np, nameplate,
+				     check && !policy_only ? RB_NP_CHECK_FILES : 0, &err);
+	if (rc < 0) {
+		rb_err_print(prog, &err);
+		return rb_err_exit_code(&err);
 	}
-	if (o.remove) {
-		/* Everything rb-net-create changes lives in the containers'
-		 * namespaces and on the enclave bridge and its ports: the
-		 * kernel drops it with them. There is nothing on the host to
-		 * take back. */
-		rc = 0;
-		goto out;
-	}
-	rc = run(&o, &np, &err);
-out:
-	if (loaded)
-		rb_nameplate_free(&np);
+	/* --remove: everything rb-net-create changes lives in the containers'
+	 * namespaces and on the enclave bridge and its ports, which the kernel
+	 * drops with them. There is nothing on the host to take back. */
+	if (check)
+		rc = rb_net_create_check(&np, print_env, stdout, &err);
+	else if (!remove)
+		rc = rb_net_create_lock(&np, &o, &err);
+	rb_nameplate_free(&np);
 	if (rc < 0) {
 		rb_err_print(prog, &err);
 		return rb_err_exit_code(&err);

@@ -3,6 +3,7 @@
  * routed via the sentry with IPv6 off, and probes from inside the bottle,
  * as the bottle's uid, that pass or fail as the policy demands, each with
  * the sentry rule whose counter shows it decided. */
+#include "args.h"
 #include "nameplate.h"
 #include "probe.h"
 #include "rb.h"
@@ -20,47 +21,23 @@ static const char *prog = "rb-verify";
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: %s --nameplate FILE [--json] [--probe SPEC]... [--no-default-probes]\n"
-		"       [--timeout MS] [--netns-bottle PATH --netns-sentry PATH]\n"
-		"       [--backend xtables|nft|auto]\n"
+		"Usage: %s --nameplate FILE [OPTIONS]\n"
+		"SPEC := PROBE[=pass|=fail|=nxdomain]\n"
+		"PROBE := { tcp | udp }:ADDR:PORT | icmp:IPV4 | dns:NAME |\n"
+		"         { udp-dns | tcp-dns }:ADDR:NAME\n"
 		"\n"
-		"Checks the sentry's rules, forwarding, the bottle's route and IPv6, then runs\n"
-		"probes inside the bottle's netns as RBRN_BOTTLE_UID and names the sentry rule\n"
-		"that decided each one. Needs root.\n"
+		"    -n, --nameplate FILE        the nameplate (required)\n"
+		"    -j, --json                  a JSON report instead of the table\n"
+		"    -p, --probe SPEC            one more probe (repeatable)\n"
+		"        --no-default-probes     only the --probe probes\n"
+		"    -t, --timeout MS            a probe batch's deadline (%d)\n"
+		"        --netns-bottle PATH     the bottle's netns (with --netns-sentry)\n"
+		"        --netns-sentry PATH     the sentry's netns (with --netns-bottle)\n"
+		"        --backend B             xtables, nft or auto\n"
+		"    -h, --help                  this help\n"
 		"\n"
-		"  -n, --nameplate FILE    the nameplate (RBRN_* in the environment override it)\n"
-		"  -j, --json              JSON report instead of the table\n"
-		"  -p, --probe SPEC        an extra probe (repeatable), SPEC is\n"
-		"                            tcp:ADDR:PORT  udp:ADDR:PORT  icmp:IPV4\n"
-		"                            dns:NAME  udp-dns:ADDR:NAME  tcp-dns:ADDR:NAME\n"
-		"                          ADDR is IPv4 or [IPv6] or [IPv6%%IFNAME], followed by an\n"
-		"                          optional =pass, =fail or =nxdomain (DNS kinds); without\n"
-		"                          it the expectation comes from the nameplate\n"
-		"      --no-default-probes only the --probe probes\n"
-		"  -t, --timeout MS        deadline for a parallel probe batch (default %d)\n"
-		"      --netns-bottle PATH the bottle's netns (default: rb-M-bottle's, via podman)\n"
-		"      --netns-sentry PATH the sentry's netns (default: rb-M-sentry's)\n"
-		"      --backend B         read rules and counters from this firewall backend\n"
-		"                          (default $RB_FW_BACKEND or auto: the one holding the\n"
-		"                          policy); another one holding it is a failed check\n"
-		"  -h, --help\n"
-		"\n"
-		"Exit: 0 every expectation holds, 1 usage or configuration error, 2 the system\n"
-		"refused (podman, netns, kernel), 3 a check or probe found a policy violation.\n",
+		"See rb-verify(8).\n",
 		prog, RB_VERIFY_TIMEOUT_MS);
-}
-
-static int parse_ms(const char *s, int *out)
-{
-	char *end = NULL;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || !end || *end || end == s || v < 1 || v > 60000)
-		return -EINVAL;
-	*out = (int)v;
-	return 0;
 }
 
 int main(int argc, char **argv)
@@ -83,6 +60,8 @@ int main(int argc, char **argv)
 	struct rb_verify_report *report = NULL;
 	struct rb_probe *extra = NULL;
 	struct rb_err err = { 0 };
+	const char *timeout = NULL, *backend = NULL, *env = getenv("RB_FW_BACKEND");
+	unsigned long ms;
 	int json = 0, c, rc, np_loaded = 0, ret = RB_EXIT_USAGE;
 	size_t n_extra = 0;
 
@@ -92,49 +71,56 @@ int main(int argc, char **argv)
 		rb_err_print(prog, &err);
 		return RB_EXIT_SYSTEM;
 	}
-	if (rb_fw_backend_parse(getenv("RB_FW_BACKEND"), &vo.backend) < 0) {
-		fprintf(stderr, "%s: RB_FW_BACKEND: not xtables, nft or auto\n", prog);
+	if (rb_fw_backend_parse(env, &vo.backend) < 0) {
+		rb_invarg(env, "RB_FW_BACKEND is not xtables, nft or auto");
 		goto out;
 	}
-	while ((c = getopt_long(argc, argv, "n:jp:t:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":n:jp:t:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
-			vo.nameplate_path = optarg;
+			if (rb_setarg(&vo.nameplate_path, "--nameplate", optarg))
+				goto out;
 			break;
 		case 'j':
 			json = 1;
 			break;
 		case 'p':
 			if (n_extra == RB_VERIFY_MAX_EXTRA) {
-				fprintf(stderr, "%s: at most %d --probe\n", prog, RB_VERIFY_MAX_EXTRA);
+				rb_invarg(optarg, "more than %d --probe", RB_VERIFY_MAX_EXTRA);
 				goto out;
 			}
 			if (rb_probe_parse(optarg, &extra[n_extra], &err) < 0) {
-				rb_err_print(prog, &err);
+				rb_invarg(optarg, "%s", err.msg);
 				goto out;
 			}
 			n_extra++;
 			break;
 		case 't':
-			if (parse_ms(optarg, &vo.timeout_ms) < 0) {
-				fprintf(stderr, "%s: bad --timeout \"%s\": milliseconds, 1-60000\n",
-					prog, optarg);
+			if (rb_setarg(&timeout, "--timeout", optarg))
+				goto out;
+			if (rb_parse_ulong(optarg, 1, 60000, &ms) < 0) {
+				rb_invarg(optarg, "--timeout is not milliseconds from 1 to 60000");
 				goto out;
 			}
+			vo.timeout_ms = (int)ms;
 			break;
 		case OPT_NO_DEFAULT:
 			vo.default_probes = 0;
 			break;
 		case OPT_NETNS_BOTTLE:
-			vo.netns_bottle = optarg;
+			if (rb_setarg(&vo.netns_bottle, "--netns-bottle", optarg))
+				goto out;
 			break;
 		case OPT_NETNS_SENTRY:
-			vo.netns_sentry = optarg;
+			if (rb_setarg(&vo.netns_sentry, "--netns-sentry", optarg))
+				goto out;
 			break;
 		case OPT_BACKEND:
+			if (rb_setarg(&backend, "--backend", optarg))
+				goto out;
 			if (rb_fw_backend_parse(optarg, &vo.backend) < 0) {
-				fprintf(stderr, "%s: bad --backend \"%s\": xtables, nft or auto\n",
-					prog, optarg);
+				rb_invarg(optarg, "--backend is not xtables, nft or auto");
 				goto out;
 			}
 			break;
@@ -143,20 +129,20 @@ int main(int argc, char **argv)
 			ret = RB_EXIT_OK;
 			goto out;
 		default:
-			usage(stderr);
+			rb_badopt(c, argv);
 			goto out;
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "%s: unexpected argument \"%s\"\n", prog, argv[optind]);
+		rb_invarg(argv[optind], "unexpected argument");
 		goto out;
 	}
 	if (!vo.nameplate_path) {
-		fprintf(stderr, "%s: --nameplate FILE is required\n", prog);
+		rb_missarg("--nameplate");
 		goto out;
 	}
 	if (!vo.netns_bottle != !vo.netns_sentry) {
-		fprintf(stderr, "%s: --netns-bottle and --netns-sentry go together\n", prog);
+		rb_missarg(vo.netns_bottle ? "--netns-sentry" : "--netns-bottle");
 		goto out;
 	}
 	vo.extra = extra;

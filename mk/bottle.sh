@@ -61,7 +61,7 @@ undo() {
 	for c in bottle sentry; do
 		[ -s "$RUN/$c.cid" ] && podman rm -f -t 0 "$(<"$RUN/$c.cid")" >/dev/null 2>&1
 	done
-	"$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE" --remove || true
+	"$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE" remove || true
 	podman network rm "$ENCLAVE" >/dev/null 2>&1 || true
 	rm -rf "$RUN"
 }
@@ -118,8 +118,8 @@ start() {
 	rm -rf "$RUN"
 	mkdir -p "$RUN"
 	chmod 0755 "$RUN"
-	"$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE" --resolver-conf >"$RUN/dnsmasq.conf"
-	"$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE" --learner-conf >"$RUN/learner.conf"
+	"$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE" resolver-conf >"$RUN/dnsmasq.conf"
+	"$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE" learner-conf >"$RUN/learner.conf"
 	record
 
 	# An entry port below 1024 (an sshd on 22): the bottle's uid, without
@@ -198,7 +198,7 @@ start() {
 	# nothing until rb-fw-apply is done, and the bottle has no route at all
 	# until stage bottle, which waits for both.
 	"$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE" --pid "$spid" --host \
-		--bridge "$bridge" ${RB_UPLINK_BRIDGE:+--uplink-bridge "$RB_UPLINK_BRIDGE"} &
+		--bridge "$bridge" ${RB_UPLINK_BRIDGE:+--uplink-bridge "$RB_UPLINK_BRIDGE"} apply &
 	fw=$!
 
 	if ! wait "$BOTTLE_JOB"; then
@@ -282,8 +282,8 @@ reapply() {
 		die "$M is not started"
 	fi
 	local c changed=0 spid
-	"$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE" --resolver-conf >"$RUN/dnsmasq.conf.new"
-	"$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE" --learner-conf >"$RUN/learner.conf.new"
+	"$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE" resolver-conf >"$RUN/dnsmasq.conf.new"
+	"$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE" learner-conf >"$RUN/learner.conf.new"
 	for c in dnsmasq learner; do
 		if ! cmp -s "$RUN/$c.conf.new" "$RUN/$c.conf"; then
 			# read once at start, and the sentry's bind mount holds the
@@ -300,7 +300,7 @@ reapply() {
 	# Stage sentry has turned forwarding off; rb-fw-apply turns it on and,
 	# when the policy is still in force, leaves its rules, conntrack and
 	# the learned answers alone: the bottle's flows go on.
-	"$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE"
+	"$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE" apply
 	# a learner (or denial log) that exited is started again by PID 1;
 	# the policy, the answers and conntrack stay as they are
 	spid=$(podman inspect -f '{{.State.Pid}}' "$SENTRY")
@@ -339,7 +339,7 @@ stop() {
 	# Bottle first: nothing may be left behind a sentry that is gone.
 	podman rm -f -t 0 "$BOTTLE" >/dev/null 2>&1 || true
 	podman rm -f -t 0 "$SENTRY" >/dev/null 2>&1 || true
-	"$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE" --remove || rc=2
+	"$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE" remove || rc=2
 	podman network rm -f "$ENCLAVE" >/dev/null 2>&1 || true
 	rm -rf "$RUN"
 	exists "$BOTTLE" && { echo "bottle: cannot remove $BOTTLE" >&2; rc=2; }
@@ -426,7 +426,7 @@ status() {
 	[ $sentry_up = 1 ] || return $rc
 	# the first line names the backend that holds the policy (RB_FW_BACKEND)
 	local ok=1
-	diff=$("$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE" --check 2>&1) || ok=0
+	diff=$("$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE" check 2>&1) || ok=0
 	[[ $diff == "# backend "* ]] && echo "firewall: ${diff%%$'\n'*}" | sed 's/# backend /backend /'
 	diff=$(grep -v '^# backend ' <<<"$diff" || true)
 	if [ $ok = 1 ]; then
@@ -437,8 +437,8 @@ status() {
 		rc=3
 	fi
 	# what the running dnsmasq and learner read at start (mounted from here)
-	if "$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE" --resolver-conf | cmp -s - "$RUN/dnsmasq.conf" &&
-		"$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE" --learner-conf | cmp -s - "$RUN/learner.conf"; then
+	if "$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE" resolver-conf | cmp -s - "$RUN/dnsmasq.conf" &&
+		"$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE" learner-conf | cmp -s - "$RUN/learner.conf"; then
 		echo "resolver: the nameplate's configuration"
 	else
 		echo "resolver: configuration differs from the nameplate (make bottle-reapply)"

@@ -750,3 +750,11 @@ serve_once() {
     run -0 ip netns exec "$S" ipset test RB-CIDR 11.3.7.1
     run -1 ip netns exec "$S" ipset test RB-CIDR 9.9.9.1
 }
+
+@test "verbs: each verb and its old flag exit, print and leave iptables-legacy-save and ipset alike" {
+    verbs_same_state xtables
+}
+
+@test "verbs: two verbs, a verb and a mode flag, an unknown verb: exit 1, and the netns is unchanged" {
+    verbs_usage xtables
+}

@@ -549,3 +549,11 @@ fw_locked() {
     assert_equal "$rewritten" "$id $truth"
     if [ "$truth" = 1 ]; then [ "$other_boot" -gt 0 ] && [ "$garbage" -gt 0 ]; else [ "$other_boot" = 0 ] && [ "$garbage" = 0 ]; fi
 }
+
+@test "nft verbs: each verb and its old flag exit, print and leave nft list ruleset alike" {
+    verbs_same_state nft
+}
+
+@test "nft verbs: two verbs, a verb and a mode flag, an unknown verb: exit 1, and the ruleset is unchanged" {
+    verbs_usage nft
+}

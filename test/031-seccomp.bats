@@ -167,13 +167,14 @@ refused() {
 @test "seccomp: usage errors exit 1 and write nothing" {
     seccomp "$BASE"
     [ "$status" -eq 1 ]
-    [[ "$stderr" == *"takes one OUT file"* ]]
+    [ "$stderr" = 'Error: argument "OUT" is required.' ]
     seccomp "$BASE" "$OUT" "$OUT.2"
     [ "$status" -eq 1 ]
+    [ "$stderr" = "Error: argument \"$OUT.2\" is wrong: --seccomp-profile BASE takes one OUT file" ]
     run --separate-stderr "$RB_BIN/rb-net-create" --nameplate "$RB_TOP/nameplates/nsproto.mk" \
         --seccomp-profile "$BASE" "$OUT"
     [ "$status" -eq 1 ]
-    [[ "$stderr" == *"--seccomp-profile goes alone"* ]]
+    [ "$stderr" = 'Error: argument "--seccomp-profile" is wrong: goes alone' ]
     run --separate-stderr "$RB_BIN/rb-net-create" --stage bottle --seccomp-profile "$BASE" "$OUT"
     [ "$status" -eq 1 ]
     run ls -A "$D"

@@ -185,7 +185,7 @@ probe() {
 	assert_failure 1
 	run "$RB_BIN/rb-verify" --help
 	assert_success
-	assert_output --partial 'udp-dns:ADDR:NAME'
+	assert_line '         { udp-dns | tcp-dns }:ADDR:NAME'
 }
 
 @test "rb-verify: a netns that does not exist is a system failure (exit 2)" {

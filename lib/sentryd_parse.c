@@ -1,0 +1,114 @@
+/* rb-sentryd's --parse and the learner's configuration (lib/sentryd.h). */
+#include "answers.h"
+#include "learner.h"
+#include "sentryd.h"
+#include "rb.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static const char *prog = "rb-sentryd";
+
+/* Frees and closes by hand: neither cppcheck nor clang-analyzer 19+
+ * follows the cleanup attributes for a FILE. */
+static int read_file(const char *path, size_t max, char **out, size_t *len, struct rb_err *err)
+{
+	char *buf;
+	size_t n = 0;
+	int bad;
+	FILE *f = fopen(path, "rb");
+
+	*out = NULL;
+	if (!f)
+		return rb_err_config_sys(err, errno, "cannot open %s", path);
+	buf = malloc(max + 1);
+	if (!buf) {
+		fclose(f);
+		return rb_err_oom(err);
+	}
+	n = fread(buf, 1, max + 1, f);
+	bad = ferror(f) || n > max;
+	fclose(f);
+	if (bad) {
+		free(buf);
+		return rb_err_config(err, "%s: unreadable or longer than %zu bytes", path, max);
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+int rb_sentryd_conf_load(const struct rb_sentryd_opts *o, struct rb_learn_conf *c, struct rb_err *err)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int rc = read_file(o->learner_conf, 1 << 20, &text, &len, err);
+
+	if (rc < 0)
+		return rc;
+	rc = rb_learn_conf_parse(c, text, len, o->learner_conf, err);
+	free(text);
+	if (rc < 0)
+		return rc;
+	c->ttl_min = (uint32_t)o->ttl_min;
+	c->ttl_max = (uint32_t)o->ttl_max;
+	return 0;
+}
+
+/* --parse: the decision on one reply, as the learner would take it (without
+ * the host check, which needs the sentry's RB-HOST). */
+int rb_sentryd_parse(const struct rb_sentryd_opts *o, const struct rb_learn_conf *c)
+{
+	static struct rb_learn_result r;
+	struct rb_err err = { 0 };
+	char *msg = NULL, a[INET_ADDRSTRLEN];
+	size_t len = 0;
+	int rc;
+
+	if (read_file(o->parse, 65535, &msg, &len, &err) < 0) {
+		rb_err_print(prog, &err);
+		return RB_EXIT_USAGE;
+	}
+	rc = rb_learn_decide(c, (const uint8_t *)msg, len, &r);
+	free(msg);
+	if (rc < 0) {
+		printf("verdict drop (%s)\n", rb_errno_text(rc));
+		return RB_EXIT_OK;
+	}
+	printf("verdict pass\nquestion %s type %u rcode %d\nallowed %d\nrefused %d\ncnames %u\n",
+	       r.reply.qname, r.reply.qtype, r.reply.rcode, r.allowed, r.refused, r.reply.n_cnames);
+	for (unsigned int i = 0; i < r.n_add; i++) {
+		static const uint8_t protos[] = { IPPROTO_TCP, IPPROTO_UDP };
+		char spec[RB_NP_MAX_PORT_RANGES * 12 + 8];
+
+		inet_ntop(AF_INET, &r.add[i].addr, a, sizeof(a));
+		if (r.all)
+			printf("add %s timeout %u\n", a, r.add[i].ttl);
+		for (unsigned int k = 0; k < r.n_pmatch; k++) {
+			for (size_t j = 0; j < 2; j++) {
+				rb_ports_format(r.pmatch[k], protos[j], spec, sizeof(spec));
+				if (spec[0])
+					printf("add %s ports %s timeout %u\n", a, spec, r.add[i].ttl);
+			}
+		}
+	}
+	printf("never %u\n", r.n_never);
+	if (o->add) {
+		struct rb_answers *ans = NULL;
+		struct rb_learner_stats st = { 0 };
+
+		rc = rb_learn_apply(&ans, &r, &st, &err);
+		rb_answers_close(ans);
+		if (rc < 0) {
+			rb_err_print(prog, &err);
+			return rb_err_exit_code(&err);
+		}
+		printf("added %llu host %llu\n", (unsigned long long)st.added,
+		       (unsigned long long)st.host);
+	}
+	return RB_EXIT_OK;
+}
+
