@@ -3,6 +3,7 @@
  * sentry's resolver and learner configurations, or removes the host's part
  * (lib/fw_verbs.h). Options, usage and exit codes; rb-fw-apply(8) is the
  * prose. */
+#include "addr.h"
 #include "args.h"
 #include "fw_verbs.h"
 #include "nameplate.h"
@@ -148,8 +149,8 @@ int main(int argc, char **argv)
 			break;
 		case OPT_SENTRY_UPLINK_IP:
 			rc = rb_setarg(&ip, "--sentry-uplink-ip", optarg);
-			if (rc == 0 && (inet_pton(AF_INET, optarg, &uplink_ip) != 1 || !uplink_ip.s_addr))
-				return rb_invarg(optarg, "--sentry-uplink-ip is not an IPv4 address");
+			if (rc == 0 && (rb_parse_ipv4(optarg, &uplink_ip) < 0 || !uplink_ip.s_addr))
+				return rb_invarg(optarg, "--sentry-uplink-ip: %s", RB_WHY_IPV4);
 			o.sentry_uplink_ip = &uplink_ip;
 			break;
 		case OPT_BACKEND:

@@ -3,8 +3,10 @@
  * line; check a nameplate against this host; or write the bottle's seccomp
  * profile (lib/net_create.h, lib/seccomp.h). Options, usage and exit codes;
  * rb-net-create(8) is the prose. */
+#include "addr.h"
 #include "args.h"
 #include "enclave.h"
+#include "host_nets.h"
 #include "nameplate.h"
 #include "net_create.h"
 #include "rb.h"
@@ -131,8 +133,8 @@ int main(int argc, char **argv)
 	if (rb_net_create_named(&o) && !check && !remove) {
 		if (!o.bridge)
 			return rb_missarg("--bridge");
-		if (!rb_link_name_valid(o.bridge))
-			return rb_invarg(o.bridge, "--bridge is not an interface name");
+		if (!rb_ifname_valid(o.bridge))
+			return rb_invarg(o.bridge, "--bridge: %s", RB_WHY_IFNAME);
 		if ((o.stages & RB_ENCLAVE_SENTRY) && !o.ns_sentry)
 			return rb_missarg("--netns-sentry");
 		if ((o.stages & RB_ENCLAVE_BOTTLE) && !o.ns_bottle)
@@ -140,8 +142,8 @@ int main(int argc, char **argv)
 	}
 
 	/* Only a check before a start needs the workload's files. */
-	rc = rb_nameplate_load_flags(&np, nameplate,
-				     check && !policy_only ? RB_NP_CHECK_FILES : 0, &err);
+	rc = rb_nameplate_load_host(&np, nameplate, check && !policy_only ? &rb_host_podman : NULL,
+				    &err);
 	if (rc < 0) {
 		rb_err_print(prog, &err);
 		return rb_err_exit_code(&err);

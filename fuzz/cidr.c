@@ -4,9 +4,9 @@
  * predicates agree with each other.
  *
  *   clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
- *         -Ilib -o build/fuzz-cidr fuzz/cidr.c lib/addr.c
+ *         -Ilib -o build/fuzz-cidr fuzz/cidr.c lib/addr.c lib/err.c
  *   build/fuzz-cidr -max_len=64 */
-#include "nameplate.h"
+#include "addr.h"
 
 #include <arpa/inet.h>
 #include <stdint.h>

@@ -5,9 +5,8 @@
  * dots through.
  *
  *   clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
- *         -Ilib $(pkg-config --cflags libcjson) -o build/fuzz-domain \
- *         fuzz/domain.c lib/nameplate.c lib/addr.c lib/podman.c lib/err.c \
- *         $(pkg-config --libs libcjson)
+ *         -Ilib -o build/fuzz-domain fuzz/domain.c lib/nameplate.c lib/nameplate_ports.c lib/nameplate_workload.c \
+ *         lib/nameplate_uplink.c lib/addr.c lib/file.c lib/err.c
  *   build/fuzz-domain -max_len=600 */
 #include "nameplate.h"
 

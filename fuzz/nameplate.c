@@ -3,9 +3,8 @@
  * and whose --print-env output is safe to eval in sh.
  *
  *   clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
- *         -Ilib $(pkg-config --cflags libcjson) -o build/fuzz-nameplate \
- *         fuzz/nameplate.c lib/nameplate.c lib/nameplate_workload.c lib/addr.c lib/podman.c lib/err.c \
- *         $(pkg-config --libs libcjson)
+ *         -Ilib -o build/fuzz-nameplate fuzz/nameplate.c lib/nameplate.c lib/nameplate_ports.c lib/nameplate_workload.c \
+ *         lib/nameplate_uplink.c lib/addr.c lib/file.c lib/err.c
  *   build/fuzz-nameplate -max_len=8192 -dict=fuzz/nameplate.dict fuzz/corpus/nameplate */
 #include "nameplate.h"
 

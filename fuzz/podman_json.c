@@ -9,7 +9,7 @@
  *         $(pkg-config --libs libcjson)
  *   build/fuzz-podman-json -max_len=16384 -dict=fuzz/podman_json.dict fuzz/corpus/podman_json */
 #include "podman.h"
-#include "nameplate.h"
+#include "addr.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -5,7 +5,7 @@
  *
  *   clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
  *         -Ilib $(pkg-config --cflags libcjson) -o build/fuzz-seccomp \
- *         fuzz/seccomp.c lib/seccomp.c lib/json.c lib/err.c $(pkg-config --libs libcjson)
+ *         fuzz/seccomp.c lib/seccomp.c lib/json.c lib/file.c lib/err.c $(pkg-config --libs libcjson)
  *   build/fuzz-seccomp -max_len=8192 -dict=fuzz/seccomp.dict fuzz/corpus/seccomp */
 #include "seccomp.h"
 

@@ -1,17 +1,15 @@
-/* Strict parsers for the address-like values of a nameplate. Every value
- * ends up in iptables rules, podman arguments or a dnsmasq config, so the
- * accepted syntax is the narrowest that is still the usual one: no octal,
+/* Strict parsers of the network's names and numbers (addr.h): no octal,
  * no leading zeros, no abbreviated forms inet_aton() would take, nothing
  * after the value. */
-#include "nameplate.h"
+#include "addr.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
 #include <string.h>
 
-/* Decimal number without sign, leading zeros or trailing junk: len digits
- * starting at s, value at most max. */
-static int parse_dec(const char *s, size_t len, unsigned long max, unsigned long *out)
+int rb_parse_uint_n(const char *s, size_t len, unsigned long max, unsigned long *out)
 {
 	unsigned long v = 0;
 	size_t i;
@@ -29,6 +27,13 @@ static int parse_dec(const char *s, size_t len, unsigned long max, unsigned long
 	return 0;
 }
 
+int rb_parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	if (!s || !out)
+		return -EINVAL;
+	return rb_parse_uint_n(s, strlen(s), max, out);
+}
+
 /* Dotted quad in the first len bytes of s. */
 static int parse_ipv4_n(const char *s, size_t len, struct in_addr *out)
 {
@@ -42,7 +47,7 @@ static int parse_ipv4_n(const char *s, size_t len, struct in_addr *out)
 
 		while (i < len && s[i] != '.')
 			i++;
-		if (parse_dec(s + start, i - start, 255, &v) < 0)
+		if (rb_parse_uint_n(s + start, i - start, 255, &v) < 0)
 			return -EINVAL;
 		a = (a << 8) | (uint32_t)v;
 		if (part < 3) {
@@ -57,9 +62,24 @@ static int parse_ipv4_n(const char *s, size_t len, struct in_addr *out)
 	return 0;
 }
 
-static uint32_t prefix_mask(unsigned int prefix)
+uint32_t rb_prefix_mask(unsigned int prefix)
 {
+	if (prefix >= 32)
+		return 0xffffffffu;
 	return prefix == 0 ? 0 : 0xffffffffu << (32 - prefix);
+}
+
+int rb_mask_prefix(struct in_addr mask, unsigned int *prefix)
+{
+	uint32_t m = ntohl(mask.s_addr);
+	unsigned int p = 0;
+
+	while (p < 32 && (m & (0x80000000u >> p)))
+		p++;
+	if (m != rb_prefix_mask(p))
+		return -EINVAL;
+	*prefix = p;
+	return 0;
 }
 
 int rb_parse_ipv4(const char *s, struct in_addr *out)
@@ -80,25 +100,80 @@ int rb_parse_cidr(const char *s, struct rb_cidr *out)
 	slash = strchr(s, '/');
 	if (!slash || parse_ipv4_n(s, (size_t)(slash - s), &a) < 0)
 		return -EINVAL;
-	if (parse_dec(slash + 1, strlen(slash + 1), 32, &p) < 0)
+	if (rb_parse_uint(slash + 1, 32, &p) < 0)
 		return -EINVAL;
-	if (ntohl(a.s_addr) & ~prefix_mask((unsigned int)p))
+	if (ntohl(a.s_addr) & ~rb_prefix_mask((unsigned int)p))
 		return -EINVAL;
 	out->addr = a;
 	out->prefix = (unsigned int)p;
 	return 0;
 }
 
-int rb_parse_port(const char *s, uint16_t *out)
+void rb_cidr_why(const char *s, size_t len, char *why, size_t wlen)
+{
+	const char *slash = memchr(s, '/', len);
+	struct in_addr a, net;
+	unsigned long p;
+	char ip[INET_ADDRSTRLEN];
+
+	if (!slash) {
+		snprintf(why, wlen, "%s: prefix missing", RB_WHY_CIDR);
+		return;
+	}
+	if (parse_ipv4_n(s, (size_t)(slash - s), &a) < 0) {
+		snprintf(why, wlen, "%s: bad address", RB_WHY_CIDR);
+		return;
+	}
+	if (rb_parse_uint_n(slash + 1, len - (size_t)(slash + 1 - s), 32, &p) < 0) {
+		snprintf(why, wlen, "%s: %s", RB_WHY_CIDR, RB_WHY_PREFIX);
+		return;
+	}
+	net.s_addr = htonl(ntohl(a.s_addr) & rb_prefix_mask((unsigned int)p));
+	inet_ntop(AF_INET, &net, ip, sizeof(ip));
+	snprintf(why, wlen, "host bits are set (network is %s/%lu)", ip, p);
+}
+
+int rb_parse_port_n(const char *s, size_t len, uint16_t *out)
 {
 	unsigned long v;
 
-	if (!s || !out)
-		return -EINVAL;
-	if (parse_dec(s, strlen(s), 65535, &v) < 0 || v == 0)
+	if (!s || !out || rb_parse_uint_n(s, len, 65535, &v) < 0 || v == 0)
 		return -EINVAL;
 	*out = (uint16_t)v;
 	return 0;
+}
+
+int rb_parse_port(const char *s, uint16_t *out)
+{
+	if (!s)
+		return -EINVAL;
+	return rb_parse_port_n(s, strlen(s), out);
+}
+
+int rb_ifname_valid(const char *s)
+{
+	size_t i, n;
+
+	if (!s)
+		return 0;
+	n = strnlen(s, IF_NAMESIZE);
+	if (n == 0 || n >= IF_NAMESIZE || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '.' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+int rb_ifname_check(const char *what, const char *s, struct rb_err *err)
+{
+	if (rb_ifname_valid(s))
+		return 0;
+	return rb_err_config(err, "%s: \"%.32s\": %s", what, s ? s : "", RB_WHY_IFNAME);
 }
 
 static int is_ldh(char c)
@@ -141,7 +216,7 @@ int rb_cidr_contains(const struct rb_cidr *c, struct in_addr a)
 
 	if (!c || c->prefix > 32)
 		return 0;
-	m = prefix_mask(c->prefix);
+	m = rb_prefix_mask(c->prefix);
 	return ((ntohl(a.s_addr) ^ ntohl(c->addr.s_addr)) & m) == 0;
 }
 
@@ -154,6 +229,6 @@ int rb_cidr_overlaps(const struct rb_cidr *a, const struct rb_cidr *b)
 		return 0;
 	/* Two prefixes overlap iff they agree on the shorter one's bits. */
 	p = a->prefix < b->prefix ? a->prefix : b->prefix;
-	m = prefix_mask(p);
+	m = rb_prefix_mask(p);
 	return ((ntohl(a->addr.s_addr) ^ ntohl(b->addr.s_addr)) & m) == 0;
 }

@@ -1,5 +1,6 @@
 /* Usage errors in iproute2's words (lib/args.h). */
 #include "args.h"
+#include "addr.h"
 #include "rb.h"
 
 #include <errno.h>
@@ -57,15 +58,9 @@ int rb_setarg(const char **slot, const char *opt, const char *val)
 
 int rb_parse_ulong(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
 {
-	char *end = NULL;
 	unsigned long v;
 
-	/* strtoul takes "-1" for ULONG_MAX and skips blanks: neither is a number here */
-	if (!s || s[0] < '0' || s[0] > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || !end || *end || v < lo || v > hi)
+	if (rb_parse_uint(s, hi, &v) < 0 || v < lo)
 		return -EINVAL;
 	*out = v;
 	return 0;

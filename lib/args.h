@@ -23,7 +23,8 @@ int rb_badopt(int c, char *const *argv);
  * Returns 0 or RB_EXIT_USAGE. */
 int rb_setarg(const char **slot, const char *opt, const char *val);
 
-/* Decimal s in [lo, hi], nothing else around it: 0, or -EINVAL. */
+/* Decimal s in [lo, hi] as rb_parse_uint reads it (lib/addr.h: no sign,
+ * no leading zero, nothing around it): 0, or -EINVAL. */
 int rb_parse_ulong(const char *s, unsigned long lo, unsigned long hi, unsigned long *out);
 /* A PID (1 .. the kernel's PID_MAX_LIMIT). */
 int rb_parse_pid(const char *s, pid_t *pid);

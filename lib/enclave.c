@@ -14,6 +14,7 @@
  * is opened once and held, so a container that dies and whose PID is
  * reused in between cannot redirect the changes. */
 #include "enclave.h"
+#include "addr.h"
 #include "utils.h"
 
 #include "neigh.h"
@@ -395,8 +396,9 @@ int rb_enclave_from_podman(struct rb_enclave *p, struct rb_err *err)
 		return rb_err_set(err, -EINVAL, "podman network %s does not have RBRN_ENCLAVE_SUBNET %s/%u",
 				  enclave, ip4(np->enclave_subnet.addr, a),
 				  np->enclave_subnet.prefix);
-	if (!rb_link_name_valid(net.bridge))
-		return rb_err_set(err, -EINVAL, "podman network %s has no usable bridge name", enclave);
+	if (!rb_ifname_valid(net.bridge))
+		return rb_err_set(err, -EINVAL, "podman network %s: bridge \"%.32s\": %s", enclave,
+				  net.bridge, RB_WHY_IFNAME);
 	snprintf(p->bridge, sizeof(p->bridge), "%s", net.bridge);
 
 	if (p->stages & RB_ENCLAVE_SENTRY) {

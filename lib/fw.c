@@ -12,28 +12,21 @@
 #include <string.h>
 #include <unistd.h>
 
+/* A name rb_ifname_valid refused stays "". */
 static int ifname_copy(char *dst, const char *src)
 {
-	if (!src || !src[0] || strlen(src) >= IFNAMSIZ)
+	if (!rb_ifname_valid(src))
 		return -EINVAL;
 	memcpy(dst, src, strlen(src) + 1);
 	return 0;
 }
 
-static unsigned int mask_prefix(struct in_addr m)
-{
-	uint32_t v = ntohl(m.s_addr);
-	unsigned int p = 0;
-
-	while (p < 32 && (v & (0x80000000u >> p)))
-		p++;
-	return p;
-}
-
+/* The subnet of address a with netmask m; /32 for a mask that is not one. */
 static void subnet_of(struct in_addr a, struct in_addr m, struct rb_cidr *c)
 {
-	c->prefix = mask_prefix(m);
-	c->addr.s_addr = a.s_addr & (c->prefix ? htonl(0xffffffffu << (32 - c->prefix)) : 0);
+	if (rb_mask_prefix(m, &c->prefix) < 0)
+		c->prefix = 32;
+	c->addr.s_addr = a.s_addr & htonl(rb_prefix_mask(c->prefix));
 }
 
 int rb_fw_ifaces_detect(const struct rb_nameplate *np, struct rb_fw_ifaces *ifs,
@@ -50,7 +43,7 @@ int rb_fw_ifaces_detect(const struct rb_nameplate *np, struct rb_fw_ifaces *ifs,
 		const struct sockaddr_in *msk = (const void *)i->ifa_netmask;
 
 		if (!sin || sin->sin_family != AF_INET || (i->ifa_flags & IFF_LOOPBACK) ||
-		    !i->ifa_name || strlen(i->ifa_name) >= IFNAMSIZ)
+		    !rb_ifname_valid(i->ifa_name))
 			continue;
 		if (sin->sin_addr.s_addr == np->sentry_ip.s_addr) {
 			ifname_copy(ifs->enclave, i->ifa_name);
@@ -89,11 +82,11 @@ int rb_fw_ifaces_named(const char *enclave, const char *uplink, struct rb_fw_ifa
 		       struct rb_err *err)
 {
 	memset(ifs, 0, sizeof(*ifs));
-	if (ifname_copy(ifs->enclave, enclave) < 0)
-		return rb_err_config(err, "bad enclave interface name \"%s\"",
-				     enclave ? enclave : "");
-	if (ifname_copy(ifs->uplink, uplink) < 0)
-		return rb_err_config(err, "bad uplink interface name \"%s\"", uplink ? uplink : "");
+	if (rb_ifname_check("enclave interface", enclave, err) < 0 ||
+	    rb_ifname_check("uplink interface", uplink, err) < 0)
+		return -EINVAL;
+	ifname_copy(ifs->enclave, enclave);
+	ifname_copy(ifs->uplink, uplink);
 	if (!strcmp(enclave, uplink))
 		return rb_err_config(err, "enclave and uplink are the same interface \"%s\"",
 				     enclave);
@@ -171,6 +164,7 @@ int rb_fw_host_addrs_read(struct in_addr **out, size_t *n, struct rb_err *err)
 		const struct sockaddr_in *sin = (const void *)i->ifa_addr;
 		const struct sockaddr_in *msk = (const void *)i->ifa_netmask;
 		const struct sockaddr_in *brd = (const void *)i->ifa_broadaddr;
+		unsigned int prefix;
 
 		if (!sin || sin->sin_family != AF_INET || !sin->sin_addr.s_addr)
 			continue;
@@ -182,7 +176,8 @@ int rb_fw_host_addrs_read(struct in_addr **out, size_t *n, struct rb_err *err)
 		if ((i->ifa_flags & IFF_BROADCAST) && brd && brd->sin_family == AF_INET &&
 		    brd->sin_addr.s_addr && addrs_add(&v, &k, &cap, brd->sin_addr) < 0)
 			goto nomem;
-		if (msk && msk->sin_family == AF_INET && mask_prefix(msk->sin_addr) < 31) {
+		if (msk && msk->sin_family == AF_INET && rb_mask_prefix(msk->sin_addr, &prefix) == 0 &&
+		    prefix < 31) {
 			struct in_addr b = { sin->sin_addr.s_addr | ~msk->sin_addr.s_addr };
 
 			if (addrs_add(&v, &k, &cap, b) < 0)

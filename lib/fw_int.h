@@ -6,6 +6,7 @@
 #define RB_FW_INT_H
 
 #include "fw.h"
+#include "addr.h"
 
 #include <net/if.h>
 #include <stdint.h>

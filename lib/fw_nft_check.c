@@ -84,7 +84,7 @@ static void iv_str(const struct ival *iv, char *buf, size_t len)
 /* The host bits of a /p: all but the first p bits. */
 static uint32_t host_bits(unsigned int p)
 {
-	return p >= 32 ? 0 : 0xffffffffu >> p;
+	return ~rb_prefix_mask(p);
 }
 
 static int addr_of(const cJSON *j, uint32_t *v)

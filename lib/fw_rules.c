@@ -537,19 +537,6 @@ nomem:
 	return -ENOMEM;
 }
 
-static int ifname_ok(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n >= IFNAMSIZ || !strcmp(s, ".") || !strcmp(s, ".."))
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (s[i] <= ' ' || s[i] == '/' || s[i] == ':' || s[i] == '+' || s[i] == '!' ||
-		    (unsigned char)s[i] >= 0x7f)
-			return 0;
-	return 1;
-}
-
 int rb_fw_plan_build(const struct rb_nameplate *np, const struct rb_fw_ifaces *ifs,
 		     struct rb_fw_plan **out, struct rb_err *err)
 {
@@ -557,9 +544,9 @@ int rb_fw_plan_build(const struct rb_nameplate *np, const struct rb_fw_ifaces *i
 	int rc;
 
 	*out = NULL;
-	if (!ifname_ok(ifs->enclave) || !ifname_ok(ifs->uplink))
-		return rb_err_config(err, "bad interface names \"%s\" / \"%s\"", ifs->enclave,
-				     ifs->uplink);
+	if (rb_ifname_check("enclave interface", ifs->enclave, err) < 0 ||
+	    rb_ifname_check("uplink interface", ifs->uplink, err) < 0)
+		return -EINVAL;
 	if (!strcmp(ifs->enclave, ifs->uplink))
 		return rb_err_config(err, "enclave and uplink are the same interface \"%s\"",
 				     ifs->enclave);
@@ -732,14 +719,13 @@ int rb_fw_host_plan_build(const struct rb_nameplate *np, const char *bridge,
 	int rc;
 
 	*out = NULL;
-	if (!bridge || !ifname_ok(bridge))
-		return rb_err_config(err, "bad bridge name \"%s\"", bridge ? bridge : "");
+	if (rb_ifname_check("bridge", bridge, err) < 0)
+		return -EINVAL;
 	if (!np->moniker[0])
 		return rb_err_config(err, "RBRN_MONIKER is empty");
 	if (np->entry_enabled) {
-		if (!uplink_bridge || !ifname_ok(uplink_bridge))
-			return rb_err_config(err, "bad uplink bridge name \"%s\"",
-					     uplink_bridge ? uplink_bridge : "");
+		if (rb_ifname_check("uplink bridge", uplink_bridge, err) < 0)
+			return -EINVAL;
 		if (!sentry_uplink.s_addr)
 			return rb_err_config(err, "the sentry's uplink address is unknown");
 	}

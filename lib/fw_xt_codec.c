@@ -95,7 +95,7 @@ static void set_iface(const char *name, char *via, unsigned char *mask)
 static void set_addr(const struct rb_cidr *c, struct in_addr *a, struct in_addr *m)
 {
 	a->s_addr = c->addr.s_addr;
-	m->s_addr = c->prefix ? htonl(0xffffffffu << (32 - c->prefix)) : 0;
+	m->s_addr = htonl(rb_prefix_mask(c->prefix));
 }
 
 static unsigned int ct_bits(unsigned int st)
@@ -324,14 +324,8 @@ static int iface_decode(const char *via, const unsigned char *mask, char *out)
 
 static int cidr_decode(struct in_addr a, struct in_addr m, struct rb_cidr *c)
 {
-	uint32_t mask = ntohl(m.s_addr);
-	unsigned int p = 0;
-
-	while (p < 32 && (mask & (0x80000000u >> p)))
-		p++;
-	if (p < 32 && (mask << p) != 0)
+	if (rb_mask_prefix(m, &c->prefix) < 0)
 		return -1; /* non-contiguous mask */
-	c->prefix = p;
 	c->addr.s_addr = a.s_addr & m.s_addr;
 	return 0;
 }

@@ -1,5 +1,6 @@
 /* The learner's decisions and its configuration file (lib/learn.h). */
 #include "learn.h"
+#include "addr.h"
 #include "utils.h"
 
 #include <arpa/inet.h>
@@ -232,7 +233,7 @@ int rb_learn_addr_public(struct in_addr a)
 	uint32_t h = ntohl(a.s_addr);
 
 	for (size_t i = 0; i < N_ELEMENTS(never); i++) {
-		uint32_t mask = ~0u << (32 - never[i].prefix);
+		uint32_t mask = rb_prefix_mask(never[i].prefix);
 
 		if ((h & mask) == never[i].net)
 			return 0;

@@ -1,5 +1,6 @@
 /* Interfaces, addresses and per-interface sysctls (see link.h). */
 #include "link.h"
+#include "addr.h"
 #include "netns.h"
 #include "utils.h"
 
@@ -92,26 +93,6 @@ int rb_nl_err(const struct rb_nl *nl, int nlerr, struct rb_err *err, const char 
 	return rb_err_lib(err, rc, nl_geterror(nlerr), "%s", what);
 }
 
-int rb_link_name_valid(const char *name)
-{
-	size_t i, len;
-
-	if (!name)
-		return 0;
-	len = strnlen(name, IFNAMSIZ);
-	if (len == 0 || len >= IFNAMSIZ)
-		return 0;
-	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-		return 0;
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)name[i];
-
-		if (c <= ' ' || c == '/' || c == ':' || c >= 0x7f)
-			return 0;
-	}
-	return 1;
-}
-
 static void fill(struct rtnl_link *l, struct rb_link *out)
 {
 	const char *name = rtnl_link_get_name(l);
@@ -155,8 +136,10 @@ static int get_kernel(struct rb_nl *nl, int ifindex, const char *name, struct rb
 
 int rb_link_get(struct rb_nl *nl, const char *name, struct rb_link *out, struct rb_err *err)
 {
-	if (!rb_link_name_valid(name))
-		return rb_err_set(err, -EINVAL, "invalid interface name \"%.32s\"", name ? name : "");
+	int rc = rb_ifname_check("interface", name, err);
+
+	if (rc < 0)
+		return rc;
 	return get_kernel(nl, 0, name, out, err);
 }
 
@@ -299,7 +282,7 @@ int rb_addr_flush(struct rb_nl *nl, const struct rb_link *l, struct rb_err *err)
 
 static int in_subnet(struct in_addr net, unsigned int prefix, struct in_addr a)
 {
-	uint32_t mask = prefix == 0 ? 0 : htonl(~0u << (32 - prefix));
+	uint32_t mask = htonl(rb_prefix_mask(prefix));
 
 	return prefix <= 32 && (net.s_addr & mask) == (a.s_addr & mask);
 }
@@ -346,9 +329,11 @@ static int conf_set(const char *fam, const char *ifname, const char *knob, const
 	struct rb_err e = { 0 };
 	int rc;
 
-	if (!rb_link_name_valid(ifname) && strcmp(ifname, "all") != 0 &&
-	    strcmp(ifname, "default") != 0)
-		return rb_err_set(err, -EINVAL, "invalid interface name \"%.32s\"", ifname);
+	if (strcmp(ifname, "all") != 0 && strcmp(ifname, "default") != 0) {
+		rc = rb_ifname_check("interface", ifname, err);
+		if (rc < 0)
+			return rc;
+	}
 	snprintf(key, sizeof(key), "net/%s/conf/%s/%s", fam, ifname, knob);
 	rc = rb_sysctl_get(key, cur, sizeof(cur), &e);
 	if (rc == 0 && strcmp(cur, val) == 0)

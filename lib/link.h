@@ -38,10 +38,6 @@ struct rb_link {
 	int up;        /* IFF_UP */
 };
 
-/* 1 when name is a usable interface name: 1..15 bytes, no '/', no
- * whitespace, not "." or "..", no ':' (it ends up in /proc/sys paths). */
-int rb_link_name_valid(const char *name);
-
 /* -ENODEV (err set) when there is no such interface. */
 int rb_link_get(struct rb_nl *nl, const char *name, struct rb_link *out, struct rb_err *err);
 int rb_link_get_index(struct rb_nl *nl, int ifindex, struct rb_link *out, struct rb_err *err);

@@ -8,7 +8,7 @@
 #include "nameplate.h"
 #include "utils.h"
 #include "nameplate_int.h"
-#include "podman.h"
+#include "file.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -323,24 +323,6 @@ static int check_chars(const struct np_raw *r, int v, const char *s, struct rb_e
 	return 0;
 }
 
-int np_parse_uint(const char *s, unsigned long max, unsigned long *out)
-{
-	unsigned long v = 0;
-	size_t i, n = strlen(s);
-
-	if (n == 0 || n > 10 || (n > 1 && s[0] == '0'))
-		return -EINVAL;
-	for (i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)s[i]))
-			return -EINVAL;
-		v = v * 10 + (unsigned long)(s[i] - '0');
-		if (v > max)
-			return -EINVAL;
-	}
-	*out = v;
-	return 0;
-}
-
 /* The value of v after defaults; "" for unset optional values. */
 const char *np_value(const struct np_raw *r, int v)
 {
@@ -388,38 +370,16 @@ int np_check_ipv4(const struct np_raw *r, int v, struct in_addr *out, struct rb_
 	const char *s = np_value(r, v);
 
 	if (rb_parse_ipv4(s, out) < 0)
-		return np_bad_s(r, v, s, "not an IPv4 address (a.b.c.d)", err);
+		return np_bad_s(r, v, s, RB_WHY_IPV4, err);
 	return 0;
 }
 
 /* Explains what is wrong with a CIDR rb_parse_cidr refused. */
 static int bad_cidr(const struct np_raw *r, int v, const char *s, size_t len, struct rb_err *err)
 {
-	char buf[64], why[96];
-	const char *slash;
-	struct in_addr a;
-	unsigned long p;
+	char why[96];
 
-	if (len >= sizeof(buf))
-		return np_bad(r, v, s, len, "not a CIDR (a.b.c.d/prefix)", err);
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	slash = strchr(buf, '/');
-	if (!slash)
-		return np_bad(r, v, s, len, "not a CIDR (a.b.c.d/prefix): prefix missing", err);
-	buf[slash - buf] = '\0';
-	if (rb_parse_ipv4(buf, &a) < 0)
-		return np_bad(r, v, s, len, "not a CIDR (a.b.c.d/prefix): bad address", err);
-	if (np_parse_uint(slash + 1, 32, &p) < 0)
-		return np_bad(r, v, s, len, "not a CIDR (a.b.c.d/prefix): prefix must be 0..32", err);
-	{
-		uint32_t m = p == 0 ? 0 : 0xffffffffu << (32 - p);
-		struct in_addr net = { htonl(host_order(a) & m) };
-		char ip[INET_ADDRSTRLEN];
-
-		inet_ntop(AF_INET, &net, ip, sizeof(ip));
-		snprintf(why, sizeof(why), "host bits are set (network is %s/%lu)", ip, p);
-	}
+	rb_cidr_why(s, len, why, sizeof(why));
 	return np_bad(r, v, s, len, why, err);
 }
 
@@ -453,7 +413,7 @@ static int check_enclave_ip(const struct np_raw *r, int v, const struct rb_cidr 
 		return -EINVAL;
 	h = host_order(*out);
 	net = host_order(sub->addr);
-	bcast = net | ~(0xffffffffu << (32 - sub->prefix));
+	bcast = net | ~rb_prefix_mask(sub->prefix);
 	if (!rb_cidr_contains(sub, *out))
 		return np_bad_s(r, v, s, "not inside RBRN_ENCLAVE_SUBNET", err);
 	if (h == net)
@@ -475,7 +435,7 @@ static int check_port(const struct np_raw *r, int v, int required, uint16_t *out
 	if (!s[0])
 		return required ? np_bad_s(r, v, s, "required when RBRN_ENTRY_ENABLED=1", err) : 0;
 	if (rb_parse_port(s, out) < 0)
-		return np_bad_s(r, v, s, "not a port number 1..65535", err);
+		return np_bad_s(r, v, s, RB_WHY_PORT, err);
 	return 0;
 }
 
@@ -599,7 +559,7 @@ static int cidr_entry(const struct np_raw *r, struct rb_nameplate *np, const cha
 	if (colon && cl == 0)
 		return np_bad(r, V_ALLOWED_CIDRS, w, n, "no CIDR before ':'", err);
 	if (cl >= sizeof(buf))
-		return np_bad(r, V_ALLOWED_CIDRS, w, n, "not a CIDR (a.b.c.d/prefix)", err);
+		return np_bad(r, V_ALLOWED_CIDRS, w, n, RB_WHY_CIDR, err);
 	memcpy(buf, w, cl);
 	buf[cl] = '\0';
 	if (rb_parse_cidr(buf, c) < 0)
@@ -939,7 +899,7 @@ static int validate_ids(const struct np_raw *r, struct rb_nameplate *np, struct 
 	np_copy_str(np->bottle_image, sizeof(np->bottle_image), s);
 
 	s = np_value(r, V_BOTTLE_UID);
-	if (np_parse_uint(s, 65534, &uid) < 0 || uid == 0)
+	if (rb_parse_uint(s, 65534, &uid) < 0 || uid == 0)
 		return np_bad_s(r, V_BOTTLE_UID, s, "must be a uid 1..65534 (never 0, root)", err);
 	np->bottle_uid = (unsigned int)uid;
 	return 0;
@@ -1080,65 +1040,17 @@ int rb_nameplate_parse(struct rb_nameplate *np, const char *text, size_t len,
 	return finish(np, &r, rc);
 }
 
-static int read_file(const char *path, char **text, size_t *len, struct rb_err *err)
-{
-	struct stat st;
-	char *buf = NULL;
-	size_t n = 0;
-	int fd, rc = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return rb_err_config_sys(err, errno, "cannot open nameplate \"%s\"", path);
-	if (fstat(fd, &st) < 0) {
-		rc = rb_err_sys(err, errno, "cannot stat nameplate \"%s\"", path);
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		rc = rb_err_config(err, "nameplate \"%s\": not a regular file", path);
-		goto out;
-	}
-	buf = malloc(NP_MAX_FILE + 1);
-	if (!buf) {
-		rc = rb_err_oom(err);
-		goto out;
-	}
-	for (;;) {
-		ssize_t got = read(fd, buf + n, NP_MAX_FILE + 1 - n);
-
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			rc = rb_err_sys(err, errno, "cannot read nameplate \"%s\"", path);
-			goto out;
-		}
-		if (got == 0)
-			break;
-		n += (size_t)got;
-		if (n > NP_MAX_FILE) {
-			rc = rb_err_config(err, "nameplate \"%s\": larger than %u bytes", path,
-					   NP_MAX_FILE);
-			goto out;
-		}
-	}
-	*text = buf;
-	*len = n;
-	buf = NULL;
-out:
-	free(buf);
-	close(fd);
-	return rc;
-}
-
 int rb_nameplate_load(struct rb_nameplate *np, const char *path, struct rb_err *err)
 {
-	return rb_nameplate_load_flags(np, path, 0, err);
+	return rb_nameplate_load_host(np, path, NULL, err);
 }
 
-int rb_nameplate_load_flags(struct rb_nameplate *np, const char *path, unsigned int flags,
-			    struct rb_err *err)
+int rb_nameplate_load_host(struct rb_nameplate *np, const char *path,
+			   const struct rb_np_host *host, struct rb_err *err)
 {
-	struct np_raw r = { .origin = path, .flags = flags | NP_LOADED };
+	struct np_raw r = { .origin = path,
+			    .flags = NP_LOADED | (host ? NP_CHECK_FILES : 0),
+			    .host = host };
 	char *text = NULL;
 	size_t len = 0;
 	int rc = 0;
@@ -1147,7 +1059,7 @@ int rb_nameplate_load_flags(struct rb_nameplate *np, const char *path, unsigned 
 		return -EINVAL;
 	memset(np, 0, sizeof(*np));
 	if (path)
-		rc = read_file(path, &text, &len, err);
+		rc = rb_file_read("nameplate", path, NP_MAX_FILE, &text, &len, err);
 	if (rc == 0 && text)
 		rc = parse_text(&r, text, len, err);
 	free(text);
@@ -1272,143 +1184,4 @@ int rb_nameplate_print_env(const struct rb_nameplate *np, FILE *out)
 		rb_ports_put(out, np->pdomains[i].name, &np->pdomains[i].ports, &first);
 	fputs("'\n", out);
 	return np_print_workload(np, out);
-}
-
-/* Host routes of the main table from /proc/net/route (what `ip route`
- * shows for table main), as a check that reads only. */
-static int check_routes(const struct rb_nameplate *np, const char *skip_dev, struct rb_err *err)
-{
-	char line[512], sub[INET_ADDRSTRLEN], rt[INET_ADDRSTRLEN];
-	FILE *f;
-	int rc = 0;
-
-	f = fopen("/proc/net/route", "re");
-	if (!f)
-		return rb_err_sys(err, errno, "cannot read /proc/net/route");
-	if (!fgets(line, sizeof(line), f)) /* header */
-		goto out;
-	while (fgets(line, sizeof(line), f)) {
-		char dev[64];
-		unsigned int dst, gw, flags, refcnt, use, metric, mask;
-		struct rb_cidr c;
-
-		if (sscanf(line, "%63s %x %x %x %u %u %u %x", dev, &dst, &gw, &flags, &refcnt,
-			   &use, &metric, &mask) != 8)
-			continue;
-		if (mask == 0) /* the default route */
-			continue;
-		if (skip_dev && skip_dev[0] && strcmp(dev, skip_dev) == 0)
-			continue;
-		/* The file holds both in network byte order. */
-		c.addr.s_addr = dst;
-		c.prefix = (unsigned int)__builtin_popcount(mask);
-		if (!rb_cidr_overlaps(&c, &np->enclave_subnet))
-			continue;
-		inet_ntop(AF_INET, &np->enclave_subnet.addr, sub, sizeof(sub));
-		inet_ntop(AF_INET, &c.addr, rt, sizeof(rt));
-		/* "*": a route without a device (unreachable, blackhole, ...) */
-		rc = rb_err_config(err, "RBRN_ENCLAVE_SUBNET: \"%s/%u\": overlaps host route %s/%u%s%s",
-				   sub, np->enclave_subnet.prefix, rt, c.prefix,
-				   strcmp(dev, "*") ? " dev " : " (unreachable or blackhole)",
-				   strcmp(dev, "*") ? dev : "");
-		break;
-	}
-out:
-	fclose(f);
-	return rc;
-}
-
-/* The uplink network as podman has it. Without RBRN_UPLINK_GATEWAY the
- * sentry routes via the network's gateway, which only a routed (not
- * --internal) network has; the host's resolver, taken when
- * RBRN_UPLINK_DNS_SERVER is unset, must be reachable from it: through
- * podman's NAT, or inside an --internal network's own subnets. */
-static int check_uplink_net(const struct rb_nameplate *np, const struct rb_podman_network *net,
-			    struct rb_host_nets *seen, struct rb_err *err)
-{
-	char dns[INET_ADDRSTRLEN];
-	size_t j;
-
-	if (seen) {
-		seen->uplink_present = 1;
-		snprintf(seen->uplink_bridge, sizeof(seen->uplink_bridge), "%s", net->bridge);
-		if (!np->has_uplink_gateway && !net->internal && net->has_gateway) {
-			seen->has_uplink_gateway = 1;
-			seen->uplink_gateway = net->gateway;
-		}
-	}
-	if (!np->uplink_dns_from_host || !net->internal)
-		return 0;
-	for (j = 0; j < net->n_subnets; j++)
-		if (rb_cidr_contains(&net->subnets[j], np->uplink_dns_server))
-			return 0;
-	inet_ntop(AF_INET, &np->uplink_dns_server, dns, sizeof(dns));
-	return rb_err_config(err,
-			     "RBRN_UPLINK_DNS_SERVER: \"\": not set, and the host's resolver %s is not "
-			     "reachable from the --internal network \"%s\": set it",
-			     dns, net->name);
-}
-
-int rb_nameplate_check_host(const struct rb_nameplate *np, struct rb_host_nets *seen,
-			    struct rb_err *err)
-{
-	struct rb_podman_network *nets = NULL;
-	char self[64], sub[INET_ADDRSTRLEN], other[INET_ADDRSTRLEN];
-	const char *skip_dev = NULL;
-	size_t n = 0, i, j;
-	int rc;
-
-	if (!np)
-		return -EINVAL;
-	snprintf(self, sizeof(self), "rb-%s-enclave", np->moniker);
-	rc = rb_podman_network_list(&nets, &n, err);
-	if (rc < 0)
-		return rc;
-	inet_ntop(AF_INET, &np->enclave_subnet.addr, sub, sizeof(sub));
-	if (seen)
-		memset(seen, 0, sizeof(*seen));
-	for (i = 0; i < n; i++) {
-		if (strcmp(nets[i].name, np->uplink_network) == 0) {
-			rc = check_uplink_net(np, &nets[i], seen, err);
-			if (rc < 0)
-				goto out;
-		}
-		if (strcmp(nets[i].name, self) == 0) {
-			if (seen)
-				seen->enclave_present = 1;
-			skip_dev = nets[i].bridge;
-			continue;
-		}
-		for (j = 0; j < nets[i].n_subnets; j++) {
-			if (!rb_cidr_overlaps(&nets[i].subnets[j], &np->enclave_subnet))
-				continue;
-			inet_ntop(AF_INET, &nets[i].subnets[j].addr, other, sizeof(other));
-			rc = rb_err_config(err,
-					   "RBRN_ENCLAVE_SUBNET: \"%s/%u\": overlaps podman network "
-					   "\"%s\" (%s/%u)",
-					   sub, np->enclave_subnet.prefix, nets[i].name, other,
-					   nets[i].subnets[j].prefix);
-			goto out;
-		}
-	}
-	rc = check_routes(np, skip_dev, err);
-out:
-	free(nets);
-	return rc;
-}
-
-int rb_host_nets_print_env(const struct rb_host_nets *seen, FILE *out)
-{
-	if (!seen || !out)
-		return -EINVAL;
-	/* uplink_bridge passed podman.c's interface name check: no quoting issue */
-	char gw[INET_ADDRSTRLEN] = "";
-
-	if (seen->has_uplink_gateway)
-		inet_ntop(AF_INET, &seen->uplink_gateway, gw, sizeof(gw));
-	fprintf(out,
-		"RB_ENCLAVE_PRESENT=%d\nRB_UPLINK_PRESENT=%d\nRB_UPLINK_BRIDGE='%s'\n"
-		"RB_UPLINK_GATEWAY='%s'\n",
-		seen->enclave_present, seen->uplink_present, seen->uplink_bridge, gw);
-	return ferror(out) ? -EIO : 0;
 }

@@ -5,6 +5,7 @@
 #ifndef RB_NAMEPLATE_H
 #define RB_NAMEPLATE_H
 
+#include "addr.h"
 #include "rb.h"
 
 #include <stdio.h>
@@ -101,43 +102,31 @@ struct rb_nameplate {
 	int tty;
 };
 
-/* rb_nameplate_load_flags: also check the workload's files on this host
+/* Where podman keeps what no bottle may mount (lib/podman.h). */
+struct rb_podman_store;
+
+/* The host a nameplate is loaded for, to check the workload's files on it
  * (volumes' host paths exist and are canonical, the env file's permissions
- * and lines). Only the commands that start the bottle need that; stopping
- * one whose workspace is gone must still work. */
-#define RB_NP_CHECK_FILES 1u
+ * and lines, none inside podman's storage). Only the commands that start
+ * the bottle need that; stopping one whose workspace is gone must still
+ * work. lib/host_nets.h has the real one. */
+struct rb_np_host {
+	/* podman's storage paths; asked at most once, and only when a volume
+	 * or an env file is set (podman info takes half a second) */
+	int (*store)(struct rb_podman_store *out, struct rb_err *err);
+};
 
 /* Parses path (NULL: environment only), applies RBRN_* from the environment,
  * validates every value. Touches nothing on the system. On error np is left
  * released and err names the variable and the value. */
 int rb_nameplate_load(struct rb_nameplate *np, const char *path, struct rb_err *err);
-int rb_nameplate_load_flags(struct rb_nameplate *np, const char *path, unsigned int flags,
-			    struct rb_err *err);
+/* Same, and with host (not NULL) the workload's files are checked on it. */
+int rb_nameplate_load_host(struct rb_nameplate *np, const char *path,
+			   const struct rb_np_host *host, struct rb_err *err);
 /* Same, from a buffer (used by the fuzzer; env overrides not applied). */
 int rb_nameplate_parse(struct rb_nameplate *np, const char *text, size_t len,
 		       const char *origin, struct rb_err *err);
 void rb_nameplate_free(struct rb_nameplate *np);
-
-/* What rb_nameplate_check_host saw of the nameplate's podman networks, so
- * that mk/bottle.sh need not ask podman again. */
-struct rb_host_nets {
-	int enclave_present;   /* rb-<moniker>-enclave exists */
-	int uplink_present;    /* RBRN_UPLINK_NETWORK exists */
-	char uplink_bridge[16]; /* its bridge (a valid interface name) or "" */
-	/* RBRN_UPLINK_GATEWAY unset: the uplink network's own gateway, if it
-	 * is routed (not --internal) */
-	int has_uplink_gateway;
-	struct in_addr uplink_gateway;
-};
-
-/* Checks the nameplate against this host: the enclave subnet overlaps no
- * existing podman network (other than rb-<moniker>-enclave itself) and no host
- * route. Needs podman; reads only. seen may be NULL. */
-int rb_nameplate_check_host(const struct rb_nameplate *np, struct rb_host_nets *seen,
-			    struct rb_err *err);
-/* seen as shell assignments: RB_ENCLAVE_PRESENT, RB_UPLINK_PRESENT,
- * RB_UPLINK_BRIDGE, RB_UPLINK_GATEWAY. */
-int rb_host_nets_print_env(const struct rb_host_nets *seen, FILE *out);
 
 /* Writes every variable as a shell assignment, single-quoted, one a line:
  * RBRN_MONIKER='nsproto'. Used by mk/ via eval. Then two bash arrays:
@@ -145,15 +134,6 @@ int rb_host_nets_print_env(const struct rb_host_nets *seen, FILE *out);
  * volumes, env file, workdir, tty), and RB_BOTTLE_ARGV, the command (empty:
  * the image's); each element single-quoted, so nothing is re-split. */
 int rb_nameplate_print_env(const struct rb_nameplate *np, FILE *out);
-
-/* Value parsers, shared by nameplate validation and the fuzzers. Return 0 or
- * -EINVAL. */
-int rb_parse_ipv4(const char *s, struct in_addr *out);
-int rb_parse_cidr(const char *s, struct rb_cidr *out); /* host bits must be zero */
-int rb_parse_port(const char *s, uint16_t *out);       /* 1..65535 */
-int rb_domain_valid(const char *s); /* 1: LDH labels, 1..63 each, <=253 total */
-int rb_cidr_contains(const struct rb_cidr *c, struct in_addr a);
-int rb_cidr_overlaps(const struct rb_cidr *a, const struct rb_cidr *b);
 
 /* lib/nameplate_ports.c. Adds the ports of "PORTS[/PROTO]" (s, len bytes)
  * to p, which may hold ports already (the union is kept); -EINVAL with a

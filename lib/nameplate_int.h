@@ -45,8 +45,12 @@ struct np_raw {
 	const char *origin; /* file name, or NULL */
 	char *val[V_COUNT]; /* NULL: not set */
 	unsigned int line[V_COUNT]; /* 0: from the environment */
-	unsigned int flags; /* RB_NP_* of rb_nameplate_load_flags */
+	unsigned int flags; /* NP_* */
+	const struct rb_np_host *host; /* with NP_CHECK_FILES */
 };
+
+/* np_raw.flags: check the workload's files on r->host */
+#define NP_CHECK_FILES 1u
 
 /* One message for a bad value: `origin:line: RBRN_X: "value": why`. */
 int np_bad(const struct np_raw *r, int v, const char *val, size_t len, const char *why,
@@ -63,8 +67,6 @@ int np_is_blank(char c);
 /* Next blank-separated word of *p: start in *w, length returned, 0 at end. */
 size_t np_next_word(const char **p, const char **w);
 size_t np_count_words(const char *s);
-/* Decimal without sign or leading zero, at most max. */
-int np_parse_uint(const char *s, unsigned long max, unsigned long *out);
 int np_copy_str(char *dst, size_t size, const char *src);
 int np_check_mode(const struct np_raw *r, int v, int *out, struct rb_err *err);
 int np_unicast(struct in_addr a);

@@ -94,24 +94,6 @@ static int add_checked(struct rb_ports *p, uint8_t proto, uint16_t lo, uint16_t 
 	return 0;
 }
 
-/* One port: decimal 1..65535, no sign, no leading zero. */
-static int port_of(const char *s, size_t len, uint16_t *out)
-{
-	uint32_t v = 0;
-
-	if (len == 0 || len > 5 || (len > 1 && s[0] == '0'))
-		return -EINVAL;
-	for (size_t i = 0; i < len; i++) {
-		if (!isdigit((unsigned char)s[i]))
-			return -EINVAL;
-		v = v * 10 + (uint32_t)(s[i] - '0');
-	}
-	if (v == 0 || v > 65535)
-		return -EINVAL;
-	*out = (uint16_t)v;
-	return 0;
-}
-
 int rb_ports_parse(const char *s, size_t len, struct rb_ports *p, char *why, size_t wlen)
 {
 	const char *slash = memchr(s, '/', len), *end, *item;
@@ -152,19 +134,19 @@ int rb_ports_parse(const char *s, size_t len, struct rb_ports *p, char *why, siz
 		}
 		dash = memchr(item, '-', (size_t)(ie - item));
 		if (dash) {
-			if (port_of(item, (size_t)(dash - item), &lo) < 0 ||
-			    port_of(dash + 1, (size_t)(ie - dash - 1), &hi) < 0) {
-				snprintf(why, wlen, "range \"%.*s\": not FIRST-LAST of ports 1..65535",
-					 (int)(ie - item > 16 ? 16 : ie - item), item);
+			if (rb_parse_port_n(item, (size_t)(dash - item), &lo) < 0 ||
+			    rb_parse_port_n(dash + 1, (size_t)(ie - dash - 1), &hi) < 0) {
+				snprintf(why, wlen, "range \"%.*s\": not FIRST-LAST: %s",
+					 (int)(ie - item > 16 ? 16 : ie - item), item, RB_WHY_PORT);
 				return -EINVAL;
 			}
 			if (lo > hi) {
 				snprintf(why, wlen, "range %u-%u: its first port is above its last", lo, hi);
 				return -EINVAL;
 			}
-		} else if (port_of(item, (size_t)(ie - item), &lo) < 0) {
-			snprintf(why, wlen, "\"%.*s\" is not a port 1..65535",
-				 (int)(ie - item > 16 ? 16 : ie - item), item);
+		} else if (rb_parse_port_n(item, (size_t)(ie - item), &lo) < 0) {
+			snprintf(why, wlen, "\"%.*s\": %s", (int)(ie - item > 16 ? 16 : ie - item), item,
+				 RB_WHY_PORT);
 			return -EINVAL;
 		} else {
 			hi = lo;

@@ -105,7 +105,7 @@ static void add_root(struct host_roots *h, const char *path, const char *what)
 	h->r[h->n++].what = what;
 }
 
-static int load_roots(int v, struct host_roots *h, struct rb_err *err)
+static int load_roots(const struct np_raw *r, int v, struct host_roots *h, struct rb_err *err)
 {
 	const char *run = getenv("RB_RUN");
 	struct rb_podman_store st;
@@ -115,7 +115,8 @@ static int load_roots(int v, struct host_roots *h, struct rb_err *err)
 		run = "/run/rb"; /* mk/bottle.sh's default */
 	if (run[0] != '/' || strlen(run) >= PATH_MAX || !arg_ok(run))
 		return rb_err_config(err, "RB_RUN: not an absolute path of printable characters");
-	rc = rb_podman_store_info(&st, err);
+	memset(&st, 0, sizeof(st));
+	rc = r->host && r->host->store ? r->host->store(&st, err) : -EINVAL;
 	if (rc < 0)
 		return rb_err_wrap(err, rc, "%s: cannot tell where podman keeps its storage",
 				   v == V_BOTTLE_VOLUMES ? "RBRN_BOTTLE_VOLUMES" : "RBRN_BOTTLE_ENV_FILE");
@@ -136,7 +137,7 @@ static int check_roots(const struct np_raw *r, int v, const char *show, size_t s
 	size_t i;
 
 	if (!h->loaded) {
-		int rc = load_roots(v, h, err);
+		int rc = load_roots(r, v, h, err);
 
 		if (rc < 0)
 			return rc;
@@ -392,7 +393,7 @@ static int check_volume(const struct np_raw *r, const char *w, size_t n, struct 
 		snprintf(msg, sizeof(msg), "bottle path: %s belongs to podman and the kernel", ref);
 		return np_bad(r, V_BOTTLE_VOLUMES, w, n, msg, err);
 	}
-	if (!(r->flags & RB_NP_CHECK_FILES))
+	if (!(r->flags & NP_CHECK_FILES))
 		return 0;
 	rc = host_file_check(r, V_BOTTLE_VOLUMES, w, n, vol->host, 1, err);
 	if (rc < 0)
@@ -532,7 +533,7 @@ static int check_env_file(const struct np_raw *r, struct rb_nameplate *np,
 		return np_bad_s(r, V_BOTTLE_ENV_FILE, s, msg, err);
 	}
 	np_copy_str(np->env_file, sizeof(np->env_file), s);
-	if (r->flags & RB_NP_CHECK_FILES)
+	if (r->flags & NP_CHECK_FILES)
 		return env_file_check(r, s, roots, err);
 	return 0;
 }
@@ -592,7 +593,7 @@ static int check_cpus(const struct np_raw *r, struct rb_nameplate *np, struct rb
 	if (whole == 0 && centi == 0)
 		return np_bad_s(r, V_BOTTLE_CPUS, s, "must be more than 0", err);
 	online = sysconf(_SC_NPROCESSORS_ONLN);
-	if ((r->flags & RB_NP_CHECK_FILES) && online > 0 &&
+	if ((r->flags & NP_CHECK_FILES) && online > 0 &&
 	    whole * 100 + centi > (unsigned long)online * 100) {
 		char why[64];
 
@@ -621,7 +622,7 @@ int np_validate_workload(const struct np_raw *r, struct rb_nameplate *np, struct
 		return rc;
 	if (check_memory(r, np, err) < 0 || check_cpus(r, np, err) < 0)
 		return -EINVAL;
-	if (np_parse_uint(s, PIDS_MAX, &np->pids) < 0 || np->pids < PIDS_MIN)
+	if (rb_parse_uint(s, PIDS_MAX, &np->pids) < 0 || np->pids < PIDS_MIN)
 		return np_bad_s(r, V_BOTTLE_PIDS, s, "must be a number of processes 8..4194304",
 				err);
 	return np_check_mode(r, V_BOTTLE_TTY, &np->tty, err);

@@ -1,6 +1,8 @@
 /* rb-net-create's jobs (lib/net_create.h). */
 #include "net_create.h"
 #include "enclave.h"
+#include "addr.h"
+#include "host_nets.h"
 
 #include <errno.h>
 #include <string.h>
@@ -48,8 +50,8 @@ int rb_net_create_lock(const struct rb_nameplate *np, const struct rb_net_create
 	}
 	if (!o->bridge)
 		return rb_err_config(err, "--bridge is needed with --netns-*");
-	if (!rb_link_name_valid(o->bridge))
-		return rb_err_config(err, "--bridge: invalid interface name \"%.32s\"", o->bridge);
+	if (rb_ifname_check("--bridge", o->bridge, err) < 0)
+		return -EINVAL;
 	snprintf(p.bridge, sizeof(p.bridge), "%s", o->bridge);
 	rc = 0;
 	if (o->ns_host)

@@ -5,7 +5,7 @@
  * requests and firewall rules. */
 #include "podman.h"
 #include "utils.h"
-#include "nameplate.h"
+#include "addr.h"
 
 #include <cjson/cJSON.h>
 
@@ -351,20 +351,6 @@ static int name_ok(const char *s, size_t max)
 	return 1;
 }
 
-/* An interface name the kernel would take: 1..15 bytes, no '/', ':' or
- * blanks; narrowed to what podman generates. */
-static int ifname_ok(const char *s)
-{
-	size_t i, n = strlen(s);
-
-	if (n == 0 || n >= 16 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '.' && s[i] != '-')
-			return 0;
-	return 1;
-}
-
 static int mac_ok(const char *s)
 {
 	size_t i;
@@ -574,9 +560,9 @@ static int parse_network(const cJSON *o, struct rb_podman_network *nw, struct rb
 	if (get_str(o, "network_interface", &bridge, err) < 0 ||
 	    get_bool(o, "internal", 0, &nw->internal, err) < 0)
 		return -EPROTO;
-	if (bridge && bridge[0] && !ifname_ok(bridge))
-		return unexpected(err, "network \"%s\": %s", nw->name,
-				  "bad network_interface");
+	if (bridge && bridge[0] && !rb_ifname_valid(bridge))
+		return unexpected(err, "network \"%s\": network_interface: %s", nw->name,
+				  RB_WHY_IFNAME);
 	if (bridge)
 		snprintf(nw->bridge, sizeof(nw->bridge), "%s", bridge);
 	subs = cJSON_GetObjectItemCaseSensitive(o, "subnets");

@@ -1,6 +1,7 @@
 /* Probes (see probe.h): SPEC parsing, the parallel probe engine, and the
  * prober child that runs it inside the bottle's netns as the bottle's uid. */
 #include "probe.h"
+#include "addr.h"
 #include "utils.h"
 
 #include <arpa/inet.h>
@@ -23,35 +24,6 @@
 
 /* ---- SPEC parsing ---------------------------------------------------- */
 
-static int parse_port(const char *s, uint16_t *out)
-{
-	unsigned long v = 0;
-
-	if (!*s || strlen(s) > 5)
-		return -EINVAL;
-	for (const char *c = s; *c; c++) {
-		if (*c < '0' || *c > '9')
-			return -EINVAL;
-		v = v * 10 + (unsigned long)(*c - '0');
-	}
-	if (v < 1 || v > 65535)
-		return -EINVAL;
-	*out = (uint16_t)v;
-	return 0;
-}
-
-static int ifname_ok(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n >= IFNAMSIZ)
-		return 0;
-	for (; *s; s++)
-		if (*s == '/' || *s == ':' || *s == '%' || *s <= ' ' || *s == 0x7f)
-			return 0;
-	return 1;
-}
-
 /* ADDR at s: IPv4 up to the next ':' (or the end), or [IPv6%if]. *rest
  * points after the address (at ':' or '\0'). */
 static int parse_addr(char *s, struct rb_probe *p, char **rest)
@@ -65,7 +37,7 @@ static int parse_addr(char *s, struct rb_probe *p, char **rest)
 		pct = strchr(s + 1, '%');
 		if (pct) {
 			*pct = '\0';
-			if (!ifname_ok(pct + 1))
+			if (!rb_ifname_valid(pct + 1))
 				return -EINVAL;
 			snprintf(p->ifname, sizeof(p->ifname), "%s", pct + 1);
 		}
@@ -80,7 +52,7 @@ static int parse_addr(char *s, struct rb_probe *p, char **rest)
 
 		if (colon)
 			*colon = '\0';
-		if (inet_pton(AF_INET, s, &p->addr4) != 1)
+		if (rb_parse_ipv4(s, &p->addr4) < 0)
 			return -EINVAL;
 		p->family = AF_INET;
 		if (colon) {
@@ -134,8 +106,8 @@ int rb_probe_parse(const char *spec, struct rb_probe *p, struct rb_err *err)
 		why = "expected tcp|udp:ADDR:PORT with ADDR an IPv4 address or [IPv6]";
 		if (parse_addr(target, p, &rest) < 0 || *rest != ':')
 			goto bad;
-		why = "port must be 1-65535";
-		if (parse_port(rest + 1, &p->port) < 0)
+		why = RB_WHY_PORT;
+		if (rb_parse_port(rest + 1, &p->port) < 0)
 			goto bad;
 	} else if (!strcmp(kind, "icmp")) {
 		p->kind = RB_PROBE_ICMP;

@@ -4,6 +4,8 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -217,5 +219,41 @@ int rb_route_prune(struct rb_nl *nl, int ifindex, const struct rb_cidr *connecte
 		if (rc < 0)
 			return rc;
 	}
+	return 0;
+}
+
+int rb_route_list_main(struct rb_nl *nl, struct rb_route **out, size_t *n, struct rb_err *err)
+{
+	cleanup_nl_cache struct nl_cache *cache = NULL;
+	cleanup_free struct rb_route *v = NULL;
+	struct nl_object *o;
+	size_t k = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	rc = route_cache(nl, &cache, err);
+	if (rc < 0)
+		return rc;
+	v = calloc((size_t)nl_cache_nitems(cache) + 1, sizeof(*v));
+	if (!v)
+		return rb_err_oom(err);
+	for (o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		struct rtnl_route *r = (struct rtnl_route *)o;
+		struct rtnl_nexthop *nh;
+		uint8_t type = rtnl_route_get_type(r);
+
+		if (rtnl_route_get_table(r) != RT_TABLE_MAIN || type == RTN_BROADCAST ||
+		    type == RTN_MULTICAST || type == RTN_LOCAL || type == RTN_ANYCAST)
+			continue;
+		route_dst(r, &v[k].dst);
+		nh = rtnl_route_get_nnexthops(r) > 0 ? rtnl_route_nexthop_n(r, 0) : NULL;
+		v[k].ifindex = nh ? rtnl_route_nh_get_ifindex(nh) : 0;
+		if (v[k].ifindex > 0 && !if_indextoname((unsigned int)v[k].ifindex, v[k].dev))
+			snprintf(v[k].dev, sizeof(v[k].dev), "if%d", v[k].ifindex);
+		k++;
+	}
+	*out = steal_pointer(&v);
+	*n = k;
 	return 0;
 }

@@ -18,4 +18,15 @@ int rb_route_default_set(struct rb_nl *nl, int ifindex, struct in_addr gw, struc
 int rb_route_prune(struct rb_nl *nl, int ifindex, const struct rb_cidr *connected,
 		   struct in_addr gw, struct rb_err *err);
 
+/* One route of the main table as `ip route` shows it. */
+struct rb_route {
+	struct rb_cidr dst;
+	int ifindex;             /* first next hop's device, 0: none (unreachable, blackhole) */
+	char dev[IF_NAMESIZE];   /* its name, "" when none */
+};
+
+/* Every IPv4 unicast-like route of the main table (what /proc/net/route
+ * lists: no broadcast, multicast or local routes); *out is malloc'd. */
+int rb_route_list_main(struct rb_nl *nl, struct rb_route **out, size_t *n, struct rb_err *err);
+
 #endif

@@ -8,6 +8,7 @@
 #include "seccomp.h"
 #include "utils.h"
 
+#include "file.h"
 #include "json.h"
 
 #include <cjson/cJSON.h>
@@ -271,56 +272,6 @@ out:
 	return rc;
 }
 
-/* O_NONBLOCK: a FIFO named as the base must not hang the start. */
-static int read_base(const char *path, char **text, size_t *len, struct rb_err *err)
-{
-	struct stat st;
-	char *buf = NULL;
-	size_t n = 0;
-	int fd, rc = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	if (fd < 0)
-		return rb_err_config_sys(err, errno, "cannot open seccomp profile \"%s\"", path);
-	if (fstat(fd, &st) < 0) {
-		rc = rb_err_sys(err, errno, "cannot stat seccomp profile \"%s\"", path);
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		rc = bad(err, path, "%s", "not a regular file");
-		goto out;
-	}
-	buf = malloc(BASE_MAX + 1);
-	if (!buf) {
-		rc = rb_err_oom(err);
-		goto out;
-	}
-	for (;;) {
-		ssize_t got = read(fd, buf + n, BASE_MAX + 1 - n);
-
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			rc = rb_err_sys(err, errno, "cannot read seccomp profile \"%s\"", path);
-			goto out;
-		}
-		if (got == 0)
-			break;
-		n += (size_t)got;
-		if (n > BASE_MAX) {
-			rc = bad(err, path, "larger than %u bytes", BASE_MAX);
-			goto out;
-		}
-	}
-	*text = buf;
-	*len = n;
-	buf = NULL;
-out:
-	free(buf);
-	close(fd);
-	return rc;
-}
-
 static int write_all(int fd, const char *s, size_t n)
 {
 	while (n > 0) {
@@ -379,7 +330,7 @@ int rb_seccomp_bottle_write(const char *base_path, const char *out_path, struct 
 	size_t len = 0;
 	int rc;
 
-	rc = read_base(base_path, &base, &len, err);
+	rc = rb_file_read("seccomp profile", base_path, BASE_MAX, &base, &len, err);
 	if (rc == 0)
 		rc = rb_seccomp_bottle(base, len, base_path, &text, err);
 	if (rc == 0)

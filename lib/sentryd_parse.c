@@ -1,5 +1,6 @@
 /* rb-sentryd's --parse and the learner's configuration (lib/sentryd.h). */
 #include "answers.h"
+#include "file.h"
 #include "learner.h"
 #include "sentryd.h"
 #include "rb.h"
@@ -11,41 +12,12 @@
 
 static const char *prog = "rb-sentryd";
 
-/* Frees and closes by hand: neither cppcheck nor clang-analyzer 19+
- * follows the cleanup attributes for a FILE. */
-static int read_file(const char *path, size_t max, char **out, size_t *len, struct rb_err *err)
-{
-	char *buf;
-	size_t n = 0;
-	int bad;
-	FILE *f = fopen(path, "rb");
-
-	*out = NULL;
-	if (!f)
-		return rb_err_config_sys(err, errno, "cannot open %s", path);
-	buf = malloc(max + 1);
-	if (!buf) {
-		fclose(f);
-		return rb_err_oom(err);
-	}
-	n = fread(buf, 1, max + 1, f);
-	bad = ferror(f) || n > max;
-	fclose(f);
-	if (bad) {
-		free(buf);
-		return rb_err_config(err, "%s: unreadable or longer than %zu bytes", path, max);
-	}
-	buf[n] = '\0';
-	*out = buf;
-	*len = n;
-	return 0;
-}
-
 int rb_sentryd_conf_load(const struct rb_sentryd_opts *o, struct rb_learn_conf *c, struct rb_err *err)
 {
 	char *text = NULL;
 	size_t len = 0;
-	int rc = read_file(o->learner_conf, 1 << 20, &text, &len, err);
+	int rc = rb_file_read("learner configuration", o->learner_conf, 1 << 20, &text, &len,
+			      err);
 
 	if (rc < 0)
 		return rc;
@@ -68,7 +40,7 @@ int rb_sentryd_parse(const struct rb_sentryd_opts *o, const struct rb_learn_conf
 	size_t len = 0;
 	int rc;
 
-	if (read_file(o->parse, 65535, &msg, &len, &err) < 0) {
+	if (rb_file_read("DNS reply", o->parse, 65535, &msg, &len, &err) < 0) {
 		rb_err_print(prog, &err);
 		return RB_EXIT_USAGE;
 	}

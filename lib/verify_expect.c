@@ -3,6 +3,7 @@
  * firewall plan: rb-verify checks rb-fw-apply's work, so it must not take
  * its answers from rb-fw-apply's own code. */
 #include "verify.h"
+#include "addr.h"
 #include "utils.h"
 
 #include <arpa/inet.h>
@@ -27,7 +28,7 @@ static const uint16_t dns_ports[] = { 53, 853, 5353 };
 
 static int in_net(struct in_addr a, uint32_t net, unsigned int prefix)
 {
-	uint32_t mask = prefix ? 0xffffffffu << (32 - prefix) : 0;
+	uint32_t mask = rb_prefix_mask(prefix);
 
 	return (ntohl(a.s_addr) & mask) == net;
 }

@@ -180,10 +180,12 @@ teardown() {
 # VAR | VALUE | what stderr must contain besides VAR (default: "VALUE")
 # | more NAME=VALUE or -NAME changes. <empty> is the empty value.
 BAD_VALUES='
-RBRN_ENCLAVE_SUBNET | 10.242.0.0/33
+RBRN_ENCLAVE_SUBNET | 10.242.0.0/33 | "10.242.0.0/33": not a CIDR (a.b.c.d/prefix): prefix must be 0..32, no leading zero
 RBRN_ENCLAVE_SUBNET | @NET@.1/24 | host bits
 RBRN_ENCLAVE_SUBNET | @NET@.0 | prefix missing
-RBRN_ENCLAVE_SUBNET | @NET@.0/024
+RBRN_ENCLAVE_SUBNET | @NET@.0/024 | "@NET@.0/024": not a CIDR (a.b.c.d/prefix): prefix must be 0..32, no leading zero
+RBRN_ENCLAVE_SUBNET | 010.242.0.0/16 | "010.242.0.0/16": not a CIDR (a.b.c.d/prefix): bad address
+RBRN_ENCLAVE_SUBNET | @NET@.0/ | prefix must be 0..32
 RBRN_ENCLAVE_SUBNET | @NET@.0/30 | prefix must be 16..29
 RBRN_ENCLAVE_SUBNET | 10.0.0.0/8 | prefix must be 16..29
 RBRN_ENCLAVE_SUBNET | 100.64.0.0/24 | must be private
@@ -193,12 +195,14 @@ RBRN_ENCLAVE_SENTRY_IP | @NET@.0 | network address
 RBRN_ENCLAVE_SENTRY_IP | @NET@.255 | broadcast
 RBRN_ENCLAVE_SENTRY_IP | @NET@.1 | first address
 RBRN_ENCLAVE_BOTTLE_IP | @NET@.2 | same address as RBRN_ENCLAVE_SENTRY_IP
-RBRN_ENCLAVE_BOTTLE_IP | @NET@.03
+RBRN_ENCLAVE_BOTTLE_IP | @NET@.03 | "@NET@.03": not an IPv4 address (a.b.c.d, no leading zeros)
 RBRN_ENCLAVE_BOTTLE_IP | @NET@.3x
 RBRN_ENCLAVE_BOTTLE_IP | @NET@.256
 RBRN_ENCLAVE_BOTTLE_IP | <empty> | required
-RBRN_ENTRY_PORT_WORKSTATION | 0
-RBRN_ENTRY_PORT_ENCLAVE | 70000
+RBRN_ENTRY_PORT_WORKSTATION | 0 | "0": not a port 1..65535 (no leading zero)
+RBRN_ENTRY_PORT_ENCLAVE | 70000 | "70000": not a port 1..65535
+RBRN_ENTRY_PORT_ENCLAVE | 65536 | "65536": not a port 1..65535
+RBRN_ENTRY_PORT_WORKSTATION | 08080 | "08080": not a port 1..65535
 RBRN_ENTRY_PORT_ENCLAVE | -1
 RBRN_ENTRY_PORT_ENCLAVE | 0x50
 RBRN_ENTRY_PORT_WORKSTATION | <empty> | required when RBRN_ENTRY_ENABLED=1
@@ -217,13 +221,16 @@ RBRN_UPLINK_ALLOWED_DOMAINS | under_score.com
 RBRN_UPLINK_ALLOWED_DOMAINS | 1.2.3.4 | addresses go in
 RBRN_UPLINK_ALLOWED_DOMAINS | aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.com
 RBRN_UPLINK_ALLOWED_DOMAINS | anthropic.com\server=/x/1.1.1.1 | character
-RBRN_UPLINK_ALLOWED_CIDRS | 160.79.104.0/33
+RBRN_UPLINK_ALLOWED_CIDRS | 160.79.104.0/33 | "160.79.104.0/33": not a CIDR (a.b.c.d/prefix): prefix must be 0..32, no leading zero
+RBRN_UPLINK_ALLOWED_CIDRS | 160.79.104.0/023 | prefix must be 0..32, no leading zero
+RBRN_UPLINK_ALLOWED_CIDRS | 160.079.104.0/24 | "160.079.104.0/24": not a CIDR (a.b.c.d/prefix): bad address
 RBRN_UPLINK_ALLOWED_CIDRS | 160.79.104.1/23 | host bits
 RBRN_UPLINK_ALLOWED_CIDRS | 160.79.104.0/23,1.1.1.0/24
 RBRN_UPLINK_ALLOWED_CIDRS | 0.0.0.0/0 | overlaps RBRN_ENCLAVE_SUBNET
 RBRN_UPLINK_ALLOWED_CIDRS | 1.1.1.1/32 @NET@.128/25 | "@NET@.128/25"
-RBRN_UPLINK_ALLOWED_CIDRS | 160.79.104.0/23:0 | "160.79.104.0/23:0": "0" is not a port 1..65535
-RBRN_UPLINK_ALLOWED_CIDRS | 160.79.104.0/23:70000 | "160.79.104.0/23:70000": "70000" is not a port 1..65535
+RBRN_UPLINK_ALLOWED_CIDRS | 160.79.104.0/23:0 | "160.79.104.0/23:0": "0": not a port 1..65535 (no leading zero)
+RBRN_UPLINK_ALLOWED_CIDRS | 160.79.104.0/23:70000 | "160.79.104.0/23:70000": "70000": not a port 1..65535
+RBRN_UPLINK_ALLOWED_CIDRS | 160.79.104.0/23:65536 | "160.79.104.0/23:65536": "65536": not a port 1..65535
 RBRN_UPLINK_ALLOWED_CIDRS | 203.0.113.0/24:5000/icmp | "203.0.113.0/24:5000/icmp": unknown protocol "icmp": tcp or udp
 RBRN_UPLINK_ALLOWED_CIDRS | 203.0.113.0/24:5000/ | unknown protocol "": tcp or udp
 RBRN_UPLINK_ALLOWED_CIDRS | 160.79.104.0/23: | "160.79.104.0/23:": no ports after
@@ -231,15 +238,16 @@ RBRN_UPLINK_ALLOWED_CIDRS | 160.79.104.0/23:443, | "160.79.104.0/23:443,": an em
 RBRN_UPLINK_ALLOWED_CIDRS | 160.79.104.0/23:,443 | an empty port in the list
 RBRN_UPLINK_ALLOWED_CIDRS | : | ":": no CIDR before
 RBRN_UPLINK_ALLOWED_CIDRS | 160.79.104.0/23:9000-8000 | "160.79.104.0/23:9000-8000": range 9000-8000: its first port is above its last
-RBRN_UPLINK_ALLOWED_CIDRS | 160.79.104.0/23:8000- | range "8000-": not FIRST-LAST of ports 1..65535
+RBRN_UPLINK_ALLOWED_CIDRS | 160.79.104.0/23:8000- | range "8000-": not FIRST-LAST: not a port 1..65535
+RBRN_UPLINK_ALLOWED_CIDRS | 160.79.104.0/23:65535-65536 | range "65535-65536": not FIRST-LAST: not a port 1..65535
 RBRN_UPLINK_ALLOWED_CIDRS | 160.79.104.0/23:1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17 | more than 16 ports or ranges
 RBRN_UPLINK_ALLOWED_CIDRS | 160.79.104.0/23:1000-2000 | "160.79.104.0/23:1000-2000": more than 256 tcp ports
 RBRN_UPLINK_ALLOWED_CIDRS | 160.79.104.0/23:53/udp | "160.79.104.0/23:53/udp": port 53 is DNS
 RBRN_UPLINK_ALLOWED_CIDRS | 160.79.104.0/23:5300-5400 | port 5353 is DNS
-RBRN_UPLINK_ALLOWED_CIDRS | 160.79.104.0/23:443:80 | "443:80" is not a port
+RBRN_UPLINK_ALLOWED_CIDRS | 160.79.104.0/23:443:80 | "443:80": not a port 1..65535
 RBRN_UPLINK_ALLOWED_CIDRS | 160.79.104.1/23:443 | "160.79.104.1/23": host bits
 RBRN_UPLINK_ALLOWED_CIDRS | @NET@.0/25:443 | "@NET@.0/25:443": overlaps RBRN_ENCLAVE_SUBNET
-RBRN_UPLINK_ALLOWED_DOMAINS | github.com:22,0443 | "github.com:22,0443": "0443" is not a port
+RBRN_UPLINK_ALLOWED_DOMAINS | github.com:22,0443 | "github.com:22,0443": "0443": not a port 1..65535 (no leading zero)
 RBRN_UPLINK_ALLOWED_DOMAINS | github.com:22/sctp | unknown protocol "sctp"
 RBRN_UPLINK_ALLOWED_DOMAINS | :443 | ":443": no name before
 RBRN_UPLINK_ALLOWED_DOMAINS | github.com:1000-1200 github.com:1100-1300 | "github.com": more than 256 tcp ports
@@ -253,7 +261,7 @@ RBRN_UPLINK_ACCESS_GLOBAL | 1 | needs RBRN_UPLINK_ACCESS_ENABLED=1 | RBRN_UPLINK
 RBRN_UPLINK_DNS_GLOBAL | 1 | needs RBRN_UPLINK_DNS_ENABLED=1 | RBRN_UPLINK_DNS_ENABLED=0
 RBRN_UPLINK_DNS_INTERCEPT | 1 | needs RBRN_UPLINK_DNS_ENABLED=1 | RBRN_UPLINK_DNS_ENABLED=0
 RBRN_UPLINK_DNS_SERVER | <empty> | required when RBRN_UPLINK_DNS_ENABLED=1
-RBRN_UPLINK_DNS_SERVER | 8.8.8 | not an IPv4 address
+RBRN_UPLINK_DNS_SERVER | 8.8.8 | "8.8.8": not an IPv4 address (a.b.c.d, no leading zeros)
 RBRN_UPLINK_DNS_SERVER | 127.0.0.53 | not a unicast address
 RBRN_UPLINK_GATEWAY | 255.255.255.255 | not a unicast address
 RBRN_UPLINK_GATEWAY | @NET@.9 | inside RBRN_ENCLAVE_SUBNET
@@ -704,6 +712,42 @@ RBRN_DESCRIPTION = continued \ | continuation
     run --separate-stderr np_check "$np2" --print-env
     assert_success
     [ "$output" = "$out" ] || fail "the second print differs: $(diff <(echo "$out") <(echo "$output"))"
+}
+
+# The edges of each checked concept (lib/addr.h) that are valid: the
+# highest port, the widest and narrowest enclave prefix, a /32 and a /0
+# CIDR outside the enclave.
+@test "edge values that are valid are taken: port 65535, prefixes /16 /29 /32" {
+    local np="$BATS_TEST_TMPDIR/np.mk"
+    np_write "$np" RBRN_ENTRY_ENABLED=1 RBRN_ENTRY_PORT_WORKSTATION=65535 RBRN_ENTRY_PORT_ENCLAVE=1 \
+        "RBRN_UPLINK_ALLOWED_CIDRS=160.79.104.10/32 203.0.113.0/24:65535,1/udp"
+    rb_run --separate-stderr 0 np_check "$np" --print-env
+    assert_line "RBRN_ENTRY_PORT_WORKSTATION='65535'"
+    assert_line "RBRN_ENTRY_PORT_ENCLAVE='1'"
+    assert_line "RBRN_UPLINK_ALLOWED_CIDRS='160.79.104.10/32 203.0.113.0/24:1,65535/udp'"
+    np_write "$np" RBRN_ENCLAVE_SUBNET=@NET@.0/29 RBRN_ENCLAVE_SENTRY_IP=@NET@.2 RBRN_ENCLAVE_BOTTLE_IP=@NET@.6
+    rb_run --separate-stderr 0 np_check "$np" --print-env
+    assert_line "RBRN_ENCLAVE_SUBNET='$NP_NET.0/29'"
+}
+
+# Interface names (lib/addr.h rb_ifname_valid): 15 bytes is the kernel's
+# most, and '/', ':', '+', '!' and '%' have meanings in paths, aliases,
+# iptables and IPv6 scopes. rb-net-create checks --bridge before it opens
+# any namespace.
+@test "interface names: 16 characters, '/', ':', '+', '.' are refused with one wording, 15 taken" {
+    local np="$BATS_TEST_TMPDIR/np.mk" bad gone="/run/netns/rbt-none-$$"
+    np_write "$np"
+    for bad in abcdefghijklmnop 'a/b' 'a:b' 'eth+' '!eth0' 'a%b' . .. 'a b'; do
+        np_refused "\"$bad\"" "--bridge: not an interface name (1..15 of A-Z a-z 0-9 _ . -, not . or ..)" \
+            "$RB_BIN/rb-net-create" --nameplate "$np" --stage sentry \
+            --netns-host "$gone" --netns-sentry "$gone" --bridge "$bad"
+    done
+    # 15 characters pass the name check: the next refusal is the namespace
+    rb_run --separate-stderr '?' "$RB_BIN/rb-net-create" --nameplate "$np" --stage sentry \
+        --netns-host "$gone" --netns-sentry "$gone" --bridge abcdefghijklmno
+    [ "$status" -ne 0 ]
+    [[ "$stderr" == *"$gone"* ]] || fail "not refused for the namespace: $stderr"
+    [[ "$stderr" != *"not an interface name"* ]] || fail "15 characters refused: $stderr"
 }
 
 @test "the environment overrides the file, and --print-env round-trips through sh" {

@@ -264,9 +264,9 @@ BAD_CONTAINERS='
 # network_json arguments, one per column: NAME | IFACE | INTERNAL | SUBNETS
 # | what the message must say
 BAD_NETWORKS='
-rbt-net | eth0;x | true | {"subnet": "10.1.0.0/24"} | network "rbt-net": bad network_interface
-rbt-net | averyveryverylongname | true | {"subnet": "10.1.0.0/24"} | bad network_interface
-rbt-net | .. | true | {"subnet": "10.1.0.0/24"} | bad network_interface
+rbt-net | eth0;x | true | {"subnet": "10.1.0.0/24"} | network "rbt-net": network_interface: not an interface name
+rbt-net | averyveryverylongname | true | {"subnet": "10.1.0.0/24"} | network_interface: not an interface name
+rbt-net | .. | true | {"subnet": "10.1.0.0/24"} | network_interface: not an interface name
 rbt-net | podman7 | "true" | {"subnet": "10.1.0.0/24"} | internal is not a boolean
 rbt-net | podman7 | true | {"subnet": "10.1.0.1/24"} | network "rbt-net": bad IPv4 subnet
 rbt-net | podman7 | true | {"subnet": "10.1.0.0/33"} | bad IPv4 subnet

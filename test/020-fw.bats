@@ -434,6 +434,49 @@ udp_world() {
     assert_output ""
 }
 
+# The sentry netns as both backends and the kernel hold it.
+fw_state() {
+    save_table "$S" filter
+    save_table "$S" nat
+    ip netns exec "$S" nft list ruleset
+    ip netns exec "$S" sysctl -n net.ipv4.ip_forward
+    ip -n "$S" -o link show | awk -F': ' '{ print $2 }' # names; carrier comes and goes
+}
+
+# The options' values go through lib/addr.h's one check per concept:
+# interface names (15 bytes at most, no '/', ':', '+', '!', '%', blank),
+# the PID and the uplink address (decimal, no leading zero).
+@test "option values: interface names, --pid, --sentry-uplink-ip refused with one wording, netns unchanged" {
+    local before bad host=(--host-only --dry-run --uplink-bridge up0 --sentry-uplink-ip 192.0.2.1)
+    rb_run 0 fw
+    before=$(fw_state)
+    # 15 characters is the most an interface name has
+    rb_run --separate-stderr 0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --dry-run \
+        --enclave-if abcdefghijklmno --uplink-if up0
+    [[ "$output" == *abcdefghijklmno* ]] || fail "the 15-character name is not in the plan"
+    rb_run --separate-stderr 0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" "${host[@]}" --bridge abcdefghijklmno
+    [[ "$output" == *abcdefghijklmno* ]] || fail "the 15-character bridge is not in the plan"
+    for bad in abcdefghijklmnop 'a/b' 'a:b' 'eth+' '!eth0' 'a%b' 'a b' . ..; do
+        rb_run --separate-stderr 1 fw --enclave-if "$bad" --uplink-if up0
+        assert_equal "$stderr" "rb-fw-apply: enclave interface: \"$bad\": not an interface name (1..15 of A-Z a-z 0-9 _ . -, not . or ..)"
+        rb_run --separate-stderr 1 fw --enclave-if en0 --uplink-if "$bad"
+        [[ "$stderr" == *"uplink interface: \"$bad\": not an interface name"* ]] || fail "$stderr"
+        rb_run --separate-stderr 1 "$RB_BIN/rb-fw-apply" --nameplate "$NP" "${host[@]}" --bridge "$bad"
+        [[ "$stderr" == *"bridge: \"$bad\": not an interface name"* ]] || fail "$stderr"
+        refute_line --regexp '^(-A|\*|table)' # no rule of a plan printed
+    done
+    for bad in 0 04 4194305 -1 1x ''; do
+        rb_run --separate-stderr 1 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --pid "$bad"
+        [[ "$stderr" == *"--pid"* ]] || fail "$stderr"
+    done
+    for bad in 010.0.0.1 192.0.2 192.0.2.256 0.0.0.0; do
+        rb_run --separate-stderr 1 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --host-only --dry-run \
+            --bridge br0 --uplink-bridge up0 --sentry-uplink-ip "$bad"
+        [[ "$stderr" == *"--sentry-uplink-ip: not an IPv4 address"* ]] || fail "$stderr"
+    done
+    [ "$before" = "$(fw_state)" ] || fail "a refused run changed the netns: $(diff <(echo "$before") <(fw_state))"
+}
+
 @test "the sentry policy is never written into the host's netns" {
     run -1 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns /proc/self/ns/net --dry-run
     assert_output --partial "host's network namespace"
