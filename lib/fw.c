@@ -516,7 +516,7 @@ static int check_other(const struct rb_fw_plan *plan, enum rb_fw_backend b, rb_f
 					  "table of the nft backend is there too") :
 			       0;
 	snprintf(chain, sizeof(chain), "%s",
-		 plan->host ? plan->host_chains[RB_FW_HOST_FILTER] : "RB-FORWARD");
+		 plan->host ? plan->host_chains[RB_FW_HOST_FILTER] : RB_FW_CHAIN_FORWARD);
 	if (rb_xt_has_chain(chain))
 		return rb_fw_diff(cb, ctx, "filter", chain,
 				  "chain of the xtables backend is there too");

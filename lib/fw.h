@@ -31,6 +31,25 @@
 #define RB_FW_SET_CIDR_PORT "RB-CIDR-PORT" /* hash:net,port / interval set */
 #define RB_FW_SET_DNS_PORT "RB-DNS-PORT"   /* hash:ip,port timeout / timeout set, the learner's */
 
+/* rb's chains, the same names on both backends (xtables chains of the
+ * filter and nat tables, base and regular chains of the nft tables). Every
+ * one starts with RB_FW_CHAIN_PREFIX; the host's are one per moniker, the
+ * prefix then the moniker (RB_FW_HOST_CHAIN_FMT). */
+#define RB_FW_CHAIN_PREFIX "RB-"
+#define RB_FW_CHAIN_EGRESS "RB-EGRESS"           /* filter: the bottle's way out */
+#define RB_FW_CHAIN_FORWARD "RB-FORWARD"         /* filter: jumped to from FORWARD */
+#define RB_FW_CHAIN_INPUT "RB-INPUT"             /* filter: jumped to from INPUT */
+#define RB_FW_CHAIN_OUTPUT "RB-OUTPUT"           /* filter: jumped to from OUTPUT */
+#define RB_FW_CHAIN_PREROUTING "RB-PREROUTING"   /* nat: DNS intercept */
+#define RB_FW_CHAIN_POSTROUTING "RB-POSTROUTING" /* nat: masquerade to the uplink */
+#define RB_FW_CHAIN_HOST "RB-H-"                 /* + moniker: enclave bridge hardening */
+#define RB_FW_CHAIN_ENTRY "RB-E-"                /* + moniker: nat, entry port DNAT */
+#define RB_FW_CHAIN_EPOST "RB-EPOST-"            /* + moniker: nat, entry port masquerade */
+/* The moniker part of a host chain's name (RB_MONIKER_MAX). */
+#define RB_FW_HOST_CHAIN_FMT "%.12s"
+/* 1 when name starts with prefix (a string literal). */
+#define RB_FW_PREFIXED(name, prefix) (strncmp((name), (prefix), sizeof(prefix) - 1) == 0)
+
 /* The nft backend's objects. Whatever fills the answers set (dnsmasq
  * --nftset, or rb-sentryd's learner) adds ipv4_addr elements, each with its
  * own timeout, to RB_FW_NFT_FAMILY RB_FW_NFT_TABLE RB_FW_SET_DNS. The host

@@ -100,10 +100,10 @@ enum rb_fw_backend rb_fw_backend_live(const char *moniker)
 
 	if (moniker) {
 		snprintf(table, sizeof(table), "%s-%.12s", RB_FW_NFT_TABLE, moniker);
-		snprintf(chain, sizeof(chain), "RB-H-%.12s", moniker);
+		snprintf(chain, sizeof(chain), RB_FW_CHAIN_HOST RB_FW_HOST_CHAIN_FMT, moniker);
 	} else {
 		snprintf(table, sizeof(table), "%s", RB_FW_NFT_TABLE);
-		snprintf(chain, sizeof(chain), "RB-FORWARD");
+		snprintf(chain, sizeof(chain), RB_FW_CHAIN_FORWARD);
 	}
 	if (rb_nft_table_exists(table))
 		return RB_FW_BACKEND_NFT;

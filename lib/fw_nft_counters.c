@@ -73,13 +73,13 @@ int rb_nft_counters_read(struct rb_fw_counter **out, size_t *n, struct rb_err *e
 	if (rc < 0)
 		return rc == -ENOMEM ? rb_err_oom(err) : rc;
 	for (size_t i = 0; i < t.n; i++)
-		if (!t.c[i].set && !strncmp(t.c[i].name, "RB-", 3))
+		if (!t.c[i].set && RB_FW_PREFIXED(t.c[i].name, RB_FW_CHAIN_PREFIX))
 			total += t.c[i].n_rules;
 	v = calloc(total + 1, sizeof(*v));
 	for (size_t i = 0; v && i < t.n; i++) {
 		const struct rb_nft_chain *c = &t.c[i];
 
-		if (c->set || strncmp(c->name, "RB-", 3) != 0)
+		if (c->set || !RB_FW_PREFIXED(c->name, RB_FW_CHAIN_PREFIX))
 			continue;
 		for (size_t j = 0; j < c->n_rules && k < total; j++) {
 			struct rb_fw_counter *x = &v[k++];

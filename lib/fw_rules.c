@@ -306,23 +306,23 @@ static int build_filter(struct rb_fw_table *t, const struct rb_nameplate *np,
 	host32(&S, np->sentry_ip);
 	if (table_init(t, "filter", filter_builtins, 3, "DROP") < 0)
 		return -ENOMEM;
-	egr = table_add_chain(t, "RB-EGRESS", 0);
-	fwd = egr ? table_add_chain(t, "RB-FORWARD", 0) : NULL;
-	in = fwd ? table_add_chain(t, "RB-INPUT", 0) : NULL;
-	out = in ? table_add_chain(t, "RB-OUTPUT", 0) : NULL;
+	egr = table_add_chain(t, RB_FW_CHAIN_EGRESS, 0);
+	fwd = egr ? table_add_chain(t, RB_FW_CHAIN_FORWARD, 0) : NULL;
+	in = fwd ? table_add_chain(t, RB_FW_CHAIN_INPUT, 0) : NULL;
+	out = in ? table_add_chain(t, RB_FW_CHAIN_OUTPUT, 0) : NULL;
 	if (!out)
 		return -ENOMEM;
 	/* pointers may have moved with realloc: look them up again */
-	egr = table_find(t, "RB-EGRESS");
-	fwd = table_find(t, "RB-FORWARD");
-	in = table_find(t, "RB-INPUT");
-	out = table_find(t, "RB-OUTPUT");
+	egr = table_find(t, RB_FW_CHAIN_EGRESS);
+	fwd = table_find(t, RB_FW_CHAIN_FORWARD);
+	in = table_find(t, RB_FW_CHAIN_INPUT);
+	out = table_find(t, RB_FW_CHAIN_OUTPUT);
 
 	for (size_t i = 0; i < 3; i++) {
 		char to[RB_FW_CHAIN_MAX];
 
 		c = table_find(t, filter_builtins[i]);
-		snprintf(to, sizeof(to), "RB-%s", filter_builtins[i]);
+		snprintf(to, sizeof(to), RB_FW_CHAIN_PREFIX "%s", filter_builtins[i]);
 		if (!add_jump(c, "jump", to))
 			goto nomem;
 	}
@@ -342,7 +342,7 @@ static int build_filter(struct rb_fw_table *t, const struct rb_nameplate *np,
 		r->dport = np->entry_port_enclave;
 		r->ctstate = RB_FW_CT_DNAT;
 	}
-	if (!add_jump(fwd, "egress", "RB-EGRESS"))
+	if (!add_jump(fwd, "egress", RB_FW_CHAIN_EGRESS))
 		goto nomem;
 	r = &fwd->rules[fwd->n_rules - 1];
 	r->src = B;
@@ -475,9 +475,9 @@ static int build_filter(struct rb_fw_table *t, const struct rb_nameplate *np,
 	}
 	ADD(out, "out-reject", RB_FW_REJECT);
 
-	if (log_rejects(table_find(t, "RB-EGRESS")) < 0 ||
-	    log_rejects(table_find(t, "RB-FORWARD")) < 0 ||
-	    log_rejects(table_find(t, "RB-INPUT")) < 0)
+	if (log_rejects(table_find(t, RB_FW_CHAIN_EGRESS)) < 0 ||
+	    log_rejects(table_find(t, RB_FW_CHAIN_FORWARD)) < 0 ||
+	    log_rejects(table_find(t, RB_FW_CHAIN_INPUT)) < 0)
 		goto nomem;
 	table_sort(t, 3);
 	return 0;
@@ -496,12 +496,12 @@ static int build_nat(struct rb_fw_table *t, const struct rb_nameplate *np,
 	host32(&S, np->sentry_ip);
 	if (table_init(t, "nat", nat_builtins, 4, NULL) < 0)
 		return -ENOMEM;
-	if (!table_add_chain(t, "RB-POSTROUTING", 0) || !table_add_chain(t, "RB-PREROUTING", 0))
+	if (!table_add_chain(t, RB_FW_CHAIN_POSTROUTING, 0) || !table_add_chain(t, RB_FW_CHAIN_PREROUTING, 0))
 		return -ENOMEM;
-	pre = table_find(t, "RB-PREROUTING");
-	post = table_find(t, "RB-POSTROUTING");
-	if (!add_jump(table_find(t, "PREROUTING"), "jump", "RB-PREROUTING") ||
-	    !add_jump(table_find(t, "POSTROUTING"), "jump", "RB-POSTROUTING"))
+	pre = table_find(t, RB_FW_CHAIN_PREROUTING);
+	post = table_find(t, RB_FW_CHAIN_POSTROUTING);
+	if (!add_jump(table_find(t, "PREROUTING"), "jump", RB_FW_CHAIN_PREROUTING) ||
+	    !add_jump(table_find(t, "POSTROUTING"), "jump", RB_FW_CHAIN_POSTROUTING))
 		goto nomem;
 
 	if (np->entry_enabled) {
@@ -593,9 +593,9 @@ int rb_fw_plan_build(const struct rb_nameplate *np, const struct rb_fw_ifaces *i
 
 void rb_fw_host_chain_names(const char *moniker, char names[RB_FW_HOST_N][RB_FW_CHAIN_MAX])
 {
-	snprintf(names[RB_FW_HOST_FILTER], RB_FW_CHAIN_MAX, "RB-H-%.12s", moniker);
-	snprintf(names[RB_FW_HOST_ENTRY], RB_FW_CHAIN_MAX, "RB-E-%.12s", moniker);
-	snprintf(names[RB_FW_HOST_EPOST], RB_FW_CHAIN_MAX, "RB-EPOST-%.12s", moniker);
+	snprintf(names[RB_FW_HOST_FILTER], RB_FW_CHAIN_MAX, RB_FW_CHAIN_HOST RB_FW_HOST_CHAIN_FMT, moniker);
+	snprintf(names[RB_FW_HOST_ENTRY], RB_FW_CHAIN_MAX, RB_FW_CHAIN_ENTRY RB_FW_HOST_CHAIN_FMT, moniker);
+	snprintf(names[RB_FW_HOST_EPOST], RB_FW_CHAIN_MAX, RB_FW_CHAIN_EPOST RB_FW_HOST_CHAIN_FMT, moniker);
 }
 
 static const char *const host_filter_hooks[] = { "INPUT", "FORWARD", "OUTPUT" };
@@ -640,7 +640,7 @@ int rb_fw_sentry_plan_empty(struct rb_fw_plan **out)
 
 const char *rb_fw_chain_table(const char *name)
 {
-	static const char *const nat[] = { "RB-PREROUTING", "RB-POSTROUTING", "RB-E-", "RB-EPOST-",
+	static const char *const nat[] = { RB_FW_CHAIN_PREROUTING, RB_FW_CHAIN_POSTROUTING, RB_FW_CHAIN_ENTRY, RB_FW_CHAIN_EPOST,
 					   "nat-" };
 
 	for (size_t i = 0; i < N_ELEMENTS(nat); i++) {
@@ -847,8 +847,8 @@ int rb_fw_plan_owns(const struct rb_fw_plan *plan, const char *name)
 		return 0;
 	}
 	/* the host chains' prefixes: never a sentry chain */
-	return !strncmp(name, "RB-", 3) && strncmp(name, "RB-H-", 5) != 0 &&
-	       strncmp(name, "RB-E-", 5) != 0 && strncmp(name, "RB-EPOST-", 9) != 0;
+	return RB_FW_PREFIXED(name, RB_FW_CHAIN_PREFIX) && !RB_FW_PREFIXED(name, RB_FW_CHAIN_HOST) &&
+	       !RB_FW_PREFIXED(name, RB_FW_CHAIN_ENTRY) && !RB_FW_PREFIXED(name, RB_FW_CHAIN_EPOST);
 }
 
 void rb_fw_quote(const char *s, char *buf, size_t len)

@@ -31,7 +31,7 @@ static int check_builtin(const struct rb_fw_plan *plan, const struct rb_fw_table
 		pos++;
 		/* another bottle's host jump may come before ours: each apply
 		 * inserts at the top */
-		if (num < c->n_rules && tg && !ours && !strncmp(tg, "RB-", 3) &&
+		if (num < c->n_rules && tg && !ours && RB_FW_PREFIXED(tg, RB_FW_CHAIN_PREFIX) &&
 		    iptc_is_chain(tg, h))
 			continue;
 		rb_xt_entry_text(c->name, e, h, &r, got, sizeof(got));

@@ -49,7 +49,7 @@ int rb_xt_counters_read(struct rb_fw_counter **out, size_t *n, struct rb_err *er
 		for (const char *c = iptc_first_chain(h); c; c = iptc_next_chain(h)) {
 			unsigned int idx = 0;
 
-			if (strncmp(c, "RB-", 3) != 0)
+			if (!RB_FW_PREFIXED(c, RB_FW_CHAIN_PREFIX))
 				continue;
 			for (const struct ipt_entry *e = iptc_first_rule(c, h); e;
 			     e = iptc_next_rule(e, h)) {

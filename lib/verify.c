@@ -152,7 +152,7 @@ static int terminal(const struct rb_verify_rule *r)
  * resolver asking upstream), a consequence rather than a decision. */
 static void pick_rules(struct rb_verify_probe *vp)
 {
-	static const char *const order[] = { "RB-EGRESS", "RB-FORWARD", "RB-INPUT" };
+	static const char *const order[] = { RB_FW_CHAIN_EGRESS, RB_FW_CHAIN_FORWARD, RB_FW_CHAIN_INPUT };
 
 	vp->has_rule = vp->has_nat = 0;
 	for (size_t o = 0; o < 3 && !vp->has_rule; o++) {
@@ -170,7 +170,7 @@ static void pick_rules(struct rb_verify_probe *vp)
 	for (size_t i = 0; i < vp->n_rules; i++) {
 		const struct rb_verify_rule *r = &vp->rules[i];
 
-		if (!strcmp(r->table, "nat") && !strcmp(r->chain, "RB-PREROUTING") &&
+		if (!strcmp(r->table, "nat") && !strcmp(r->chain, RB_FW_CHAIN_PREROUTING) &&
 		    !strcmp(r->target, "DNAT")) {
 			vp->nat = *r;
 			vp->has_nat = 1;
@@ -185,8 +185,8 @@ static int rules_moved_in(const struct rb_verify_probe *vp)
 		const struct rb_verify_rule *r = &vp->rules[i];
 
 		if (!strcmp(r->table, "filter") &&
-		    (!strcmp(r->chain, "RB-FORWARD") || !strcmp(r->chain, "RB-EGRESS") ||
-		     !strcmp(r->chain, "RB-INPUT")))
+		    (!strcmp(r->chain, RB_FW_CHAIN_FORWARD) || !strcmp(r->chain, RB_FW_CHAIN_EGRESS) ||
+		     !strcmp(r->chain, RB_FW_CHAIN_INPUT)))
 			return 1;
 	}
 	return 0;
@@ -633,7 +633,7 @@ static int attribute(struct rb_prober *pr, const struct rb_nameplate *np,
 	 * that then found nothing listening is a hole all the same */
 	if (vp->probe.expect == RB_EXPECT_FAIL && vp->has_rule &&
 	    !strcmp(vp->rule.target, "ACCEPT") &&
-	    (!strcmp(vp->rule.chain, "RB-EGRESS") || !strcmp(vp->rule.chain, "RB-FORWARD"))) {
+	    (!strcmp(vp->rule.chain, RB_FW_CHAIN_EGRESS) || !strcmp(vp->rule.chain, RB_FW_CHAIN_FORWARD))) {
 		snprintf(vp->note, sizeof(vp->note), "the sentry let it through (%s %s #%u)",
 			 vp->rule.chain, vp->rule.id[0] ? vp->rule.id : "(no id)", vp->rule.index);
 		vp->verdict = RB_VERDICT_FAIL;
@@ -666,9 +666,9 @@ static int counter_checks(const struct rb_nameplate *np, struct rb_verify_report
 	char obs[64];
 
 	for (size_t i = 0; i < r->n_run; i++) {
-		if (!strcmp(r->run[i].table, "filter") && !strcmp(r->run[i].chain, "RB-FORWARD"))
+		if (!strcmp(r->run[i].table, "filter") && !strcmp(r->run[i].chain, RB_FW_CHAIN_FORWARD))
 			fwd += r->run[i].pkts;
-		if (!strcmp(r->run[i].table, "nat") && !strcmp(r->run[i].chain, "RB-PREROUTING") &&
+		if (!strcmp(r->run[i].table, "nat") && !strcmp(r->run[i].chain, RB_FW_CHAIN_PREROUTING) &&
 		    !strcmp(r->run[i].target, "DNAT"))
 			pre += r->run[i].pkts;
 	}
