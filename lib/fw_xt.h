@@ -16,9 +16,11 @@ int rb_xt_rule_encode(const struct rb_fw_rule *r, struct ipt_entry **out, struct
  * rule. Also returns the decoded rule. */
 void rb_xt_entry_text(const char *chain, const struct ipt_entry *e, struct xtc_handle *h,
 		      struct rb_fw_rule *r, char *buf, size_t len);
-/* A failed libiptc call: fmt's text, then libiptc's words for errno
- * (iptc_strerror knows its own codes). Returns -errno, -EPROTO without one. */
-int rb_xt_err(struct rb_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A failed libiptc or libip6tc call: fmt's text, then the library's words
+ * for errno (words: iptc_strerror or ip6tc_strerror, which know their own
+ * codes). Returns -errno, -EPROTO without one. */
+int rb_xt_err(const char *(*words)(int), struct rb_err *err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* Same, worded "cannot <what> in table "<table>"". */
 int rb_xt_fail(struct rb_err *err, const char *table, const char *what);
 

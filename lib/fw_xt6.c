@@ -6,27 +6,11 @@
 
 #include <errno.h>
 #include <libiptc/libip6tc.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 static const char *const filter6[] = { "INPUT", "FORWARD", "OUTPUT" };
-
-/* rb_xt_err for libip6tc, whose words for errno are its own. */
-static int xt6_err(struct rb_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int xt6_err(struct rb_err *err, const char *fmt, ...)
-{
-	int e = errno ? errno : EPROTO;
-	char what[sizeof(err->msg)];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
-	va_end(ap);
-	return rb_err_lib(err, -e, ip6tc_strerror(e), "%s", what);
-}
 
 /* A kernel booted without IPv6 has nothing to close. */
 static int have_ipv6(void)
@@ -43,18 +27,18 @@ static int policy_set_locked(const char *policy, struct rb_err *err)
 	errno = 0;
 	h = ip6tc_init("filter");
 	if (!h)
-		return xt6_err(err, "cannot read the ip6tables table \"filter\"");
+		return rb_xt_err(ip6tc_strerror, err, "cannot read the ip6tables table \"filter\"");
 	snprintf(pol, sizeof(pol), "%s", policy);
 	for (size_t i = 0; i < N_ELEMENTS(filter6); i++) {
 		memset(l, 0, sizeof(l));
 		snprintf(l, sizeof(l), "%s", filter6[i]);
 		errno = 0;
 		if (!ip6tc_set_policy(l, pol, NULL, h))
-			return xt6_err(err, "cannot set the ip6tables policy of %s", filter6[i]);
+			return rb_xt_err(ip6tc_strerror, err, "cannot set the ip6tables policy of %s", filter6[i]);
 	}
 	errno = 0;
 	if (!ip6tc_commit(h))
-		return xt6_err(err, "cannot commit the ip6tables table \"filter\"");
+		return rb_xt_err(ip6tc_strerror, err, "cannot commit the ip6tables table \"filter\"");
 	return 0;
 }
 
@@ -82,7 +66,7 @@ int rb_xt6_policy_check(const char *policy, rb_fw_diff_cb cb, void *ctx, struct 
 	errno = 0;
 	h = ip6tc_init("filter");
 	if (!h)
-		return xt6_err(err, "cannot read the ip6tables table \"filter\"");
+		return rb_xt_err(ip6tc_strerror, err, "cannot read the ip6tables table \"filter\"");
 	for (size_t i = 0; i < N_ELEMENTS(filter6); i++) {
 		struct xt_counters cnt;
 		const char *p = ip6tc_get_policy(filter6[i], &cnt, h);

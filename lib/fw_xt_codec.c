@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int rb_xt_err(struct rb_err *err, const char *fmt, ...)
+int rb_xt_err(const char *(*words)(int), struct rb_err *err, const char *fmt, ...)
 {
 	int e = errno ? errno : EPROTO;
 	char what[sizeof(err->msg)];
@@ -28,12 +28,12 @@ int rb_xt_err(struct rb_err *err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
 	va_end(ap);
-	return rb_err_lib(err, -e, iptc_strerror(e), "%s", what);
+	return rb_err_lib(err, -e, words(e), "%s", what);
 }
 
 int rb_xt_fail(struct rb_err *err, const char *table, const char *what)
 {
-	return rb_xt_err(err, "cannot %s in table \"%s\"", what, table);
+	return rb_xt_err(iptc_strerror, err, "cannot %s in table \"%s\"", what, table);
 }
 
 /* ---- encoding ---------------------------------------------------------- */

@@ -118,7 +118,7 @@ static int commit_locked(const struct rb_fw_plan *plan, const struct rb_fw_table
 		label(l, old[i]);
 		errno = 0;
 		if (!iptc_delete_chain(l, h)) {
-			rc = rb_xt_err(err, "cannot delete stale chain %s in table \"%s\"", old[i],
+			rc = rb_xt_err(iptc_strerror, err, "cannot delete stale chain %s in table \"%s\"", old[i],
 				       t->name);
 			goto out;
 		}
@@ -183,7 +183,7 @@ static int commit_locked(const struct rb_fw_plan *plan, const struct rb_fw_table
 		goto out;
 	errno = 0;
 	if (!iptc_commit(h)) {
-		rc = rb_xt_err(err, "cannot commit table \"%s\"", t->name);
+		rc = rb_xt_err(iptc_strerror, err, "cannot commit table \"%s\"", t->name);
 		goto out;
 	}
 out:
