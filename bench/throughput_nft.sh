@@ -29,12 +29,7 @@ policy() {
 	[ "$got" = "$want" ] || die "RB-CIDR holds $got intervals, not $want"
 }
 
-flows() {
-	REPLY=$(podman exec "$BENCH_BOTTLE" bash -c 't0=${EPOCHREALTIME/./}
-		curl -s -o /dev/null --connect-timeout 2 "http://'"$BENCH_TARGET"':9/[1-'"$FLOWS"']"
-		t1=${EPOCHREALTIME/./}; echo $(( '"$FLOWS"' * 1000000 / (t1 - t0) ))') ||
-		die "the flow test failed in $BENCH_BOTTLE"
-}
+flows() { bench_flows "$BENCH_BOTTLE" "$FLOWS"; }
 
 VARIANTS=(nft1 nftbig)
 for v in "${VARIANTS[@]}"; do : >"$BENCH_TMP/nflows-$v"; done

@@ -86,12 +86,45 @@ fail:
 	_exit(127);
 }
 
+/* Where one pipe's bytes go, NUL-terminated: stdout whole up to its cap
+ * (more is an error: the JSON would be cut), stderr's first bytes only (it
+ * feeds a message). */
+struct sink {
+	char *buf;
+	size_t len, cap, max;
+	int cut; /* 1: bytes past max are dropped; 0: they fail the call */
+};
+
+static int sink_add(struct sink *s, const char *p, size_t n)
+{
+	if (s->len + n > s->max) {
+		if (!s->cut)
+			return -EFBIG;
+		n = s->max - s->len;
+	}
+	if (s->len + n + 1 > s->cap) {
+		size_t ncap = s->cap ? s->cap * 2 : 65536;
+		char *q;
+
+		while (ncap < s->len + n + 1)
+			ncap *= 2;
+		q = realloc(s->buf, ncap);
+		if (!q)
+			return -ENOMEM;
+		s->buf = q;
+		s->cap = ncap;
+	}
+	memcpy(s->buf + s->len, p, n);
+	s->len += n;
+	s->buf[s->len] = '\0';
+	return 0;
+}
+
 /* Reads both pipes until EOF, the cap, or the deadline. */
-static int drain(int out_r, int err_r, struct run_out *ro, const char *what, struct rb_err *err)
+static int drain_pipes(const int fd[2], struct sink sk[2], const char *what, struct rb_err *err)
 {
 	long long deadline = now_ms() + PODMAN_TIMEOUT_MS;
-	size_t cap = 0;
-	int fds[2] = { out_r, err_r };
+	int fds[2] = { fd[0], fd[1] };
 
 	while (fds[0] >= 0 || fds[1] >= 0) {
 		struct pollfd pfd[2] = { { fds[0], POLLIN, 0 }, { fds[1], POLLIN, 0 } };
@@ -119,36 +152,33 @@ static int drain(int out_r, int err_r, struct run_out *ro, const char *what, str
 				fds[i] = -1;
 				continue;
 			}
-			if (i == 1) {
-				size_t room = PODMAN_MAX_ERR - ro->err_len;
-				size_t take = (size_t)got < room ? (size_t)got : room;
-
-				memcpy(ro->err + ro->err_len, buf, take);
-				ro->err_len += take;
-				continue;
-			}
-			if (ro->out_len + (size_t)got > PODMAN_MAX_OUT)
-				return rb_err_set(err, -EFBIG, "%s: unexpected output: more than %u bytes",
-						  what, PODMAN_MAX_OUT);
-			if (ro->out_len + (size_t)got + 1 > cap) {
-				size_t ncap = cap ? cap * 2 : 65536;
-				char *p;
-
-				while (ncap < ro->out_len + (size_t)got + 1)
-					ncap *= 2;
-				p = realloc(ro->out, ncap);
-				if (!p)
-					return rb_err_oom(err);
-				ro->out = p;
-				cap = ncap;
-			}
-			memcpy(ro->out + ro->out_len, buf, (size_t)got);
-			ro->out_len += (size_t)got;
-			ro->out[ro->out_len] = '\0';
+			n = sink_add(&sk[i], buf, (size_t)got);
+			if (n == -ENOMEM)
+				return rb_err_oom(err);
+			if (n < 0)
+				return rb_err_set(err, -EFBIG, "%s: unexpected output: more than %zu bytes",
+						  what, sk[i].max);
 		}
 	}
-	ro->err[ro->err_len] = '\0';
 	return 0;
+}
+
+/* podman's stdout into ro->out (malloc'd), its stderr into ro->err. */
+static int drain(int out_r, int err_r, struct run_out *ro, const char *what, struct rb_err *err)
+{
+	const int fd[2] = { out_r, err_r };
+	struct sink sk[2] = {
+		{ .max = PODMAN_MAX_OUT },
+		{ .buf = ro->err, .cap = sizeof(ro->err), .max = PODMAN_MAX_ERR, .cut = 1 },
+	};
+	int rc;
+
+	ro->err[0] = '\0';
+	rc = drain_pipes(fd, sk, what, err);
+	ro->out = sk[0].buf;
+	ro->out_len = sk[0].len;
+	ro->err_len = sk[1].len;
+	return rc;
 }
 
 /* Runs podman with args (NULL-terminated, without argv[0]). A non-zero exit
