@@ -91,7 +91,7 @@ static int addr_of(const cJSON *j, uint32_t *v)
 {
 	struct in_addr a;
 
-	if (!cJSON_IsString(j) || inet_pton(AF_INET, j->valuestring, &a) != 1)
+	if (!cJSON_IsString(j) || rb_parse_ipv4(j->valuestring, &a) < 0)
 		return -EINVAL;
 	*v = ntohl(a.s_addr);
 	return 0;
