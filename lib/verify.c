@@ -645,7 +645,8 @@ static int attribute(struct rb_prober *pr, const struct rb_nameplate *np,
 	    vp->probe.addr4.s_addr != np->sentry_ip.s_addr && vp->res.outcome == RB_OUT_ANSWER &&
 	    !vp->has_nat) {
 		snprintf(vp->note, sizeof(vp->note),
-			 "answered, but no RB-PREROUTING DNAT counted it: not the sentry's answer");
+			 "answered, but no " RB_FW_CHAIN_PREROUTING
+			 " DNAT counted it: not the sentry's answer");
 		vp->verdict = RB_VERDICT_FAIL;
 	}
 	/* RBM 0 and 1 (docs/design.md): traffic that got out while no
@@ -653,7 +654,8 @@ static int attribute(struct rb_prober *pr, const struct rb_nameplate *np,
 	 * sentry's policy. */
 	if (rb_probe_passed(&vp->probe, &vp->res) && !rules_moved_in(vp)) {
 		snprintf(vp->note, sizeof(vp->note),
-			 "no RB-FORWARD/RB-EGRESS/RB-INPUT rule counted it: it bypassed the sentry's policy");
+			 "no " RB_FW_CHAIN_FORWARD "/" RB_FW_CHAIN_EGRESS "/" RB_FW_CHAIN_INPUT
+			 " rule counted it: it bypassed the sentry's policy");
 		vp->verdict = RB_VERDICT_FAIL;
 	}
 	return 0;
@@ -691,14 +693,14 @@ static int counter_checks(const struct rb_nameplate *np, struct rb_verify_report
 	 * position 0. */
 	if (want_fwd) {
 		snprintf(obs, sizeof(obs), "%llu packets", (unsigned long long)fwd);
-		rc = add_check(r, "counters", "filter FORWARD -> RB-FORWARD",
+		rc = add_check(r, "counters", "filter FORWARD -> " RB_FW_CHAIN_FORWARD,
 			       "counts the probes (> 0 packets)", obs, fwd > 0);
 		if (rc < 0)
 			return rc;
 	}
 	if (want_pre) {
 		snprintf(obs, sizeof(obs), "%llu packets DNATed", (unsigned long long)pre);
-		rc = add_check(r, "counters", "nat PREROUTING -> RB-PREROUTING",
+		rc = add_check(r, "counters", "nat PREROUTING -> " RB_FW_CHAIN_PREROUTING,
 			       "intercepts DNS to other servers (> 0 packets)", obs, pre > 0);
 		if (rc < 0)
 			return rc;
