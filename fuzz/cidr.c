@@ -1,7 +1,8 @@
 /* libFuzzer target for the address parsers: whatever rb_parse_ipv4 /
  * rb_parse_cidr / rb_parse_port accept is exactly the canonical text of the
- * value (no octal, no leading zeros, nothing trailing), and the CIDR
- * predicates agree with each other.
+ * value (no octal, no leading zeros, nothing trailing), the CIDR
+ * predicates agree with each other, a mask and its prefix convert both
+ * ways, and an interface name rb_ifname_valid takes is 1..15 of its set.
  *
  *   clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
  *         -Ilib -o build/fuzz-cidr fuzz/cidr.c lib/addr.c lib/err.c
@@ -19,8 +20,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void one(const char *s, struct rb_cidr *c, int *have)
 {
 	char text[64];
-	struct in_addr a, b;
+	struct in_addr a, b, m;
 	uint16_t port;
+	unsigned int p;
 
 	*have = 0;
 	if (rb_parse_ipv4(s, &a) == 0) {
@@ -37,8 +39,20 @@ static void one(const char *s, struct rb_cidr *c, int *have)
 			abort();
 		if (!rb_cidr_contains(c, c->addr) || !rb_cidr_overlaps(c, c))
 			abort();
+		m.s_addr = htonl(rb_prefix_mask(c->prefix));
+		if (rb_prefix_mask(c->prefix) != mask || rb_mask_prefix(m, &p) < 0 || p != c->prefix)
+			abort();
 		*have = 1;
 	}
+	/* an interface name: 1..15 of [A-Za-z0-9_.-], not . or .. */
+	if (rb_ifname_valid(s) &&
+	    (strlen(s) < 1 || strlen(s) > 15 || !strcmp(s, ".") || !strcmp(s, "..") ||
+	     strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
+		     strlen(s)))
+		abort();
+	if (inet_pton(AF_INET, s, &m) == 1 && rb_mask_prefix(m, &p) == 0 &&
+	    htonl(rb_prefix_mask(p)) != m.s_addr)
+		abort();
 	if (rb_parse_port(s, &port) == 0) {
 		snprintf(text, sizeof(text), "%u", port);
 		if (port == 0 || strcmp(text, s) != 0)
