@@ -345,7 +345,7 @@ RBRN_BOTTLE_WORKDIR | workspace | not an absolute path
 RBRN_BOTTLE_WORKDIR | /workspace/../etc | ".." path component
 '
 
-@test "bad values in the file are refused, named, and change nothing" {
+@test "bad values in the file are refused, named, and change nothing; the valid edges beside them are taken" {
     local line var val shown extra n=0 np="$BATS_TEST_TMPDIR/bad.mk"
     rm -f /tmp/rbt-pwned
     while IFS= read -r line; do
@@ -365,6 +365,17 @@ RBRN_BOTTLE_WORKDIR | /workspace/../etc | ".." path component
     done <<<"$BAD_VALUES"
     [ "$n" -ge 120 ]
     [ ! -e /tmp/rbt-pwned ]
+    # the edges beside the refused values are taken (lib/addr.h): the
+    # highest port, a /29 enclave, a /32 and ports 1 and 65535 in one entry
+    np_write "$np" RBRN_ENTRY_ENABLED=1 RBRN_ENTRY_PORT_WORKSTATION=65535 RBRN_ENTRY_PORT_ENCLAVE=1 \
+        "RBRN_UPLINK_ALLOWED_CIDRS=160.79.104.10/32 203.0.113.0/24:65535,1/udp"
+    rb_run --separate-stderr 0 np_check "$np" --print-env
+    assert_line "RBRN_ENTRY_PORT_WORKSTATION='65535'"
+    assert_line "RBRN_ENTRY_PORT_ENCLAVE='1'"
+    assert_line "RBRN_UPLINK_ALLOWED_CIDRS='160.79.104.10/32 203.0.113.0/24:1,65535/udp'"
+    np_write "$np" RBRN_ENCLAVE_SUBNET=@NET@.0/29 RBRN_ENCLAVE_SENTRY_IP=@NET@.2 RBRN_ENCLAVE_BOTTLE_IP=@NET@.6
+    rb_run --separate-stderr 0 np_check "$np" --print-env
+    assert_line "RBRN_ENCLAVE_SUBNET='$NP_NET.0/29'"
 }
 
 # The env file holds secrets: a bad line is named by its number only.
@@ -712,22 +723,6 @@ RBRN_DESCRIPTION = continued \ | continuation
     run --separate-stderr np_check "$np2" --print-env
     assert_success
     [ "$output" = "$out" ] || fail "the second print differs: $(diff <(echo "$out") <(echo "$output"))"
-}
-
-# The edges of each checked concept (lib/addr.h) that are valid: the
-# highest port, the widest and narrowest enclave prefix, a /32 and a /0
-# CIDR outside the enclave.
-@test "edge values that are valid are taken: port 65535, prefixes /16 /29 /32" {
-    local np="$BATS_TEST_TMPDIR/np.mk"
-    np_write "$np" RBRN_ENTRY_ENABLED=1 RBRN_ENTRY_PORT_WORKSTATION=65535 RBRN_ENTRY_PORT_ENCLAVE=1 \
-        "RBRN_UPLINK_ALLOWED_CIDRS=160.79.104.10/32 203.0.113.0/24:65535,1/udp"
-    rb_run --separate-stderr 0 np_check "$np" --print-env
-    assert_line "RBRN_ENTRY_PORT_WORKSTATION='65535'"
-    assert_line "RBRN_ENTRY_PORT_ENCLAVE='1'"
-    assert_line "RBRN_UPLINK_ALLOWED_CIDRS='160.79.104.10/32 203.0.113.0/24:1,65535/udp'"
-    np_write "$np" RBRN_ENCLAVE_SUBNET=@NET@.0/29 RBRN_ENCLAVE_SENTRY_IP=@NET@.2 RBRN_ENCLAVE_BOTTLE_IP=@NET@.6
-    rb_run --separate-stderr 0 np_check "$np" --print-env
-    assert_line "RBRN_ENCLAVE_SUBNET='$NP_NET.0/29'"
 }
 
 # Interface names (lib/addr.h rb_ifname_valid): 15 bytes is the kernel's
