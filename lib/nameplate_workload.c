@@ -7,7 +7,7 @@
  * the host's system, podman's and rb's own directories, and an env file's
  * values are read only to check their form, never shown. */
 #include "nameplate_int.h"
-#include "podman.h"
+#include "podman.h" /* struct rb_podman_store only */
 #include "utils.h"
 
 #include <cjson/cJSON.h>
@@ -39,7 +39,8 @@ static const char *const host_refused[] = {
  * `podman info` says they are (storage.conf and containers.conf can move
  * them anywhere), and rb's state directory, RB_RUN as mk/bottle.sh has it.
  * Learned once per nameplate, and only for a volume or an env file that
- * passed every other check: podman info takes half a second. */
+ * passed every other check: podman info takes half a second. The asking
+ * is the loader's host (struct rb_np_host): the parser runs no podman. */
 #define HOST_ROOTS_MAX 5
 struct host_roots {
 	int loaded;
