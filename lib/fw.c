@@ -301,7 +301,7 @@ static int apply_host(const struct rb_fw_plan *plan, enum rb_fw_backend b, struc
 	/* the new backend's objects first, the old one's after: in between
 	 * both are in force, which is never less closed than either */
 	if (b == RB_FW_BACKEND_NFT) {
-		rc = rb_nft_apply(plan, err);
+		rc = rb_nft_apply(plan, NULL, err);
 		if (rc == 0)
 			rc = xt_host_remove(plan->moniker, err);
 	} else {
@@ -334,6 +334,17 @@ int rb_fw_apply(const struct rb_fw_plan *plan, enum rb_fw_backend b, struct rb_e
 	return rc;
 }
 
+/* The learned answers (RB-DNS, RB-DNS-PORT) are the learner's: a changed
+ * policy keeps them, each to the end of its own timeout, so that the
+ * bottle's flows to the answers of names it still allows go on. Which
+ * names it allows is the learner's configuration: `make bottle-reapply`
+ * reloads the learner before this apply, and a learner whose allowlist
+ * lost a name empties both sets itself (lib/learner.c). */
+static int answers_set(const char *name)
+{
+	return !strcmp(name, RB_FW_SET_DNS) || !strcmp(name, RB_FW_SET_DNS_PORT);
+}
+
 static int apply_xtables(const struct rb_fw_plan *plan, struct rb_err *err)
 {
 	int rc;
@@ -353,6 +364,8 @@ static int apply_xtables(const struct rb_fw_plan *plan, struct rb_err *err)
 			return rc;
 	}
 	for (size_t i = 0; i < plan->n_sets; i++) {
+		if (answers_set(plan->sets[i].name))
+			continue;
 		rc = rb_ipset_replace(&plan->sets[i], err);
 		if (rc < 0)
 			return rc;
@@ -400,8 +413,13 @@ static int apply_sentry(const struct rb_fw_plan *plan, enum rb_fw_backend b,
 	if (rc < 0)
 		return rc;
 	if (b == RB_FW_BACKEND_NFT) {
-		/* sets, filter and nat: one transaction */
-		rc = rb_nft_apply(plan, err);
+		cleanup_free char *carry = NULL;
+
+		/* sets, filter and nat, and the learned answers back in their
+		 * sets: one transaction */
+		rc = rb_nft_answers_carry(plan, &carry, err);
+		if (rc == 0)
+			rc = rb_nft_apply(plan, carry, err);
 		if (rc == 0)
 			rc = xt_sentry_remove(err);
 	} else {

@@ -23,7 +23,13 @@ int rb_nft_plan_text(const struct rb_fw_plan *plan, int replace, char **out);
  * what names the job in the error. flags: NFT_CTX_OUTPUT_*. */
 int rb_nft_run(const char *cmds, unsigned int flags, char **out, const char *what,
 	       struct rb_err *err);
-int rb_nft_apply(const struct rb_fw_plan *plan, struct rb_err *err);
+/* Replaces the plan's table; then (may be NULL) are more commands of the
+ * same transaction. */
+int rb_nft_apply(const struct rb_fw_plan *plan, const char *then, struct rb_err *err);
+/* fw_nft_carry.c: "add element" commands that put the learned answers of
+ * table inet rb back, each for what is left of its timeout, into the sets
+ * of plan that hold them; "" when there are none. *out is malloc'd. */
+int rb_nft_answers_carry(const struct rb_fw_plan *plan, char **out, struct rb_err *err);
 /* 1 if table inet `name` exists, 0 if not (also when the kernel has no
  * nf_tables at all). */
 int rb_nft_table_exists(const char *name);

@@ -66,7 +66,7 @@ out:
 	return rc;
 }
 
-int rb_nft_apply(const struct rb_fw_plan *plan, struct rb_err *err)
+int rb_nft_apply(const struct rb_fw_plan *plan, const char *then, struct rb_err *err)
 {
 	char *text = NULL, name[64], what[96];
 	int rc;
@@ -74,6 +74,15 @@ int rb_nft_apply(const struct rb_fw_plan *plan, struct rb_err *err)
 	rc = rb_nft_plan_text(plan, 1, &text);
 	if (rc < 0)
 		return rb_err_sys(err, -rc, "cannot build the nft ruleset");
+	if (then && *then) {
+		char *all = NULL;
+
+		rc = asprintf(&all, "%s%s", text, then);
+		free(text);
+		if (rc < 0)
+			return rb_err_oom(err);
+		text = all;
+	}
 	rb_nft_table_name(plan, name, sizeof(name));
 	snprintf(what, sizeof(what), "commit table %s %s", RB_FW_NFT_FAMILY, name);
 	rc = rb_nft_run(text, 0, NULL, what, err);

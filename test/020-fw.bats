@@ -329,6 +329,59 @@ udp_world() {
     refute_output --partial ESTABLISHED
 }
 
+# A learned answer, as the learner adds it (lib/answers.h), for SECONDS.
+add_answer() {
+    if [ "$(rb_backend)" = nft ]; then
+        ip netns exec "$S" nft add element inet rb RB-DNS "{ $1 timeout ${2}s }"
+    else
+        ip netns exec "$S" ipset add RB-DNS "$1" timeout "$2"
+    fi
+}
+
+# `make bottle-reapply` with a changed allowlist while the bottle has
+# traffic running (turning forwarding off as stage sentry does): the
+# learned answers stay in their sets, so a transfer to one goes on to the
+# end; a connection to a CIDR the new policy no longer has stops at once
+# (conntrack is flushed: its next packet meets the new rules).
+@test "a changed policy keeps the learned answers: a transfer to one completes, one to a revoked CIDR stops" {
+    local i
+    np_write "RBRN_UPLINK_ALLOWED_CIDRS=160.79.104.0/24 9.9.9.0/24"
+    rb_run fw
+    ip -n "$W" addr add 203.0.113.10/32 dev lo
+    ip -n "$W" addr add 9.9.9.10/32 dev lo
+    add_answer 203.0.113.10 600
+    ip netns exec "$W" iperf3 -s -1 -J -B 203.0.113.10 -p 5201 --logfile "$BATS_TEST_TMPDIR/world-iperf.json" </dev/null >/dev/null 2>&1 3>&- &
+    wait_listen "$W" 5201
+    ip netns exec "$W" nc -l 9.9.9.10 446 >"$BATS_TEST_TMPDIR/recv" </dev/null 2>/dev/null 3>&- &
+    wait_listen "$W" 446
+    mkfifo "$BATS_TEST_TMPDIR/go"
+    ip netns exec "$B" bash -c "exec 4<>/dev/tcp/9.9.9.10/446 && echo before >&4 &&
+        read -r x <'$BATS_TEST_TMPDIR/go' && echo after >&4 && echo after >&4; sleep 1" </dev/null >/dev/null 2>&1 3>&- &
+    for i in $(seq 50); do grep -q before "$BATS_TEST_TMPDIR/recv" && break; sleep 0.1; done
+    grep -q before "$BATS_TEST_TMPDIR/recv" || fail "the connection to the CIDR never came up"
+    listen_world 447
+    rb_run 0 ip netns exec "$B" nc -w 2 -z 9.9.9.10 447
+    ip netns exec "$B" iperf3 -c 203.0.113.10 -p 5201 -t 6 -b 20M -J >"$BATS_TEST_TMPDIR/bottle-iperf.json" 2>&1 </dev/null 3>&- &
+    local client=$!
+    sleep 2
+    np_write "RBRN_UPLINK_ALLOWED_CIDRS=160.79.104.0/24"
+    ip netns exec "$S" sysctl -qw net.ipv4.ip_forward=0
+    rb_run fw
+    rb_run 0 rb_set_members "$S" RB-DNS
+    assert_output 203.0.113.10
+    echo go >"$BATS_TEST_TMPDIR/go"
+    wait "$client" || fail "the transfer to the learned answer failed: $(cat "$BATS_TEST_TMPDIR/bottle-iperf.json")"
+    # the world received the whole transfer: 6 s at 20 Mbit/s
+    for i in $(seq 50); do [ -s "$BATS_TEST_TMPDIR/world-iperf.json" ] && break; sleep 0.1; done
+    rb_run 0 jq -e '.end.sum_received.bytes > 12000000 and .end.sum_received.seconds > 5.5' "$BATS_TEST_TMPDIR/world-iperf.json"
+    # the revoked CIDR's connection got nothing through after the apply,
+    # and a new one is refused
+    sleep 1
+    run grep -c after "$BATS_TEST_TMPDIR/recv"
+    assert_output 0
+    rb_run 1 ip netns exec "$B" nc -w 2 -z 9.9.9.10 447
+}
+
 @test "entry port: the uplink reaches the bottle's service through DNAT" {
     run -0 fw
     ip netns exec "$B" nc -l 10.242.0.3 8888 </dev/null >/dev/null 2>&1 3>&- &
