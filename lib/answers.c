@@ -56,6 +56,11 @@ int rb_answers_host(struct rb_answers *a, struct in_addr addr, struct rb_err *er
 			rb_answers_ipset_host(a->ipset, addr, err);
 }
 
+int rb_answers_flush(struct rb_answers *a, struct rb_err *err)
+{
+	return a->nft ? rb_answers_nft_flush(a->nft, err) : rb_answers_ipset_flush(a->ipset, err);
+}
+
 void rb_answers_close(struct rb_answers *a)
 {
 	if (!a)

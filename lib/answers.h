@@ -36,6 +36,10 @@ int rb_answers_add_ports(struct rb_answers *a, struct in_addr addr, const struct
 /* 1 if addr is one of the host's own addresses (RB-HOST), 0 if not. */
 int rb_answers_host(struct rb_answers *a, struct in_addr addr, struct rb_err *err);
 
+/* Empties the answers sets (RB-DNS, and RB-DNS-PORT when the policy has
+ * it): what an earlier allowlist opened is gone at once. */
+int rb_answers_flush(struct rb_answers *a, struct rb_err *err);
+
 void rb_answers_close(struct rb_answers *a);
 
 #endif

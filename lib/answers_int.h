@@ -11,6 +11,7 @@ int rb_answers_ipset_add(struct rb_answers_ipset *a, struct in_addr addr, uint32
 int rb_answers_ipset_add_ports(struct rb_answers_ipset *a, struct in_addr addr,
 			       const struct rb_ports *p, uint32_t timeout, struct rb_err *err);
 int rb_answers_ipset_host(struct rb_answers_ipset *a, struct in_addr addr, struct rb_err *err);
+int rb_answers_ipset_flush(struct rb_answers_ipset *a, struct rb_err *err);
 void rb_answers_ipset_close(struct rb_answers_ipset *a);
 
 struct rb_answers_nft;
@@ -20,6 +21,7 @@ int rb_answers_nft_add(struct rb_answers_nft *a, struct in_addr addr, uint32_t t
 int rb_answers_nft_add_ports(struct rb_answers_nft *a, struct in_addr addr,
 			     const struct rb_ports *p, uint32_t timeout, struct rb_err *err);
 int rb_answers_nft_host(struct rb_answers_nft *a, struct in_addr addr, struct rb_err *err);
+int rb_answers_nft_flush(struct rb_answers_nft *a, struct rb_err *err);
 void rb_answers_nft_close(struct rb_answers_nft *a);
 
 #endif

@@ -158,6 +158,26 @@ int rb_answers_ipset_host(struct rb_answers_ipset *a, struct in_addr addr, struc
 	return rb_err_set(err, -EPROTO, "cannot test ipset %s: %s", RB_FW_SET_HOST, msg(a));
 }
 
+static int flush_one(struct rb_answers_ipset *a, const char *set, struct rb_err *err)
+{
+	struct ipset_data *d = ipset_session_data(a->s);
+
+	ipset_data_reset(d);
+	ipset_session_report_reset(a->s);
+	if (ipset_data_set(d, IPSET_SETNAME, set) < 0 || ipset_cmd(a->s, IPSET_CMD_FLUSH, 0) < 0)
+		return rb_err_set(err, -EPROTO, "cannot empty ipset %s: %s", set, msg(a));
+	return 0;
+}
+
+int rb_answers_ipset_flush(struct rb_answers_ipset *a, struct rb_err *err)
+{
+	int rc = flush_one(a, RB_FW_SET_DNS, err);
+
+	if (rc == 0 && a->port_type)
+		rc = flush_one(a, RB_FW_SET_DNS_PORT, err);
+	return rc;
+}
+
 void rb_answers_ipset_close(struct rb_answers_ipset *a)
 {
 	if (!a)

@@ -148,6 +148,20 @@ int rb_answers_nft_host(struct rb_answers_nft *a, struct in_addr addr, struct rb
 			  e);
 }
 
+int rb_answers_nft_flush(struct rb_answers_nft *a, struct rb_err *err)
+{
+	const char *e;
+
+	if (run(a, "flush set " RB_FW_NFT_FAMILY " " RB_FW_NFT_TABLE " " RB_FW_SET_DNS "\n", &e) != 0)
+		return rb_err_set(err, -EPROTO, "cannot empty nft set %s: %s", RB_FW_SET_DNS, e);
+	/* a policy without ported names has no RB-DNS-PORT */
+	if (run(a, "flush set " RB_FW_NFT_FAMILY " " RB_FW_NFT_TABLE " " RB_FW_SET_DNS_PORT "\n",
+		&e) != 0 &&
+	    !strstr(e, "No such file"))
+		return rb_err_set(err, -EPROTO, "cannot empty nft set %s: %s", RB_FW_SET_DNS_PORT, e);
+	return 0;
+}
+
 void rb_answers_nft_close(struct rb_answers_nft *a)
 {
 	if (!a)

@@ -220,6 +220,47 @@ int rb_learn_name_allowed(const struct rb_learn_conf *c, const char *name)
 	return all || k > 0;
 }
 
+/* 1 if the ports of p are those of q, both protocols. */
+static int ports_same(const struct rb_ports *p, const struct rb_ports *q)
+{
+	static const uint8_t protos[] = { IPPROTO_TCP, IPPROTO_UDP };
+	char a[RB_NP_MAX_PORT_RANGES * 12 + 8], b[sizeof(a)];
+
+	for (size_t k = 0; k < N_ELEMENTS(protos); k++) {
+		rb_ports_format(p, protos[k], a, sizeof(a));
+		rb_ports_format(q, protos[k], b, sizeof(b));
+		if (strcmp(a, b) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+int rb_learn_conf_narrows(const struct rb_learn_conf *old, const struct rb_learn_conf *c)
+{
+	int all;
+
+	if (old->learn && !c->learn)
+		return 1;
+	/* an entry of old is kept when c allows its name and every name
+	 * below it on all ports, or has the very same ported entry */
+	for (size_t i = 0; i < old->n_allow; i++) {
+		name_match(c, old->allow[i], &all, NULL);
+		if (!all)
+			return 1;
+	}
+	for (size_t i = 0; i < old->n_ports; i++) {
+		int same = 0;
+
+		name_match(c, old->ports[i].name, &all, NULL);
+		for (size_t j = 0; j < c->n_ports && !all && !same; j++)
+			same = !strcmp(c->ports[j].name, old->ports[i].name) &&
+			       ports_same(&c->ports[j].ports, &old->ports[i].ports);
+		if (!all && !same)
+			return 1;
+	}
+	return 0;
+}
+
 int rb_learn_addr_public(struct in_addr a)
 {
 	static const struct {

@@ -2,6 +2,7 @@
 #include "learner.h"
 #include "answers.h"
 #include "denial.h"
+#include "fw_int.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -135,6 +136,24 @@ int rb_learn_apply(struct rb_answers **answers, const struct rb_learn_result *r,
 		rb_answers_close(*answers);
 		*answers = NULL;
 	}
+	return rc;
+}
+
+int rb_learner_forget(struct rb_err *err)
+{
+	struct rb_answers *a = NULL;
+	int rc = rb_answers_open(&a, err);
+
+	if (rc == -ENOENT) {
+		memset(err, 0, sizeof(*err));
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	rc = rb_answers_flush(a, err);
+	rb_answers_close(a);
+	if (rc == 0)
+		rc = rb_conntrack_flush(err);
 	return rc;
 }
 

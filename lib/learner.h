@@ -32,6 +32,14 @@ struct rb_answers;
 int rb_learn_apply(struct rb_answers **answers, const struct rb_learn_result *r,
 		   struct rb_learner_stats *st, struct rb_err *err);
 
+/* Forgets what an earlier allowlist opened, before a learner of a
+ * narrower one binds (rb_learn_conf_narrows): empties the answers sets of
+ * the current netns, then conntrack, so that every flow the bottle has to
+ * a former answer meets the policy again at its next packet (the flows to
+ * what is still allowed go on: conntrack picks them up mid-stream). No
+ * policy yet is nothing to forget. Needs CAP_NET_ADMIN. */
+int rb_learner_forget(struct rb_err *err);
+
 /* Binds the queue (needs CAP_NET_ADMIN); -EBUSY-like errors when another
  * process holds it. restarted: an earlier learner filled the sets of this
  * netns (its entries' ends are unknown here, so none is shortened). */

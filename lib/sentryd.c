@@ -12,7 +12,9 @@
  * closed). If the learner or the log exits, it stays down (replies to the
  * bottle are dropped while no learner is bound) until SIGHUP, which
  * `make bottle-reapply` sends: a restart that leaves the policy, the
- * answers set and conntrack, so the bottle's established flows, alone. */
+ * answers set and conntrack, so the bottle's established flows, alone.
+ * SIGUSR1 (reapply, after it rewrote both files in place) runs the
+ * learner and dnsmasq of the new configuration in this same sentry. */
 #include "args.h"
 #include "denial_log.h"
 #include "learner.h"
@@ -86,6 +88,7 @@ static struct {
 static int names_pipe[2] = { -1, -1 };
 static struct rb_learn_conf conf;
 static unsigned int learner_starts; /* a learner after the first one is a restart */
+static int forget_on_start;         /* the next learner empties the answers first */
 
 static void die_child(const char *what, const struct rb_err *err)
 {
@@ -124,6 +127,8 @@ static void run_learner(const struct rb_sentryd_opts *o)
 
 	prctl(PR_SET_NAME, "rb-learner", 0, 0, 0);
 	close(names_pipe[0]);
+	if (forget_on_start && rb_learner_forget(&err) < 0)
+		die_child("learner", &err);
 	rc = rb_learner_open(&l, &conf, (uint16_t)o->queue, names_pipe[1], learner_starts > 1,
 			     &err);
 	if (rc < 0)
@@ -204,6 +209,49 @@ static pid_t spawn(int which, const struct rb_sentryd_opts *o)
 	_exit(RB_EXIT_SYSTEM);
 }
 
+/* Ends child c and reaps it. SIGKILL: a stopped or hung child must not
+ * hold the reload up, and neither keeps anything a clean exit would save
+ * (the queue unbinds when the learner's socket closes). */
+static void stop_wait(int c, pid_t pid[C_N])
+{
+	if (!pid[c])
+		return;
+	if (rb_priv_kill_as(pid[c], ids[c].uid, SIGKILL) == 0)
+		waitpid(pid[c], NULL, 0);
+	pid[c] = 0;
+}
+
+/* SIGUSR1: the learner and dnsmasq of the rewritten files, in this sentry:
+ * its netns, the policy and the bottle's flows stay. The old learner ends
+ * first, so nothing more is learned under the old allowlist (replies wait
+ * for no one and are dropped until the new learner binds); the new one,
+ * when the allowlist narrowed, empties the answers and conntrack before it
+ * binds (rb_learner_forget); dnsmasq comes last, and its new pid tells the
+ * host that the reload is done. A file that does not parse changes
+ * nothing. 0, or -1 when dnsmasq could not be started again. */
+static int reload(const struct rb_sentryd_opts *o, pid_t pid[C_N])
+{
+	struct rb_learn_conf next;
+	struct rb_err err = { 0 };
+
+	if (rb_sentryd_conf_load(o, &next, &err) < 0) {
+		rb_err_wrap(&err, -EINVAL, "reload refused, the running configuration stays");
+		rb_err_print(prog, &err);
+		return 0;
+	}
+	forget_on_start = rb_learn_conf_narrows(&conf, &next);
+	stop_wait(C_LEARNER, pid);
+	rb_learn_conf_free(&conf);
+	conf = next;
+	fprintf(stderr, "%s: reloading: learner%s, dnsmasq\n", prog,
+		forget_on_start ? " (allowlist narrowed: answers and conntrack emptied)" : "");
+	pid[C_LEARNER] = spawn(C_LEARNER, o);
+	forget_on_start = 0;
+	stop_wait(C_DNSMASQ, pid);
+	pid[C_DNSMASQ] = spawn(C_DNSMASQ, o);
+	return pid[C_DNSMASQ] ? 0 : -1;
+}
+
 static int supervise(const struct rb_sentryd_opts *o)
 {
 	pid_t pid[C_N] = { 0 };
@@ -216,11 +264,13 @@ static int supervise(const struct rb_sentryd_opts *o)
 	/* handlers, not SIG_DFL: PID 1 never gets a signal it has no handler for */
 	sigaction(SIGCHLD, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigprocmask(SIG_BLOCK, &set, NULL);
@@ -237,6 +287,11 @@ static int supervise(const struct rb_sentryd_opts *o)
 
 		if (sig == SIGTERM || sig == SIGINT)
 			break;
+		if (sig == SIGUSR1) {
+			if (reload(o, pid) < 0)
+				rc = RB_EXIT_SYSTEM;
+			continue;
+		}
 		if (sig == SIGHUP) {
 			for (int c = C_LEARNER; c < C_N; c++)
 				if (!pid[c]) {

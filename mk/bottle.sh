@@ -277,6 +277,32 @@ list() {
 
 # Reapplies routes and policy, e.g. after the sentry container restarted
 # (its new netns forwards nothing until this runs).
+# The running sentry takes the rewritten resolver and learner files
+# without a restart (rb-sentryd's SIGUSR1): its netns, the policy, the
+# learned answers of the names still allowed and the bottle's flows stay.
+# A learner whose allowlist lost a name empties the answers and conntrack
+# before it binds, so the flows to former answers meet the policy again.
+# Done when rb-sentryd has started a new dnsmasq (last) and, with DNS on,
+# the new learner is bound.
+sentry_reload() {
+	local spid old new=
+	spid=$(podman inspect -f '{{.State.Pid}}' "$SENTRY")
+	old=$(child_pid "$spid" dnsmasq) || old=
+	kill -USR1 "$spid"
+	for _ in $(seq 100); do
+		new=$(child_pid "$spid" dnsmasq) && [ "$new" != "$old" ] && break
+		new=
+		sleep 0.05
+	done
+	[ -n "$new" ] || RB_EXIT=2 die "the sentry did not reload its resolver (podman logs $SENTRY)"
+	[ "$RBRN_UPLINK_DNS_ENABLED" = 1 ] || return 0
+	for _ in $(seq 100); do
+		learner_bound "$spid" && return 0
+		sleep 0.05
+	done
+	RB_EXIT=2 die "the sentry's learner did not come back after the reload (podman logs $SENTRY)"
+}
+
 reapply() {
 	if ! exists "$SENTRY" || ! exists "$BOTTLE"; then
 		die "$M is not started"
@@ -286,16 +312,21 @@ reapply() {
 	"$RB_BIN/rb-fw-apply" --nameplate "$NP_FILE" learner-conf >"$RUN/learner.conf.new"
 	for c in dnsmasq learner; do
 		if ! cmp -s "$RUN/$c.conf.new" "$RUN/$c.conf"; then
-			# read once at start, and the sentry's bind mount holds the
-			# file's inode: rewrite it in place and restart the sentry (its
-			# new netns forwards nothing until the policy below is in)
+			# the sentry's bind mount holds the file's inode: rewrite it
+			# in place
 			cat "$RUN/$c.conf.new" >"$RUN/$c.conf"
 			changed=1
 		fi
 		rm -f "$RUN/$c.conf.new"
 	done
-	[ $changed = 0 ] || podman restart -t 0 "$SENTRY" >/dev/null
-	[ "$(podman inspect -f '{{.State.Running}}' "$SENTRY")" = true ] || podman start "$SENTRY" >/dev/null
+	# A stopped sentry reads the files as it starts (its new netns
+	# forwards nothing until the policy below is in); a running one
+	# reloads them, and its flows stay (sentry_reload).
+	if [ "$(podman inspect -f '{{.State.Running}}' "$SENTRY")" != true ]; then
+		podman start "$SENTRY" >/dev/null
+	elif [ $changed = 1 ]; then
+		sentry_reload
+	fi
 	"$RB_BIN/rb-net-create" --nameplate "$NP_FILE" --stage sentry
 	# Stage sentry has turned forwarding off; rb-fw-apply turns it on and,
 	# when the policy is still in force, leaves its rules, conntrack and

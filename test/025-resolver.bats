@@ -201,6 +201,127 @@ sys.stdout.buffer.write(struct.pack(">HHHHHH", 1, 0x8180, 1, 1, 0, 0) + n + stru
     assert_output --partial "refused"
 }
 
+# hold_open ADDR PORT: a connection from the bottle that sends "before"
+# now and "after" once the test writes to $BATS_TEST_TMPDIR/go; the world's
+# side writes what arrived to $BATS_TEST_TMPDIR/recv.
+hold_open() {
+    ip netns exec "$W" nc -l "$1" "$2" >"$BATS_TEST_TMPDIR/recv" </dev/null 2>/dev/null 3>&- &
+    wait_listen "$W" "$2"
+    mkfifo "$BATS_TEST_TMPDIR/go"
+    ip netns exec "$B" bash -c "exec 4<>/dev/tcp/$1/$2 && echo before >&4 &&
+        read -r x <'$BATS_TEST_TMPDIR/go' && echo after >&4 && echo after >&4; sleep 1" </dev/null >/dev/null 2>&1 3>&- &
+    for _ in $(seq 50); do grep -q before "$BATS_TEST_TMPDIR/recv" && break; sleep 0.1; done
+    grep -q before "$BATS_TEST_TMPDIR/recv" || fail "the connection to $1:$2 never came up"
+}
+
+# reload [NAME=VALUE]...: the files of that nameplate written over the
+# running rb-sentryd's in place, then its SIGUSR1 (what make bottle-reapply
+# does); waits for the new dnsmasq and learner.
+reload() {
+    local old new
+    np_write "$@"
+    "$RB_BIN/rb-fw-apply" --nameplate "$NP" --resolver-conf >"$SD/dnsmasq.conf.new"
+    "$RB_BIN/rb-fw-apply" --nameplate "$NP" --learner-conf >"$SD/learner.conf.new"
+    cat "$SD/dnsmasq.conf.new" >"$SD/dnsmasq.conf"
+    cat "$SD/learner.conf.new" >"$SD/learner.conf"
+    old=$(rb_sentryd_child "$SD_PID" dnsmasq)
+    kill -USR1 "$SD_PID"
+    for _ in $(seq 100); do
+        new=$(rb_sentryd_child "$SD_PID" dnsmasq) && [ "$new" != "$old" ] && break
+        sleep 0.05
+    done
+    [ -n "$new" ] && [ "$new" != "$old" ] || fail "no new dnsmasq after SIGUSR1: $(cat "$SD/sentryd.log")"
+    wait_listen "$S" 53
+    for _ in $(seq 100); do
+        ip netns exec "$S" cat /proc/net/netfilter/nfnetlink_queue | grep -q . && break
+        sleep 0.05
+    done
+}
+
+@test "reload (SIGUSR1) with a name added: it resolves and opens, in the same rb-sentryd; learned answers and flows stay" {
+    rb_need_learner
+    ip netns exec "$W" nc -lk 0.0.0.0 443 </dev/null >/dev/null 2>&1 3>&- &
+    wait_listen "$W" 443
+    sentry_up
+    ask anthropic.com
+    assert_output --partial "160.79.104.10"
+    hold_open 160.79.104.10 444
+    ask google.com
+    assert_output --partial "status: NXDOMAIN"
+    reload "RBRN_UPLINK_ALLOWED_DOMAINS=anthropic.com google.com"
+    kill -0 "$SD_PID" || fail "rb-sentryd is gone: $(cat "$SD/sentryd.log")"
+    rb_run 0 rb_set_members "$S" RB-DNS
+    assert_output "160.79.104.10"
+    ask google.com
+    assert_output --partial "142.250.1.1"
+    rb_run 0 ip netns exec "$B" nc -w 2 -z 142.250.1.1 443
+    # the connection opened before the reload carries on
+    echo go >"$BATS_TEST_TMPDIR/go"
+    for _ in $(seq 30); do grep -q after "$BATS_TEST_TMPDIR/recv" && break; sleep 0.1; done
+    rb_run 0 grep -c after "$BATS_TEST_TMPDIR/recv"
+    assert_output 2
+}
+
+@test "reload (SIGUSR1) with a name taken away: its answers and its flow end at once, it is NXDOMAIN, a new connection is refused" {
+    rb_need_learner
+    ip netns exec "$W" nc -lk 0.0.0.0 443 </dev/null >/dev/null 2>&1 3>&- &
+    wait_listen "$W" 443
+    sentry_up "RBRN_UPLINK_ALLOWED_DOMAINS=anthropic.com google.com"
+    ask google.com
+    assert_output --partial "142.250.1.1"
+    hold_open 142.250.1.1 444
+    reload "RBRN_UPLINK_ALLOWED_DOMAINS=anthropic.com"
+    kill -0 "$SD_PID" || fail "rb-sentryd is gone: $(cat "$SD/sentryd.log")"
+    rb_run 0 rb_set_members "$S" RB-DNS
+    assert_output ""
+    echo go >"$BATS_TEST_TMPDIR/go"
+    sleep 2
+    rb_run 1 grep -c after "$BATS_TEST_TMPDIR/recv"
+    rb_run 1 ip netns exec "$B" nc -w 2 -z 142.250.1.1 443
+    ask google.com
+    assert_output --partial "status: NXDOMAIN"
+    # the name still allowed opens as before
+    ask anthropic.com
+    assert_output --partial "160.79.104.10"
+    rb_run 0 ip netns exec "$B" nc -w 2 -z 160.79.104.10 443
+}
+
+# reload_sets BACKEND: what a reload does to the answers sets of BACKEND,
+# filled by hand (no queue needed): a wider allowlist keeps them, a
+# narrower one empties them.
+reload_sets() {
+    np_write "RBRN_UPLINK_ALLOWED_DOMAINS=anthropic.com google.com:443"
+    rb_run 0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns "/run/netns/$S" --backend "$1"
+    rb_sentryd "$S" "$NP" || fail "rb-sentryd did not start"
+    if [ "$1" = nft ]; then
+        ip netns exec "$S" nft add element inet rb RB-DNS '{ 160.79.104.10 timeout 600s }'
+        ip netns exec "$S" nft add element inet rb RB-DNS-PORT '{ 142.250.1.1 . tcp . 443 timeout 600s }'
+    else
+        ip netns exec "$S" ipset add RB-DNS 160.79.104.10 timeout 600
+        ip netns exec "$S" ipset add RB-DNS-PORT 142.250.1.1,tcp:443 timeout 600
+    fi
+    reload "RBRN_UPLINK_ALLOWED_DOMAINS=anthropic.com google.com:443 example.com"
+    RB_FW_BACKEND=$1 rb_run 0 rb_set_members "$S" RB-DNS
+    assert_output 160.79.104.10
+    RB_FW_BACKEND=$1 rb_run 0 rb_set_members "$S" RB-DNS-PORT
+    assert_output 142.250.1.1,tcp:443
+    # google.com's port taken away
+    reload "RBRN_UPLINK_ALLOWED_DOMAINS=anthropic.com google.com:80 example.com"
+    RB_FW_BACKEND=$1 rb_run 0 rb_set_members "$S" RB-DNS
+    assert_output ""
+    RB_FW_BACKEND=$1 rb_run 0 rb_set_members "$S" RB-DNS-PORT
+    assert_output ""
+    kill -0 "$SD_PID" || fail "rb-sentryd is gone: $(cat "$SD/sentryd.log")"
+}
+
+@test "reload (SIGUSR1): a wider allowlist keeps the answers sets, a narrower one empties them (xtables)" {
+    reload_sets xtables
+}
+
+@test "reload (SIGUSR1): a wider allowlist keeps the answers sets, a narrower one empties them (nft)" {
+    reload_sets nft
+}
+
 @test "a ported name: its answer opens its ports only (xtables: RB-DNS-PORT, hash:ip,port)" {
     [ -e /proc/net/ip_tables_names ] || skip "no legacy xtables"
     ported_name xtables
