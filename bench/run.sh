@@ -58,6 +58,7 @@ section "Forwarding throughput" throughput.sh
 section "New flows, nft backend" throughput_nft.sh
 section "Price of confinement" confine.sh
 section "Many bottles" fleet.sh
+section "Policy change on a live bottle" live.sh
 section "rb-verify" verify.sh
 
 elapsed=$((SECONDS - start))
@@ -79,7 +80,8 @@ elapsed=$((SECONDS - start))
 	echo "RB_BENCH_SIZES, RB_BENCH_LOOP_MAX, RB_BENCH_TPUT_REPS, RB_BENCH_IPERF_SECS, RB_BENCH_FLOWS,"
 	echo "RB_BENCH_BRINGUP_REPS, RB_BENCH_VERIFY_REPS, RB_BENCH_VERIFY_GAP, RB_BENCH_NFT_SIZES,"
 	echo "RB_BENCH_NFT_REPS, RB_BENCH_DNS_QUERIES, RB_BENCH_DNS_ROUNDS, RB_BENCH_DNS_RATE,"
-	echo "RB_BENCH_DNS_QPS_QUERIES, RB_BENCH_DNS_OUTSTANDING. \`make check\` has no timing asserts; these"
+	echo "RB_BENCH_DNS_QPS_QUERIES, RB_BENCH_DNS_OUTSTANDING, RB_BENCH_LIVE_REPS, RB_BENCH_LIVE_SECS."
+	echo "\`make check\` has no timing asserts; these"
 	echo "targets live here only."
 	echo
 	echo "## Machine"

@@ -35,6 +35,7 @@ endif
 	@echo '  make ztest_bottle_dns_block (and ztest_bottle_<name>)  one ztest on a started bottle'
 ifndef RB_INSTALLED
 	@echo '  make bench            benchmarks, side by side with the alternatives (writes bench/RESULTS.md)'
+	@echo '  make bench-one BENCH=live   one section alone (bench/live.sh), printed only'
 endif
 	@echo '  make help             this list'
 	@echo
