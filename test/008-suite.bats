@@ -28,6 +28,10 @@ load helpers
     assert_equal "$status" 1
     rb_run --separate-stderr sh -c 'echo o; echo e >&2'
     assert_equal "$stderr" e
+    # the caller's stdin reaches the command (commands for a bottle come in
+    # a heredoc), and so do the caller's VAR=value assignments
+    RB_X=1 rb_run sh -c 'cat; echo "RB_X=$RB_X"' <<<in
+    assert_output $'in\nRB_X=1'
     # a command expected to succeed that fails makes the test fail, naming it
     # (${at}test: an @test line here would be one of this file's own tests)
     local at=@

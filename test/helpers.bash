@@ -326,14 +326,17 @@ rb_run() {
 # and a watchdog in another that kills that group after SECONDS. The
 # watchdog writes nowhere: run's capture waits for every writer to close.
 _rb_timed() {
-    local t=$1 pid dog rc mark="$BATS_TEST_TMPDIR/.rb_run_timeout"
+    local t=$1 pid dog rc in mark="$BATS_TEST_TMPDIR/.rb_run_timeout"
     shift
     rm -f "$mark"
     [ ! -t 0 ] || exec </dev/null
+    # bash gives a background command /dev/null for stdin: the caller's
+    # (a heredoc of commands for a bottle) is handed on explicitly
+    exec {in}<&0
     set -m
-    "$@" &
+    "$@" <&"$in" {in}<&- &
     pid=$!
-    { sleep "$t" && touch "$mark" && kill -TERM -- -"$pid" && sleep 2 && kill -KILL -- -"$pid"; } </dev/null >/dev/null 2>&1 &
+    { sleep "$t" && touch "$mark" && kill -TERM -- -"$pid" && sleep 2 && kill -KILL -- -"$pid"; } </dev/null >/dev/null 2>&1 {in}<&- &
     dog=$!
     set +m
     wait "$pid"
