@@ -372,6 +372,7 @@ rb_restore_files() {
 }
 
 rb_default_teardown() {
+    rb_leak_report "left by the failed test, before teardown"
     rb_restore_files
     # processes a test started outside any netns it made (lock holders)
     if [ -f "$BATS_TEST_TMPDIR/.pids" ]; then
@@ -384,6 +385,122 @@ rb_default_teardown() {
         xargs -r rm -rf <"$BATS_TEST_TMPDIR/.dirs"
         rm -f "$BATS_TEST_TMPDIR/.dirs"
     fi
+    rb_leak_report "still there after teardown"
+}
+
+# rb_leftovers [KIND...]: what rb and the tests may leave on this host, one
+# "KIND NAME" line per object (netns, container, network, chain, ipset,
+# nft-table, link, route, run, route_localnet), of every kind or of those
+# named; nothing when there is none. The simulated world is no leftover:
+# its container and network, its RB-WORLD chain, and route_localnet on its
+# bridge (the entry port turns it on there and leaves it on, as netavark
+# does: docs/security.md).
+rb_leftovers() {
+    local kinds=" ${*:-netns container network chain ipset nft-table link route run route_localnet} "
+    local wbr='' f v
+    case $kinds in *" netns "*)
+        ip netns list 2>/dev/null | awk '$1 ~ /^rbt/ {print "netns " $1}' ;;
+    esac
+    if command -v podman >/dev/null; then
+        case $kinds in *" container "*)
+            podman ps -a --format '{{.Names}}' 2>/dev/null | grep -E '^(rbt|rb-)' | grep -vx rb-world | sed 's/^/container /' ;;
+        esac
+        case $kinds in *" network "*)
+            podman network ls --format '{{.Name}}' 2>/dev/null | grep -E '^(rbt|rb-)' | grep -vx rb-world | sed 's/^/network /' ;;
+        esac
+        case $kinds in *" route_localnet "*)
+            wbr=$(podman network inspect -f '{{.NetworkInterface}}' rb-world 2>/dev/null) || wbr='' ;;
+        esac
+    fi
+    case $kinds in *" chain "*)
+        { iptables-legacy-save -t filter; iptables-legacy-save -t nat; } 2>/dev/null |
+            sed -n 's/^:\(RB-[^ ]*\) .*/chain \1/p' | grep -vx 'chain RB-WORLD' ;;
+    esac
+    case $kinds in *" ipset "*)
+        ipset list -n 2>/dev/null | grep -E '^(RB|rb)' | sed 's/^/ipset /' ;;
+    esac
+    case $kinds in *" nft-table "*)
+        nft list tables 2>/dev/null | awk '$3 ~ /^rb(-|$)/ {print "nft-table " $2 " " $3}' ;;
+    esac
+    case $kinds in *" link "*)
+        ip -br link 2>/dev/null | awk '{sub(/@.*/, "", $1)} $1 ~ /^rbt/ {print "link " $1}' ;;
+    esac
+    # rb's enclaves are in 10.242.0.0/16 (and rb strips the address from
+    # an enclave's bridge, so a running bottle has no route there either)
+    case $kinds in *" route "*)
+        ip -j route show table all 2>/dev/null | jq -r '.[] | select(.type != "local" and .type != "broadcast")
+            | select((.dst | test("^10\\.242\\.")) or ((.dev // "") | test("^rbt")))
+            | "route \(.dst) dev \(.dev // "-") table \(.table // "main")"' ;;
+    esac
+    # a bottle's state directory; the derived seccomp profiles are a cache
+    case $kinds in *" run "*)
+        [ ! -d "${RB_RUN:-/run/rb}" ] ||
+            find "${RB_RUN:-/run/rb}" -mindepth 1 -maxdepth 1 ! -name 'bottle-seccomp-*.json' -printf 'run %p\n' ;;
+    esac
+    case $kinds in *" route_localnet "*)
+        for f in /proc/sys/net/ipv4/conf/*/route_localnet; do
+            v=$(cat "$f" 2>/dev/null) || continue
+            f=${f%/route_localnet}
+            f=${f##*/}
+            [ "$v" = 0 ] || [ "$f" = "$wbr" ] || echo "route_localnet $f"
+        done ;;
+    esac
+    true
+}
+
+# On a failed test (podman's basic_teardown), what the test and rb left
+# behind before teardown cleaned up, and what survived the cleanup: the
+# failure's log names its leaks.
+rb_leak_report() {
+    [ -z "${BATS_TEST_COMPLETED:-}" ] || return 0
+    local l
+    l=$(rb_leftovers)
+    [ -n "$l" ] || return 0
+    echo "# [teardown] $1:"
+    sed 's/^/#   /' <<<"$l"
+}
+
+# np_write FILE [NAME=VALUE | -NAME]...: the test file's base nameplate
+# (its NP_BASE array of NAME=VALUE) written to FILE, with NAME set to VALUE
+# (appended when the base has no such line: rb refuses an unknown name, so
+# a misspelt one fails the test) or its line dropped. @NET@, @MON@ and
+# @TMP@ in a value become $NP_NET, $NP_MON and $NP_TMP (010's free /24,
+# moniker and fixtures). Fast on a 2 MB value (010's CIDR row): each name
+# is cut once, and no ${var#...} runs on a value.
+np_write() {
+    local file=$1 kv name val o i found
+    shift
+    local names=()
+    for o in "$@"; do names+=("${o%%=*}"); done
+    : >"$file" || return 1
+    for kv in "${NP_BASE[@]}"; do
+        name=${kv%%=*} val=${kv#*=}
+        for i in "${!names[@]}"; do
+            [ "${names[i]}" = "-$name" ] && continue 2
+            if [ "${names[i]}" = "$name" ]; then val=${*:i+1:1} val=${val#*=}; fi
+        done
+        np_subst "$val"
+        printf '%s = %s\n' "$name" "$NP_S" >>"$file"
+    done
+    for i in "${!names[@]}"; do
+        case ${names[i]} in -*) continue ;; esac
+        found=
+        for kv in "${NP_BASE[@]}"; do [ "${kv%%=*}" = "${names[i]}" ] && found=1; done
+        [ -z "$found" ] || continue
+        o=${@:i+1:1}
+        np_subst "${o#*=}"
+        printf '%s = %s\n' "${names[i]}" "$NP_S" >>"$file"
+    done
+}
+
+# np_subst VALUE: VALUE with np_write's placeholders filled in, in NP_S
+# (not printed: a subshell per value made 010's 150-row test slow).
+np_subst() {
+    NP_S=$1
+    case $NP_S in *@*) ;; *) return 0 ;; esac
+    NP_S=${NP_S//@NET@/${NP_NET:-}}
+    NP_S=${NP_S//@MON@/${NP_MON:-}}
+    NP_S=${NP_S//@TMP@/${NP_TMP:-}}
 }
 
 # rb_sentryd NS NAMEPLATE [rb-sentryd options]: the sentry's runtime as the
