@@ -8,42 +8,37 @@ load helpers
 SCAN() { bash "$RB_TOP/mk/commands.sh" "$@"; }
 
 @test "every command mk/, test/ and bench/ run is in mk/commands.list" {
-    run --separate-stderr SCAN scan
-    assert_success
+    rb_run --separate-stderr SCAN scan
     assert_output ""
 }
 
 @test "every listed command is on this machine" {
-    run --separate-stderr SCAN check
-    assert_success
+    rb_run --separate-stderr SCAN check
 }
 
 @test "scan: a command used but not listed is named with its file and line" {
     local list=$BATS_TEST_TMPDIR/list f=$BATS_TEST_TMPDIR/uses.sh
     grep -v '^busybox ' "$RB_TOP/mk/commands.list" >"$list"
     cp "$RB_TOP/test/data/unlisted-busybox.sh" "$f"
-    RB_COMMANDS_LIST=$list run --separate-stderr SCAN scan "$f"
-    assert_failure 1
+    RB_COMMANDS_LIST=$list rb_run --separate-stderr 1 SCAN scan "$f"
     assert_output "commands: $f:2 runs 'busybox', which mk/commands.list does not name
 commands: $f:3 runs 'busybox', which mk/commands.list does not name
 commands: $f:4 runs 'busybox', which mk/commands.list does not name"
     # listed, the same file is clean
-    run --separate-stderr SCAN scan "$f"
-    assert_success
+    rb_run --separate-stderr SCAN scan "$f"
     assert_output ""
 }
 
 @test "check: a listed command that is missing is named; packages per release" {
     local list=$BATS_TEST_TMPDIR/list
     { cat "$RB_TOP/mk/commands.list"; echo "rbt-no-such-command rbt-pkg"; } >"$list"
-    RB_COMMANDS_LIST=$list run --separate-stderr SCAN check
-    assert_failure 1
+    RB_COMMANDS_LIST=$list rb_run --separate-stderr 1 SCAN check
     [[ "$stderr" == *"missing on this machine: rbt-no-such-command"* ]]
-    RB_COMMANDS_LIST=$list run --separate-stderr SCAN packages trixie
+    RB_COMMANDS_LIST=$list rb_run --separate-stderr SCAN packages trixie
     assert_line rbt-pkg
     assert_line pkgconf
     refute_line pkg-config
-    RB_COMMANDS_LIST=$list run --separate-stderr SCAN packages bookworm
+    RB_COMMANDS_LIST=$list rb_run --separate-stderr SCAN packages bookworm
     assert_line pkg-config
 }
 
@@ -62,7 +57,7 @@ deps_on() {
         chmod +x "$d/bin/$c"
     done
     RB_OS_RELEASE=$d/os-release RB_DEBIAN_VERSION=$d/debian_version PATH="$d/bin:$PATH" \
-        run --separate-stderr bash "$RB_TOP/mk/deps.sh"
+        rb_run --separate-stderr '?' bash "$RB_TOP/mk/deps.sh"
 }
 
 @test "deps on an unsupported distribution says so and installs nothing" {

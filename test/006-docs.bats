@@ -48,8 +48,7 @@ broken_links() {
     docs=$(cd "$RB_TOP" && ls README.md docs/*.md)
     [ -n "$docs" ]
     # shellcheck disable=SC2086
-    run broken_links $docs
-    assert_success
+    rb_run broken_links $docs
     assert_output ""
 }
 
@@ -60,7 +59,7 @@ broken_links() {
     printf '%s\n' '# Design' '## What failed before' >"$LINK_ROOT/docs/design.md"
     printf '%s\n' '# Top' '[a](design.md) [b](nope.md) [c](design.md#no-such-heading)' \
         '[d](#top) [e](../../shar''ed/x.md) [f](https://example.com/x) [g](design.md#what-failed-before)' >"$LINK_ROOT/$f"
-    run broken_links "$f"
+    rb_run broken_links "$f"
     assert_output "$f: nope.md
 $f: design.md#no-such-heading (no such heading)
 $f: ../../shar""ed/x.md"
@@ -90,11 +89,9 @@ $hits"
     for f in "$RB_TOP"/man/*.[1-8]; do
         n=$((n + 1))
         # groff with every warning, at a terminal's width
-        run --separate-stderr groff -ww -man -Tutf8 -rLL=78n -z "$f"
-        assert_success
+        rb_run --separate-stderr groff -ww -man -Tutf8 -rLL=78n -z "$f"
         [ -z "$stderr" ] || fail "groff on $f: $stderr"
-        MANWIDTH=80 MAN_DISABLE_SECCOMP=1 run --separate-stderr man -l "$f"
-        assert_success
+        MANWIDTH=80 MAN_DISABLE_SECCOMP=1 rb_run --separate-stderr man -l "$f"
         [ -z "$stderr" ] || fail "man -l $f: $stderr"
         # the page's own title and its sections, not an empty rendering
         assert_line --regexp "^$(basename "${f%.*}" | tr 'a-z' 'A-Z')\\($(echo "${f##*.}")\\)"

@@ -36,9 +36,8 @@ expected_files() {
 installed_files() { (cd "$1" && find . ! -type d | sed 's|^\.||' | LC_ALL=C sort); }
 
 @test "make install PREFIX=/usr DESTDIR=...: exactly the package's files, with their modes" {
-    run install_to "$D" PREFIX=/usr
-    assert_success
-    run installed_files "$D"
+    rb_run install_to "$D" PREFIX=/usr
+    rb_run installed_files "$D"
     assert_output "$(expected_files | LC_ALL=C sort)"
     # install-list, for packagers, names the same files
     [ "$(make -C "$RB_TOP" --no-print-directory -s install-list PREFIX=/usr | LC_ALL=C sort)" = "$(expected_files | LC_ALL=C sort)" ]
@@ -60,17 +59,14 @@ installed_files() { (cd "$1" && find . ! -type d | sed 's|^\.||' | LC_ALL=C sort
     install_to "$D" PREFIX=/usr
     local c
     for c in rb-fw-apply rb-net-create rb-verify; do
-        run --separate-stderr "$D/usr/sbin/$c" --help
-        assert_success
+        rb_run --separate-stderr "$D/usr/sbin/$c" --help
         assert_line --index 0 --regexp "^Usage: $c "
     done
-    run --separate-stderr "$D/usr/libexec/rb/rb-sentryd" --help
-    assert_success
+    rb_run --separate-stderr "$D/usr/libexec/rb/rb-sentryd" --help
     assert_line --index 0 --regexp '^Usage: rb-sentryd '
     # by name, through the section directories man looks in
     for c in rb-fw-apply.8 rb-net-create.8 rb-verify.8 rb-sentryd.8 rb-make.8 rb-nameplate.5; do
-        MANWIDTH=80 MAN_DISABLE_SECCOMP=1 run --separate-stderr man -M "$D/usr/share/man" "${c##*.}" "${c%.*}"
-        assert_success
+        MANWIDTH=80 MAN_DISABLE_SECCOMP=1 rb_run --separate-stderr man -M "$D/usr/share/man" "${c##*.}" "${c%.*}"
         [ -z "$stderr" ] || fail "man ${c%.*}: $stderr"
         assert_line --regexp "^$(echo "${c%.*}" | tr 'a-z' 'A-Z')\\(${c##*.}\\)"
     done
@@ -83,38 +79,31 @@ installed_files() { (cd "$1" && find . ! -type d | sed 's|^\.||' | LC_ALL=C sort
     cd "$work"
     # the environment's RB_BIN (the build tree, from helpers.bash) does not count
     [ -n "$RB_BIN" ]
-    run --separate-stderr "$rbmake" -n bottle-check NAMEPLATE=nsproto
-    assert_success
+    rb_run --separate-stderr "$rbmake" -n bottle-check NAMEPLATE=nsproto
     assert_output "$D/usr/sbin/rb-net-create --check --nameplate $D/usr/share/rb/nameplates/nsproto.mk"
-    run --separate-stderr "$rbmake" -n bottle-start NAMEPLATE=nsproto
+    rb_run --separate-stderr "$rbmake" -n bottle-start NAMEPLATE=nsproto
     assert_output --partial "RB_BIN=$D/usr/sbin RB_NAMEPLATES=$D/usr/share/rb/nameplates bash $D/usr/share/rb/mk/bottle.sh start nsproto"
-    run --separate-stderr "$rbmake" -n images
+    rb_run --separate-stderr "$rbmake" -n images
     assert_output "RB_SENTRYD=$D/usr/libexec/rb/rb-sentryd bash $D/usr/share/rb/mk/images.sh"
 
     # a moniker, through the installed fragments and rb-net-create --check
-    run --separate-stderr "$rbmake" bottle-check NAMEPLATE=nsproto
-    assert_success
+    rb_run --separate-stderr "$rbmake" bottle-check NAMEPLATE=nsproto
     # a bad value: rb-net-create's refusal, naming variable and value
-    RBRN_ENCLAVE_BOTTLE_IP=10.242.0.2 run --separate-stderr "$rbmake" bottle-check NAMEPLATE=nsproto
-    assert_failure
+    RBRN_ENCLAVE_BOTTLE_IP=10.242.0.2 rb_run --separate-stderr 2 "$rbmake" bottle-check NAMEPLATE=nsproto
     [[ $stderr == *'rb-net-create: environment: RBRN_ENCLAVE_BOTTLE_IP: "10.242.0.2": same address as RBRN_ENCLAVE_SENTRY_IP'* ]]
     # a nameplate of one's own, relative to where rb-make runs; make -f is the same
     sed 's/^RBRN_MONIKER .*/RBRN_MONIKER = rbtmine/; s/^RBRN_ENCLAVE_SUBNET .*/RBRN_ENCLAVE_SUBNET = 10.242.80.0\/24/' \
         "$RB_TOP/nameplates/offline.mk" | sed 's/10\.242\.1\./10.242.80./' >mine.mk
-    run --separate-stderr make --no-print-directory -f "$D/usr/share/rb/Makefile" bottle-check NAMEPLATE=./mine.mk
-    assert_success
+    rb_run --separate-stderr make --no-print-directory -f "$D/usr/share/rb/Makefile" bottle-check NAMEPLATE=./mine.mk
     assert_output "$D/usr/sbin/rb-net-create --check --nameplate ./mine.mk"
     echo 'RBRN_NO_SUCH = 1' >>mine.mk
-    run --separate-stderr "$rbmake" bottle-check NAMEPLATE=mine.mk
-    assert_failure
+    rb_run --separate-stderr 2 "$rbmake" bottle-check NAMEPLATE=mine.mk
     [[ $stderr == *'mine.mk:'*'RBRN_NO_SUCH: unknown variable'* ]]
     # the copy builds and tests nothing
-    run --separate-stderr "$rbmake" help
-    assert_success
+    rb_run --separate-stderr "$rbmake" help
     assert_output --partial 'make bottle-start'
     refute_output --partial 'make check'
-    run --separate-stderr "$rbmake" check
-    assert_failure
+    rb_run --separate-stderr 2 "$rbmake" check
 }
 
 @test "install follows sbindir, libexecdir and datadir, and the copy stays relocatable" {
@@ -122,11 +111,11 @@ installed_files() { (cd "$1" && find . ! -type d | sed 's|^\.||' | LC_ALL=C sort
     [ -x "$D/opt/rb/lib/rb/rb-sentryd" ]
     [ -f "$D/opt/rb/data/rb/Makefile" ]
     [ -f "$D/opt/rb/data/man/man5/rb-nameplate.5" ]
-    run --separate-stderr "$D/opt/rb/sbin/rb-make" -n images
+    rb_run --separate-stderr "$D/opt/rb/sbin/rb-make" -n images
     assert_output "RB_SENTRYD=$D/opt/rb/lib/rb/rb-sentryd bash $D/opt/rb/data/rb/mk/images.sh"
     # moved elsewhere as a whole (a staging tree copied into place)
     mv "$D/opt" "$BATS_TEST_TMPDIR/moved"
-    run --separate-stderr "$BATS_TEST_TMPDIR/moved/rb/sbin/rb-make" -n bottle-check NAMEPLATE=open
+    rb_run --separate-stderr "$BATS_TEST_TMPDIR/moved/rb/sbin/rb-make" -n bottle-check NAMEPLATE=open
     assert_output "$BATS_TEST_TMPDIR/moved/rb/sbin/rb-net-create --check --nameplate $BATS_TEST_TMPDIR/moved/rb/data/rb/nameplates/open.mk"
 }
 
@@ -134,13 +123,12 @@ installed_files() { (cd "$1" && find . ! -type d | sed 's|^\.||' | LC_ALL=C sort
     install_to "$D" PREFIX=/usr
     # something of someone else's in a shared directory stays
     echo other >"$D/usr/sbin/rbt-other"
-    run make -C "$RB_TOP" --no-print-directory -s uninstall DESTDIR="$D" PREFIX=/usr
-    assert_success
-    run installed_files "$D"
+    rb_run make -C "$RB_TOP" --no-print-directory -s uninstall DESTDIR="$D" PREFIX=/usr
+    rb_run installed_files "$D"
     assert_output /usr/sbin/rbt-other
     rm "$D/usr/sbin/rbt-other"
     # left: only the standard directories install -d made, all empty
-    run bash -c "cd '$D' && find . -mindepth 1 -type d | LC_ALL=C sort"
+    rb_run bash -c "cd '$D' && find . -mindepth 1 -type d | LC_ALL=C sort"
     assert_output "./usr
 ./usr/libexec
 ./usr/sbin
@@ -149,6 +137,5 @@ installed_files() { (cd "$1" && find . ! -type d | sed 's|^\.||' | LC_ALL=C sort
 ./usr/share/man/man5
 ./usr/share/man/man8"
     # and a second uninstall has nothing to do, without failing
-    run make -C "$RB_TOP" --no-print-directory -s uninstall DESTDIR="$D" PREFIX=/usr
-    assert_success
+    rb_run make -C "$RB_TOP" --no-print-directory -s uninstall DESTDIR="$D" PREFIX=/usr
 }

@@ -16,7 +16,7 @@ load helpers
         >"$BATS_TEST_TMPDIR/hang.bats"
     # a clean environment: this run's BATS_* and PATH (bats' libexec first)
     # would steer the inner bats
-    run -1 env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$HOME" BATS_TEST_TIMEOUT=1 bats --tap "$BATS_TEST_TMPDIR/hang.bats"
+    rb_run 1 env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$HOME" BATS_TEST_TIMEOUT=1 bats --tap "$BATS_TEST_TMPDIR/hang.bats"
     assert_line --regexp '^not ok 1 hangs # timeout after 1s'
     assert_line 'ok 2 after'
 }
@@ -45,7 +45,7 @@ ${at}test "hangs" {
 }
 EOF
     local t0=$SECONDS
-    run -1 env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$HOME" BATS_LIB_PATH="${BATS_LIB_PATH:-}" \
+    rb_run 1 env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$HOME" BATS_LIB_PATH="${BATS_LIB_PATH:-}" \
         bats --tap "$BATS_TEST_TMPDIR/inner.bats"
     assert_line --regexp '^# exit 2, expected 0: sh -c exit 2'
     assert_line --regexp '^not ok 2 hangs'
