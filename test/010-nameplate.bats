@@ -7,9 +7,10 @@
 bats_require_minimum_version 1.5.0
 load helpers
 
-# The base nameplate every row changes one thing of. @NET@ and @MON@ are
-# this run's free /24 (first three octets) and moniker, found in setup_file.
-NP_VARS=(
+# The base nameplate every row changes one thing of (np_write, in
+# test/helpers.bash). @NET@ and @MON@ are this run's free /24 (first three
+# octets) and moniker, found in setup_file.
+NP_BASE=(
     "RBRN_MONIKER=@MON@"
     "RBRN_DESCRIPTION=rb test nameplate"
     "RBRN_ENCLAVE_SUBNET=@NET@.0/24"
@@ -29,43 +30,6 @@ NP_VARS=(
     "RBRN_UPLINK_ALLOWED_CIDRS=160.79.104.0/23"
     "RBRN_UPLINK_ALLOWED_DOMAINS=anthropic.com"
 )
-
-# np_subst VALUE: VALUE with the placeholders filled in, in NP_S (not
-# printed: a subshell per value made the 150-row test slow)
-np_subst() {
-    NP_S=${1//@NET@/$NP_NET}
-    NP_S=${NP_S//@MON@/$NP_MON}
-    NP_S=${NP_S//@TMP@/$NP_TMP}
-}
-
-# np_write FILE [NAME=VALUE | -NAME]...: the base nameplate with NAME set to
-# VALUE (appended when not in the base) or its line dropped.
-np_write() {
-    local file=$1 kv name val o i found; shift
-    local names=()
-    # each argument's name once: ${o%%=*} is slow on the 2 MB CIDR row
-    for o in "$@"; do names+=("${o%%=*}"); done
-    : >"$file"
-    for kv in "${NP_VARS[@]}"; do
-        name=${kv%%=*} val=${kv#*=}
-        for i in "${!names[@]}"; do
-            [ "${names[i]}" = "-$name" ] && continue 2
-            if [ "${names[i]}" = "$name" ]; then val=${*:i+1:1} val=${val#*=}; fi
-        done
-        np_subst "$val"
-        printf '%s = %s\n' "$name" "$NP_S" >>"$file"
-    done
-    for i in "${!names[@]}"; do
-        # not ${o#-}: bash takes minutes for it on a 2 MB value
-        case ${names[i]} in -*) continue ;; esac
-        found=
-        for kv in "${NP_VARS[@]}"; do [ "${kv%%=*}" = "${names[i]}" ] && found=1; done
-        [ -z "$found" ] || continue
-        o=${@:i+1:1}
-        np_subst "${o#*=}"
-        printf '%s = %s\n' "${names[i]}" "$NP_S" >>"$file"
-    done
-}
 
 # What rb could conceivably change on the host. Policy counters are dropped:
 # traffic may move them while we look. Objects named rbt-* belong to tests
@@ -100,7 +64,7 @@ np_refused() {
         NP_PODMAN_BEFORE=$(np_podman_snapshot)
     fi
     before=$NP_BEFORE
-    run --separate-stderr "$@"
+    rb_run --separate-stderr '?' "$@"
     after=$(np_snapshot)
     if [ "$status" -ne 1 ]; then
         fail "[$what $shown] exit $status, expected 1; stderr: $stderr"
@@ -168,11 +132,10 @@ teardown() {
 
 @test "the base nameplate and the shipped nameplates validate" {
     np_write "$BATS_TEST_TMPDIR/base.mk"
-    run --separate-stderr np_check "$BATS_TEST_TMPDIR/base.mk"
-    assert_success
+    rb_run --separate-stderr np_check "$BATS_TEST_TMPDIR/base.mk"
     [ -z "$stderr" ]
     for f in "$RB_TOP"/nameplates/*.mk; do
-        run --separate-stderr np_check "$f"
+        rb_run --separate-stderr np_check "$f"
         [ "$status" -eq 0 ] || fail "$f: $stderr"
     done
 }
@@ -383,11 +346,10 @@ RBRN_BOTTLE_WORKDIR | /workspace/../etc | ".." path component
     local np="$BATS_TEST_TMPDIR/np.mk"
     np_write "$np" "RBRN_BOTTLE_ENV_FILE=@TMP@/env-bad"
     np_refused RBRN_BOTTLE_ENV_FILE "line 2 is not NAME=value" np_check "$np"
-    run --separate-stderr "$RB_BIN/rb-net-create" --check --print-env --nameplate "$np"
+    rb_run --separate-stderr 1 "$RB_BIN/rb-net-create" --check --print-env --nameplate "$np"
     [[ "$stderr$output" != *s3cr3t* ]] || fail "a secret was shown: $stderr"
     np_write "$np" "RBRN_BOTTLE_ENV_FILE=@TMP@/env-ok"
-    run --separate-stderr "$RB_BIN/rb-net-create" --check --print-env --nameplate "$np"
-    assert_success
+    rb_run --separate-stderr "$RB_BIN/rb-net-create" --check --print-env --nameplate "$np"
     [[ "$output" == *"RBRN_BOTTLE_ENV_FILE='$NP_TMP/env-ok'"* ]]
     [[ "$output" != *"two words"* ]] || fail "an env file value was printed"
 }
@@ -398,10 +360,8 @@ RBRN_BOTTLE_WORKDIR | /workspace/../etc | ".." path component
     local np="$BATS_TEST_TMPDIR/np.mk"
     np_write "$np" "RBRN_BOTTLE_VOLUMES=@TMP@/gone:/workspace:rw" "RBRN_BOTTLE_ENV_FILE=@TMP@/gone.env"
     np_refused RBRN_BOTTLE_VOLUMES "No such file" np_check "$np"
-    run --separate-stderr "$RB_BIN/rb-net-create" --check --policy-only --nameplate "$np"
-    assert_success
-    run --separate-stderr "$RB_BIN/rb-fw-apply" --nameplate "$np" --resolver-conf
-    assert_success
+    rb_run --separate-stderr "$RB_BIN/rb-net-create" --check --policy-only --nameplate "$np"
+    rb_run --separate-stderr "$RB_BIN/rb-fw-apply" --nameplate "$np" --resolver-conf
     np_write "$np" "RBRN_BOTTLE_VOLUMES=/etc:/workspace"
     np_refused RBRN_BOTTLE_VOLUMES "is in /etc" "$RB_BIN/rb-net-create" --check --policy-only --nameplate "$np"
 }
@@ -476,20 +436,17 @@ JSON
     # once per check, and only when a volume or the env file needs it
     rm -f "$d/args"
     np_write "$np" "RBRN_BOTTLE_VOLUMES=@TMP@/ws:/w:rw @TMP@/ws/file:/f" "RBRN_BOTTLE_ENV_FILE=@TMP@/env-ok"
-    run --separate-stderr np_check "$np"
-    assert_success
-    run grep -c '^info ' "$d/args"
+    rb_run --separate-stderr np_check "$np"
+    rb_run grep -c '^info ' "$d/args"
     assert_output 1
     rm -f "$d/args"
     np_write "$np"
-    run --separate-stderr np_check "$np"
-    assert_success
-    [ ! -e "$d/args" ] || run grep -c '^info ' "$d/args"
+    rb_run --separate-stderr np_check "$np"
+    [ ! -e "$d/args" ] || rb_run 1 grep -c '^info ' "$d/args"
     [ ! -e "$d/args" ] || assert_output 0
     # --policy-only (what stop runs) does not look at the host's files
     np_write "$np" "RBRN_BOTTLE_VOLUMES=@TMP@/hr/rbrun/agent:/s"
-    run --separate-stderr "$RB_BIN/rb-net-create" --check --policy-only --nameplate "$np"
-    assert_success
+    rb_run --separate-stderr "$RB_BIN/rb-net-create" --check --policy-only --nameplate "$np"
     # an RB_RUN that does not exist yet counts as given
     np_write "$np" "RBRN_BOTTLE_VOLUMES=@TMP@/hr/state:/s"
     np_refused RBRN_BOTTLE_VOLUMES "holds $hr/state/later, rb's state directory" \
@@ -497,14 +454,12 @@ JSON
     np_refused RB_RUN "not an absolute path" env RB_RUN=run/rb "$RB_BIN/rb-net-create" --check --nameplate "$np"
     # podman that cannot answer: the start stops (exit 2), naming why
     np_write "$np" "RBRN_BOTTLE_VOLUMES=@TMP@/ws:/w"
-    run --separate-stderr env FAKE_INFO_RC=125 "$RB_BIN/rb-net-create" --check --nameplate "$np"
-    assert_failure 2
+    rb_run --separate-stderr 2 env FAKE_INFO_RC=125 "$RB_BIN/rb-net-create" --check --nameplate "$np"
     [ -z "$output" ]
     [[ "$stderr" == *"RBRN_BOTTLE_VOLUMES: cannot tell where podman keeps its storage: podman info: exit status 125: Error: fake podman: storage is locked"* ]] ||
         fail "$stderr"
     printf '{"store": {"graphRoot": "relative/graph", "runRoot": "/r"}}' >"$d/info.json"
-    run --separate-stderr "$RB_BIN/rb-net-create" --check --nameplate "$np"
-    assert_failure 2
+    rb_run --separate-stderr 2 "$RB_BIN/rb-net-create" --check --nameplate "$np"
     [[ "$stderr" == *"podman info: unexpected output: graphRoot is not an absolute path"* ]] || fail "$stderr"
 }
 
@@ -514,9 +469,8 @@ JSON
 @test "a nameplate value on the make command line overrides the file" {
     local np="$BATS_TEST_TMPDIR/np.mk" bin="$BATS_TEST_TMPDIR/bin"
     np_write "$np" RBRN_BOTTLE_PIDS=512 RBRN_BOTTLE_MEMORY=1g
-    run --separate-stderr make -C "$RB_TOP" --no-print-directory -s bottle-check \
+    rb_run --separate-stderr 2 make -C "$RB_TOP" --no-print-directory -s bottle-check \
         NAMEPLATE="$np" RB_BIN="$RB_BIN" RBRN_BOTTLE_PIDS=0
-    assert_failure
     [ -z "$output" ]
     [[ "$stderr" == *'environment: RBRN_BOTTLE_PIDS: "0": must be a number of processes 8..4194304'* ]] ||
         fail "$stderr"
@@ -526,9 +480,8 @@ JSON
     mkdir "$bin"
     printf '#!/bin/sh\nexec %q --print-env "$@"\n' "$RB_BIN/rb-net-create" >"$bin/rb-net-create"
     chmod +x "$bin/rb-net-create"
-    run --separate-stderr make -C "$RB_TOP" --no-print-directory -s -o all bottle-check \
+    rb_run --separate-stderr make -C "$RB_TOP" --no-print-directory -s -o all bottle-check \
         NAMEPLATE="$np" RB_BIN="$bin" RBRN_BOTTLE_PIDS=64 "RBRN_BOTTLE_COMMAND=/bin/sleep 9"
-    assert_success
     assert_line "RBRN_BOTTLE_PIDS='64'"
     assert_line "RBRN_BOTTLE_MEMORY='1g'"
     assert_line "RBRN_BOTTLE_COMMAND='/bin/sleep 9'"
@@ -542,20 +495,17 @@ JSON
         "RBRN_BOTTLE_VOLUMES=@TMP@/ws:/workspace:rw @TMP@/ws/file:/etc/f" \
         "RBRN_BOTTLE_ENV_FILE=@TMP@/env-ok" RBRN_BOTTLE_WORKDIR=/workspace \
         RBRN_BOTTLE_MEMORY=512M RBRN_BOTTLE_CPUS=0.5 RBRN_BOTTLE_PIDS=64 RBRN_BOTTLE_TTY=1
-    run --separate-stderr "$RB_BIN/rb-net-create" --check --print-env --nameplate "$np"
-    assert_success
+    rb_run --separate-stderr "$RB_BIN/rb-net-create" --check --print-env --nameplate "$np"
     out=$output
-    run env -i bash -c "$out"$'\n''printf "<%s>" "${RB_BOTTLE_ARGV[@]}"; echo; printf "%s " "${RB_BOTTLE_RUN_ARGS[@]}"; echo; echo "$RBRN_BOTTLE_VOLUMES"'
-    assert_success
+    rb_run env -i bash -c "$out"$'\n''printf "<%s>" "${RB_BOTTLE_ARGV[@]}"; echo; printf "%s " "${RB_BOTTLE_RUN_ARGS[@]}"; echo; echo "$RBRN_BOTTLE_VOLUMES"'
     assert_line --index 0 "</bin/sh><-c><echo it's  here; exit 3><>"
     assert_line --index 1 "--memory 512m --memory-swap 512m --cpus 0.5 --pids-limit 64 -v $NP_TMP/ws:/workspace:rw -v $NP_TMP/ws/file:/etc/f:ro --env-file $NP_TMP/env-ok --workdir /workspace --interactive --tty "
     assert_line --index 2 "$NP_TMP/ws:/workspace:rw $NP_TMP/ws/file:/etc/f:ro"
     # words, and the defaults that keep a runaway bottle in bounds
     np_write "$np" "RBRN_BOTTLE_COMMAND=/bin/sleep 1000"
-    run --separate-stderr "$RB_BIN/rb-net-create" --check --print-env --nameplate "$np"
-    assert_success
+    rb_run --separate-stderr "$RB_BIN/rb-net-create" --check --print-env --nameplate "$np"
     out=$output
-    run env -i bash -c "$out"$'\n''printf "<%s>" "${RB_BOTTLE_ARGV[@]}"; echo; printf "%s " "${RB_BOTTLE_RUN_ARGS[@]}"'
+    rb_run env -i bash -c "$out"$'\n''printf "<%s>" "${RB_BOTTLE_ARGV[@]}"; echo; printf "%s " "${RB_BOTTLE_RUN_ARGS[@]}"'
     assert_line --index 0 "</bin/sleep><1000>"
     assert_line --index 1 "--memory 2g --memory-swap 2g --cpus 1 --pids-limit 1024 "
 }
@@ -654,8 +604,7 @@ RBRN_DESCRIPTION = continued \ | continuation
     # the default route is not an overlap
     ip -n "$ns" route del unreachable "$net23"
     ip -n "$ns" route add default dev rbt-a
-    run --separate-stderr ip netns exec "$ns" "$RB_BIN/rb-net-create" --check --nameplate "$np"
-    assert_success
+    rb_run --separate-stderr ip netns exec "$ns" "$RB_BIN/rb-net-create" --check --nameplate "$np"
 }
 
 # Re-checking a nameplate whose enclave exists: its own podman network and
@@ -672,7 +621,7 @@ RBRN_DESCRIPTION = continued \ | continuation
     ip -n "$ns" link add "$br" type veth peer name rbt-peer
     ip -n "$ns" link set "$br" up
     ip -n "$ns" route add "$NP_NET.0/24" dev "$br"
-    run --separate-stderr ip netns exec "$ns" "$RB_BIN/rb-net-create" --check --nameplate "$np"
+    rb_run --separate-stderr ip netns exec "$ns" "$RB_BIN/rb-net-create" --check --nameplate "$np"
     [ "$status" -eq 0 ] || fail "own enclave refused: $stderr"
     # another moniker with the same subnet overlaps that network
     np_write "$np" RBRN_MONIKER=x@MON@
@@ -691,7 +640,7 @@ RBRN_DESCRIPTION = continued \ | continuation
     # 131072 distinct CIDRs (plus a duplicate) are the most a nameplate takes
     many=$(awk 'BEGIN { for (i = 0; i < 131072; i++) printf "%d.%d.%d.0/24 ", 11 + int(i / 65536), int(i / 256) % 256, i % 256 }')
     np_write "$np" "RBRN_UPLINK_ALLOWED_CIDRS=$many 11.0.0.0/24"
-    run --separate-stderr np_check "$np"
+    rb_run --separate-stderr np_check "$np"
     [ "$status" -eq 0 ] || fail "131072 CIDRs refused: ${stderr:0:300}"
     np_write "$np" "RBRN_UPLINK_ALLOWED_CIDRS=$many 13.0.0.0/8"
     np_refused RBRN_UPLINK_ALLOWED_CIDRS "131073 CIDRs, at most 131072 allowed" np_check "$np"
@@ -702,7 +651,7 @@ RBRN_DESCRIPTION = continued \ | continuation
 
     np_write "$np"
     sed -i 's/$/\r/' "$np"
-    run --separate-stderr np_check "$np"
+    rb_run --separate-stderr np_check "$np"
     [ "$status" -eq 0 ] || fail "CRLF nameplate refused: $stderr"
 }
 
@@ -710,8 +659,7 @@ RBRN_DESCRIPTION = continued \ | continuation
     local np="$BATS_TEST_TMPDIR/np.mk" np2="$BATS_TEST_TMPDIR/np2.mk" out
     np_write "$np" "RBRN_UPLINK_ALLOWED_CIDRS=203.0.113.0/24:5000/udp 160.79.104.0/23:443 160.79.104.0/23:22,8000-8100/tcp 1.1.1.0/24 1.1.1.0/24:22 203.0.113.0/24:23,24,22" \
         "RBRN_UPLINK_ALLOWED_DOMAINS=GitHub.com.:443 github.com:22 anthropic.com api.anthropic.com:443 anthropic.com:8443 pypi.org:443 pypi.org:9000/udp"
-    run --separate-stderr np_check "$np" --print-env
-    assert_success
+    rb_run --separate-stderr np_check "$np" --print-env
     out=$output
     # the union of an entry's lists, ranges merged; an entry also listed
     # without ports allows them all and keeps no port list
@@ -720,8 +668,7 @@ RBRN_DESCRIPTION = continued \ | continuation
     # read back (as mk/ would pass it on the command line), it prints the same
     eval "$(grep -E '^RBRN_UPLINK_ALLOWED_(CIDRS|DOMAINS)=' <<<"$out")"
     np_write "$np2" "RBRN_UPLINK_ALLOWED_CIDRS=$RBRN_UPLINK_ALLOWED_CIDRS" "RBRN_UPLINK_ALLOWED_DOMAINS=$RBRN_UPLINK_ALLOWED_DOMAINS"
-    run --separate-stderr np_check "$np2" --print-env
-    assert_success
+    rb_run --separate-stderr np_check "$np2" --print-env
     [ "$output" = "$out" ] || fail "the second print differs: $(diff <(echo "$out") <(echo "$output"))"
 }
 
@@ -748,15 +695,13 @@ RBRN_DESCRIPTION = continued \ | continuation
 @test "the environment overrides the file, and --print-env round-trips through sh" {
     local np="$BATS_TEST_TMPDIR/np.mk" out
     np_write "$np"
-    run --separate-stderr env RBRN_UPLINK_ACCESS_GLOBAL=1 RBRN_ENTRY_ENABLED=0 \
+    rb_run --separate-stderr env RBRN_UPLINK_ACCESS_GLOBAL=1 RBRN_ENTRY_ENABLED=0 \
         RBRN_ENTRY_PORT_WORKSTATION= RBRN_UPLINK_GATEWAY= \
         "RBRN_UPLINK_ALLOWED_DOMAINS=Example.ORG. anthropic.com example.org" \
         "RBRN_DESCRIPTION=it's \"quoted\" (and <odd> & ; | ~ *)" \
         "$RB_BIN/rb-net-create" --check --nameplate "$np" --print-env
-    assert_success
     out=$output
     # evaluate what mk/ would eval, in a clean shell, and compare
-    run env -i bash -c "$out"$'\n''printf "%s|" "$RBRN_UPLINK_ACCESS_GLOBAL" "$RBRN_ENTRY_ENABLED" "$RBRN_ENTRY_PORT_WORKSTATION" "$RBRN_UPLINK_GATEWAY" "$RBRN_UPLINK_ALLOWED_DOMAINS" "$RBRN_DESCRIPTION" "$RBRN_MONIKER" "$RBRN_ENCLAVE_SUBNET" "$RBRN_BOTTLE_UID" "$RBRN_SENTRY_IMAGE"'
-    assert_success
+    rb_run env -i bash -c "$out"$'\n''printf "%s|" "$RBRN_UPLINK_ACCESS_GLOBAL" "$RBRN_ENTRY_ENABLED" "$RBRN_ENTRY_PORT_WORKSTATION" "$RBRN_UPLINK_GATEWAY" "$RBRN_UPLINK_ALLOWED_DOMAINS" "$RBRN_DESCRIPTION" "$RBRN_MONIKER" "$RBRN_ENCLAVE_SUBNET" "$RBRN_BOTTLE_UID" "$RBRN_SENTRY_IMAGE"'
     assert_output "1|0|||anthropic.com example.org|it's \"quoted\" (and <odd> & ; | ~ *)|$NP_MON|$NP_NET.0/24|1000|localhost/rb-sentry:latest|"
 }
