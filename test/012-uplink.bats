@@ -48,11 +48,11 @@ conf() {
 uplink_env() {
     local rc=$1 out
     shift
-    run --separate-stderr env RB_RESOLV_CONF="$rc" "$@" \
+    rb_run --separate-stderr '?' env RB_RESOLV_CONF="$rc" "$@" \
         "$RB_BIN/rb-net-create" --check --print-env --nameplate "$NP"
     [ "$status" -eq 0 ] || { echo "check failed: $stderr"; return 1; }
     out=$output
-    run env -i bash -c "$out"$'\n''echo "dns=$RBRN_UPLINK_DNS_SERVER gw=$RBRN_UPLINK_GATEWAY seen=$RB_UPLINK_GATEWAY"'
+    rb_run '?' env -i bash -c "$out"$'\n''echo "dns=$RBRN_UPLINK_DNS_SERVER gw=$RBRN_UPLINK_GATEWAY seen=$RB_UPLINK_GATEWAY"'
 }
 
 @test "unset RBRN_UPLINK_DNS_SERVER: the host's first usable IPv4 resolver" {
@@ -78,33 +78,27 @@ uplink_env() {
 }
 
 @test "no usable resolver: one message naming RBRN_UPLINK_DNS_SERVER, exit 1" {
-    run --separate-stderr env RB_RESOLV_CONF="$(conf s 'nameserver 127.0.0.53')" \
+    rb_run --separate-stderr 1 env RB_RESOLV_CONF="$(conf s 'nameserver 127.0.0.53')" \
         "$RB_BIN/rb-net-create" --check --print-env --nameplate "$NP"
-    assert_failure 1
     [ -z "$output" ]
     [ "${#stderr_lines[@]}" -eq 1 ]
     [[ "$stderr" == *'RBRN_UPLINK_DNS_SERVER: "": not set, and the host'\''s resolver 127.0.0.53'*'set it'* ]]
-    run --separate-stderr env RB_RESOLV_CONF="$(conf e '# nothing')" \
+    rb_run --separate-stderr 1 env RB_RESOLV_CONF="$(conf e '# nothing')" \
         "$RB_BIN/rb-net-create" --check --nameplate "$NP"
-    assert_failure 1
     [[ "$stderr" == *"RBRN_UPLINK_DNS_SERVER"*"names no IPv4 resolver"* ]]
-    run --separate-stderr env RB_RESOLV_CONF="$D/missing" \
+    rb_run --separate-stderr 1 env RB_RESOLV_CONF="$D/missing" \
         "$RB_BIN/rb-net-create" --check --nameplate "$NP"
-    assert_failure 1
     [[ "$stderr" == *"RBRN_UPLINK_DNS_SERVER"* ]]
     # the policy tools read the same choice
-    run --separate-stderr env RB_RESOLV_CONF="$D/s" "$RB_BIN/rb-fw-apply" --nameplate "$NP" --resolver-conf
-    assert_failure 1
-    run --separate-stderr env RB_RESOLV_CONF="$(conf a 'nameserver 192.0.2.53')" \
+    rb_run --separate-stderr 1 env RB_RESOLV_CONF="$D/s" "$RB_BIN/rb-fw-apply" --nameplate "$NP" --resolver-conf
+    rb_run --separate-stderr env RB_RESOLV_CONF="$(conf a 'nameserver 192.0.2.53')" \
         "$RB_BIN/rb-fw-apply" --nameplate "$NP" --resolver-conf
-    assert_success
     assert_line "server=/example.com/192.0.2.53"
 }
 
 @test "an --internal uplink: the host's resolver only when inside its subnet; no gateway" {
-    run --separate-stderr env RB_RESOLV_CONF="$(conf a 'nameserver 192.0.2.53')" \
+    rb_run --separate-stderr 1 env RB_RESOLV_CONF="$(conf a 'nameserver 192.0.2.53')" \
         RBRN_UPLINK_NETWORK=rbt-inner "$RB_BIN/rb-net-create" --check --nameplate "$NP"
-    assert_failure 1
     [ "${#stderr_lines[@]}" -eq 1 ]
     [[ "$stderr" == *'RBRN_UPLINK_DNS_SERVER: "": not set, and the host'\''s resolver 192.0.2.53 is not reachable from the --internal network "rbt-inner"'* ]]
     uplink_env "$(conf in 'nameserver 10.199.9.53')" RBRN_UPLINK_NETWORK=rbt-inner

@@ -102,35 +102,32 @@ refused() {
 
 @test "container inspect: podman's JSON is read, podman is called without a shell" {
     fake "$(container_json)"
-    run --separate-stderr "$PROBE" container rbt-c
-    assert_success
+    rb_run --separate-stderr "$PROBE" container rbt-c
     assert_output $'name=rbt-c running=1 pid=4242\nnet=rbt-net ip=10.199.7.5/24 mac=76:72:14:10:e9:45'
     # the name is passed as one argument after --, never to a shell
-    run cat "$FAKE/args"
+    rb_run cat "$FAKE/args"
     assert_output "container inspect -- rbt-c"
 }
 
 @test "container inspect: a stopped container has no pid and empty addresses" {
     fake "$(container_json rbt-c false 0 '"rbt-net": {"IPAddress": "", "IPPrefixLen": 0, "MacAddress": ""}')"
-    run --separate-stderr "$PROBE" container rbt-c
-    assert_success
+    rb_run --separate-stderr "$PROBE" container rbt-c
     assert_output $'name=rbt-c running=0 pid=0\nnet=rbt-net ip=0.0.0.0/0 mac='
 }
 
 @test "container inspect: no such container is -ENOENT with a clear message" {
     fake "[]" 125 "Error: inspecting object: no such container rbt-c"
-    run --separate-stderr "$PROBE" container rbt-c
+    rb_run --separate-stderr 2 "$PROBE" container rbt-c
     refused 'no such container "rbt-c"'
     # and when podman only answers with an empty list
     fake "[]" 0
-    run --separate-stderr "$PROBE" container rbt-c
+    rb_run --separate-stderr 2 "$PROBE" container rbt-c
     refused 'no such container "rbt-c"'
 }
 
 @test "container inspect: a name podman could read as an option is refused before running it" {
     fake "$(container_json)"
-    run --separate-stderr "$PROBE" container --all
-    [ "$status" -eq 1 ]
+    rb_run --separate-stderr 1 "$PROBE" container --all
     [[ "$stderr" == *'invalid podman container name "--all"'* ]]
     [ ! -e "$FAKE/args" ]
 }
@@ -173,7 +170,7 @@ BAD_CONTAINERS='
         json=${line% | *} why=${line##* | }
         [ "$json" = "<empty>" ] && json=
         fake "$json"
-        run --separate-stderr "$PROBE" container rbt-c
+        rb_run --separate-stderr 2 "$PROBE" container rbt-c
         refused "podman container inspect rbt-c: unexpected output: " "$why"
         n=$((n + 1))
     done <<<"$BAD_CONTAINERS"
@@ -184,29 +181,29 @@ BAD_CONTAINERS='
     local nets= i
     for i in $(seq 1 17); do nets+="${nets:+,}\"n$i\": {\"IPAddress\": \"10.0.0.$i\", \"IPPrefixLen\": 24}"; done
     fake "$(container_json rbt-c true 7 "$nets")"
-    run --separate-stderr "$PROBE" container rbt-c
+    rb_run --separate-stderr 2 "$PROBE" container rbt-c
     refused "unexpected output: more than 16 networks"
 
     fake "$(printf '%.0s[' $(seq 1 3000))$(printf '%.0s]' $(seq 1 3000))"
-    run --separate-stderr "$PROBE" container rbt-c
+    rb_run --separate-stderr 2 "$PROBE" container rbt-c
     refused "unexpected output: not JSON"
 
     # 9 MiB: over the 8 MiB cap
     head -c $((9 << 20)) /dev/zero | tr '\0' ' ' >"$FAKE/stdout"
-    run --separate-stderr "$PROBE" container rbt-c
+    rb_run --separate-stderr 2 "$PROBE" container rbt-c
     refused "podman container inspect rbt-c: unexpected output: more than 8388608 bytes"
 }
 
 @test "podman failing: exit status and its message, control characters escaped" {
     fake "" 125 $'Error: something \e[31mbad\nsecond line'
-    run --separate-stderr "$PROBE" container rbt-c
+    rb_run --separate-stderr 2 "$PROBE" container rbt-c
     refused "podman container inspect rbt-c: exit status 125: Error: something \\x1b[31mbad"
     [[ "$stderr" != *"second line"* ]]
     [[ "$stderr" != *$'\e'* ]]
 
     fake ""
     echo 9 >"$FAKE/signal"
-    run --separate-stderr "$PROBE" container rbt-c
+    rb_run --separate-stderr 2 "$PROBE" container rbt-c
     refused "podman container inspect rbt-c: killed by signal 9"
 }
 
@@ -214,50 +211,48 @@ BAD_CONTAINERS='
     # Podman 5 on cgroup v1 logs a warning before every answer
     local warn='time="2026-01-01T00:00:00Z" level=warning msg="Using cgroups-v1 which is deprecated in favor of cgroups-v2 with Podman v5 and will be removed in a future version. Set environment variable `PODMAN_IGNORE_CGROUPSV1_WARNING` to hide this warning."'
     fake "" 125 "$warn"$'\nError: crun: permission denied'
-    run --separate-stderr "$PROBE" container rbt-c
+    rb_run --separate-stderr 2 "$PROBE" container rbt-c
     refused "podman container inspect rbt-c: exit status 125: Error: crun: permission denied"
 
     # no "Error: " line: the first line that is not log noise
     fake "" 125 "$warn"$'\nsomething else went wrong\nmore'
-    run --separate-stderr "$PROBE" container rbt-c
+    rb_run --separate-stderr 2 "$PROBE" container rbt-c
     refused "podman container inspect rbt-c: exit status 125: something else went wrong"
 
     # only warnings: nothing to quote
     fake "" 125 "$warn"
-    run --separate-stderr "$PROBE" container rbt-c
+    rb_run --separate-stderr 2 "$PROBE" container rbt-c
     refused "podman container inspect rbt-c: exit status 125: (no message)"
 
     # a warning with the answer still parses (exit 0)
     fake "$(container_json)" 0 "$warn"
-    run --separate-stderr "$PROBE" container rbt-c
-    assert_success
+    rb_run --separate-stderr "$PROBE" container rbt-c
 }
 
 @test "podman missing or not executable: cannot run podman" {
-    RB_PODMAN="$BATS_TEST_TMPDIR/nonexistent/podman" run --separate-stderr "$PROBE" network rbt-net
+    RB_PODMAN="$BATS_TEST_TMPDIR/nonexistent/podman" rb_run --separate-stderr 2 "$PROBE" network rbt-net
     refused "cannot run podman: $BATS_TEST_TMPDIR/nonexistent/podman: No such file or directory"
 
     printf '#!/bin/sh\necho []\n' >"$BATS_TEST_TMPDIR/noexec"
     chmod 644 "$BATS_TEST_TMPDIR/noexec"
-    RB_PODMAN="$BATS_TEST_TMPDIR/noexec" run --separate-stderr "$PROBE" networks
+    RB_PODMAN="$BATS_TEST_TMPDIR/noexec" rb_run --separate-stderr 2 "$PROBE" networks
     refused "cannot run podman: $BATS_TEST_TMPDIR/noexec: Permission denied"
 
     # found through PATH when no path is given
     mkdir -p "$BATS_TEST_TMPDIR/empty"
-    run --separate-stderr env PATH="$BATS_TEST_TMPDIR/empty" RB_PODMAN=podman "$PROBE" networks
+    rb_run --separate-stderr 2 env PATH="$BATS_TEST_TMPDIR/empty" RB_PODMAN=podman "$PROBE" networks
     refused "cannot run podman: podman: No such file or directory"
 }
 
 @test "network inspect: podman's JSON is read, IPv6 subnets are skipped" {
     fake "$(network_json)"
-    run --separate-stderr "$PROBE" network rbt-net
-    assert_success
+    rb_run --separate-stderr "$PROBE" network rbt-net
     assert_output $'network=rbt-net bridge=podman7 internal=1 gateway=10.199.7.1\nsubnet=10.199.7.0/24'
-    run cat "$FAKE/args"
+    rb_run cat "$FAKE/args"
     assert_output "network inspect -- rbt-net"
 
     fake "[]" 125 "Error: inspecting object: network rbt-net: unable to find network with name or ID rbt-net: network not found"
-    run --separate-stderr "$PROBE" network rbt-net
+    rb_run --separate-stderr 2 "$PROBE" network rbt-net
     refused 'no such podman network "rbt-net"'
 }
 
@@ -286,7 +281,7 @@ other | podman7 | true | {"subnet": "10.1.0.0/24"} | 1 networks, first "other"
         name=$(echo $name) iface=$(echo $iface) internal=$(echo $internal)
         subnets=${subnets# } subnets=${subnets% } why=${why# }
         fake "$(network_json "$name" "$iface" "$internal" "$subnets")"
-        run --separate-stderr "$PROBE" network rbt-net
+        rb_run --separate-stderr 2 "$PROBE" network rbt-net
         refused "podman network inspect rbt-net: unexpected output: " "$why"
         n=$((n + 1))
     done <<<"$BAD_NETWORKS"
@@ -295,11 +290,11 @@ other | podman7 | true | {"subnet": "10.1.0.0/24"} | 1 networks, first "other"
     local subs= i
     for i in $(seq 1 9); do subs+="${subs:+,}{\"subnet\": \"10.$i.0.0/24\"}"; done
     fake "$(network_json rbt-net podman7 true "$subs")"
-    run --separate-stderr "$PROBE" network rbt-net
+    rb_run --separate-stderr 2 "$PROBE" network rbt-net
     refused "unexpected output: network \"rbt-net\": more than 8 IPv4 subnets"
 
     fake '[{"name": "rbt-net", "subnets": {}}]'
-    run --separate-stderr "$PROBE" network rbt-net
+    rb_run --separate-stderr 2 "$PROBE" network rbt-net
     refused "unexpected output: network \"rbt-net\": subnets is not an array"
 }
 
@@ -308,10 +303,9 @@ other | podman7 | true | {"subnet": "10.1.0.0/24"} | 1 networks, first "other"
             "subnets": [{"subnet": "10.88.0.0/16", "gateway": "10.88.0.1"}]},
            {"name": "mac", "driver": "macvlan"},
            {"name": "v6only", "network_interface": "podman9", "subnets": [{"subnet": "fd00::/64"}]}]'
-    run --separate-stderr "$PROBE" networks
-    assert_success
+    rb_run --separate-stderr "$PROBE" networks
     assert_output $'network=podman bridge=podman0 internal=0 gateway=10.88.0.1\nsubnet=10.88.0.0/16\nnetwork=mac bridge= internal=0 gateway=-\nnetwork=v6only bridge=podman9 internal=0 gateway=-'
-    run cat "$FAKE/args"
+    rb_run cat "$FAKE/args"
     assert_output "network ls --format json"
 }
 
@@ -325,22 +319,22 @@ RBRN_ENCLAVE_SENTRY_IP = 10.199.7.2
 RBRN_ENCLAVE_BOTTLE_IP = 10.199.7.3
 EOF
     fake '[{"name": "x", "network_interface": "podman0", "subnets": [{"subnet": "10.88.0.0/16"}]}] trailing'
-    run --separate-stderr "$RB_BIN/rb-net-create" --check --nameplate "$np"
+    rb_run --separate-stderr 2 "$RB_BIN/rb-net-create" --check --nameplate "$np"
     [ "$status" -eq 2 ] || fail "exit $status: $stderr"
     [[ "$stderr" == *"podman network ls: unexpected output: data after the JSON value"* ]]
 
     fake "" 125 "Error: cannot open database"
-    run --separate-stderr "$RB_BIN/rb-net-create" --check --nameplate "$np"
+    rb_run --separate-stderr 2 "$RB_BIN/rb-net-create" --check --nameplate "$np"
     [ "$status" -eq 2 ] || fail "exit $status: $stderr"
     [[ "$stderr" == *"podman network ls: exit status 125: Error: cannot open database"* ]]
 
-    RB_PODMAN="$BATS_TEST_TMPDIR/none/podman" run --separate-stderr "$RB_BIN/rb-net-create" --check --nameplate "$np"
+    RB_PODMAN="$BATS_TEST_TMPDIR/none/podman" rb_run --separate-stderr 2 "$RB_BIN/rb-net-create" --check --nameplate "$np"
     [ "$status" -eq 2 ] || fail "exit $status: $stderr"
     [[ "$stderr" == *"cannot run podman: $BATS_TEST_TMPDIR/none/podman: No such file or directory"* ]]
 
     # the fake's networks are what overlap is checked against
     fake "$(network_json rbt-net podman7 true)"
-    run --separate-stderr "$RB_BIN/rb-net-create" --check --nameplate "$np"
+    rb_run --separate-stderr 1 "$RB_BIN/rb-net-create" --check --nameplate "$np"
     [ "$status" -eq 1 ] || fail "exit $status: $stderr"
     [[ "$stderr" == *'RBRN_ENCLAVE_SUBNET: "10.199.7.0/24": overlaps podman network "rbt-net" (10.199.7.0/24)'* ]]
 }
@@ -362,22 +356,18 @@ EOF
     br=$(podman network inspect --format '{{.NetworkInterface}}' "$net")
 
     # podman 4.3 gives an --internal --disable-dns network no gateway
-    run --separate-stderr "$PROBE" network "$net"
-    assert_success
+    rb_run --separate-stderr "$PROBE" network "$net"
     assert_output "network=$net bridge=$br internal=1 gateway=-"$'\n'"subnet=$sub"
 
-    run --separate-stderr "$PROBE" networks
-    assert_success
+    rb_run --separate-stderr "$PROBE" networks
     assert_line "network=$net bridge=$br internal=1 gateway=-"
     assert_line "subnet=$sub"
     # podman's default network has one
     assert_line --regexp '^network=podman bridge=[a-z0-9]+ internal=0 gateway=[0-9.]+$' 
 
-    run --separate-stderr "$PROBE" network "$net-gone"
-    [ "$status" -eq 2 ]
+    rb_run --separate-stderr 2 "$PROBE" network "$net-gone"
     [[ "$stderr" == *"no such podman network \"$net-gone\""* ]]
-    run --separate-stderr "$PROBE" container "$net-gone"
-    [ "$status" -eq 2 ]
+    rb_run --separate-stderr 2 "$PROBE" container "$net-gone"
     [[ "$stderr" == *"no such container \"$net-gone\""* ]]
 }
 
@@ -407,9 +397,8 @@ EOF
         "RBRN_UPLINK_NETWORK = $up" >"$np"
     # seen: the three facts as a shell that evals --print-env has them
     seen() {
-        run --separate-stderr "$RB_BIN/rb-net-create" --check --print-env --nameplate "$np"
-        assert_success
-        run env -i bash -c "$output"$'\n''echo "$RB_ENCLAVE_PRESENT $RB_UPLINK_PRESENT [$RB_UPLINK_BRIDGE]"'
+        rb_run --separate-stderr "$RB_BIN/rb-net-create" --check --print-env --nameplate "$np"
+        rb_run env -i bash -c "$output"$'\n''echo "$RB_ENCLAVE_PRESENT $RB_UPLINK_PRESENT [$RB_UPLINK_BRIDGE]"'
     }
     # its own enclave is no overlap, and is reported as there
     seen
