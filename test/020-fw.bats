@@ -29,72 +29,72 @@ dry_table() {
     rb_xtables_only
     local before after
     before=$(ip netns exec "$S" iptables-legacy-save; ip netns exec "$S" ipset list -n)
-    run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --dry-run --enclave-if en0 --uplink-if up0
+    rb_run "$RB_BIN/rb-fw-apply" --nameplate "$NP" --dry-run --enclave-if en0 --uplink-if up0
     assert_line ":FORWARD DROP [0:0]"
     assert_line '-A FORWARD -m comment --comment "rb:jump" -j RB-FORWARD'
     assert_line '-A RB-POSTROUTING -s 10.242.0.3/32 -o up0 -m comment --comment "rb:masq" -j MASQUERADE'
     assert_line "# ipset add RB-CIDR 160.79.104.0/24"
     assert_line "*nat"
-    run -0 fw --dry-run
+    rb_run fw --dry-run
     assert_line '-A RB-EGRESS -d 198.51.100.0/24 -m comment --comment "rb:never-uplink" -j REJECT --reject-with icmp-port-unreachable'
     after=$(ip netns exec "$S" iptables-legacy-save; ip netns exec "$S" ipset list -n)
     [ "$before" = "$after" ] || fail "dry-run changed the netns: $after"
-    run -0 ip netns exec "$S" sysctl -n net.ipv4.ip_forward
+    rb_run ip netns exec "$S" sysctl -n net.ipv4.ip_forward
     assert_output 0
 }
 
 @test "apply: iptables-legacy-save prints back exactly what --dry-run printed" {
     rb_xtables_only
     fw --dry-run >"$BATS_TEST_TMPDIR/dry"
-    run -0 fw
+    rb_run fw
     local t
     for t in filter nat; do
         diff -u <(dry_table "$BATS_TEST_TMPDIR/dry" "$t") <(save_table "$S" "$t") ||
             fail "table $t differs from the dry run"
     done
-    run ip netns exec "$S" iptables-legacy-save
+    rb_run ip netns exec "$S" iptables-legacy-save
     refute_output --partial "unsupported revision"
     assert_line --partial ":INPUT DROP"
     assert_line --partial ":OUTPUT DROP"
     # every rule rb wrote names itself
-    run bash -c "ip netns exec $S iptables-legacy-save | grep '^-A' | grep -vc 'rb:'"
+    rb_run 1 bash -c "ip netns exec $S iptables-legacy-save | grep '^-A' | grep -vc 'rb:'"
     assert_output 0
-    run -0 ip netns exec "$S" ipset list RB-CIDR
+    rb_run ip netns exec "$S" ipset list RB-CIDR
     assert_line "160.79.104.0/24"
-    run -0 ip netns exec "$S" ipset list -t RB-DNS
+    rb_run ip netns exec "$S" ipset list -t RB-DNS
     assert_line "Number of entries: 0"
     # answers expire on their own (the learner gives each its own timeout)
     assert_line --regexp "^Header: family inet .* timeout 900( |$)"
 }
 
 @test "forwarding is off before the policy and on after it" {
-    run -0 ip netns exec "$S" sysctl -n net.ipv4.ip_forward
+    rb_run ip netns exec "$S" sysctl -n net.ipv4.ip_forward
     assert_output 0
-    run -0 fw
-    run -0 ip netns exec "$S" sysctl -n net.ipv4.ip_forward
+    rb_run fw
+    rb_run ip netns exec "$S" sysctl -n net.ipv4.ip_forward
     assert_output 1
-    run -0 ip netns exec "$S" sysctl -n net.ipv6.conf.all.disable_ipv6
+    rb_run ip netns exec "$S" sysctl -n net.ipv6.conf.all.disable_ipv6
     assert_output 1
-    run -0 ip netns exec "$S" sysctl -n net.ipv6.conf.all.forwarding
+    rb_run ip netns exec "$S" sysctl -n net.ipv6.conf.all.forwarding
     assert_output 0
 }
 
 @test "re-applying is idempotent: same rules, no duplicates, one jump" {
     rb_xtables_only
-    run -0 fw
+    rb_run fw
     save_table "$S" filter >"$BATS_TEST_TMPDIR/1.f"
     save_table "$S" nat >"$BATS_TEST_TMPDIR/1.n"
-    run -0 fw
-    run -0 fw
+    rb_run fw
+    rb_run fw
     diff -u "$BATS_TEST_TMPDIR/1.f" <(save_table "$S" filter) || fail "filter changed"
     diff -u "$BATS_TEST_TMPDIR/1.n" <(save_table "$S" nat) || fail "nat changed"
-    run bash -c "grep '^-A' $BATS_TEST_TMPDIR/1.f | sort | uniq -d"
+    rb_run bash -c "grep '^-A' $BATS_TEST_TMPDIR/1.f | sort | uniq -d"
     assert_output ""
-    run bash -c "grep -c '^-A FORWARD' $BATS_TEST_TMPDIR/1.f"
+    rb_run bash -c "grep -c '^-A FORWARD' $BATS_TEST_TMPDIR/1.f"
     assert_output 1
-    run -0 ip netns exec "$S" ipset list -n
+    rb_run ip netns exec "$S" ipset list -n
     assert_output $'RB-CIDR\nRB-DNS\nRB-HOST'
-    run -0 fw --check
+    rb_run fw --check
     check_clean
 }
 
@@ -106,7 +106,7 @@ dry_table() {
     connect 1.1.1.1 443
     assert_success
     ip netns exec "$S" iptables-legacy -t nat -F POSTROUTING
-    run -0 fw
+    rb_run fw
     connect 160.79.104.10 443
     assert_success
     local a
@@ -117,18 +117,18 @@ dry_table() {
         assert_output --partial "refused" # REJECT, not a timeout
     done
     # which rule decided shows in the kernel's counters
-    run -0 fw --counters
+    rb_run fw --counters
     assert_line --regexp '^filter RB-EGRESS [0-9]+ [1-9][0-9]* [0-9]+ rb:reject '
     assert_line --regexp '^filter RB-EGRESS [0-9]+ [1-9][0-9]* [0-9]+ rb:never-uplink '
     assert_line --regexp '^filter RB-EGRESS [0-9]+ [1-9][0-9]* [0-9]+ rb:cidr '
-    run -0 rule_pkts RB-EGRESS reject
+    rb_run rule_pkts RB-EGRESS reject
     [ "$output" -gt 0 ] || fail "rb:reject counted nothing: $output"
 }
 
 @test "a CIDR may name a private range explicitly" {
     listen_world 443
-    np_write "RBRN_UPLINK_ALLOWED_CIDRS=10.99.0.0/16"
-    run -0 fw
+    np_write "$NP" "RBRN_UPLINK_ALLOWED_CIDRS=10.99.0.0/16"
+    rb_run fw
     connect 10.99.0.1 443
     assert_success
     connect 160.79.104.10 443
@@ -153,8 +153,8 @@ udp_world() {
     listen_world 443 80 22
     udp_world 1.1.1.1 5000
     udp_world 1.1.1.1 5001
-    np_write "RBRN_UPLINK_ALLOWED_CIDRS=160.79.104.0/24:443,22 1.1.1.1/32:5000/udp"
-    run -0 fw
+    np_write "$NP" "RBRN_UPLINK_ALLOWED_CIDRS=160.79.104.0/24:443,22 1.1.1.1/32:5000/udp"
+    rb_run fw
     connect 160.79.104.10 443
     assert_success
     connect 160.79.104.10 22
@@ -167,41 +167,41 @@ udp_world() {
     assert_failure
     assert_output --partial "refused"
     ip netns exec "$B" sh -c 'echo allowed | nc -u -w1 1.1.1.1 5000; echo other | nc -u -w1 1.1.1.1 5001' || true
-    run cat "$BATS_TEST_TMPDIR/udp-5000"
+    rb_run cat "$BATS_TEST_TMPDIR/udp-5000"
     assert_output allowed
     [ ! -s "$BATS_TEST_TMPDIR/udp-5001" ] || fail "udp 5001 got through: $(cat "$BATS_TEST_TMPDIR/udp-5001")"
-    run -0 rule_pkts RB-EGRESS cidr-port
+    rb_run rule_pkts RB-EGRESS cidr-port
     [ "$output" -ge 3 ] || fail "rb:cidr-port counted $output packets"
     # one rule and one set, whatever the number of entries
-    run -0 ip netns exec "$S" iptables-legacy-save -t filter
+    rb_run ip netns exec "$S" iptables-legacy-save -t filter
     assert_line '-A RB-EGRESS -m set --match-set RB-CIDR-PORT dst,dst -m comment --comment "rb:cidr-port" -j ACCEPT'
-    run -0 bash -c "ip netns exec $S ipset save RB-CIDR-PORT | sort"
+    rb_run bash -c "ip netns exec $S ipset save RB-CIDR-PORT | sort"
     assert_output --partial "create RB-CIDR-PORT hash:net,port family inet"
     assert_line "add RB-CIDR-PORT 1.1.1.1,udp:5000"
     assert_line "add RB-CIDR-PORT 160.79.104.0/24,tcp:22"
     assert_line "add RB-CIDR-PORT 160.79.104.0/24,tcp:443"
     [ "${#lines[@]}" -eq 4 ] || fail "RB-CIDR-PORT: $output"
-    run -0 ip netns exec "$S" ipset list -t RB-CIDR
+    rb_run ip netns exec "$S" ipset list -t RB-CIDR
     assert_line "Number of entries: 0"
-    run -0 fw --dry-run
+    rb_run fw --dry-run
     assert_line "# ipset add RB-CIDR-PORT 160.79.104.0/24,tcp:443"
-    run -0 fw --check
+    rb_run fw --check
     check_clean
     # drift in the port set is named, and a re-apply repairs it
     ip netns exec "$S" ipset add RB-CIDR-PORT 160.79.104.0/24,tcp:80
     ip netns exec "$S" ipset del RB-CIDR-PORT 160.79.104.0/24,tcp:22
-    run -3 fw --check
+    rb_run 3 fw --check
     assert_line "ipset RB-CIDR-PORT: unexpected member 160.79.104.0/24,tcp:80"
     assert_line "ipset RB-CIDR-PORT: member 160.79.104.0/24,tcp:22 is missing"
-    run -0 fw
-    run -0 fw --check
+    rb_run fw
+    rb_run fw --check
     check_clean
     # without ported entries the set goes, and the policy is the old one
-    np_write
-    run -0 fw
-    run -0 ip netns exec "$S" ipset list -n
+    np_write "$NP"
+    rb_run fw
+    rb_run ip netns exec "$S" ipset list -n
     assert_output $'RB-CIDR\nRB-DNS\nRB-HOST'
-    run -0 ip netns exec "$S" iptables-legacy-save -t filter
+    rb_run ip netns exec "$S" iptables-legacy-save -t filter
     refute_output --partial "PORT"
     connect 160.79.104.10 80
     assert_success
@@ -209,19 +209,19 @@ udp_world() {
 
 @test "ported CIDRs: a port set the plan does not have is named by --check" {
     rb_xtables_only
-    run -0 fw
+    rb_run fw
     ip netns exec "$S" ipset create RB-DNS-PORT hash:ip,port
-    run -3 fw --check
+    rb_run 3 fw --check
     assert_line "ipset RB-DNS-PORT: unexpected set"
-    run -0 fw
-    run -0 ip netns exec "$S" ipset list -n
+    rb_run fw
+    rb_run ip netns exec "$S" ipset list -n
     assert_output $'RB-CIDR\nRB-DNS\nRB-HOST'
 }
 
 @test "ACCESS_GLOBAL=1 allows public addresses, still refuses private ones and DNS" {
     listen_world 443 53
-    np_write "RBRN_UPLINK_ACCESS_GLOBAL=1"
-    run -0 fw
+    np_write "$NP" "RBRN_UPLINK_ACCESS_GLOBAL=1"
+    rb_run fw
     connect 1.1.1.1 443
     assert_success
     connect 10.99.0.1 443
@@ -234,20 +234,20 @@ udp_world() {
 
 @test "ACCESS_ENABLED=0 lets nothing out, not even the CIDRs" {
     listen_world 443
-    np_write "RBRN_UPLINK_ACCESS_ENABLED=0"
-    run -0 fw
+    np_write "$NP" "RBRN_UPLINK_ACCESS_ENABLED=0"
+    rb_run fw
     connect 160.79.104.10 443
     assert_failure
     assert_output --partial "refused"
-    run -0 ip netns exec "$S" iptables-legacy-save -t filter
+    rb_run ip netns exec "$S" iptables-legacy-save -t filter
     refute_output --partial "match-set"
 }
 
 @test "DNS_INTERCEPT=1: DNS to any server is answered by the sentry's resolver" {
     rb_xtables_only
-    np_write "RBRN_UPLINK_DNS_INTERCEPT=1"
-    run -0 fw
-    run -0 ip netns exec "$S" iptables-legacy-save -t nat
+    np_write "$NP" "RBRN_UPLINK_DNS_INTERCEPT=1"
+    rb_run fw
+    rb_run ip netns exec "$S" iptables-legacy-save -t nat
     assert_line '-A RB-PREROUTING -s 10.242.0.3/32 ! -d 10.242.0.2/32 -i en0 -p udp -m udp --dport 53 -m comment --comment "rb:intercept-udp" -j DNAT --to-destination 10.242.0.2:53'
     assert_line '-A RB-PREROUTING -s 10.242.0.3/32 ! -d 10.242.0.2/32 -i en0 -p tcp -m tcp --dport 53 -m comment --comment "rb:intercept-tcp" -j DNAT --to-destination 10.242.0.2:53'
     # the world would say 192.0.2.66 for every name; the sentry's resolver
@@ -261,11 +261,11 @@ udp_world() {
         address=/probe.test/192.0.2.77 >"$BATS_TEST_TMPDIR/probe.conf"
     SD_DNSMASQ_CONF=$BATS_TEST_TMPDIR/probe.conf rb_sentryd "$S" "$NP"
     wait_listen "$W" 53
-    run -0 ip netns exec "$B" dig +short +time=2 +tries=1 @8.8.8.8 probe.test
+    rb_run ip netns exec "$B" dig +short +time=2 +tries=1 @8.8.8.8 probe.test
     assert_output 192.0.2.77
-    run -0 ip netns exec "$B" dig +tcp +short +time=2 +tries=1 @8.8.8.8 probe.test
+    rb_run ip netns exec "$B" dig +tcp +short +time=2 +tries=1 @8.8.8.8 probe.test
     assert_output 192.0.2.77
-    run grep -c probe.test "$BATS_TEST_TMPDIR/world.log"
+    rb_run 1 grep -c probe.test "$BATS_TEST_TMPDIR/world.log"
     assert_output 0
 }
 
@@ -283,14 +283,14 @@ udp_world() {
     local i
     for i in $(seq 50); do grep -q before "$BATS_TEST_TMPDIR/recv" && break; sleep 0.1; done
     grep -q before "$BATS_TEST_TMPDIR/recv" || fail "the connection never came up"
-    run -0 ip netns exec "$S" conntrack -L -p tcp --dport 444
+    rb_run ip netns exec "$S" conntrack -L -p tcp --dport 444
     assert_output --partial ESTABLISHED
     ip netns exec "$S" iptables-legacy -t nat -F POSTROUTING
-    run -0 fw
+    rb_run fw
     echo go >"$BATS_TEST_TMPDIR/go"
     for i in $(seq 20); do [ -e "$BATS_TEST_TMPDIR/sent" ] && break; sleep 0.1; done
     sleep 1
-    run grep -c after "$BATS_TEST_TMPDIR/recv"
+    rb_run 1 grep -c after "$BATS_TEST_TMPDIR/recv"
     assert_output 0
 }
 
@@ -301,7 +301,7 @@ udp_world() {
 # would die. A changed policy still flushes.
 @test "re-applying the policy in force keeps the bottle's connections; a changed one flushes them" {
     local i
-    run -0 fw
+    rb_run fw
     mkfifo "$BATS_TEST_TMPDIR/go"
     rm -f "$BATS_TEST_TMPDIR/sent"
     ip netns exec "$W" nc -l 160.79.104.10 445 >"$BATS_TEST_TMPDIR/recv" </dev/null 2>/dev/null 3>&- &
@@ -312,20 +312,20 @@ udp_world() {
     for i in $(seq 50); do grep -q before "$BATS_TEST_TMPDIR/recv" && break; sleep 0.1; done
     grep -q before "$BATS_TEST_TMPDIR/recv" || fail "the connection never came up"
     ip netns exec "$S" sysctl -qw net.ipv4.ip_forward=0
-    run -0 fw
-    run -0 ip netns exec "$S" sysctl -n net.ipv4.ip_forward
+    rb_run fw
+    rb_run ip netns exec "$S" sysctl -n net.ipv4.ip_forward
     assert_output 1
-    run -0 ip netns exec "$S" conntrack -L -p tcp --dport 445
+    rb_run ip netns exec "$S" conntrack -L -p tcp --dport 445
     assert_output --partial ESTABLISHED
     echo go >"$BATS_TEST_TMPDIR/go"
     for i in $(seq 30); do [ -e "$BATS_TEST_TMPDIR/sent" ] && break; sleep 0.1; done
     for i in $(seq 30); do grep -q after "$BATS_TEST_TMPDIR/recv" && break; sleep 0.1; done
-    run grep -c after "$BATS_TEST_TMPDIR/recv"
+    rb_run grep -c after "$BATS_TEST_TMPDIR/recv"
     assert_output 1
     # the connection is idle now: a changed policy takes its entry away
-    np_write "RBRN_UPLINK_ALLOWED_CIDRS=160.79.104.0/24 9.9.9.0/24"
-    run -0 fw
-    run -0 ip netns exec "$S" conntrack -L -p tcp --dport 445
+    np_write "$NP" "RBRN_UPLINK_ALLOWED_CIDRS=160.79.104.0/24 9.9.9.0/24"
+    rb_run fw
+    rb_run ip netns exec "$S" conntrack -L -p tcp --dport 445
     refute_output --partial ESTABLISHED
 }
 
@@ -383,66 +383,63 @@ add_answer() {
 }
 
 @test "entry port: the uplink reaches the bottle's service through DNAT" {
-    run -0 fw
+    rb_run fw
     ip netns exec "$B" nc -l 10.242.0.3 8888 </dev/null >/dev/null 2>&1 3>&- &
     wait_listen "$B" 8888
-    run ip netns exec "$W" nc -v -w 2 -z 198.51.100.2 8080
-    assert_success
+    rb_run ip netns exec "$W" nc -v -w 2 -z 198.51.100.2 8080
     # only through the published port: with a route into the enclave the
     # world still reaches none of the bottle's ports directly
     ip netns exec "$B" nc -l 10.242.0.3 8888 </dev/null >/dev/null 2>&1 3>&- &
     wait_listen "$B" 8888
     ip -n "$W" route add 10.242.0.0/24 via 198.51.100.2
-    run ip netns exec "$W" nc -w 1 -z 10.242.0.3 8888
-    assert_failure
+    rb_run 1 ip netns exec "$W" nc -w 1 -z 10.242.0.3 8888
 }
 
 @test "the sentry answers ping and DNS from the bottle only, nothing else" {
-    run -0 fw
-    run -0 ip netns exec "$B" busybox ping -c1 -W2 10.242.0.2
+    rb_run fw
+    rb_run ip netns exec "$B" busybox ping -c1 -W2 10.242.0.2
     ip netns exec "$S" nc -l 10.242.0.2 22 </dev/null >/dev/null 2>&1 3>&- &
     wait_listen "$S" 22
     connect 10.242.0.2 22
     assert_failure
     assert_output --partial "refused"
-    run ip netns exec "$W" nc -w 1 -z 198.51.100.2 22
-    assert_failure
+    rb_run 1 ip netns exec "$W" nc -w 1 -z 198.51.100.2 22
 }
 
 @test "--check names drift and a re-apply repairs it" {
     rb_xtables_only
-    run -0 fw
+    rb_run fw
     ip netns exec "$S" iptables-legacy -I RB-EGRESS 1 -d 1.1.1.1 -j ACCEPT
     ip netns exec "$S" iptables-legacy -P FORWARD ACCEPT
     ip netns exec "$S" ipset add RB-CIDR 9.9.9.0/24
-    run -3 fw --check
+    rb_run 3 fw --check
     assert_line 'filter RB-EGRESS: unexpected rule 1 "-A RB-EGRESS -d 1.1.1.1/32 -j ACCEPT"'
     assert_line "filter FORWARD: policy is ACCEPT, expected DROP"
     assert_line "ipset RB-CIDR: unexpected member 9.9.9.0/24"
-    run -0 fw
-    run -0 fw --check
+    rb_run fw
+    rb_run fw --check
     check_clean
-    run -0 ip netns exec "$S" iptables-legacy-save -t filter
+    rb_run ip netns exec "$S" iptables-legacy-save -t filter
     refute_output --partial "1.1.1.1"
-    run -0 ip netns exec "$S" ipset list RB-CIDR
+    rb_run ip netns exec "$S" ipset list RB-CIDR
     refute_output --partial "9.9.9.0"
 }
 
 @test "a temporary set left by an apply killed before its swap: --check names it, the next apply takes it" {
     rb_xtables_only
-    run -0 fw
+    rb_run fw
     # what rb_ipset_replace leaves when it is killed between create and swap
     ip netns exec "$S" ipset create RB-CIDR-new hash:net
     ip netns exec "$S" ipset add RB-CIDR-new 9.9.9.0/24
     ip netns exec "$S" ipset create RB-DNS-PORT-new hash:ip,port
-    run -3 fw --check
+    rb_run 3 fw --check
     assert_line "ipset RB-CIDR-new: left over from an interrupted apply"
     assert_line "ipset RB-DNS-PORT-new: left over from an interrupted apply"
     # the policy itself was whole: the apply must still take them
-    run -0 fw
-    run -0 ip netns exec "$S" ipset list -n
+    rb_run fw
+    rb_run ip netns exec "$S" ipset list -n
     assert_output "$(printf 'RB-CIDR\nRB-DNS\nRB-HOST')"
-    run -0 fw --check
+    rb_run fw --check
 }
 
 @test "rb leaves rules and chains that are not its own alone" {
@@ -451,39 +448,39 @@ add_answer() {
     ip netns exec "$S" iptables-legacy -A OTHER -s 192.0.2.9 -j DROP
     ip netns exec "$S" iptables-legacy -A INPUT -j OTHER
     ip netns exec "$S" iptables-legacy -t nat -A POSTROUTING -s 192.0.2.9 -j RETURN
-    run -0 fw
-    run -0 fw
-    run -0 ip netns exec "$S" iptables-legacy-save
+    rb_run fw
+    rb_run fw
+    rb_run ip netns exec "$S" iptables-legacy-save
     assert_line "-A OTHER -s 192.0.2.9/32 -j DROP"
     assert_line "-A INPUT -j OTHER"
     assert_line "-A POSTROUTING -s 192.0.2.9/32 -j RETURN"
     # rb's jump comes first
-    run bash -c "ip netns exec $S iptables-legacy-save -t filter | grep -m1 '^-A INPUT'"
+    rb_run bash -c "ip netns exec $S iptables-legacy-save -t filter | grep -m1 '^-A INPUT'"
     assert_output '-A INPUT -m comment --comment "rb:jump" -j RB-INPUT'
 }
 
 @test "a bad nameplate or interface: exit 1/2 and the netns is unchanged" {
     rb_xtables_only
-    run -0 fw
+    rb_run fw
     local before
     before=$(save_table "$S" filter; save_table "$S" nat; ip netns exec "$S" ipset save)
-    np_write "RBRN_ENCLAVE_BOTTLE_IP=10.242.0.300"
-    run -1 fw
+    np_write "$NP" "RBRN_ENCLAVE_BOTTLE_IP=10.242.0.300"
+    rb_run 1 fw
     assert_output --partial "RBRN_ENCLAVE_BOTTLE_IP"
-    np_write "RBRN_UPLINK_ALLOWED_CIDRS=160.79.104.1/24"
-    run -1 fw
-    np_write
-    run -2 fw --enclave-if nosuch0 --uplink-if up0
-    run -1 fw --enclave-if en0
-    run -1 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns "/run/netns/$S" --pid 1
+    np_write "$NP" "RBRN_UPLINK_ALLOWED_CIDRS=160.79.104.1/24"
+    rb_run 1 fw
+    np_write "$NP"
+    rb_run 2 fw --enclave-if nosuch0 --uplink-if up0
+    rb_run 1 fw --enclave-if en0
+    rb_run 1 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns "/run/netns/$S" --pid 1
     [ "$before" = "$(save_table "$S" filter; save_table "$S" nat; ip netns exec "$S" ipset save)" ] ||
         fail "a failed run changed the netns"
     # and a failure on a fresh netns leaves it fresh, forwarding off
     local fresh
     fresh=$(rb_netns_new)
-    np_write "RBRN_UPLINK_DNS_SERVER=8.8.8"
-    run -1 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns "/run/netns/$fresh" --enclave-if lo --uplink-if lo
-    run -0 ip netns exec "$fresh" iptables-legacy-save
+    np_write "$NP" "RBRN_UPLINK_DNS_SERVER=8.8.8"
+    rb_run 1 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns "/run/netns/$fresh" --enclave-if lo --uplink-if lo
+    rb_run ip netns exec "$fresh" iptables-legacy-save
     assert_output ""
 }
 
@@ -531,7 +528,7 @@ fw_state() {
 }
 
 @test "the sentry policy is never written into the host's netns" {
-    run -1 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns /proc/self/ns/net --dry-run
+    rb_run 1 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns /proc/self/ns/net --dry-run
     assert_output --partial "host's network namespace"
 }
 
@@ -539,7 +536,7 @@ fw_state() {
     rb_xtables_only
     local H HB HS HO
     # the entry port's host part has a test of its own
-    np_write "RBRN_ENTRY_ENABLED=0"
+    np_write "$NP" "RBRN_ENTRY_ENABLED=0"
     H=$(rb_netns_new) && HB=$(rb_netns_new) && HS=$(rb_netns_new) && HO=$(rb_netns_new)
     ip -n "$H" link add rbtbr0 type bridge
     ip -n "$H" addr add 10.242.0.1/24 dev rbtbr0
@@ -561,38 +558,38 @@ fw_state() {
     ip -n "$HO" link set eth0 up
     ip -n "$HO" route add default via 192.0.2.1
     # before: the bottle reaches the host and, through it, the other net
-    run -0 ip netns exec "$HB" busybox ping -c1 -W1 10.242.0.1
-    run -0 ip netns exec "$HB" busybox ping -c1 -W1 192.0.2.2
+    rb_run ip netns exec "$HB" busybox ping -c1 -W1 10.242.0.1
+    rb_run ip netns exec "$HB" busybox ping -c1 -W1 192.0.2.2
 
-    run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --host-only --bridge rbtbr0 --netns "/run/netns/$H"
-    run -0 ip netns exec "$H" iptables-legacy-save -t filter
+    rb_run "$RB_BIN/rb-fw-apply" --nameplate "$NP" --host-only --bridge rbtbr0 --netns "/run/netns/$H"
+    rb_run ip netns exec "$H" iptables-legacy-save -t filter
     assert_line '-A INPUT -m comment --comment "rb:jump" -j RB-H-rbtfw'
     assert_line '-A FORWARD -m comment --comment "rb:jump" -j RB-H-rbtfw'
     assert_line '-A RB-H-rbtfw -i rbtbr0 ! -o rbtbr0 -m comment --comment "rb:host-from-enclave" -j DROP'
     assert_line --partial ":FORWARD ACCEPT" # the host's policies are not rb's
-    run -0 ip netns exec "$HB" busybox ping -c1 -W1 10.242.0.2
-    run -1 ip netns exec "$HB" busybox ping -c1 -W1 10.242.0.1
-    run -1 ip netns exec "$HB" busybox ping -c1 -W1 192.0.2.2
-    run -1 ip netns exec "$HO" busybox ping -c1 -W1 10.242.0.3
-    run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --host-only --bridge rbtbr0 --netns "/run/netns/$H"
-    run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --host-only --bridge rbtbr0 --netns "/run/netns/$H" --check
-    run bash -c "ip netns exec $H iptables-legacy-save -t filter | grep -c 'rb:jump'"
+    rb_run ip netns exec "$HB" busybox ping -c1 -W1 10.242.0.2
+    rb_run 1 ip netns exec "$HB" busybox ping -c1 -W1 10.242.0.1
+    rb_run 1 ip netns exec "$HB" busybox ping -c1 -W1 192.0.2.2
+    rb_run 1 ip netns exec "$HO" busybox ping -c1 -W1 10.242.0.3
+    rb_run "$RB_BIN/rb-fw-apply" --nameplate "$NP" --host-only --bridge rbtbr0 --netns "/run/netns/$H"
+    rb_run "$RB_BIN/rb-fw-apply" --nameplate "$NP" --host-only --bridge rbtbr0 --netns "/run/netns/$H" --check
+    rb_run bash -c "ip netns exec $H iptables-legacy-save -t filter | grep -c 'rb:jump'"
     assert_output 2
     # a second bottle on the same host: both chains, each one's check clean
     local np1=$NP
     NP=$BATS_TEST_TMPDIR/np2.mk
-    np_write "RBRN_MONIKER=rbtfw2" "RBRN_ENTRY_ENABLED=0"
+    np_write "$NP" "RBRN_MONIKER=rbtfw2" "RBRN_ENTRY_ENABLED=0"
     ip -n "$H" link add rbtbr1 type bridge
-    run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --host-only --bridge rbtbr1 --netns "/run/netns/$H"
-    run -0 "$RB_BIN/rb-fw-apply" --nameplate "$np1" --host-only --bridge rbtbr0 --netns "/run/netns/$H" --check
+    rb_run "$RB_BIN/rb-fw-apply" --nameplate "$NP" --host-only --bridge rbtbr1 --netns "/run/netns/$H"
+    rb_run "$RB_BIN/rb-fw-apply" --nameplate "$np1" --host-only --bridge rbtbr0 --netns "/run/netns/$H" --check
     check_clean
-    run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --remove --host-only --netns "/run/netns/$H"
+    rb_run "$RB_BIN/rb-fw-apply" --nameplate "$NP" --remove --host-only --netns "/run/netns/$H"
     NP=$np1
 
-    run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --remove --host-only --netns "/run/netns/$H"
-    run -0 ip netns exec "$H" iptables-legacy-save -t filter
+    rb_run "$RB_BIN/rb-fw-apply" --nameplate "$NP" --remove --host-only --netns "/run/netns/$H"
+    rb_run ip netns exec "$H" iptables-legacy-save -t filter
     refute_output --partial "RB-"
-    run -0 ip netns exec "$HB" busybox ping -c1 -W1 10.242.0.1
+    rb_run ip netns exec "$HB" busybox ping -c1 -W1 10.242.0.1
 }
 
 @test "ICMP goes to the sentry only: no ping through an all-ports CIDR" {
@@ -601,29 +598,28 @@ fw_state() {
     # without rb the bottle pings the world (the test would prove nothing)
     ip netns exec "$S" sysctl -qw net.ipv4.ip_forward=1
     ip netns exec "$S" iptables-legacy -t nat -A POSTROUTING -o up0 -j MASQUERADE
-    run -0 ip netns exec "$B" busybox ping -c1 -W2 160.79.104.10
+    rb_run ip netns exec "$B" busybox ping -c1 -W2 160.79.104.10
     ip netns exec "$S" iptables-legacy -t nat -F POSTROUTING
-    run -0 fw
-    run -0 ip netns exec "$S" iptables-legacy-save -t filter
+    rb_run fw
+    rb_run ip netns exec "$S" iptables-legacy-save -t filter
     assert_line '-A RB-EGRESS -p icmp -m comment --comment "rb:icmp" -j REJECT --reject-with icmp-port-unreachable'
     # 160.79.104.0/24 is allowed for every port, but not for ICMP
     connect 160.79.104.10 443
     assert_success
-    run ip netns exec "$B" busybox ping -c1 -W2 160.79.104.10
-    assert_failure
-    run -0 fw --counters
+    rb_run 1 ip netns exec "$B" busybox ping -c1 -W2 160.79.104.10
+    rb_run fw --counters
     assert_line --regexp '^filter RB-EGRESS [0-9]+ 1 [0-9]+ rb:icmp '
-    run -0 ip netns exec "$B" busybox ping -c1 -W2 10.242.0.2
+    rb_run ip netns exec "$B" busybox ping -c1 -W2 10.242.0.2
 }
 
 @test "an allowed flow still gets its ICMP errors back (RELATED)" {
-    run -0 fw
+    rb_run fw
     # nothing listens on 160.79.104.10 udp/9999: the world answers port
     # unreachable, which reaches the bottle although rb:icmp exists
     # (without it dig would time out instead)
-    run ip netns exec "$B" dig +time=2 +tries=1 -p 9999 @160.79.104.10 x.test
+    rb_run 9 ip netns exec "$B" dig +time=2 +tries=1 -p 9999 @160.79.104.10 x.test
     assert_output --partial "connection refused"
-    run -0 fw --counters
+    rb_run fw --counters
     assert_line --regexp '^filter RB-FORWARD 1 [1-9][0-9]* [0-9]+ rb:est '
     assert_line --regexp '^filter RB-EGRESS [0-9]+ 0 0 rb:icmp '
     assert_line --regexp '^filter RB-EGRESS [0-9]+ 1 [0-9]+ rb:cidr '
@@ -635,16 +631,16 @@ fw_state() {
     # W, the sentry's gateway, plays the host: it gets a public-looking
     # address, and rb-fw-apply runs in its netns (where it reads them)
     ip -n "$W" addr add 203.0.113.7/24 dev w0
-    np_write "RBRN_UPLINK_ACCESS_GLOBAL=1"
+    np_write "$NP" "RBRN_UPLINK_ACCESS_GLOBAL=1"
     # applied from elsewhere, W's addresses are just the internet
-    run -0 fw
+    rb_run fw
     connect 203.0.113.7 443
     assert_success
     connect 1.1.1.1 443
     assert_success
 
-    run -0 ip netns exec "$W" "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns "/run/netns/$S"
-    run -0 ip netns exec "$S" ipset list RB-HOST
+    rb_run ip netns exec "$W" "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns "/run/netns/$S"
+    rb_run ip netns exec "$S" ipset list RB-HOST
     assert_line "203.0.113.7"
     assert_line "203.0.113.255" # the host takes its subnet's broadcast too
     assert_line "1.1.1.1"
@@ -658,17 +654,17 @@ fw_state() {
     # an explicit CIDR comes first
     connect 160.79.104.10 443
     assert_success
-    run -0 fw --counters
+    rb_run fw --counters
     assert_line --regexp '^filter RB-EGRESS [0-9]+ 2 [0-9]+ rb:never-host '
     # the set is the host's view: checked from W it is clean, from
     # elsewhere it is drift
-    run -0 ip netns exec "$W" "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns "/run/netns/$S" --check
+    rb_run ip netns exec "$W" "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns "/run/netns/$S" --check
     check_clean
-    run -3 fw --check
+    rb_run 3 fw --check
     assert_line "ipset RB-HOST: unexpected member 203.0.113.7/32"
 
-    np_write "RBRN_UPLINK_ACCESS_GLOBAL=1" "RBRN_UPLINK_ALLOWED_CIDRS=160.79.104.0/24 203.0.113.7/32"
-    run -0 ip netns exec "$W" "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns "/run/netns/$S"
+    np_write "$NP" "RBRN_UPLINK_ACCESS_GLOBAL=1" "RBRN_UPLINK_ALLOWED_CIDRS=160.79.104.0/24 203.0.113.7/32"
+    rb_run ip netns exec "$W" "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns "/run/netns/$S"
     connect 203.0.113.7 443
     assert_success
     connect 1.1.1.1 443
@@ -703,68 +699,65 @@ serve_once() {
     ip -n "$HC" link set eth0 up
     ip -n "$HC" route add default via 203.0.113.1
     ip netns exec "$H" sysctl -qw net.ipv4.ip_forward=1
-    run -0 ip netns exec "$H" sysctl -n net.ipv4.conf.rbtup0.route_localnet
+    rb_run ip netns exec "$H" sysctl -n net.ipv4.conf.rbtup0.route_localnet
     assert_output 0
-    np_write "RBRN_ENTRY_PORT_WORKSTATION=8181"
+    np_write "$NP" "RBRN_ENTRY_PORT_WORKSTATION=8181"
     local apply=("$RB_BIN/rb-fw-apply" --nameplate "$NP" --host-only --netns "/run/netns/$H"
         --bridge rbtbr0 --uplink-bridge rbtup0 --sentry-uplink-ip 198.51.100.2)
     # before: the sentry serves, but the host publishes nothing
     serve_once "$HS" 198.51.100.2 8181 "$BATS_TEST_TMPDIR/s1"
-    run ip netns exec "$H" nc -w 2 -z 198.51.100.1 8181
-    assert_failure
+    rb_run 1 ip netns exec "$H" nc -w 2 -z 198.51.100.1 8181
 
-    run -0 "${apply[@]}"
-    run -0 ip netns exec "$H" iptables-legacy-save -t nat
+    rb_run "${apply[@]}"
+    rb_run ip netns exec "$H" iptables-legacy-save -t nat
     refute_output --partial "unsupported revision"
     assert_line '-A PREROUTING -m addrtype --dst-type LOCAL --limit-iface-in -m comment --comment "rb:jump" -j RB-E-rbtfw'
     assert_line '-A OUTPUT -m addrtype --dst-type LOCAL -m comment --comment "rb:jump" -j RB-E-rbtfw'
     assert_line '-A POSTROUTING -m comment --comment "rb:jump" -j RB-EPOST-rbtfw'
     assert_line '-A RB-E-rbtfw -p tcp -m tcp --dport 8181 -m comment --comment "rb:entry-host" -j DNAT --to-destination 198.51.100.2:8181'
     assert_line '-A RB-EPOST-rbtfw -s 127.0.0.0/8 -d 198.51.100.2/32 -p tcp -m tcp --dport 8181 -m comment --comment "rb:entry-localhost" -j MASQUERADE'
-    run -0 ip netns exec "$H" sysctl -n net.ipv4.conf.rbtup0.route_localnet
+    rb_run ip netns exec "$H" sysctl -n net.ipv4.conf.rbtup0.route_localnet
     assert_output 1
 
     # from the host, to its address on the uplink bridge (the listener
     # from before is still waiting)
-    run -0 ip netns exec "$H" nc -w 3 198.51.100.1 8181 </dev/null
+    rb_run ip netns exec "$H" nc -w 3 198.51.100.1 8181 </dev/null
     assert_output hello
     # from the host to 127.0.0.1: the sentry sees the bridge's address
     serve_once "$HS" 198.51.100.2 8181 "$BATS_TEST_TMPDIR/s2"
-    run -0 ip netns exec "$H" nc -w 3 127.0.0.1 8181 </dev/null
+    rb_run ip netns exec "$H" nc -w 3 127.0.0.1 8181 </dev/null
     assert_output hello
-    run -0 grep -c "Connection received on 198.51.100.1 " "$BATS_TEST_TMPDIR/s2"
+    rb_run grep -c "Connection received on 198.51.100.1 " "$BATS_TEST_TMPDIR/s2"
     # from another machine, to the host's address on its network
     serve_once "$HS" 198.51.100.2 8181 "$BATS_TEST_TMPDIR/s3"
-    run -0 ip netns exec "$HC" nc -w 3 203.0.113.1 8181 </dev/null
+    rb_run ip netns exec "$HC" nc -w 3 203.0.113.1 8181 </dev/null
     assert_output hello
-    run -0 grep -c "Connection received on 203.0.113.2 " "$BATS_TEST_TMPDIR/s3"
+    rb_run grep -c "Connection received on 203.0.113.2 " "$BATS_TEST_TMPDIR/s3"
     # other ports are not published
-    run ip netns exec "$HC" nc -w 2 -z 203.0.113.1 8182
-    assert_failure
+    rb_run 1 ip netns exec "$HC" nc -w 2 -z 203.0.113.1 8182
 
     # idempotent, and --check agrees
-    run -0 "${apply[@]}"
-    run -0 "${apply[@]}" --check
+    rb_run "${apply[@]}"
+    rb_run "${apply[@]}" --check
     check_clean
-    run bash -c "ip netns exec $H iptables-legacy-save -t nat | grep -c 'rb:jump'"
+    rb_run bash -c "ip netns exec $H iptables-legacy-save -t nat | grep -c 'rb:jump'"
     assert_output 3
     # entry off: the nat part goes away at the next apply
-    np_write "RBRN_ENTRY_ENABLED=0"
-    run -0 "${apply[@]}"
-    run -0 ip netns exec "$H" iptables-legacy-save -t nat
+    np_write "$NP" "RBRN_ENTRY_ENABLED=0"
+    rb_run "${apply[@]}"
+    rb_run ip netns exec "$H" iptables-legacy-save -t nat
     refute_output --partial "RB-"
-    np_write "RBRN_ENTRY_PORT_WORKSTATION=8181"
-    run -0 "${apply[@]}"
+    np_write "$NP" "RBRN_ENTRY_PORT_WORKSTATION=8181"
+    rb_run "${apply[@]}"
 
-    run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --remove --host-only --netns "/run/netns/$H"
-    run -0 ip netns exec "$H" iptables-legacy-save
+    rb_run "$RB_BIN/rb-fw-apply" --nameplate "$NP" --remove --host-only --netns "/run/netns/$H"
+    rb_run ip netns exec "$H" iptables-legacy-save
     refute_output --partial "RB-"
     # route_localnet stays: others on the bridge may rely on it
-    run -0 ip netns exec "$H" sysctl -n net.ipv4.conf.rbtup0.route_localnet
+    rb_run ip netns exec "$H" sysctl -n net.ipv4.conf.rbtup0.route_localnet
     assert_output 1
-    run ip netns exec "$H" nc -w 2 -z 198.51.100.1 8181
-    assert_failure
-    run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --remove --host-only --netns "/run/netns/$H"
+    rb_run 1 ip netns exec "$H" nc -w 2 -z 198.51.100.1 8181
+    rb_run "$RB_BIN/rb-fw-apply" --nameplate "$NP" --remove --host-only --netns "/run/netns/$H"
 }
 
 # Podman 5 gives an --internal network no gateway unless asked: its first
@@ -776,18 +769,18 @@ serve_once() {
     ip -n "$H" link add rbtup0 type bridge
     ip -n "$H" addr add 198.51.100.1/24 dev rbtup0
     ip -n "$H" link set rbtup0 up
-    np_write "RBRN_ENTRY_PORT_WORKSTATION=8181"
+    np_write "$NP" "RBRN_ENTRY_PORT_WORKSTATION=8181"
     # the address itself and the subnet's broadcast, which the host takes too
     for a in 198.51.100.1 198.51.100.255; do
-        run -1 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --host-only --netns "/run/netns/$H" \
+        rb_run 1 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --host-only --netns "/run/netns/$H" \
             --bridge rbtbr0 --uplink-bridge rbtup0 --sentry-uplink-ip "$a"
         assert_output --partial "uplink address $a is also this host's"
-        run -0 ip netns exec "$H" iptables-legacy-save
+        rb_run ip netns exec "$H" iptables-legacy-save
         refute_output --partial "RB-"
-        run -0 ip netns exec "$H" nft list ruleset
+        rb_run ip netns exec "$H" nft list ruleset
         refute_output --partial "rb"
     done
-    run -0 ip netns exec "$H" sysctl -n net.ipv4.conf.rbtup0.route_localnet
+    rb_run ip netns exec "$H" sysctl -n net.ipv4.conf.rbtup0.route_localnet
     assert_output 0
 }
 
@@ -798,12 +791,12 @@ serve_once() {
     local H
     H=$(rb_netns_new)
     ip -n "$H" link add rbtup0 type bridge
-    np_write "RBRN_ENTRY_PORT_WORKSTATION=8181"
-    run -0 ip netns exec "$H" "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns "/run/netns/$S" \
+    np_write "$NP" "RBRN_ENTRY_PORT_WORKSTATION=8181"
+    rb_run ip netns exec "$H" "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns "/run/netns/$S" \
         --host --bridge rbtbr0 --uplink-bridge rbtup0
-    run -0 ip netns exec "$H" iptables-legacy-save -t nat
+    rb_run ip netns exec "$H" iptables-legacy-save -t nat
     assert_line '-A RB-E-rbtfw -p tcp -m tcp --dport 8181 -m comment --comment "rb:entry-host" -j DNAT --to-destination 198.51.100.2:8181'
-    run -0 ip netns exec "$S" iptables-legacy-save -t filter
+    rb_run ip netns exec "$S" iptables-legacy-save -t filter
     assert_line --partial '-A FORWARD -m comment --comment "rb:jump" -j RB-FORWARD'
 }
 
@@ -814,37 +807,35 @@ serve_once() {
     # every one of them
     local cidrs tr=$BATS_TEST_TMPDIR/trace
     cidrs=$(awk 'BEGIN { for (i = 0; i < 1999; i++) printf " 11.%d.%d.0/24", int(i / 256), i % 256 }')
-    np_write "RBRN_UPLINK_ALLOWED_CIDRS=160.79.104.0/24$cidrs"
+    np_write "$NP" "RBRN_UPLINK_ALLOWED_CIDRS=160.79.104.0/24$cidrs"
     # LeakSanitizer cannot run under ptrace; the runs below check leaks
-    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 run -0 \
+    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 rb_run \
         strace -f -qq -e trace=open,openat,stat,lstat,newfstatat,statx,access -o "$tr" \
         "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns "/run/netns/$S"
     # the trace saw the run: rb-fw-apply read its nameplate
-    run -0 grep -c -- "$NP" "$tr"
-    run grep -m3 -E '/etc/(resolv\.conf|hosts|host\.conf|nsswitch\.conf|gai\.conf)' "$tr"
-    assert_failure
+    rb_run grep -c -- "$NP" "$tr"
+    rb_run 1 grep -m3 -E '/etc/(resolv\.conf|hosts|host\.conf|nsswitch\.conf|gai\.conf)' "$tr"
     assert_output ""
-    run -0 ip netns exec "$S" ipset list -t RB-CIDR
+    rb_run ip netns exec "$S" ipset list -t RB-CIDR
     assert_line "Number of entries: 2000"
     # sized for its members: no resize while it was filled
     assert_line --regexp '^Header: family inet hashsize 2048 maxelem 262144 '
-    run -0 ip netns exec "$S" ipset list -n
+    rb_run ip netns exec "$S" ipset list -n
     assert_output $'RB-CIDR\nRB-DNS\nRB-HOST'
-    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 run -0 \
+    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 rb_run \
         strace -f -qq -e trace=open,openat,stat,lstat,newfstatat,statx,access -o "$tr" \
         "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns "/run/netns/$S" --check
     check_clean
-    run grep -m3 -E '/etc/(resolv\.conf|hosts|host\.conf|nsswitch\.conf|gai\.conf)' "$tr"
-    assert_failure
+    rb_run 1 grep -m3 -E '/etc/(resolv\.conf|hosts|host\.conf|nsswitch\.conf|gai\.conf)' "$tr"
     # and without the tracer (leak checks on under make SAN=1): re-applying
     # replaces the members exactly
     ip netns exec "$S" ipset add RB-CIDR 9.9.9.0/24
     ip netns exec "$S" ipset del RB-CIDR 11.3.7.0/24
-    run -0 fw
-    run -0 fw --check
+    rb_run fw
+    rb_run fw --check
     check_clean
-    run -0 ip netns exec "$S" ipset test RB-CIDR 11.3.7.1
-    run -1 ip netns exec "$S" ipset test RB-CIDR 9.9.9.1
+    rb_run ip netns exec "$S" ipset test RB-CIDR 11.3.7.1
+    rb_run 1 ip netns exec "$S" ipset test RB-CIDR 9.9.9.1
 }
 
 @test "verbs: each verb and its old flag exit, print and leave iptables-legacy-save and ipset alike" {

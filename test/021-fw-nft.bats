@@ -22,96 +22,96 @@ both_backends() {
 no_elements() { grep -v -e 'elements = ' -e '^[[:space:]]*[0-9.]*,\? *[0-9., ]*}\?$' | grep -v '^$'; }
 
 @test "nft --dry-run: a ruleset that nft -c -f takes unchanged, and nothing is touched" {
-    run -0 nfw --dry-run
+    rb_run nfw --dry-run
     assert_line '# backend nft (chosen)'
     assert_line 'table inet rb {'
     assert_line --partial 'type filter hook forward priority filter; policy drop;'
     assert_line --partial 'ip saddr 10.242.0.3 oifname "up0" counter masquerade comment "rb:masq"'
     printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/dry.nft"
-    run -0 ip netns exec "$S" nft -c -f "$BATS_TEST_TMPDIR/dry.nft"
-    run -0 ip netns exec "$S" nft list ruleset
+    rb_run ip netns exec "$S" nft -c -f "$BATS_TEST_TMPDIR/dry.nft"
+    rb_run ip netns exec "$S" nft list ruleset
     assert_output ""
-    run -0 ip netns exec "$S" sysctl -n net.ipv4.ip_forward
+    rb_run ip netns exec "$S" sysctl -n net.ipv4.ip_forward
     assert_output 0
     # without a sentry at all, from interface names
-    run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --backend nft --dry-run --enclave-if en0 --uplink-if up0
+    rb_run "$RB_BIN/rb-fw-apply" --nameplate "$NP" --backend nft --dry-run --enclave-if en0 --uplink-if up0
     printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/dry2.nft"
-    run -0 ip netns exec "$S" nft -c -f "$BATS_TEST_TMPDIR/dry2.nft"
+    rb_run ip netns exec "$S" nft -c -f "$BATS_TEST_TMPDIR/dry2.nft"
 }
 
 @test "nft apply: the kernel lists back what --dry-run printed; no xtables objects" {
     nfw --dry-run | sed -n '/^delete table/,$p' | tail -n +2 >"$BATS_TEST_TMPDIR/want"
-    run -0 nfw
+    rb_run nfw
     ip netns exec "$S" nft -s list table inet rb >"$BATS_TEST_TMPDIR/got"
     diff -u <(no_elements <"$BATS_TEST_TMPDIR/want") <(no_elements <"$BATS_TEST_TMPDIR/got") ||
         fail "the live table differs from the dry run"
-    run -0 ip netns exec "$S" nft -j list table inet rb
+    rb_run ip netns exec "$S" nft -j list table inet rb
     local j=$output
     # policy drop on every filter hook, IPv6 dropped first in each
-    run -0 jq -r '.nftables[].chain? | select(.hook) | "\(.name) \(.type) \(.hook) \(.policy)"' <<<"$j"
+    rb_run jq -r '.nftables[].chain? | select(.hook) | "\(.name) \(.type) \(.hook) \(.policy)"' <<<"$j"
     assert_output $'filter-input filter input drop\nfilter-forward filter forward drop\nfilter-output filter output drop\nnat-prerouting nat prerouting accept\nnat-postrouting nat postrouting accept'
-    run -0 jq -r '[.nftables[].rule? | select(.chain == "filter-forward") | .comment] | join(" ")' <<<"$j"
+    rb_run jq -r '[.nftables[].rule? | select(.chain == "filter-forward") | .comment] | join(" ")' <<<"$j"
     assert_output "rb:ipv6 rb:jump"
     # (each REJECT follows its rate-limited log rule, rb:log-<id>: left out here)
-    run -0 jq -r '[.nftables[].rule? | select(.chain == "RB-EGRESS") | .comment | select(startswith("rb:log-") | not)] | join(" ")' <<<"$j"
+    rb_run jq -r '[.nftables[].rule? | select(.chain == "RB-EGRESS") | .comment | select(startswith("rb:log-") | not)] | join(" ")' <<<"$j"
     assert_output "rb:dns-udp rb:dns-tcp rb:dns-udp rb:dns-tcp rb:dns-udp rb:dns-tcp rb:icmp rb:cidr rb:never-host $(printf 'rb:never-private %.0s' 1 2 3 4 5 6 7 8 9)rb:never-uplink rb:dns-set rb:reject"
     # every rule carries its id, and a counter
-    run -0 jq '[.nftables[].rule? | select(.) | select((.comment // "" | startswith("rb:")) | not)] | length' <<<"$j"
+    rb_run jq '[.nftables[].rule? | select(.) | select((.comment // "" | startswith("rb:")) | not)] | length' <<<"$j"
     assert_output 0
-    run -0 jq '[.nftables[].rule? | select(.) | select([.expr[] | has("counter")] | any | not)] | length' <<<"$j"
+    rb_run jq '[.nftables[].rule? | select(.) | select([.expr[] | has("counter")] | any | not)] | length' <<<"$j"
     assert_output 0
-    run -0 jq -r '.nftables[].set? | select(.) | "\(.name) \(.type) \(.flags // [] | join(",")) \(.timeout // 0)"' <<<"$j"
+    rb_run jq -r '.nftables[].set? | select(.) | "\(.name) \(.type) \(.flags // [] | join(",")) \(.timeout // 0)"' <<<"$j"
     assert_output $'RB-CIDR ipv4_addr interval 0\nRB-DNS ipv4_addr timeout 900\nRB-HOST ipv4_addr  0'
-    run -0 jq -c '.nftables[].set? | select(.name == "RB-CIDR") | .elem' <<<"$j"
+    rb_run jq -c '.nftables[].set? | select(.name == "RB-CIDR") | .elem' <<<"$j"
     assert_output '[{"prefix":{"addr":"160.79.104.0","len":24}}]'
-    run -0 ip netns exec "$S" sysctl -n net.ipv4.ip_forward
+    rb_run ip netns exec "$S" sysctl -n net.ipv4.ip_forward
     assert_output 1
     # nothing of the xtables backend
-    run -0 ip netns exec "$S" iptables-legacy-save
+    rb_run ip netns exec "$S" iptables-legacy-save
     refute_output --partial "RB-"
-    run -0 ip netns exec "$S" ipset list -n
+    rb_run ip netns exec "$S" ipset list -n
     assert_output ""
-    run -0 nfw --check
+    rb_run nfw --check
     check_clean
     assert_line '# backend nft (chosen)'
 }
 
 @test "nft: overlapping CIDRs are one interval, and --check still agrees" {
-    np_write "RBRN_UPLINK_ALLOWED_CIDRS=160.79.104.0/24 160.79.0.0/16 9.9.8.0/24 9.9.9.0/24"
-    run -0 nfw
-    run -0 ip netns exec "$S" nft -j list set inet rb RB-CIDR
-    run -0 jq -c '.nftables[].set? | select(.) | .elem' <<<"$output"
+    np_write "$NP" "RBRN_UPLINK_ALLOWED_CIDRS=160.79.104.0/24 160.79.0.0/16 9.9.8.0/24 9.9.9.0/24"
+    rb_run nfw
+    rb_run ip netns exec "$S" nft -j list set inet rb RB-CIDR
+    rb_run jq -c '.nftables[].set? | select(.) | .elem' <<<"$output"
     assert_output '[{"prefix":{"addr":"9.9.8.0","len":23}},{"prefix":{"addr":"160.79.0.0","len":16}}]'
-    run -0 nfw --check
+    rb_run nfw --check
     check_clean
 }
 
 @test "nft --check names drift rule by rule and a re-apply repairs it" {
-    run -0 nfw
+    rb_run nfw
     ip netns exec "$S" nft insert rule inet rb RB-EGRESS ip daddr 1.1.1.1 accept
     ip netns exec "$S" nft add chain inet rb filter-forward '{ policy accept; }'
     ip netns exec "$S" nft add element inet rb RB-CIDR '{ 9.9.9.0/24 }'
     ip netns exec "$S" nft add chain inet rb RB-MINE
-    run -3 nfw --check
+    rb_run 3 nfw --check
     assert_line 'filter RB-EGRESS: unexpected rule 1 "ip daddr 1.1.1.1 accept"'
     # priorities by number, whichever form this release's nft lists
     assert_line 'filter filter-forward: is "type filter hook forward priority 0; policy accept;", expected "type filter hook forward priority 0; policy drop;"'
     assert_line 'set RB-CIDR: unexpected member 9.9.9.0/24'
     assert_line 'filter RB-MINE: unexpected chain'
     # auto reads the backend that holds the policy
-    RB_FW_BACKEND=auto run -3 fw --check
+    RB_FW_BACKEND=auto rb_run 3 fw --check
     assert_line '# backend nft (auto: the one holding the policy)'
-    run -0 nfw
-    run -0 nfw --check
+    rb_run nfw
+    rb_run nfw --check
     check_clean
-    run -0 ip netns exec "$S" nft -s list table inet rb
+    rb_run ip netns exec "$S" nft -s list table inet rb
     refute_output --partial "1.1.1.1"
     refute_output --partial "RB-MINE"
 }
 
 @test "nft: allowed CIDR passes; the rest is refused at once; counters name the rule" {
     listen_world 443 53
-    run -0 nfw
+    rb_run nfw
     connect 160.79.104.10 443
     assert_success
     local a
@@ -121,12 +121,12 @@ no_elements() { grep -v -e 'elements = ' -e '^[[:space:]]*[0-9.]*,\? *[0-9., ]*}
         assert_failure
         assert_output --partial "refused"
     done
-    run -0 nfw --counters
+    rb_run nfw --counters
     assert_line --regexp '^filter RB-EGRESS [0-9]+ [1-9][0-9]* [0-9]+ rb:cidr ip daddr @RB-CIDR counter accept comment "rb:cidr"$'
     assert_line --regexp '^filter RB-EGRESS [0-9]+ [1-9][0-9]* [0-9]+ rb:reject '
     assert_line --regexp '^filter RB-EGRESS [0-9]+ [1-9][0-9]* [0-9]+ rb:never-uplink '
     assert_line --regexp '^nat RB-POSTROUTING 1 [1-9][0-9]* [0-9]+ rb:masq '
-    RB_FW_BACKEND=nft run -0 rule_pkts RB-EGRESS never-private
+    RB_FW_BACKEND=nft rb_run rule_pkts RB-EGRESS never-private
     [ "$output" -gt 0 ] || fail "rb:never-private counted nothing: $output"
 }
 
@@ -134,8 +134,8 @@ no_elements() { grep -v -e 'elements = ' -e '^[[:space:]]*[0-9.]*,\? *[0-9., ]*}
     listen_world 443 80 22
     ip netns exec "$W" nc -lu 1.1.1.1 5000 </dev/null >"$BATS_TEST_TMPDIR/udp-5000" 2>/dev/null 3>&- &
     ip netns exec "$W" nc -lu 1.1.1.1 5001 </dev/null >"$BATS_TEST_TMPDIR/udp-5001" 2>/dev/null 3>&- &
-    np_write "RBRN_UPLINK_ALLOWED_CIDRS=160.79.104.0/24:443,22 1.1.1.1/32:5000/udp 160.79.104.0/25:443,8443"
-    run -0 nfw
+    np_write "$NP" "RBRN_UPLINK_ALLOWED_CIDRS=160.79.104.0/24:443,22 1.1.1.1/32:5000/udp 160.79.104.0/25:443,8443"
+    rb_run nfw
     connect 160.79.104.10 443
     assert_success
     connect 160.79.104.10 22
@@ -147,68 +147,68 @@ no_elements() { grep -v -e 'elements = ' -e '^[[:space:]]*[0-9.]*,\? *[0-9., ]*}
     assert_failure
     assert_output --partial "refused"
     ip netns exec "$B" sh -c 'echo allowed | nc -u -w1 1.1.1.1 5000; echo other | nc -u -w1 1.1.1.1 5001' || true
-    run cat "$BATS_TEST_TMPDIR/udp-5000"
+    rb_run cat "$BATS_TEST_TMPDIR/udp-5000"
     assert_output allowed
     [ ! -s "$BATS_TEST_TMPDIR/udp-5001" ] || fail "udp 5001 got through"
-    RB_FW_BACKEND=nft run -0 rule_pkts RB-EGRESS cidr-port
+    RB_FW_BACKEND=nft rb_run rule_pkts RB-EGRESS cidr-port
     [ "$output" -ge 3 ] || fail "rb:cidr-port counted $output packets"
-    run -0 ip netns exec "$S" nft -j list table inet rb
+    rb_run ip netns exec "$S" nft -j list table inet rb
     local j=$output
-    run -0 jq -r '.nftables[].rule? | select(.comment == "rb:cidr-port") | .expr[0].match | "\(.left.concat | map(.payload.field // .meta.key) | join(".")) \(.op) \(.right)"' <<<"$j"
+    rb_run jq -r '.nftables[].rule? | select(.comment == "rb:cidr-port") | .expr[0].match | "\(.left.concat | map(.payload.field // .meta.key) | join(".")) \(.op) \(.right)"' <<<"$j"
     assert_output "daddr.l4proto.dport == @RB-CIDR-PORT"
-    run -0 jq -r '.nftables[].set? | select(.name == "RB-CIDR-PORT") | "\(.type | join(".")) \(.flags | join(","))"' <<<"$j"
+    rb_run jq -r '.nftables[].set? | select(.name == "RB-CIDR-PORT") | "\(.type | join(".")) \(.flags | join(","))"' <<<"$j"
     assert_output "ipv4_addr.inet_proto.inet_service interval"
     # the /25's 443 is inside the /24's: one element, never two that overlap
-    run -0 jq -c '[.nftables[].set? | select(.name == "RB-CIDR-PORT") | .elem[].concat] | sort' <<<"$j"
+    rb_run jq -c '[.nftables[].set? | select(.name == "RB-CIDR-PORT") | .elem[].concat] | sort' <<<"$j"
     assert_output '[["1.1.1.1","udp",5000],[{"prefix":{"addr":"160.79.104.0","len":24}},"tcp",22],[{"prefix":{"addr":"160.79.104.0","len":24}},"tcp",443],[{"prefix":{"addr":"160.79.104.0","len":25}},"tcp",8443]]'
-    run -0 nfw --check
+    rb_run nfw --check
     check_clean
     ip netns exec "$S" nft add element inet rb RB-CIDR-PORT '{ 160.79.104.0/24 . tcp . 80 }'
     ip netns exec "$S" nft delete element inet rb RB-CIDR-PORT '{ 160.79.104.0/24 . tcp . 22 }'
-    run -3 nfw --check
+    rb_run 3 nfw --check
     assert_line "set RB-CIDR-PORT: unexpected member 160.79.104.0/24 . tcp . 80"
     assert_line "set RB-CIDR-PORT: member 160.79.104.0/24 . tcp . 22 is missing"
-    run -0 nfw
-    run -0 nfw --check
+    rb_run nfw
+    rb_run nfw --check
     check_clean
     connect 160.79.104.10 80
     assert_failure
     # without ported entries: no port set, no rule, the old policy
-    np_write
-    run -0 nfw
-    run -0 ip netns exec "$S" nft -j list table inet rb
-    run -0 jq -r '[.nftables[].set? | select(.) | .name] | join(" ")' <<<"$output"
+    np_write "$NP"
+    rb_run nfw
+    rb_run ip netns exec "$S" nft -j list table inet rb
+    rb_run jq -r '[.nftables[].set? | select(.) | .name] | join(" ")' <<<"$output"
     assert_output "RB-CIDR RB-DNS RB-HOST"
     connect 160.79.104.10 80
     assert_success
 }
 
 @test "switching backends: the new one's objects first, then the other's go" {
-    run -0 fw --backend xtables
-    run -0 ip netns exec "$S" iptables-legacy-save -t filter
+    rb_run fw --backend xtables
+    rb_run ip netns exec "$S" iptables-legacy-save -t filter
     assert_line ":FORWARD DROP [0:0]"
-    run -0 ip netns exec "$S" ip6tables-legacy-save -t filter
+    rb_run ip netns exec "$S" ip6tables-legacy-save -t filter
     assert_line ":FORWARD DROP [0:0]"
-    run -0 nfw
-    run -0 ip netns exec "$S" iptables-legacy-save
+    rb_run nfw
+    rb_run ip netns exec "$S" iptables-legacy-save
     refute_output --partial "RB-"
     refute_output --partial "DROP"
-    run -0 ip netns exec "$S" ip6tables-legacy-save
+    rb_run ip netns exec "$S" ip6tables-legacy-save
     refute_output --partial "DROP"
-    run -0 ip netns exec "$S" ipset list -n
+    rb_run ip netns exec "$S" ipset list -n
     assert_output ""
-    run -0 ip netns exec "$S" nft list tables
+    rb_run ip netns exec "$S" nft list tables
     assert_output "table inet rb"
-    run -0 fw --check
+    rb_run fw --check
     check_clean
-    run -0 fw --backend xtables
-    run -0 ip netns exec "$S" nft list tables
+    rb_run fw --backend xtables
+    rb_run ip netns exec "$S" nft list tables
     assert_output ""
-    run -0 fw --backend xtables --check
+    rb_run fw --backend xtables --check
     check_clean
     # a check of the wrong backend finds the other one's objects
-    run -0 nfw
-    run -3 fw --backend xtables --check
+    rb_run nfw
+    rb_run 3 fw --backend xtables --check
     assert_line "inet rb: table of the nft backend is there too"
 }
 
@@ -239,38 +239,36 @@ ipv6_on() {
     # without rb the bottle reaches the world over IPv6 (else this proves nothing)
     local i
     for i in 1 2 3; do
-        run ip netns exec "$B" nc -6 -w 2 -z fd00:f::1 443
+        rb_run '?' ip netns exec "$B" nc -6 -w 2 -z fd00:f::1 443
         [ "$status" -eq 0 ] && break
         sleep 1
     done
     assert_success
     local b
     for b in xtables nft; do
-        run -0 fw --backend "$b"
+        rb_run fw --backend "$b"
         ipv6_on
         ip netns exec "$W" tcpdump -i w0 -nn -U -w "$BATS_TEST_TMPDIR/w0-$b.pcap" ip6 2>/dev/null &
         local dump=$!
         sleep 1
-        run ip netns exec "$B" nc -6 -w 2 -z fd00:f::1 443
-        assert_failure
-        run ip netns exec "$B" nc -6 -u -w 1 -z fd00:f::1 53
+        rb_run 1 ip netns exec "$B" nc -6 -w 2 -z fd00:f::1 443
+        rb_run ip netns exec "$B" nc -6 -u -w 1 -z fd00:f::1 53
         # to the sentry itself: nothing either
-        run ip netns exec "$B" nc -6 -w 2 -z fd00:b::2 53
-        assert_failure
+        rb_run 1 ip netns exec "$B" nc -6 -w 2 -z fd00:b::2 53
         sleep 1
         kill "$dump"
         wait "$dump" || true
         # not one IPv6 packet of the bottle's reached the world's side
-        run -0 bash -c "tcpdump -nn -r '$BATS_TEST_TMPDIR/w0-$b.pcap' src fd00:b::3 2>/dev/null"
+        rb_run bash -c "tcpdump -nn -r '$BATS_TEST_TMPDIR/w0-$b.pcap' src fd00:b::3 2>/dev/null"
         assert_output ""
         # and the kernel counted what the policy dropped
         if [ "$b" = nft ]; then
-            run -0 ip netns exec "$S" nft -j list chain inet rb filter-forward
-            run -0 jq '[.nftables[].rule? | select(.comment == "rb:ipv6") | .expr[] | .counter? | select(.) | .packets][0]' <<<"$output"
+            rb_run ip netns exec "$S" nft -j list chain inet rb filter-forward
+            rb_run jq '[.nftables[].rule? | select(.comment == "rb:ipv6") | .expr[] | .counter? | select(.) | .packets][0]' <<<"$output"
         else
-            run -0 ip netns exec "$S" ip6tables-legacy -vxnL FORWARD
+            rb_run ip netns exec "$S" ip6tables-legacy -vxnL FORWARD
             assert_line --regexp '^Chain FORWARD \(policy DROP [1-9][0-9]* packets'
-            run -0 ip netns exec "$S" bash -c "ip6tables-legacy -vxnL FORWARD | sed -nE 's/^Chain FORWARD \(policy DROP ([0-9]+) packets.*/\1/p'"
+            rb_run ip netns exec "$S" bash -c "ip6tables-legacy -vxnL FORWARD | sed -nE 's/^Chain FORWARD \(policy DROP ([0-9]+) packets.*/\1/p'"
         fi
         [ "$output" -gt 0 ] || fail "$b: no IPv6 packet was dropped by the policy: $output"
     done
@@ -308,19 +306,19 @@ table inet rbx {
 EOF
     local before after
     before=$(ip netns exec "$S" nft -s list table inet rbtnetavark; ip netns exec "$S" nft -s list table ip rbtfirewalld; ip netns exec "$S" nft -s list table inet rbx)
-    run -0 nfw
-    run -0 nfw
-    run -0 fw --backend xtables
-    run -0 nfw
+    rb_run nfw
+    rb_run nfw
+    rb_run fw --backend xtables
+    rb_run nfw
     # (the host part into the sentry's netns, as a host with foreign tables:
     # DNAT to an address that netns does not own, which rb-fw-apply refuses)
-    run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --backend nft --host-only --bridge en0 --netns "/run/netns/$S" \
+    rb_run "$RB_BIN/rb-fw-apply" --nameplate "$NP" --backend nft --host-only --bridge en0 --netns "/run/netns/$S" \
         --uplink-bridge up0 --sentry-uplink-ip 198.51.100.9
-    run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --remove --host-only --netns "/run/netns/$S"
+    rb_run "$RB_BIN/rb-fw-apply" --nameplate "$NP" --remove --host-only --netns "/run/netns/$S"
     after=$(ip netns exec "$S" nft -s list table inet rbtnetavark; ip netns exec "$S" nft -s list table ip rbtfirewalld; ip netns exec "$S" nft -s list table inet rbx)
     [ "$before" = "$after" ] || fail "a foreign table changed: $(diff <(echo "$before") <(echo "$after"))"
     # the whole ruleset is exactly theirs plus table inet rb
-    run -0 bash -c "ip netns exec $S nft list tables | sort"
+    rb_run bash -c "ip netns exec $S nft list tables | sort"
     assert_output $'table inet rb\ntable inet rbtnetavark\ntable inet rbx\ntable ip rbtfirewalld'
 }
 
@@ -332,54 +330,54 @@ EOF
     ip -n "$H" link set rbtup0 up
     local host=("$RB_BIN/rb-fw-apply" --backend nft --host-only --netns "/run/netns/$H" --bridge rbtbr0
         --uplink-bridge rbtup0 --sentry-uplink-ip 198.51.100.2)
-    run -0 "${host[@]}" --nameplate "$NP"
-    run -0 ip netns exec "$H" nft -j list table inet rb-rbtfw
+    rb_run "${host[@]}" --nameplate "$NP"
+    rb_run ip netns exec "$H" nft -j list table inet rb-rbtfw
     local j=$output
-    run -0 jq -r '.nftables[].chain? | select(.hook) | "\(.name) \(.hook) \(.policy)"' <<<"$j"
+    rb_run jq -r '.nftables[].chain? | select(.hook) | "\(.name) \(.hook) \(.policy)"' <<<"$j"
     assert_output $'filter-input input accept\nfilter-forward forward accept\nnat-prerouting prerouting accept\nnat-output output accept\nnat-postrouting postrouting accept'
-    run -0 ip netns exec "$H" nft -s list chain inet rb-rbtfw RB-H-rbtfw
+    rb_run ip netns exec "$H" nft -s list chain inet rb-rbtfw RB-H-rbtfw
     assert_line --partial 'iifname "rbtbr0" oifname "rbtbr0" counter accept comment "rb:host-bridged"'
     assert_line --partial 'iifname "rbtbr0" oifname != "rbtbr0" counter drop comment "rb:host-from-enclave"'
-    run -0 ip netns exec "$H" nft -s list chain inet rb-rbtfw nat-prerouting
+    rb_run ip netns exec "$H" nft -s list chain inet rb-rbtfw nat-prerouting
     assert_line --partial 'fib daddr . iif type local counter jump RB-E-rbtfw comment "rb:jump"'
-    run -0 ip netns exec "$H" nft -s list chain inet rb-rbtfw RB-E-rbtfw
+    rb_run ip netns exec "$H" nft -s list chain inet rb-rbtfw RB-E-rbtfw
     assert_line --partial 'tcp dport 8080 counter dnat ip to 198.51.100.2:8080 comment "rb:entry-host"'
-    run -0 ip netns exec "$H" sysctl -n net.ipv4.conf.rbtup0.route_localnet
+    rb_run ip netns exec "$H" sysctl -n net.ipv4.conf.rbtup0.route_localnet
     assert_output 1
-    run -0 "${host[@]}" --nameplate "$NP" --check
+    rb_run "${host[@]}" --nameplate "$NP" --check
     check_clean
     # a second moniker beside it, entry off: its own table, filter only
     local np1=$NP
     NP=$BATS_TEST_TMPDIR/np2.mk
-    np_write "RBRN_MONIKER=rbtfw2" "RBRN_ENTRY_ENABLED=0"
+    np_write "$NP" "RBRN_MONIKER=rbtfw2" "RBRN_ENTRY_ENABLED=0"
     ip -n "$H" link add rbtbr1 type bridge
-    run -0 "$RB_BIN/rb-fw-apply" --backend nft --host-only --netns "/run/netns/$H" --bridge rbtbr1 --nameplate "$NP"
-    run -0 ip netns exec "$H" nft list tables
+    rb_run "$RB_BIN/rb-fw-apply" --backend nft --host-only --netns "/run/netns/$H" --bridge rbtbr1 --nameplate "$NP"
+    rb_run ip netns exec "$H" nft list tables
     assert_output $'table inet rb-rbtfw\ntable inet rb-rbtfw2'
-    run -0 ip netns exec "$H" nft -j list table inet rb-rbtfw2
-    run -0 jq -r '[.nftables[].chain? | select(.) | .name] | join(" ")' <<<"$output"
+    rb_run ip netns exec "$H" nft -j list table inet rb-rbtfw2
+    rb_run jq -r '[.nftables[].chain? | select(.) | .name] | join(" ")' <<<"$output"
     assert_output "filter-input filter-forward RB-H-rbtfw2"
-    run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --remove --host-only --netns "/run/netns/$H"
-    run -0 ip netns exec "$H" nft list tables
+    rb_run "$RB_BIN/rb-fw-apply" --nameplate "$NP" --remove --host-only --netns "/run/netns/$H"
+    rb_run ip netns exec "$H" nft list tables
     assert_output "table inet rb-rbtfw"
-    run -0 "${host[@]}" --nameplate "$np1" --check
+    rb_run "${host[@]}" --nameplate "$np1" --check
     check_clean
     # the host part moved to xtables: the nft table goes
-    run -0 "$RB_BIN/rb-fw-apply" --backend xtables --host-only --netns "/run/netns/$H" --bridge rbtbr0 \
+    rb_run "$RB_BIN/rb-fw-apply" --backend xtables --host-only --netns "/run/netns/$H" --bridge rbtbr0 \
         --uplink-bridge rbtup0 --sentry-uplink-ip 198.51.100.2 --nameplate "$np1"
-    run -0 ip netns exec "$H" nft list tables
+    rb_run ip netns exec "$H" nft list tables
     assert_output ""
-    run -0 ip netns exec "$H" iptables-legacy-save -t filter
+    rb_run ip netns exec "$H" iptables-legacy-save -t filter
     assert_line --partial "RB-H-rbtfw"
 }
 
 @test "nft entry port: the uplink reaches the bottle's service through the sentry's DNAT" {
     ip netns exec "$B" sh -c 'echo hello | exec nc -l -N 10.242.0.3 8888' </dev/null >/dev/null 2>&1 3>&- &
     wait_listen "$B" 8888
-    run -0 nfw
-    run -0 ip netns exec "$W" nc -w 3 198.51.100.2 8080 </dev/null
+    rb_run nfw
+    rb_run ip netns exec "$W" nc -w 3 198.51.100.2 8080 </dev/null
     assert_output hello
-    run -0 nfw --counters
+    rb_run nfw --counters
     assert_line --regexp '^nat RB-PREROUTING [0-9]+ [1-9][0-9]* [0-9]+ rb:entry-dnat '
     assert_line --regexp '^filter RB-FORWARD [0-9]+ [1-9][0-9]* [0-9]+ rb:entry '
 }
@@ -395,25 +393,25 @@ EOF
     else
         want=xtables why="auto: legacy ip_tables and ip_set present"
     fi
-    RB_FW_BACKEND=auto run -0 fw --dry-run
+    RB_FW_BACKEND=auto rb_run fw --dry-run
     assert_line --index 0 "# backend $want ($why)"
     if [ "$want" = nft ]; then assert_line 'table inet rb {'; else assert_line '*filter'; fi
     # nothing applied: --check takes the kernel's choice too, and finds it all missing
-    RB_FW_BACKEND=auto run -3 fw --check
+    RB_FW_BACKEND=auto rb_run 3 fw --check
     assert_line --index 0 "# backend $want ($why)"
     # applied by either backend: --check reads the one that holds it
     for b in $(both_backends); do
-        run -0 fw --backend "$b"
-        RB_FW_BACKEND=auto run -0 fw --check
+        rb_run fw --backend "$b"
+        RB_FW_BACKEND=auto rb_run fw --check
         assert_line --index 0 "# backend $b (auto: the one holding the policy)"
         check_clean
-        run -0 rb_fw_objects "$S"
+        rb_run rb_fw_objects "$S"
         if [ "$b" = nft ]; then assert_output "table inet rb"; else refute_output --partial 'table inet'; fi
     done
     # named, by the option or the environment: chosen
-    RB_FW_BACKEND=auto run -0 fw --dry-run --backend nft
+    RB_FW_BACKEND=auto rb_run fw --dry-run --backend nft
     assert_line --index 0 "# backend nft (chosen)"
-    RB_FW_BACKEND=xtables run -0 fw --dry-run
+    RB_FW_BACKEND=xtables rb_run fw --dry-run
     assert_line --index 0 "# backend xtables (chosen)"
 }
 
@@ -477,25 +475,25 @@ fw_locked() {
         [ "$rc" = 0 ] || fail "$b: the apply failed (exit $rc): $(cat "$BATS_TEST_TMPDIR/out-$b")"
         [ $(((t1 - t0) / 1000000)) -ge 2500 ] || fail "$b: the apply ended $(((t1 - t0) / 1000000)) ms after it started, the lock was held 3 s"
         # in force now: that backend's objects only, forwarding on
-        run -0 rb_fw_objects "$S"
+        rb_run rb_fw_objects "$S"
         if [ "$b" = nft ]; then
             assert_output "table inet rb"
         else
             assert_line --regexp '^:RB-FORWARD '
             refute_output --partial 'table inet'
         fi
-        run -0 ip netns exec "$S" sysctl -n net.ipv4.ip_forward
+        rb_run ip netns exec "$S" sysctl -n net.ipv4.ip_forward
         assert_output 1
-        run -0 fw --backend "$b" --check
+        rb_run fw --backend "$b" --check
         check_clean
     done
 }
 
 @test "the apply lock, both backends: held past its 30 s, an apply fails with one message and changes nothing" {
     local lk before b rc out
-    run -0 fw --backend nft
+    rb_run fw --backend nft
     # a policy the held applies would change, had they got the lock
-    np_write "RBRN_UPLINK_ALLOWED_CIDRS=9.9.9.0/24"
+    np_write "$NP" "RBRN_UPLINK_ALLOWED_CIDRS=9.9.9.0/24"
     lk=$BATS_TEST_TMPDIR/lock
     : >"$lk"
     hold_lock "$lk" 60
@@ -513,7 +511,7 @@ fw_locked() {
     done
     kill "$HOLDER"
     [ "$(fw_state)" = "$before" ] || fail "the netns changed: $(diff <(echo "$before") <(fw_state))"
-    run -0 ip netns exec "$S" nft list set inet rb RB-CIDR
+    rb_run ip netns exec "$S" nft list set inet rb RB-CIDR
     assert_output --partial "160.79.104.0/24"
     refute_output --partial "9.9.9.0/24"
 }

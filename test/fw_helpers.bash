@@ -16,14 +16,14 @@ setup() {
     ip netns exec "$S" sysctl -qw net.ipv4.ip_forward=0
     ip netns exec "$S" sysctl -qw net.ipv6.conf.all.disable_ipv6=0
     NP=$BATS_TEST_TMPDIR/np.mk
-    np_write
+    np_write "$NP"
 }
 
 teardown() {
     rb_default_teardown
 }
 
-# np_write [NAME=VALUE]...: the test nameplate, with values replaced.
+# The test nameplate: np_write's base (test/helpers.bash).
 NP_BASE=(
     "RBRN_MONIKER=rbtfw"
     "RBRN_ENCLAVE_SUBNET=10.242.0.0/24"
@@ -42,17 +42,6 @@ NP_BASE=(
     "RBRN_UPLINK_ALLOWED_CIDRS=160.79.104.0/24"
     "RBRN_UPLINK_ALLOWED_DOMAINS=anthropic.com"
 )
-np_write() {
-    local kv o val
-    : >"$NP"
-    for kv in "${NP_BASE[@]}"; do
-        val=${kv#*=}
-        for o in "$@"; do
-            [ "${o%%=*}" = "${kv%%=*}" ] && val=${o#*=}
-        done
-        echo "${kv%%=*} = $val" >>"$NP"
-    done
-}
 
 fw() { "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns "/run/netns/$S" "$@"; }
 
@@ -75,7 +64,7 @@ listen_world() {
 
 # connect ADDR PORT: TCP connect from the bottle; nc -v says why it failed.
 connect() {
-    run ip netns exec "$B" nc -v -w 2 -z "$1" "$2"
+    rb_run '?' ip netns exec "$B" nc -v -w 2 -z "$1" "$2"
 }
 
 
