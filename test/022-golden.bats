@@ -16,7 +16,7 @@ teardown() { rb_default_teardown; }
 golden() {
     local np=$1 b=$2 f=$RB_TOP/nameplates/$1.mk
     [ -e "$f" ] || f=$RB_TOP/test/data/$np.mk
-    run -0 ip netns exec "$NS" env -u RB_FW_BACKEND "$RB_BIN/rb-fw-apply" --nameplate "$f" \
+    rb_run ip netns exec "$NS" env -u RB_FW_BACKEND "$RB_BIN/rb-fw-apply" --nameplate "$f" \
         --backend "$b" --dry-run --enclave-if en0 --uplink-if up0 --no-host
     diff -u "$RB_TOP/test/golden/$np.$b" <(printf '%s\n' "$output") ||
         fail "the $b policy of ${f#"$RB_TOP"/} is not test/golden/$np.$b"
@@ -37,6 +37,6 @@ golden() {
 @test "golden: every nft golden ruleset is one nft -c -f takes" {
     local f
     for f in "$RB_TOP"/test/golden/*.nft; do
-        run -0 ip netns exec "$NS" nft -c -f "$f"
+        rb_run ip netns exec "$NS" nft -c -f "$f"
     done
 }

@@ -33,39 +33,29 @@ teardown() {
     rb_default_teardown
 }
 
-np_write() {
-    local base=(
-        "RBRN_MONIKER=rbtdns"
-        "RBRN_ENCLAVE_SUBNET=10.242.0.0/24"
-        "RBRN_ENCLAVE_SENTRY_IP=10.242.0.2"
-        "RBRN_ENCLAVE_BOTTLE_IP=10.242.0.3"
-        "RBRN_UPLINK_NETWORK=rbt-none"
-        "RBRN_UPLINK_DNS_SERVER=8.8.8.8"
-        "RBRN_ENTRY_ENABLED=0"
-        "RBRN_UPLINK_DNS_ENABLED=1"
-        "RBRN_UPLINK_DNS_GLOBAL=0"
-        "RBRN_UPLINK_DNS_INTERCEPT=1"
-        "RBRN_UPLINK_ACCESS_ENABLED=1"
-        "RBRN_UPLINK_ACCESS_GLOBAL=0"
-        "RBRN_UPLINK_ALLOWED_CIDRS="
-        "RBRN_UPLINK_ALLOWED_DOMAINS=anthropic.com"
-    )
-    local kv o val
-    : >"$NP"
-    for kv in "${base[@]}"; do
-        val=${kv#*=}
-        for o in "$@"; do
-            [ "${o%%=*}" = "${kv%%=*}" ] && val=${o#*=}
-        done
-        echo "${kv%%=*} = $val" >>"$NP"
-    done
-}
+# np_write's base nameplate (test/helpers.bash)
+NP_BASE=(
+    "RBRN_MONIKER=rbtdns"
+    "RBRN_ENCLAVE_SUBNET=10.242.0.0/24"
+    "RBRN_ENCLAVE_SENTRY_IP=10.242.0.2"
+    "RBRN_ENCLAVE_BOTTLE_IP=10.242.0.3"
+    "RBRN_UPLINK_NETWORK=rbt-none"
+    "RBRN_UPLINK_DNS_SERVER=8.8.8.8"
+    "RBRN_ENTRY_ENABLED=0"
+    "RBRN_UPLINK_DNS_ENABLED=1"
+    "RBRN_UPLINK_DNS_GLOBAL=0"
+    "RBRN_UPLINK_DNS_INTERCEPT=1"
+    "RBRN_UPLINK_ACCESS_ENABLED=1"
+    "RBRN_UPLINK_ACCESS_GLOBAL=0"
+    "RBRN_UPLINK_ALLOWED_CIDRS="
+    "RBRN_UPLINK_ALLOWED_DOMAINS=anthropic.com"
+)
 
 # sentry_up [NAME=VALUE]...: policy and resolver of that nameplate, run the
 # way the sentry container runs them (rb-sentryd: dnsmasq and the learner).
 sentry_up() {
-    np_write "$@"
-    run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns "/run/netns/$S"
+    np_write "$NP" "$@"
+    rb_run "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns "/run/netns/$S"
     rb_sentryd "$S" "$NP" || fail "rb-sentryd did not start"
     cp "$SD/dnsmasq.conf" "$BATS_TEST_TMPDIR/dnsmasq.conf"
     SLOG=$SD/sentryd.log
@@ -75,12 +65,12 @@ sentry_up() {
 ask() {
     local name=$1
     shift
-    run ip netns exec "$B" dig +time=2 +tries=1 +noall +comments +answer "$@" @10.242.0.2 "$name"
+    rb_run '?' ip netns exec "$B" dig +time=2 +tries=1 +noall +comments +answer "$@" @10.242.0.2 "$name"
 }
 
 @test "--resolver-conf: the configuration, and nothing touched" {
-    np_write
-    run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --resolver-conf
+    np_write "$NP"
+    rb_run "$RB_BIN/rb-fw-apply" --nameplate "$NP" --resolver-conf
     assert_line "listen-address=10.242.0.2"
     assert_line "no-resolv"
     assert_line "cache-size=1000"
@@ -88,14 +78,14 @@ ask() {
     assert_line "server=/anthropic.com/8.8.8.8"
     refute_line --partial "ipset="
     refute_line "server=8.8.8.8"
-    run -0 ip netns exec "$S" iptables-legacy-save
+    rb_run ip netns exec "$S" iptables-legacy-save
     assert_output ""
 }
 
 @test "an allowed name and its subdomains resolve upstream and land in RB-DNS" {
     rb_need_learner
     sentry_up
-    run -0 rb_set_members "$S" RB-DNS
+    rb_run rb_set_members "$S" RB-DNS
     refute_output --partial "160.79.104.10"
     ask anthropic.com
     assert_success
@@ -103,16 +93,16 @@ ask() {
     assert_output --regexp "anthropic\.com\.[[:space:]]+[0-9]+[[:space:]]+IN[[:space:]]+A[[:space:]]+160\.79\.104\.10"
     ask api.anthropic.com +tcp
     assert_output --partial "160.79.104.10"
-    run -0 grep -c "query\[A\] anthropic.com from 198.51.100.2" "$WLOG"
-    run -0 grep -c "query\[A\] api.anthropic.com from" "$WLOG"
-    run -0 rb_set_members "$S" RB-DNS
+    rb_run grep -c "query\[A\] anthropic.com from 198.51.100.2" "$WLOG"
+    rb_run grep -c "query\[A\] api.anthropic.com from" "$WLOG"
+    rb_run rb_set_members "$S" RB-DNS
     assert_output "160.79.104.10"
     if [ "$(rb_backend)" = nft ]; then
-        run -0 ip netns exec "$S" nft -j list set inet rb RB-DNS
-        run -0 jq '[.nftables[].set? | select(.) | .elem[] | select(.elem.val == "160.79.104.10" and .elem.expires > 0)] | length' <<<"$output"
+        rb_run ip netns exec "$S" nft -j list set inet rb RB-DNS
+        rb_run jq '[.nftables[].set? | select(.) | .elem[] | select(.elem.val == "160.79.104.10" and .elem.expires > 0)] | length' <<<"$output"
         assert_output 1
     else
-        run -0 ip netns exec "$S" ipset list RB-DNS
+        rb_run ip netns exec "$S" ipset list RB-DNS
         assert_line --regexp "^160\.79\.104\.10 timeout [0-9]+$"
     fi
 }
@@ -126,22 +116,22 @@ ask() {
     done
     ask google.com +tcp
     assert_output --partial "status: NXDOMAIN"
-    run grep -E "google|notanthropic|query\[A\] com " "$WLOG"
+    rb_run 1 grep -E "google|notanthropic|query\[A\] com " "$WLOG"
     assert_output ""
-    run -0 rb_set_members "$S" RB-DNS
+    rb_run rb_set_members "$S" RB-DNS
     refute_output --partial "142.250.1.1"
     refute_output --partial "192.0.2.1"
     # the sentry logs every query (podman logs shows them)
-    run -0 grep -c "query\[A\] google.com from 10.242.0.3" "$SLOG"
+    rb_run grep -c "query\[A\] google.com from 10.242.0.3" "$SLOG"
 }
 
 @test "intercepted: DNS sent to 8.8.8.8 is answered by the sentry's policy" {
     sentry_up
-    run ip netns exec "$B" dig +time=2 +tries=1 @8.8.8.8 google.com
+    rb_run ip netns exec "$B" dig +time=2 +tries=1 @8.8.8.8 google.com
     assert_output --partial "status: NXDOMAIN"
-    run ip netns exec "$B" dig +short +time=2 +tries=1 @8.8.8.8 anthropic.com
+    rb_run ip netns exec "$B" dig +short +time=2 +tries=1 @8.8.8.8 anthropic.com
     assert_output "160.79.104.10"
-    run grep -c "google" "$WLOG"
+    rb_run 1 grep -c "google" "$WLOG"
     assert_output 0
 }
 
@@ -150,16 +140,13 @@ ask() {
     ip netns exec "$W" nc -lk 0.0.0.0 443 </dev/null >/dev/null 2>&1 3>&- &
     wait_listen "$W" 443
     sentry_up
-    run ip netns exec "$B" nc -v -w 2 -z 160.79.104.10 443
-    assert_failure
+    rb_run 1 ip netns exec "$B" nc -v -w 2 -z 160.79.104.10 443
     assert_output --partial "refused"
     ask anthropic.com
     assert_output --partial "160.79.104.10"
-    run ip netns exec "$B" nc -v -w 2 -z 160.79.104.10 443
-    assert_success
+    rb_run ip netns exec "$B" nc -v -w 2 -z 160.79.104.10 443
     # google.com's address never entered the set: still refused
-    run ip netns exec "$B" nc -v -w 2 -z 142.250.1.1 443
-    assert_failure
+    rb_run 1 ip netns exec "$B" nc -v -w 2 -z 142.250.1.1 443
     assert_output --partial "refused"
 }
 
@@ -174,10 +161,10 @@ ported_name() {
     wait_listen "$W" 443
     wait_listen "$W" 80
     wait_listen "$W" 22
-    np_write "RBRN_UPLINK_ALLOWED_DOMAINS=google.com:443 anthropic.com:22,443"
-    run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns "/run/netns/$S" --backend "$1"
+    np_write "$NP" "RBRN_UPLINK_ALLOWED_DOMAINS=google.com:443 anthropic.com:22,443"
+    rb_run "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns "/run/netns/$S" --backend "$1"
     rb_sentryd "$S" "$NP" || fail "rb-sentryd did not start"
-    run ip netns exec "$B" nc -v -w 2 -z 160.79.104.10 443
+    rb_run '?' ip netns exec "$B" nc -v -w 2 -z 160.79.104.10 443
     assert_failure
     # one learner, one answer after another (its sets stay open between them)
     ask google.com
@@ -189,14 +176,13 @@ ported_name() {
         python3 -c 'import struct, sys
 n = b"".join(bytes([len(l)]) + l.encode() for l in "api.anthropic.com".split(".")) + b"\0"
 sys.stdout.buffer.write(struct.pack(">HHHHHH", 1, 0x8180, 1, 1, 0, 0) + n + struct.pack(">HH", 1, 1) + b"\xc0\x0c" + struct.pack(">HHIH", 1, 1, 300, 4) + bytes([160, 79, 104, 10]))' >"$BATS_TEST_TMPDIR/reply"
-        run --separate-stderr ip netns exec "$S" "$RB_BIN/rb-sentryd" --parse "$BATS_TEST_TMPDIR/reply" --add --learner-conf "$SD/learner.conf"
+        rb_run --separate-stderr '?' ip netns exec "$S" "$RB_BIN/rb-sentryd" --parse "$BATS_TEST_TMPDIR/reply" --add --learner-conf "$SD/learner.conf"
         [ "$status" = 0 ] || fail "rb-sentryd --parse --add: $stderr $(ip netns exec "$S" nft list sets)"
         assert_line "add 160.79.104.10 ports 22,443 timeout 302"
         assert_line "added 1 host 0"
     fi
-    run ip netns exec "$B" nc -v -w 2 -z 160.79.104.10 443
-    assert_success
-    run ip netns exec "$B" nc -v -w 2 -z 160.79.104.10 80
+    rb_run ip netns exec "$B" nc -v -w 2 -z 160.79.104.10 443
+    rb_run '?' ip netns exec "$B" nc -v -w 2 -z 160.79.104.10 80
     assert_failure
     assert_output --partial "refused"
 }
@@ -325,32 +311,32 @@ reload_sets() {
 @test "a ported name: its answer opens its ports only (xtables: RB-DNS-PORT, hash:ip,port)" {
     [ -e /proc/net/ip_tables_names ] || skip "no legacy xtables"
     ported_name xtables
-    run -0 ip netns exec "$S" ipset list RB-DNS-PORT
+    rb_run ip netns exec "$S" ipset list RB-DNS-PORT
     assert_line --regexp "^160\.79\.104\.10,tcp:443 timeout [0-9]+$"
     assert_line --regexp "^160\.79\.104\.10,tcp:22 timeout [0-9]+$"
     [ "$(grep -c '^160' <<<"$output")" -eq 2 ] || fail "RB-DNS-PORT: $output"
-    run -0 ip netns exec "$S" ipset list RB-DNS
+    rb_run ip netns exec "$S" ipset list RB-DNS
     refute_output --partial "160.79.104.10"
 }
 
 @test "a ported name: its answer opens its ports only (nft: RB-DNS-PORT, address . protocol . port)" {
     ported_name nft
-    run -0 ip netns exec "$S" nft -j list set inet rb RB-DNS-PORT
-    run -0 jq -c '[.nftables[].set? | select(.) | .elem[]?.elem.val.concat] | sort' <<<"$output"
+    rb_run ip netns exec "$S" nft -j list set inet rb RB-DNS-PORT
+    rb_run jq -c '[.nftables[].set? | select(.) | .elem[]?.elem.val.concat] | sort' <<<"$output"
     assert_output '[["160.79.104.10","tcp",22],["160.79.104.10","tcp",443]]'
-    run -0 ip netns exec "$S" nft -j list set inet rb RB-DNS
+    rb_run ip netns exec "$S" nft -j list set inet rb RB-DNS
     refute_output --partial "160.79.104.10"
 }
 
 @test "DNS_GLOBAL=1 resolves any name, but only allowed names open egress" {
     rb_need_learner
     sentry_up "RBRN_UPLINK_DNS_GLOBAL=1"
-    run -0 grep -x "server=8.8.8.8" "$BATS_TEST_TMPDIR/dnsmasq.conf"
+    rb_run grep -x "server=8.8.8.8" "$BATS_TEST_TMPDIR/dnsmasq.conf"
     ask google.com
     assert_output --partial "142.250.1.1"
     ask anthropic.com
     assert_output --partial "160.79.104.10"
-    run -0 rb_set_members "$S" RB-DNS
+    rb_run rb_set_members "$S" RB-DNS
     assert_output "160.79.104.10"
 }
 
@@ -361,52 +347,49 @@ reload_sets() {
     [ $rc -eq 1 ] || fail "cannot ask the kernel whether nftables has a queue"
     ip netns exec "$W" nc -lk 0.0.0.0 443 </dev/null >/dev/null 2>&1 3>&- &
     wait_listen "$W" 443
-    np_write
-    run -0 --separate-stderr "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns "/run/netns/$S" --backend nft
+    np_write "$NP"
+    rb_run --separate-stderr "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns "/run/netns/$S" --backend nft
     rb_sentryd "$S" "$NP" || fail "rb-sentryd did not start"
     # no rule hands a reply to the learner: nothing can open a name's answer
-    run -0 ip netns exec "$S" nft -j list table inet rb
-    run -0 jq '[.nftables[].rule? | select(.) | .expr[] | select(has("queue"))] | length' <<<"$output"
+    rb_run ip netns exec "$S" nft -j list table inet rb
+    rb_run jq '[.nftables[].rule? | select(.) | .expr[] | select(has("queue"))] | length' <<<"$output"
     assert_output 0
     ask anthropic.com
     assert_output --partial "status: NOERROR"
     assert_output --partial "160.79.104.10"
-    run ip netns exec "$B" nc -v -w 2 -z 160.79.104.10 443
-    assert_failure
+    rb_run 1 ip netns exec "$B" nc -v -w 2 -z 160.79.104.10 443
     assert_output --partial "refused"
-    RB_FW_BACKEND=nft run -0 rb_set_members "$S" RB-DNS
+    RB_FW_BACKEND=nft rb_run rb_set_members "$S" RB-DNS
     assert_output ""
-    RB_FW_BACKEND=nft run -0 rb_pkts "$S" dns-set
+    RB_FW_BACKEND=nft rb_run rb_pkts "$S" dns-set
     assert_output 0
-    RB_FW_BACKEND=nft run -0 rb_pkts "$S" reject
+    RB_FW_BACKEND=nft rb_run rb_pkts "$S" reject
     [ "$output" -ge 1 ] || fail "rb:reject counted nothing"
 }
 
 @test "DNS_ENABLED=0: nothing resolves, nothing is forwarded" {
     sentry_up "RBRN_UPLINK_DNS_ENABLED=0" "RBRN_UPLINK_DNS_INTERCEPT=0"
-    run grep -E "^server=" "$BATS_TEST_TMPDIR/dnsmasq.conf"
+    rb_run 1 grep -E "^server=" "$BATS_TEST_TMPDIR/dnsmasq.conf"
     assert_output ""
     # the bottle may not even ask; the resolver itself knows nothing
     ask anthropic.com
     refute_output --partial "160.79.104.10"
-    run ip netns exec "$S" dig +time=2 +tries=1 @127.0.0.1 anthropic.com
+    rb_run ip netns exec "$S" dig +time=2 +tries=1 @127.0.0.1 anthropic.com
     assert_output --partial "status: NXDOMAIN"
-    run -0 cat "$WLOG"
+    rb_run cat "$WLOG"
     refute_output --partial "anthropic"
 }
 
 @test "the denial log: a rejected connection and a refused name, by an unprivileged process" {
     sentry_up
-    run ip netns exec "$B" nc -v -w 2 -z 142.250.1.1 443
-    assert_failure
+    rb_run 1 ip netns exec "$B" nc -v -w 2 -z 142.250.1.1 443
     assert_output --partial refused
     ask google.com
     assert_output --partial "status: NXDOMAIN"
     ask api.anthropic.com
-    run ip netns exec "$B" nc -v -w 2 -z 10.242.0.2 22
-    assert_failure
+    rb_run 1 ip netns exec "$B" nc -v -w 2 -z 10.242.0.2 22
     sleep 1
-    run cat "$SD/log/denials/denials.jsonl"
+    rb_run cat "$SD/log/denials/denials.jsonl"
     assert_line --regexp '"proto":"tcp","src":"10\.242\.0\.3","dst":"142\.250\.1\.1","port":443,"rule":"rb:reject"\}$'
     # a refused name is the learner's record: it sees the replies through
     # NFQUEUE, which nft has only with nft_queue (CONFIG_NFT_QUEUE)
@@ -418,34 +401,34 @@ reload_sets() {
     assert_line --regexp '"dst":"10\.242\.0\.2","port":22,"rule":"rb:in-reject"'
     local log
     log=$(rb_sentryd_child "$SD_PID" rb-denials) || fail "no denial log"
-    run grep -E '^(Uid|CapEff|CapPrm|CapBnd):' /proc/$log/status
+    rb_run grep -E '^(Uid|CapEff|CapPrm|CapBnd):' /proc/$log/status
     assert_line --regexp '^Uid:[[:space:]]+65532[[:space:]]'
     assert_line --regexp '^CapEff:[[:space:]]+0000000000000000$'
     assert_line --regexp '^CapBnd:[[:space:]]+0000000000000000$'
 }
 
 @test "--learner-conf: what the learner learns from, and nothing touched" {
-    np_write "RBRN_UPLINK_ALLOWED_DOMAINS=anthropic.com example.com"
-    run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --learner-conf
+    np_write "$NP" "RBRN_UPLINK_ALLOWED_DOMAINS=anthropic.com example.com"
+    rb_run "$RB_BIN/rb-fw-apply" --nameplate "$NP" --learner-conf
     assert_line "learn 1"
     assert_line "dns-global 0"
     assert_line "allow anthropic.com"
     assert_line "allow example.com"
-    np_write "RBRN_UPLINK_ACCESS_GLOBAL=1"
-    run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --learner-conf
+    np_write "$NP" "RBRN_UPLINK_ACCESS_GLOBAL=1"
+    rb_run "$RB_BIN/rb-fw-apply" --nameplate "$NP" --learner-conf
     assert_line "learn 0"
-    np_write "RBRN_UPLINK_DNS_GLOBAL=1"
-    run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --learner-conf
+    np_write "$NP" "RBRN_UPLINK_DNS_GLOBAL=1"
+    rb_run "$RB_BIN/rb-fw-apply" --nameplate "$NP" --learner-conf
     assert_line "dns-global 1"
-    run -0 ip netns exec "$S" iptables-legacy-save
+    rb_run ip netns exec "$S" iptables-legacy-save
     assert_output ""
 }
 
 @test "--resolver-conf refuses a nameplate that could inject directives" {
-    np_write "RBRN_UPLINK_ALLOWED_DOMAINS=anthropic.com/#/1.2.3.4"
-    run -1 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --resolver-conf
+    np_write "$NP" "RBRN_UPLINK_ALLOWED_DOMAINS=anthropic.com/#/1.2.3.4"
+    rb_run 1 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --resolver-conf
     refute_output --partial "server="
     # unset and no resolver on the host to take (test/012 covers the choice)
-    np_write "RBRN_UPLINK_DNS_SERVER="
-    RB_RESOLV_CONF=/dev/null run -1 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --resolver-conf
+    np_write "$NP" "RBRN_UPLINK_DNS_SERVER="
+    RB_RESOLV_CONF=/dev/null rb_run 1 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --resolver-conf
 }
