@@ -84,7 +84,7 @@ bottle_plug() {
 }
 
 netcreate() {
-	run "$RB_BIN/rb-net-create" --nameplate "$NP" "$@"
+	rb_run '?' "$RB_BIN/rb-net-create" --nameplate "$NP" "$@"
 }
 
 sc() { ip netns exec "$1" sysctl -n "$2"; }
@@ -147,11 +147,9 @@ rpfilter_drops() {
 }
 
 @test "net: usage errors exit 1" {
-	run "$RB_BIN/rb-net-create" --help
-	assert_success
+	rb_run "$RB_BIN/rb-net-create" --help
 	assert_output --partial "--netns-bottle"
-	run "$RB_BIN/rb-net-create"
-	assert_failure 1
+	rb_run 1 "$RB_BIN/rb-net-create"
 	netcreate --stage nope "${NS_ARGS[@]}"
 	assert_failure 1
 	netcreate --print-env
@@ -171,9 +169,9 @@ rpfilter_drops() {
 	assert_success
 
 	# bottle: its subnet and the way to the sentry, nothing else, no IPv6
-	run routes4 "$B"
+	rb_run routes4 "$B"
 	assert_output "$(printf '%s\n' "10.242.0.0/24 - eth0" "default 10.242.0.2 eth0")"
-	run ip -j -n "$B" -6 route show table all
+	rb_run ip -j -n "$B" -6 route show table all
 	assert_output "[]"
 	[ "$(ip -j -n "$B" -6 addr | jq '[.[].addr_info[]] | length')" -eq 0 ]
 	[ "$(sc "$B" net.ipv6.conf.all.disable_ipv6)" = 1 ]
@@ -218,7 +216,7 @@ rpfilter_drops() {
 	first=$(net_state)
 	netcreate "${NS_ARGS[@]}"
 	assert_success
-	run net_state
+	rb_run net_state
 	assert_output "$first"
 }
 
@@ -236,18 +234,14 @@ rpfilter_drops() {
 	netcreate "${NS_ARGS[@]}"
 	assert_success
 
-	run probe 10.242.0.1 5555
-	assert_failure
-	run probe "$ll%eth0" 5556
-	assert_failure
+	rb_run 1 probe 10.242.0.1 5555
+	rb_run 1 probe "$ll%eth0" 5556
 	# even with IPv6 turned back on in the bottle, the host's side is deaf
 	ip netns exec "$B" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.eth0.disable_ipv6=0
 	[ "$(ip -j -n "$B" -6 addr show dev eth0 | jq '.[0].addr_info | length')" -ge 1 ]
-	run probe "$ll%eth0" 5556
-	assert_failure
+	rb_run 1 probe "$ll%eth0" 5556
 	# the listeners were there all along
-	run ip netns exec "$H" nc -z -w 2 127.0.0.1 5555
-	assert_success
+	rb_run ip netns exec "$H" nc -z -w 2 127.0.0.1 5555
 }
 
 @test "net: a bottle that could rewrite its own routes still cannot reach the host" {
@@ -265,16 +259,15 @@ rpfilter_drops() {
 	assert_success
 	# the prune took the route and the flush the neighbour; the attacker
 	# puts them back
-	run ip -j -n "$B" -4 route show 198.51.100.1
+	rb_run ip -j -n "$B" -4 route show 198.51.100.1
 	assert_output "[]"
-	run ip -j -n "$B" neigh show 198.51.100.1 nud all
+	rb_run ip -j -n "$B" neigh show 198.51.100.1 nud all
 	assert_output "[]"
 	ip -n "$B" route add 198.51.100.1/32 dev eth0
 	ip -n "$B" neigh add 198.51.100.1 lladdr "$mac" dev eth0 nud permanent
 
 	before=$(rpfilter_drops)
-	run probe 198.51.100.1 5555
-	assert_failure
+	rb_run 1 probe 198.51.100.1 5555
 	after=$(rpfilter_drops)
 	# dropped on the way in by reverse-path filtering, not merely unanswered
 	[ "$after" -gt "$before" ]
@@ -286,7 +279,7 @@ rpfilter_drops() {
 	[ "$(addr_count "$H" rbbr0)" -eq 0 ]
 	[ "$(ip -j -n "$S" -4 route show default | jq -r '.[0].gateway')" = 10.90.0.1 ]
 	# the bottle was not touched
-	run routes4 "$B"
+	rb_run routes4 "$B"
 	assert_output --partial "192.0.2.0/24 10.242.0.1 eth0"
 	[ "$(sc "$B" net.ipv6.conf.all.disable_ipv6)" = 0 ]
 
@@ -300,7 +293,7 @@ rpfilter_drops() {
 	assert_success
 	[ "$(sc "$H" net.ipv6.conf.vbot.disable_ipv6)" = 1 ]
 	[ "$(addr_count "$H" vbot)" -eq 0 ]
-	run routes4 "$B"
+	rb_run routes4 "$B"
 	assert_output "$(printf '%s\n' "10.242.0.0/24 - eth0" "default 10.242.0.2 eth0")"
 	[ "$(sc "$B" net.ipv6.conf.all.disable_ipv6)" = 1 ]
 }
@@ -316,20 +309,19 @@ rpfilter_drops() {
 	ip -n "$B" neigh add 10.242.0.9 lladdr 02:00:00:00:00:02 dev eth0 nud stale
 	ip -n "$B" neigh add 10.242.0.10 lladdr 02:00:00:00:00:03 dev eth0 nud permanent
 	ip -n "$B" neigh add 10.242.0.11 lladdr 02:00:00:00:00:04 dev eth0 nud noarp
-	run ip -j -n "$B" neigh show nud all dev eth0
+	rb_run ip -j -n "$B" neigh show nud all dev eth0
 	[ "$(jq length <<<"$output")" -eq 4 ] || fail "not the four entries: $output"
 	# the problem: the bottle sends to a MAC nobody has
-	run probe 10.242.0.2 5557
-	assert_failure
+	rb_run 1 probe 10.242.0.2 5557
 
 	netcreate --stage bottle --netns-host "/run/netns/$H" --netns-bottle "/run/netns/$B" --bridge rbbr0
 	assert_success
-	run ip -j -n "$B" neigh show nud all
+	rb_run ip -j -n "$B" neigh show nud all
 	assert_output "[]"
 	probe 10.242.0.2 5557
 	# and the bottle learned the sentry's real MAC
 	a=$(ip -j -n "$S" link show eth0 | jq -r '.[0].address')
-	run ip -j -n "$B" neigh show 10.242.0.2 dev eth0
+	rb_run ip -j -n "$B" neigh show 10.242.0.2 dev eth0
 	[ "$(jq -r '.[0].lladdr' <<<"$output")" = "$a" ] || fail "neighbour 10.242.0.2 is not $a: $output"
 }
 
@@ -339,7 +331,7 @@ rpfilter_drops() {
 	before=$(ip -j -n "$S" -4 route show table all)
 	netcreate "${NS_ARGS[@]}"
 	assert_success
-	run ip -j -n "$S" -4 route show table all
+	rb_run ip -j -n "$S" -4 route show table all
 	assert_output "$before"
 	[ "$(sc "$S" net.ipv6.conf.all.disable_ipv6)" = 1 ]
 }
@@ -352,7 +344,7 @@ rpfilter_drops() {
 	assert_output --partial RBRN_ENCLAVE_BOTTLE_IP
 	RBRN_ENCLAVE_BOTTLE_IP=10.99.0.3 netcreate "${NS_ARGS[@]}"
 	assert_failure 1
-	run net_state
+	rb_run net_state
 	assert_output "$before"
 }
 
@@ -371,7 +363,7 @@ rpfilter_drops() {
 		--netns-bottle "/run/netns/$B" --bridge hosteth
 	assert_failure 2
 	assert_output --partial "not a bridge"
-	run net_state
+	rb_run net_state
 	assert_output "$before"
 }
 
@@ -397,7 +389,7 @@ rpfilter_drops() {
 	assert_failure 2
 	assert_output --partial "not a port of bridge rbbr1"
 	ip -n "$H" link del rbbr1
-	run net_state
+	rb_run net_state
 	assert_output "$before"
 }
 
@@ -411,14 +403,14 @@ rpfilter_drops() {
 	netcreate "${NS_ARGS[@]}"
 	assert_failure 2
 	assert_output --partial rbtx0
-	run net_state
+	rb_run net_state
 	assert_output "$before"
 	# down, as the kernel's fallback tunnels (sit0, tunl0) are in every netns:
 	# the bottle has no capability to raise it
 	ip -n "$B" link set rbtx0 down
 	netcreate "${NS_ARGS[@]}"
 	assert_success
-	run routes4 "$B"
+	rb_run routes4 "$B"
 	assert_output "$(printf '%s\n' "10.242.0.0/24 - eth0" "default 10.242.0.2 eth0")"
 }
 
@@ -427,7 +419,7 @@ rpfilter_drops() {
 	before=$(net_state)
 	netcreate --remove
 	assert_success
-	run net_state
+	rb_run net_state
 	assert_output "$before"
 }
 

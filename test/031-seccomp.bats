@@ -21,7 +21,7 @@ teardown() {
     rb_default_teardown
 }
 
-seccomp() { run --separate-stderr "$RB_BIN/rb-net-create" --seccomp-profile "$@"; }
+seccomp() { rb_run --separate-stderr '?' "$RB_BIN/rb-net-create" --seccomp-profile "$@"; }
 
 @test "seccomp: a small base gives test/golden/seccomp-bottle.json" {
     seccomp "$BASE" "$OUT"
@@ -37,21 +37,18 @@ seccomp() { run --separate-stderr "$RB_BIN/rb-net-create" --seccomp-profile "$@"
     seccomp "$base" "$OUT"
     assert_success
     # everything but the rules is the base's
-    run diff <(jq -S 'del(.syscalls)' "$base") <(jq -S 'del(.syscalls)' "$OUT")
-    assert_success
+    rb_run diff <(jq -S 'del(.syscalls)' "$base") <(jq -S 'del(.syscalls)' "$OUT")
     # the base's rules, less the three calls, in order; rules left empty gone
-    run diff <(jq -S '.syscalls | map(.names -= ["clone", "clone3", "unshare"] | select(.names | length > 0))' "$base") \
+    rb_run diff <(jq -S '.syscalls | map(.names -= ["clone", "clone3", "unshare"] | select(.names | length > 0))' "$base") \
         <(jq -S '.syscalls[:-7]' "$OUT")
-    assert_success
     # then rb's seven, the ones pinned from the small base
-    run diff <(jq -S '.syscalls[-7:]' "$RB_TOP/test/golden/seccomp-bottle.json") <(jq -S '.syscalls[-7:]' "$OUT")
-    assert_success
+    rb_run diff <(jq -S '.syscalls[-7:]' "$RB_TOP/test/golden/seccomp-bottle.json") <(jq -S '.syscalls[-7:]' "$OUT")
     # and they are the only rules that name the three calls
-    run jq -c '[.syscalls[] | select(.names | any(. == "clone" or . == "clone3" or . == "unshare"))] | length' "$OUT"
+    rb_run jq -c '[.syscalls[] | select(.names | any(. == "clone" or . == "clone3" or . == "unshare"))] | length' "$OUT"
     assert_output 7
     # CLONE_NEWUSER (0x10000000) gets EPERM (1) wherever clone or unshare
     # has its flags, and clone3 ENOSYS (38)
-    run jq -c '[.syscalls[-7:][] | [.names[0], .action, .errnoRet, (.args[0] | .index, .value, .valueTwo)]]' "$OUT"
+    rb_run jq -c '[.syscalls[-7:][] | [.names[0], .action, .errnoRet, (.args[0] | .index, .value, .valueTwo)]]' "$OUT"
     assert_output '[["clone","SCMP_ACT_ALLOW",null,0,268435456,0],["clone","SCMP_ACT_ERRNO",1,0,268435456,268435456],["clone","SCMP_ACT_ALLOW",null,1,268435456,0],["clone","SCMP_ACT_ERRNO",1,1,268435456,268435456],["unshare","SCMP_ACT_ALLOW",null,0,268435456,0],["unshare","SCMP_ACT_ERRNO",1,0,268435456,268435456],["clone3","SCMP_ACT_ERRNO",38,null,null,null]]'
 }
 
@@ -61,7 +58,7 @@ seccomp() { run --separate-stderr "$RB_BIN/rb-net-create" --seccomp-profile "$@"
     seccomp "$BASE" "$OUT"
     assert_success
     [ "$(stat -c %a "$OUT")" = 644 ]
-    run ls -A "$D"
+    rb_run ls -A "$D"
     assert_output bottle-seccomp.json
     cp "$OUT" "$BATS_TEST_TMPDIR/first"
     seccomp "$BASE" "$OUT"
@@ -137,13 +134,13 @@ refused() {
     seccomp "$BATS_TEST_TMPDIR" "$OUT"
     refused "seccomp profile \"$BATS_TEST_TMPDIR\": not a regular file"
     mkfifo "$BATS_TEST_TMPDIR/fifo"
-    run --separate-stderr timeout 10 "$RB_BIN/rb-net-create" --seccomp-profile "$BATS_TEST_TMPDIR/fifo" "$OUT"
+    RB_RUN_TIMEOUT=10 rb_run --separate-stderr 1 "$RB_BIN/rb-net-create" --seccomp-profile "$BATS_TEST_TMPDIR/fifo" "$OUT"
     refused "seccomp profile \"$BATS_TEST_TMPDIR/fifo\": not a regular file"
     seccomp "$BATS_TEST_TMPDIR/none.json" "$OUT"
     refused "cannot open seccomp profile \"$BATS_TEST_TMPDIR/none.json\": No such file or directory"
 
     [ "$(cat "$OUT")" = old ]
-    run ls -A "$D"
+    rb_run ls -A "$D"
     assert_output bottle-seccomp.json
 }
 
@@ -157,7 +154,7 @@ refused() {
     [ "$status" -eq 2 ] || fail "exit $status: $stderr"
     [[ "$stderr" == *"cannot write seccomp profile \"$D/isdir\": Is a directory"* ]]
     [ -d "$D/isdir" ]
-    run ls -A "$D"
+    rb_run ls -A "$D"
     assert_output isdir
     seccomp "$BASE" "$D/"
     [ "$status" -eq 1 ] || fail "exit $status: $stderr"
@@ -171,12 +168,10 @@ refused() {
     seccomp "$BASE" "$OUT" "$OUT.2"
     [ "$status" -eq 1 ]
     [ "$stderr" = "Error: argument \"$OUT.2\" is wrong: --seccomp-profile BASE takes one OUT file" ]
-    run --separate-stderr "$RB_BIN/rb-net-create" --nameplate "$RB_TOP/nameplates/nsproto.mk" \
+    rb_run --separate-stderr 1 "$RB_BIN/rb-net-create" --nameplate "$RB_TOP/nameplates/nsproto.mk" \
         --seccomp-profile "$BASE" "$OUT"
-    [ "$status" -eq 1 ]
     [ "$stderr" = 'Error: argument "--seccomp-profile" is wrong: goes alone' ]
-    run --separate-stderr "$RB_BIN/rb-net-create" --stage bottle --seccomp-profile "$BASE" "$OUT"
-    [ "$status" -eq 1 ]
-    run ls -A "$D"
+    rb_run --separate-stderr 1 "$RB_BIN/rb-net-create" --stage bottle --seccomp-profile "$BASE" "$OUT"
+    rb_run ls -A "$D"
     assert_output ""
 }

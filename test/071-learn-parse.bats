@@ -32,7 +32,7 @@ open(sys.argv[1], "wb").write(eval(sys.argv[2]))
 PY
 }
 
-decide() { run "$RB_BIN/rb-sentryd" --parse "$BATS_TEST_TMPDIR/$1" --learner-conf "$CONF" "${@:2}"; }
+decide() { rb_run '?' "$RB_BIN/rb-sentryd" --parse "$BATS_TEST_TMPDIR/$1" --learner-conf "$CONF" "${@:2}"; }
 
 @test "an allowed name's A records are learned for their TTL and a margin, clamped" {
     msg ok 'hdr(5) + q("api.anthropic.com") + rr(P, 1, 5, a("160.79.104.10")) + rr(P, 1, 100000, a("160.79.104.11")) + rr(P, 1, 300, a("160.79.104.12")) + rr(P, 1, 2147483647, a("160.79.104.13")) + rr(P, 1, 4294967295, a("160.79.104.14"))'
@@ -121,19 +121,14 @@ decide() { run "$RB_BIN/rb-sentryd" --parse "$BATS_TEST_TMPDIR/$1" --learner-con
 
 @test "rb-sentryd refuses a bad configuration" {
     printf 'learn 1\nallow anthropic.com/#/\n' >"$CONF"
-    run "$RB_BIN/rb-sentryd" --parse /dev/null --learner-conf "$CONF"
-    assert_failure 1
+    rb_run 1 "$RB_BIN/rb-sentryd" --parse /dev/null --learner-conf "$CONF"
     printf 'allow anthropic.com\n' >"$CONF"
-    run "$RB_BIN/rb-sentryd" --parse /dev/null --learner-conf "$CONF"
-    assert_failure 1
+    rb_run 1 "$RB_BIN/rb-sentryd" --parse /dev/null --learner-conf "$CONF"
     printf 'learn 1\nipset RB-DNS\n' >"$CONF"
-    run "$RB_BIN/rb-sentryd" --parse /dev/null --learner-conf "$CONF"
-    assert_failure 1
-    run "$RB_BIN/rb-sentryd" --ttl-min 10 --ttl-max 5 --parse /dev/null
-    assert_failure 1
+    rb_run 1 "$RB_BIN/rb-sentryd" --parse /dev/null --learner-conf "$CONF"
+    rb_run 1 "$RB_BIN/rb-sentryd" --ttl-min 10 --ttl-max 5 --parse /dev/null
     # a maximum no larger than the margin would leave dnsmasq no TTL to give
-    run --separate-stderr "$RB_BIN/rb-sentryd" --ttl-min 1 --ttl-max 2 --parse /dev/null
-    assert_failure 1
+    rb_run --separate-stderr 1 "$RB_BIN/rb-sentryd" --ttl-min 1 --ttl-max 2 --parse /dev/null
     [[ $stderr == 'Error: argument "2" is wrong: --ttl-max is not a number from 3 to '* ]] || fail "$stderr"
 }
 
@@ -141,7 +136,7 @@ decide() { run "$RB_BIN/rb-sentryd" --parse "$BATS_TEST_TMPDIR/$1" --learner-con
     local np=$BATS_TEST_TMPDIR/np.mk
     sed -e 's/^RBRN_UPLINK_ALLOWED_DOMAINS .*/RBRN_UPLINK_ALLOWED_DOMAINS = github.com:22,443 github.com:5000\/udp api.github.com:8443 anthropic.com/' \
         "$RB_TOP/nameplates/nsproto.mk" >"$np"
-    run -0 "$RB_BIN/rb-fw-apply" --nameplate "$np" --learner-conf
+    rb_run "$RB_BIN/rb-fw-apply" --nameplate "$np" --learner-conf
     assert_line "allow anthropic.com"
     assert_line "allow-ports github.com 22,443"
     assert_line "allow-ports github.com 5000/udp"
@@ -176,8 +171,7 @@ decide() { run "$RB_BIN/rb-sentryd" --parse "$BATS_TEST_TMPDIR/$1" --learner-con
     for bad in "allow-ports github.com" "allow-ports github.com 0" "allow-ports github.com 22/icmp" \
         "allow-ports git_hub.com 22" "allow-ports github.com 53"; do
         printf 'learn 1\n%s\n' "$bad" >"$CONF"
-        run --separate-stderr "$RB_BIN/rb-sentryd" --parse /dev/null --learner-conf "$CONF"
-        assert_failure 1
+        rb_run --separate-stderr 1 "$RB_BIN/rb-sentryd" --parse /dev/null --learner-conf "$CONF"
         [[ $stderr == *allow-ports* ]] || fail "$bad: $stderr"
     done
 }
