@@ -26,7 +26,7 @@ setup() {
 	S=$(rb_netns_new)
 	W=$(rb_netns_new)
 	NP=$T/np.mk
-	np_write
+	np_write "$NP"
 }
 
 teardown() {
@@ -37,31 +37,23 @@ teardown() {
 	rb_default_teardown
 }
 
-# The nameplate: nsproto's policy on the test topology. Arguments
-# NAME=value replace the line of that variable.
-np_write() {
-	cat >"$NP" <<-'EOF'
-	RBRN_MONIKER = rbtverify
-	RBRN_BOTTLE_UID = 1000
-	RBRN_ENCLAVE_SUBNET = 10.242.0.0/24
-	RBRN_ENCLAVE_SENTRY_IP = 10.242.0.2
-	RBRN_ENCLAVE_BOTTLE_IP = 10.242.0.3
-	RBRN_UPLINK_NETWORK = rb-world
-	RBRN_UPLINK_DNS_SERVER = 8.8.8.8
-	RBRN_UPLINK_DNS_ENABLED = 1
-	RBRN_UPLINK_DNS_GLOBAL = 0
-	RBRN_UPLINK_DNS_INTERCEPT = 0
-	RBRN_UPLINK_ACCESS_ENABLED = 1
-	RBRN_UPLINK_ACCESS_GLOBAL = 0
-	RBRN_UPLINK_ALLOWED_CIDRS = 160.79.104.0/23
-	RBRN_UPLINK_ALLOWED_DOMAINS = anthropic.com
-	EOF
-	local kv
-	for kv in "$@"; do
-		sed -i "s|^${kv%%=*} = .*|${kv%%=*} = ${kv#*=}|" "$NP"
-		grep -q "^${kv%%=*} = ${kv#*=}\$" "$NP" || fail "np_write: no line for $kv"
-	done
-}
+# The nameplate: nsproto's policy on the test topology (np_write's base).
+NP_BASE=(
+	"RBRN_MONIKER=rbtverify"
+	"RBRN_BOTTLE_UID=1000"
+	"RBRN_ENCLAVE_SUBNET=10.242.0.0/24"
+	"RBRN_ENCLAVE_SENTRY_IP=10.242.0.2"
+	"RBRN_ENCLAVE_BOTTLE_IP=10.242.0.3"
+	"RBRN_UPLINK_NETWORK=rb-world"
+	"RBRN_UPLINK_DNS_SERVER=8.8.8.8"
+	"RBRN_UPLINK_DNS_ENABLED=1"
+	"RBRN_UPLINK_DNS_GLOBAL=0"
+	"RBRN_UPLINK_DNS_INTERCEPT=0"
+	"RBRN_UPLINK_ACCESS_ENABLED=1"
+	"RBRN_UPLINK_ACCESS_GLOBAL=0"
+	"RBRN_UPLINK_ALLOWED_CIDRS=160.79.104.0/23"
+	"RBRN_UPLINK_ALLOWED_DOMAINS=anthropic.com"
+)
 
 world_py() {
 	cat >"$T/world.py" <<-'EOF'
@@ -144,13 +136,12 @@ world_up() {
 		--user=root --group=root 3>&-
 	wait_for grep -q ready "$T/world.out"
 
-	run "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns "/run/netns/$S"
-	assert_success
+	rb_run "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns "/run/netns/$S"
 	start_sentry_dns
 }
 
 verify() {
-	run --separate-stderr "$RB_BIN/rb-verify" --nameplate "$NP" \
+	rb_run --separate-stderr '?' "$RB_BIN/rb-verify" --nameplate "$NP" \
 		--netns-bottle "/run/netns/$B" --netns-sentry "/run/netns/$S" "$@"
 }
 
@@ -172,26 +163,20 @@ probe() {
 		'icmp:[2001:db8::1]' 'udp-dns:8.8.8.8:bad..name' 'dns:x=maybe' \
 		'tcp:1.2.3.4:80=nxdomain' 'smtp:1.2.3.4:25' 'tcp:[2001:db8::1:443' \
 		'tcp:[fe80::1%]:22'; do
-		run --separate-stderr "$RB_BIN/rb-verify" --nameplate /nonexistent --probe "$spec"
-		assert_failure 1
+		rb_run --separate-stderr 1 "$RB_BIN/rb-verify" --nameplate /nonexistent --probe "$spec"
 		[[ "$stderr" == *"bad probe \"$spec\""* ]] || fail "no spec in: $stderr"
 		assert_output ''
 	done
-	run --separate-stderr "$RB_BIN/rb-verify" --probe tcp:1.2.3.4:80
-	assert_failure 1
-	run --separate-stderr "$RB_BIN/rb-verify" --nameplate "$NP" --timeout 0
-	assert_failure 1
-	run --separate-stderr "$RB_BIN/rb-verify" --nameplate "$NP" --netns-bottle /run/netns/x
-	assert_failure 1
-	run "$RB_BIN/rb-verify" --help
-	assert_success
+	rb_run --separate-stderr 1 "$RB_BIN/rb-verify" --probe tcp:1.2.3.4:80
+	rb_run --separate-stderr 1 "$RB_BIN/rb-verify" --nameplate "$NP" --timeout 0
+	rb_run --separate-stderr 1 "$RB_BIN/rb-verify" --nameplate "$NP" --netns-bottle /run/netns/x
+	rb_run "$RB_BIN/rb-verify" --help
 	assert_line '         { udp-dns | tcp-dns }:ADDR:NAME'
 }
 
 @test "rb-verify: a netns that does not exist is a system failure (exit 2)" {
-	run --separate-stderr "$RB_BIN/rb-verify" --nameplate "$NP" \
+	rb_run --separate-stderr 2 "$RB_BIN/rb-verify" --nameplate "$NP" \
 		--netns-bottle /run/netns/rbt-nope-b --netns-sentry /run/netns/rbt-nope-s
-	assert_failure 2
 	[[ "$stderr" == *rbt-nope-s* ]] || fail "stderr: $stderr"
 }
 
@@ -248,17 +233,15 @@ probe() {
 	# never heard of the names it must not be asked about
 	local id
 	for id in RB-EGRESS:reject RB-EGRESS:cidr RB-FORWARD:egress; do
-		run -0 rule_pkts "${id%%:*}" "${id#*:}"
+		rb_run rule_pkts "${id%%:*}" "${id#*:}"
 		[ "$output" -gt 0 ] || fail "rb:${id#*:} counted nothing in the kernel: $output"
 	done
-	run grep -c 'query\[A\] anthropic.com from 192.0.2.2' "$T/world-dns.log"
-	assert_success
-	run grep 'example.com' "$T/world-dns.log"
-	assert_failure
+	rb_run grep -c 'query\[A\] anthropic.com from 192.0.2.2' "$T/world-dns.log"
+	rb_run 1 grep 'example.com' "$T/world-dns.log"
 }
 
 @test "rb-verify: a ported CIDR is probed on an allowed and a refused port; drift in its set is named" {
-	np_write "RBRN_UPLINK_ALLOWED_CIDRS=160.79.104.0/23:443"
+	np_write "$NP" "RBRN_UPLINK_ALLOWED_CIDRS=160.79.104.0/23:443"
 	world_up
 	verify --json
 	assert_success
@@ -267,7 +250,7 @@ probe() {
 	probe tcp:160.79.104.1:443 | jq -e '.ok and .expect == "pass" and .observed == "open" and
 		.rule.id == "rb:cidr-port"'
 	probe tcp:160.79.104.1:80 | jq -e '.ok and .expect == "fail" and .rule.id == "rb:reject"'
-	run -0 rule_pkts RB-EGRESS cidr-port
+	rb_run rule_pkts RB-EGRESS cidr-port
 	[ "$output" -gt 0 ] || fail "rb:cidr-port counted nothing in the kernel"
 	# a port too many in the set: drift, and the refused probe gets through
 	if [ "$(rb_backend)" = xtables ]; then
@@ -283,7 +266,7 @@ probe() {
 }
 
 @test "rb-verify: a ported name's answer is probed on its port and on a refused one" {
-	np_write "RBRN_UPLINK_ALLOWED_CIDRS=160.79.104.0/23:443" "RBRN_UPLINK_ALLOWED_DOMAINS=anthropic.com:22"
+	np_write "$NP" "RBRN_UPLINK_ALLOWED_CIDRS=160.79.104.0/23:443" "RBRN_UPLINK_ALLOWED_DOMAINS=anthropic.com:22"
 	rb_need_learner
 	world_up
 	verify --json
@@ -302,7 +285,7 @@ probe() {
 	b=$(rb_backend)
 	if [ "$b" = nft ]; then other=xtables; else other=nft; fi
 	# the kernel's view: the policy is in that backend's objects only
-	run -0 rb_fw_objects "$S"
+	rb_run rb_fw_objects "$S"
 	if [ "$b" = nft ]; then
 		assert_output "table inet rb"
 	else
@@ -369,11 +352,11 @@ probe() {
 	world_up
 	if [ "$(rb_backend)" = nft ]; then
 		rb_nft_delete_rule "$S" RB-EGRESS cidr
-		run ip netns exec "$S" nft list chain inet rb RB-EGRESS
+		rb_run '?' ip netns exec "$S" nft list chain inet rb RB-EGRESS
 	else
 		ip netns exec "$S" iptables-legacy -D RB-EGRESS -m set --match-set RB-CIDR dst \
 			-m comment --comment rb:cidr -j ACCEPT
-		run ip netns exec "$S" iptables-legacy-save -t filter
+		rb_run '?' ip netns exec "$S" iptables-legacy-save -t filter
 	fi
 	refute_output --partial '"rb:cidr"'
 
@@ -406,8 +389,7 @@ probe() {
 		.rule.chain == "RB-EGRESS" and .rule.index == 1 and .rule.id == ""'
 	probe tcp:198.51.100.7:443 | jq -e '.ok == false and .observed == "open"'
 	probe tcp:10.0.0.1:22 | jq -e '.ok == false and .observed == "open"'
-	run grep 'query\[A\] example.com from 192.0.2.2' "$T/world-dns.log"
-	assert_success
+	rb_run grep 'query\[A\] example.com from 192.0.2.2' "$T/world-dns.log"
 }
 
 @test "rb-verify: a probe that must fail must be stopped by the sentry, not by the world" {
@@ -423,10 +405,10 @@ probe() {
 	probe tcp:198.51.100.7:8443 | jq -e '.ok == false and .observed == "refused" and
 		.rule.index == 1 and .rule.target == "ACCEPT" and (.note|test("let it through"))'
 	if [ "$(rb_backend)" = nft ]; then
-		run -0 ip netns exec "$S" nft list chain inet rb RB-EGRESS
+		rb_run ip netns exec "$S" nft list chain inet rb RB-EGRESS
 		assert_line --regexp 'ip daddr 198\.51\.100\.7 tcp dport 8443 counter packets [1-9][0-9]* bytes [0-9]+ accept$'
 	else
-		run ip netns exec "$S" iptables-legacy-save -c -t filter
+		rb_run '?' ip netns exec "$S" iptables-legacy-save -c -t filter
 		assert_output --regexp '\[[1-9][0-9]*:[0-9]+\] -A RB-EGRESS -d 198\.51\.100\.7/32 -p tcp -m tcp --dport 8443 -j ACCEPT'
 	fi
 }
@@ -512,7 +494,7 @@ probe() {
 # ---- other modes --------------------------------------------------------------
 
 @test "rb-verify: DNS_INTERCEPT=1: DNS to other servers is answered by the sentry's policy" {
-	np_write RBRN_UPLINK_DNS_INTERCEPT=1
+	np_write "$NP" RBRN_UPLINK_DNS_INTERCEPT=1
 	world_up
 	verify --json
 	assert_success
@@ -522,25 +504,24 @@ probe() {
 	probe udp-dns:8.8.8.8:anthropic.com | jq -e '.ok and .expect == "pass" and .nat.id == "rb:intercept-udp"'
 	# PREROUTING really DNATs the bottle's DNS (RBM 2, docs/design.md)
 	jqr -e '.checks[] | select(.subject == "nat PREROUTING -> RB-PREROUTING") | .ok'
-	run grep 'example.com' "$T/world-dns.log"
-	assert_failure
+	rb_run 1 grep 'example.com' "$T/world-dns.log"
 }
 
 @test "rb-verify: DNS_INTERCEPT=1: an answer that skipped the sentry's DNAT is caught" {
-	np_write RBRN_UPLINK_DNS_INTERCEPT=1
+	np_write "$NP" RBRN_UPLINK_DNS_INTERCEPT=1
 	world_up
 	# the interception gone and the world's resolver open: the world now
 	# answers an allowed name with the very address the sentry would give
 	if [ "$(rb_backend)" = nft ]; then
 		rb_nft_delete_rule "$S" RB-PREROUTING intercept-udp
 		ip netns exec "$S" nft insert rule inet rb RB-EGRESS udp dport 53 accept
-		run ip netns exec "$S" nft list table inet rb
+		rb_run '?' ip netns exec "$S" nft list table inet rb
 	else
 		ip netns exec "$S" iptables-legacy -t nat -D RB-PREROUTING -s 10.242.0.3/32 ! -d 10.242.0.2/32 \
 			-i eth0 -p udp -m udp --dport 53 -m comment --comment rb:intercept-udp \
 			-j DNAT --to-destination 10.242.0.2:53
 		ip netns exec "$S" iptables-legacy -I RB-EGRESS 1 -p udp --dport 53 -j ACCEPT
-		run ip netns exec "$S" iptables-legacy-save -t nat
+		rb_run '?' ip netns exec "$S" iptables-legacy-save -t nat
 	fi
 	refute_output --partial 'rb:intercept-udp'
 	verify --json
@@ -551,7 +532,7 @@ probe() {
 }
 
 @test "rb-verify: ACCESS_GLOBAL=1: unlisted public addresses pass, private ones still fail" {
-	np_write RBRN_UPLINK_ACCESS_GLOBAL=1
+	np_write "$NP" RBRN_UPLINK_ACCESS_GLOBAL=1
 	world_up
 	verify --json
 	assert_success
@@ -562,7 +543,7 @@ probe() {
 }
 
 @test "rb-verify: DNS and egress disabled: nothing resolves, nothing gets out" {
-	np_write RBRN_UPLINK_DNS_ENABLED=0 RBRN_UPLINK_ACCESS_ENABLED=0
+	np_write "$NP" RBRN_UPLINK_DNS_ENABLED=0 RBRN_UPLINK_ACCESS_ENABLED=0
 	world_up
 	verify --json
 	assert_success
@@ -596,8 +577,7 @@ probe() {
 	(cd "$RB_TOP" && RB_BIN=$RB_BIN bash mk/bottle.sh start "$NP") >/dev/null 3>&-
 	echo "$NP" >"$T/.bottle"
 
-	run --separate-stderr "$RB_BIN/rb-verify" --nameplate "$NP" --json
-	assert_success
+	rb_run --separate-stderr "$RB_BIN/rb-verify" --nameplate "$NP" --json
 	jqr -e '.ok and .moniker == "rbtvpod"'
 	jqr -e '.checks[] | select(.name == "fw") | .ok and (.observed|startswith("no drift"))'
 	probe tcp:160.79.104.10:443 | jq -e '.ok and .observed == "open" and .rule.id == "rb:cidr"'
@@ -607,22 +587,21 @@ probe() {
 	local sp
 	sp=$(podman inspect -f '{{.State.Pid}}' rb-rbtvpod-sentry)
 	rb_del_rule "$sp" RB-EGRESS cidr
-	run -0 rb_policy "$sp"
+	rb_run rb_policy "$sp"
 	refute_output --partial 'rb:cidr'
-	run --separate-stderr "$RB_BIN/rb-verify" --nameplate "$NP" --json
-	assert_failure 3
+	rb_run --separate-stderr 3 "$RB_BIN/rb-verify" --nameplate "$NP" --json
 	jqr -e '[.checks[] | select(.name == "fw" and .ok == false and .subject == "filter RB-EGRESS")] | length >= 1'
 	if [ "$(rb_backend)" = nft ] && ! rb_nft_has_queue; then
 		# no learner on this kernel's nft (CONFIG_NFT_QUEUE): the resolver's
 		# answer for anthropic.com opened nothing, the address is refused
 		probe tcp:160.79.104.10:443 | jq -e '(.observed|IN("refused","timeout")) and .rule.id == "rb:reject"'
-		run -0 rb_set_members "$sp" RB-DNS
+		rb_run rb_set_members "$sp" RB-DNS
 		assert_output ''
 	else
 		# still open, but now only because the sentry's resolver answered
 		# anthropic.com with it (RB-DNS): the counters say which rule it was
 		probe tcp:160.79.104.10:443 | jq -e '.observed == "open" and .rule.id == "rb:dns-set"'
-		run -0 rb_set_members "$sp" RB-DNS
+		rb_run rb_set_members "$sp" RB-DNS
 		assert_line 160.79.104.10
 	fi
 }
