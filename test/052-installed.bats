@@ -33,51 +33,51 @@ teardown_file() {
     RB_BIN=$RB_BIN bash "$RB_TOP/mk/bottle.sh" stop "$NP" >/dev/null 2>&1 || true
 }
 
+# a failed test's leftovers named in its log (rb_leak_report)
+teardown() {
+    rb_default_teardown
+}
+
 rbmake() { (cd "$WORK" && "$D/usr/sbin/rb-make" "$@"); }
 
 @test "installed copy: bottle-start from another directory brings the nameplate up" {
-    run rbmake bottle-start NAMEPLATE=./$NPM.mk
-    assert_success
-    run --separate-stderr podman inspect -f '{{.State.Running}} {{.Config.User}} {{json .EffectiveCaps}}' rb-$NPM-bottle
+    rb_run rbmake bottle-start NAMEPLATE=./$NPM.mk
+    rb_run --separate-stderr podman inspect -f '{{.State.Running}} {{.Config.User}} {{json .EffectiveCaps}}' rb-$NPM-bottle
     assert_output 'true 1000:1000 null'
     local bp sp
     bp=$(podman inspect -f '{{.State.Pid}}' rb-$NPM-bottle)
     sp=$(podman inspect -f '{{.State.Pid}}' rb-$NPM-sentry)
-    run bash -c "nsenter -t $bp -n ip -j route show default | jq -r '.[].gateway'"
+    rb_run bash -c "nsenter -t $bp -n ip -j route show default | jq -r '.[].gateway'"
     assert_output 10.242.79.2
-    run nsenter -t "$sp" -n cat /proc/sys/net/ipv4/ip_forward
+    rb_run nsenter -t "$sp" -n cat /proc/sys/net/ipv4/ip_forward
     assert_output 1
     # the sentry runs the installed rb-sentryd (the image's copy of it)
-    run --separate-stderr podman exec rb-$NPM-sentry sha256sum /usr/local/sbin/rb-sentryd
+    rb_run --separate-stderr '?' podman exec rb-$NPM-sentry sha256sum /usr/local/sbin/rb-sentryd
     assert_output --partial "$(sha256sum <"$D/usr/libexec/rb/rb-sentryd" | cut -d' ' -f1)"
 }
 
 @test "installed copy: the bottle reaches what the nameplate allows and nothing else" {
-    run --separate-stderr podman exec rb-$NPM-bottle dig +short +time=2 +tries=1 anthropic.com
+    rb_run --separate-stderr '?' podman exec rb-$NPM-bottle dig +short +time=2 +tries=1 anthropic.com
     assert_output 160.79.104.10
-    run --separate-stderr podman exec rb-$NPM-bottle nc -w 2 -z 160.79.104.10 443
-    assert_success
-    run --separate-stderr podman exec rb-$NPM-bottle nc -w 2 -z 8.8.8.8 53
+    rb_run --separate-stderr podman exec rb-$NPM-bottle nc -w 2 -z 160.79.104.10 443
+    rb_run --separate-stderr '?' podman exec rb-$NPM-bottle nc -w 2 -z 8.8.8.8 53
     assert_failure
     # rb-verify and the status, through the installed fragments
-    run --separate-stderr rbmake bottle-verify NAMEPLATE=./$NPM.mk
-    assert_success
-    run --separate-stderr rbmake bottle-status NAMEPLATE=./$NPM.mk
-    assert_success
+    rb_run --separate-stderr rbmake bottle-verify NAMEPLATE=./$NPM.mk
+    rb_run --separate-stderr rbmake bottle-status NAMEPLATE=./$NPM.mk
     assert_line 'policy: in force'
 }
 
 @test "installed copy: bottle-stop removes everything the start made" {
-    run rbmake bottle-stop NAMEPLATE=./$NPM.mk
-    assert_success
-    run podman container exists rb-$NPM-bottle
+    rb_run rbmake bottle-stop NAMEPLATE=./$NPM.mk
+    rb_run '?' podman container exists rb-$NPM-bottle
     assert_failure
-    run podman container exists rb-$NPM-sentry
+    rb_run '?' podman container exists rb-$NPM-sentry
     assert_failure
-    run podman network exists rb-$NPM-enclave
+    rb_run '?' podman network exists rb-$NPM-enclave
     assert_failure
     [ ! -e /run/rb/$NPM ]
     # the host's part, on either backend
-    run -0 rb_host_objects "$NPM"
+    rb_run rb_host_objects "$NPM"
     assert_output ''
 }

@@ -64,9 +64,9 @@ serve() {
 }
 
 @test "entry port: the host's address and 127.0.0.1 reach the bottle, the bottle cannot go back" {
-    run -0 rb_host_objects "$M"
+    rb_run rb_host_objects "$M"
     assert_output ''
-    run -0 bottle start
+    rb_run bottle start
     local up br
     up=$(podman inspect -f '{{(index .NetworkSettings.Networks "rb-world").IPAddress}}' "rb-$M-sentry")
     [[ $up == 10.243.0.* ]] || fail "no uplink address for the sentry: '$up'"
@@ -74,17 +74,17 @@ serve() {
 
     # the host's part, as the kernel holds it
     if [ "$(rb_backend)" = nft ]; then
-        run -0 nft -s list table inet "rb-$M"
+        rb_run nft -s list table inet "rb-$M"
         assert_line --regexp "^[[:space:]]+type nat hook prerouting priority dstnat; policy accept;$"
         assert_line --regexp "^[[:space:]]+fib daddr \. iif type local counter jump RB-E-$M comment \"rb:jump\"$"
         assert_line --regexp "^[[:space:]]+fib daddr type local counter jump RB-E-$M comment \"rb:jump\"$"
         assert_line --regexp "^[[:space:]]+counter jump RB-EPOST-$M comment \"rb:jump\"$"
-        run -0 rb_host_chain "$M" "RB-E-$M"
+        rb_run rb_host_chain "$M" "RB-E-$M"
         assert_output "tcp dport $WS counter dnat ip to $up:$WS comment \"rb:entry-host\""
-        run -0 rb_host_chain "$M" "RB-EPOST-$M"
+        rb_run rb_host_chain "$M" "RB-EPOST-$M"
         assert_output "ip saddr 127.0.0.0/8 ip daddr $up tcp dport $WS counter masquerade comment \"rb:entry-localhost\""
     else
-        run -0 iptables-legacy-save -t nat
+        rb_run iptables-legacy-save -t nat
         refute_output --partial "unsupported revision"
         assert_line "-A PREROUTING -m addrtype --dst-type LOCAL --limit-iface-in -m comment --comment \"rb:jump\" -j RB-E-$M"
         assert_line "-A OUTPUT -m addrtype --dst-type LOCAL -m comment --comment \"rb:jump\" -j RB-E-$M"
@@ -92,20 +92,20 @@ serve() {
         assert_line "-A RB-E-$M -p tcp -m tcp --dport $WS -m comment --comment \"rb:entry-host\" -j DNAT --to-destination $up:$WS"
         assert_line "-A RB-EPOST-$M -s 127.0.0.0/8 -d $up/32 -p tcp -m tcp --dport $WS -m comment --comment \"rb:entry-localhost\" -j MASQUERADE"
     fi
-    run -0 sysctl -n "net.ipv4.conf.$br.route_localnet"
+    rb_run sysctl -n "net.ipv4.conf.$br.route_localnet"
     assert_output 1
 
     # the host's address on the uplink
     serve
-    run -0 nc -w 3 "$HOST_IP" "$WS" </dev/null
+    rb_run nc -w 3 "$HOST_IP" "$WS" </dev/null
     assert_output hello
-    run -0 --separate-stderr podman exec "rb-$M-bottle" cat /tmp/peer
+    rb_run --separate-stderr podman exec "rb-$M-bottle" cat /tmp/peer
     assert_output --partial "Connection received on $HOST_IP "
     # 127.0.0.1: masqueraded to the bridge's address on its way out
     serve
-    run -0 nc -w 3 127.0.0.1 "$WS" </dev/null
+    rb_run nc -w 3 127.0.0.1 "$WS" </dev/null
     assert_output hello
-    run -0 --separate-stderr podman exec "rb-$M-bottle" cat /tmp/peer
+    rb_run --separate-stderr podman exec "rb-$M-bottle" cat /tmp/peer
     assert_output --partial "Connection received on $HOST_IP "
     # the host DNATed both, the sentry counted both on its way in: the
     # kernel's counters, and rb-fw-apply --counters reading them
@@ -113,7 +113,7 @@ serve() {
     sp=$(podman inspect -f '{{.State.Pid}}' "rb-$M-sentry")
     [ "$(rb_host_pkts "$M" "RB-E-$M")" -eq 2 ] || fail "the host's RB-E-$M counted $(rb_host_pkts "$M" "RB-E-$M") packets, not 2"
     [ "$(rb_pkts "$sp" entry-dnat nat)" -eq 2 ] || fail "the sentry's rb:entry-dnat counted $(rb_pkts "$sp" entry-dnat nat) packets, not 2"
-    run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --counters
+    rb_run "$RB_BIN/rb-fw-apply" --nameplate "$NP" --counters
     assert_line --regexp "^nat RB-PREROUTING [0-9]+ 2 [0-9]+ rb:entry-dnat "
 
     # backwards: from the bottle, neither the host's address nor the
@@ -121,32 +121,32 @@ serve() {
     # waits for its one connection)
     serve
     # nc's own message, moved to stdout inside the bottle: podman's stderr is not read
-    run --separate-stderr podman exec "rb-$M-bottle" sh -c 'exec nc -v -w 2 -z "$1" "$2" 2>&1' sh "$HOST_IP" "$WS"
+    rb_run --separate-stderr '?' podman exec "rb-$M-bottle" sh -c 'exec nc -v -w 2 -z "$1" "$2" 2>&1' sh "$HOST_IP" "$WS"
     assert_failure
     assert_output --partial "refused"
     # nc's own message, moved to stdout inside the bottle: podman's stderr is not read
-    run --separate-stderr podman exec "rb-$M-bottle" sh -c 'exec nc -v -w 2 -z "$1" "$2" 2>&1' sh "$up" "$WS"
+    rb_run --separate-stderr '?' podman exec "rb-$M-bottle" sh -c 'exec nc -v -w 2 -z "$1" "$2" 2>&1' sh "$up" "$WS"
     assert_failure
     assert_output --partial "refused"
-    run -0 --separate-stderr podman exec "rb-$M-bottle" ss -Hltn "sport = :$ES"
+    rb_run --separate-stderr podman exec "rb-$M-bottle" ss -Hltn "sport = :$ES"
     assert_output --partial LISTEN
-    run -0 --separate-stderr podman exec "rb-$M-bottle" cat /tmp/peer
+    rb_run --separate-stderr podman exec "rb-$M-bottle" cat /tmp/peer
     refute_output --partial "Connection received"
     # refused by the sentry: the host's address is one of RB-HOST's, the
     # sentry's own address is its INPUT's
     [ "$(rb_pkts "$sp" never-host)" -eq 1 ] || fail "rb:never-host counted $(rb_pkts "$sp" never-host) packets, not 1"
     [ "$(rb_pkts "$sp" in-reject)" -eq 1 ] || fail "rb:in-reject counted $(rb_pkts "$sp" in-reject) packets, not 1"
     [ "$(rb_host_pkts "$M" "RB-E-$M")" -eq 2 ] || fail "the host's RB-E-$M counted the bottle's attempts"
-    run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --counters
+    rb_run "$RB_BIN/rb-fw-apply" --nameplate "$NP" --counters
     assert_line --regexp "^filter RB-EGRESS [0-9]+ 1 [0-9]+ rb:never-host "
     assert_line --regexp "^filter RB-INPUT [0-9]+ 1 [0-9]+ rb:in-reject "
 
-    run -0 bottle stop
-    run -0 rb_host_objects "$M"
+    rb_run bottle stop
+    rb_run rb_host_objects "$M"
     assert_output ''
-    run nc -w 2 -z 127.0.0.1 "$WS"
+    rb_run '?' nc -w 2 -z 127.0.0.1 "$WS"
     assert_failure
     # route_localnet is never reset (other bottles, netavark may need it)
-    run -0 sysctl -n "net.ipv4.conf.$br.route_localnet"
+    rb_run sysctl -n "net.ipv4.conf.$br.route_localnet"
     assert_output 1
 }

