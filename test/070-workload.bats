@@ -40,6 +40,11 @@ teardown_file() {
     bottle stop $NP >/dev/null 2>&1 || true
 }
 
+# a failed test's leftovers named in its log (rb_leak_report)
+teardown() {
+    rb_default_teardown
+}
+
 # bottle VERB NAMEPLATE [NAME=VALUE...]
 bottle() {
     local verb=$1 np=$2
@@ -110,7 +115,7 @@ world_tcp_log() {
 @test "agent: its own command runs in the mounted workspace and reaches its API and code host" {
     rb_need_learner
     local i
-    run --separate-stderr podman inspect -f '{{json .Config.Cmd}} {{.Config.WorkingDir}} {{.Config.Tty}}' rb-$NP-bottle
+    rb_run --separate-stderr podman inspect -f '{{json .Config.Cmd}} {{.Config.WorkingDir}} {{.Config.Tty}}' rb-$NP-bottle
     assert_output --partial '["/bin/sh","-c","echo agent: started; cd /workspace || exit 1; while'
     assert_output --partial ' /workspace true'
     # the command wrote into the host's directory, as the bottle's uid,
@@ -119,16 +124,16 @@ world_tcp_log() {
         [ "$(grep -c '^world' "$WS/.agent-last" 2>/dev/null)" = 2 ] && break
         sleep 0.2
     done
-    run cat "$WS/.agent-last"
+    rb_run cat "$WS/.agent-last"
     [ "${#lines[@]}" -ge 3 ] || fail "the agent's last round: $output; the sentry: $(podman logs rb-$NP-sentry 2>&1 | grep -e learner -e 'github' | tail -5)"
     assert_line --index 1 world
     assert_line --index 2 world
     [ "$(stat -c %u "$WS/.agent-last")" = 1000 ]
-    run world_tcp_log 443
+    rb_run '?' world_tcp_log 443
     assert_output --partial 'on AF=2 160.79.104.10:443'
-    run world_tcp_log 22
+    rb_run '?' world_tcp_log 22
     assert_output --regexp 'on AF=2 203\.0\.113\.20:22'
-    run --separate-stderr podman logs rb-$NP-bottle
+    rb_run --separate-stderr '?' podman logs rb-$NP-bottle
     assert_output --partial 'agent: started'
 }
 
@@ -136,23 +141,22 @@ world_tcp_log() {
     rb_need_learner
     local before after
     # 443 is one of github.com's ports: the world saw the connection
-    run --separate-stderr podman exec rb-$NP-bottle sh -c 'nc -w 3 github.com 443 </dev/null'
-    assert_success
+    rb_run --separate-stderr podman exec rb-$NP-bottle sh -c 'nc -w 3 github.com 443 </dev/null'
     assert_output world
-    run world_tcp_log 443
+    rb_run '?' world_tcp_log 443
     assert_output --partial 'on AF=2 203.0.113.20:443'
     # 80 is not, though the world listens there too (the world's own
     # connection below shows it does, and is logged)
     before=$(world_tcp_log 80 | grep -c 'on AF=2 203\.0\.113\.20:80' || true)
-    run --separate-stderr podman exec rb-$NP-bottle sh -c 'nc -w 3 github.com 80 </dev/null'
+    rb_run --separate-stderr '?' podman exec rb-$NP-bottle sh -c 'nc -w 3 github.com 80 </dev/null'
     assert_failure
-    run --separate-stderr podman exec rb-world socat -T3 - TCP:203.0.113.20:80 </dev/null
+    rb_run --separate-stderr '?' podman exec rb-world socat -T3 - TCP:203.0.113.20:80 </dev/null
     assert_output world
     after=$(world_tcp_log 80 | grep -c 'on AF=2 203\.0\.113\.20:80' || true)
     [ "$after" -eq $((before + 1)) ] ||
         fail "the world saw $((after - before)) connections to 203.0.113.20:80, expected only its own"
     # the learned answer is in the ported answers set with the name's ports
-    run -0 rb_set_members "$(pid_of rb-$NP-sentry)" RB-DNS-PORT
+    rb_run rb_set_members "$(pid_of rb-$NP-sentry)" RB-DNS-PORT
     assert_line '203.0.113.20,tcp:443'
     assert_line '203.0.113.20,tcp:22'
     refute_output --partial "203.0.113.20,tcp:80"
@@ -175,15 +179,15 @@ world_tcp_log() {
     done
     [ "$(head -n 1 "$WS/.agent-last")" != "$d0" ] || fail "the agent started no round in 30 s"
     sleep 7
-    run cat "$WS/.agent-last"
+    rb_run cat "$WS/.agent-last"
     refute_line world
-    run --separate-stderr podman exec rb-$NP-bottle dig +short github.com
+    rb_run --separate-stderr '?' podman exec rb-$NP-bottle dig +short github.com
     assert_output 203.0.113.20
-    run --separate-stderr podman exec rb-$NP-bottle sh -c 'nc -w 3 github.com 443 </dev/null'
+    rb_run --separate-stderr '?' podman exec rb-$NP-bottle sh -c 'nc -w 3 github.com 443 </dev/null'
     assert_failure
-    run -0 rb_set_members "$sp" RB-DNS-PORT
+    rb_run rb_set_members "$sp" RB-DNS-PORT
     assert_output ''
-    run -0 rb_set_members "$sp" RB-DNS
+    rb_run rb_set_members "$sp" RB-DNS
     assert_output ''
     # the world saw nothing of this sentry on the agent's ports
     [ "$(world_tcp_log 443 | grep -cF "from AF=2 $sup:" || true)" -eq "$b443" ] || fail "the world saw $sup on 443"
@@ -191,80 +195,75 @@ world_tcp_log() {
 }
 
 @test "limits, env file and volumes are what podman was given" {
-    run --separate-stderr podman inspect -f '{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.NanoCpus}} {{.HostConfig.PidsLimit}}' rb-$NP-bottle
+    rb_run --separate-stderr podman inspect -f '{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.NanoCpus}} {{.HostConfig.PidsLimit}}' rb-$NP-bottle
     assert_output "$((2 << 30)) $((2 << 30)) 1000000000 128"
     # podman lists mounts in no set order (4.3 and 5.x differ)
-    run --separate-stderr podman inspect -f '{{range .Mounts}}{{.Source}}>{{.Destination}}:{{.RW}}{{println}}{{end}}' rb-$NP-bottle
-    assert_success
-    run sort <<<"$output"
+    rb_run --separate-stderr podman inspect -f '{{range .Mounts}}{{.Source}}>{{.Destination}}:{{.RW}}{{println}}{{end}}' rb-$NP-bottle
+    rb_run '?' sort <<<"$output"
     assert_output "$RO>/ro:false
 $WS>/workspace:true"
     # the kernel's view: the cgroup that holds the bottle's processes
     local cg
     cg=$(pids_cgroup "$(pid_of rb-$NP-bottle)")
-    run cat "$cg/pids.max"
+    rb_run cat "$cg/pids.max"
     assert_output 128
 }
 
 @test "the bottle sees its workspace, writes only where :rw, and sees nothing else of the host" {
-    run --separate-stderr podman exec rb-$NP-bottle sh -c 'touch /workspace/rbt-w && echo ok'
+    rb_run --separate-stderr '?' podman exec rb-$NP-bottle sh -c 'touch /workspace/rbt-w && echo ok'
     assert_output ok
     [ -e "$WS/rbt-w" ]
-    run --separate-stderr podman exec rb-$NP-bottle cat /ro/readme
+    rb_run --separate-stderr '?' podman exec rb-$NP-bottle cat /ro/readme
     assert_output seen-by-the-bottle
-    run --separate-stderr podman exec rb-$NP-bottle touch /ro/rbt-w
+    rb_run --separate-stderr '?' podman exec rb-$NP-bottle touch /ro/rbt-w
     assert_failure
     [ ! -e "$RO/rbt-w" ]
     # nothing but the two volumes comes from the host's filesystem: every
     # other mount is the image's root, podman's files or a kernel one
-    run --separate-stderr podman exec rb-$NP-bottle find / -xdev -name host-marker
+    rb_run --separate-stderr '?' podman exec rb-$NP-bottle find / -xdev -name host-marker
     assert_output ''
     # of this run's directory, exactly the two volumes are mounted
     local root
     root=$(fs_path "$HOSTDIR")
-    run --separate-stderr podman exec rb-$NP-bottle sh -c \
+    rb_run --separate-stderr '?' podman exec rb-$NP-bottle sh -c \
         "awk '\$4 ~ \"^$root/\" {print \$4}' /proc/self/mountinfo | sort; ls /workspace/.."
     assert_line --index 0 "$root/ro"
     assert_line --index 1 "$root/ws"
     refute_output --partial host-marker
     # the bottle's mounts from the host's disk: the volumes only (and the
     # files podman writes for every container: hosts, resolv.conf, ...)
-    run --separate-stderr podman exec rb-$NP-bottle awk '$5 != "/" && $9 !~ /^(proc|sysfs|tmpfs|devpts|mqueue|cgroup|overlay|shm)$/ {print $5}' /proc/self/mountinfo
+    rb_run --separate-stderr '?' podman exec rb-$NP-bottle awk '$5 != "/" && $9 !~ /^(proc|sysfs|tmpfs|devpts|mqueue|cgroup|overlay|shm)$/ {print $5}' /proc/self/mountinfo
     refute_output --regexp '^/(etc|home|root|var|usr)?$'
     assert_line /workspace
     assert_line /ro
 }
 
 @test "the env file reaches the process and appears in no argv and no output of rb" {
-    run --separate-stderr podman exec rb-$NP-bottle sh -c 'tr "\0" "\n" </proc/1/environ | grep ^RBT_TOKEN='
+    rb_run --separate-stderr '?' podman exec rb-$NP-bottle sh -c 'tr "\0" "\n" </proc/1/environ | grep ^RBT_TOKEN='
     assert_output "RBT_TOKEN=$SECRET"
-    run --separate-stderr podman exec rb-$NP-bottle printenv RBT_TOKEN
+    rb_run --separate-stderr '?' podman exec rb-$NP-bottle printenv RBT_TOKEN
     assert_output "$SECRET"
     # every process's argv on the host (the bottle's are among them)
-    run bash -c 'for f in /proc/[0-9]*/cmdline; do tr "\0" " " 2>/dev/null <"$f"; echo; done | grep -c -F -f "$HOSTDIR/secret.pattern"'
+    rb_run '?' bash -c 'for f in /proc/[0-9]*/cmdline; do tr "\0" " " 2>/dev/null <"$f"; echo; done | grep -c -F -f "$HOSTDIR/secret.pattern"'
     assert_output 0
     # the podman run rb made, as podman recorded it
-    run --separate-stderr podman inspect -f '{{json .Config.CreateCommand}}' rb-$NP-bottle
+    rb_run --separate-stderr podman inspect -f '{{json .Config.CreateCommand}}' rb-$NP-bottle
     assert_output --partial -- "--env-file\",\"$ENVF\""
     refute_output --partial "$SECRET"
-    run grep -c -F -f "$HOSTDIR/secret.pattern" "$HOSTDIR/start.out"
+    rb_run 1 grep -c -F -f "$HOSTDIR/secret.pattern" "$HOSTDIR/start.out"
     assert_output 0
 }
 
 @test "bottle-exec and bottle-logs run as the bottle's uid" {
-    run --separate-stderr make -C "$RB_TOP" --no-print-directory -s bottle-exec NAMEPLATE=$NP RB_BIN=$RB_BIN \
+    rb_run --separate-stderr make -C "$RB_TOP" --no-print-directory -s bottle-exec NAMEPLATE=$NP RB_BIN=$RB_BIN \
         CMD='id -u; pwd; echo "quoted  words"'
-    assert_success
     assert_output $'1000\n/workspace\nquoted  words'
-    run --separate-stderr make -C "$RB_TOP" --no-print-directory -s bottle-exec NAMEPLATE=$NP RB_BIN=$RB_BIN
-    assert_failure 2
+    rb_run --separate-stderr 2 make -C "$RB_TOP" --no-print-directory -s bottle-exec NAMEPLATE=$NP RB_BIN=$RB_BIN
     [[ "$stderr" == *"CMD: not set"* ]]
-    run --separate-stderr make -C "$RB_TOP" --no-print-directory -s bottle-logs NAMEPLATE=$NP RB_BIN=$RB_BIN
-    assert_success
+    rb_run --separate-stderr make -C "$RB_TOP" --no-print-directory -s bottle-logs NAMEPLATE=$NP RB_BIN=$RB_BIN
     assert_output --partial 'agent: started'
     # FOLLOW=1 keeps following: still running after a second
-    run timeout 2 make -C "$RB_TOP" --no-print-directory -s bottle-logs NAMEPLATE=$NP RB_BIN=$RB_BIN FOLLOW=1
-    assert_failure 124
+    rb_run 124 timeout 2 make -C "$RB_TOP" --no-print-directory -s bottle-logs NAMEPLATE=$NP RB_BIN=$RB_BIN FOLLOW=1
     assert_output --partial 'agent: started'
 }
 
@@ -273,7 +272,7 @@ $WS>/workspace:true"
     # script(1) gives make a terminal; the shell reads our lines from it
     printf 'id -u\ntty\necho rbt-$((6*7))\nexit\n' |
         timeout 30 script -qec "make -C $RB_TOP --no-print-directory -s bottle-shell NAMEPLATE=$NP RB_BIN=$RB_BIN" "$out" >/dev/null
-    run cat "$out"
+    rb_run cat "$out"
     assert_output --partial rbt-42
     assert_output --regexp '[^0-9]1000[^0-9]'
     assert_output --regexp '/dev/pts/[0-9]+'
@@ -295,13 +294,13 @@ $WS>/workspace:true"
     echo max >"$t/fs/machine.slice/libpod-abc.scope/container/pids.max"
     echo 128 >"$t/fs/machine.slice/libpod-abc.scope/pids.max"
     echo max >"$t/fs/machine.slice/pids.max"
-    RBT_CGFS=$t/fs RBT_PROC=$t/proc run pids_cgroup 42
+    RBT_CGFS=$t/fs RBT_PROC=$t/proc rb_run '?' pids_cgroup 42
     assert_output "$t/fs/pids/libpod_parent/libpod-abc"
-    RBT_CGFS=$t/fs RBT_PROC=$t/proc run pids_cgroup 43
+    RBT_CGFS=$t/fs RBT_PROC=$t/proc rb_run '?' pids_cgroup 43
     assert_output "$t/fs/machine.slice/libpod-abc.scope"
     # no limit anywhere: an error, not the hierarchy's root
     echo max >"$t/fs/machine.slice/libpod-abc.scope/pids.max"
-    RBT_CGFS=$t/fs RBT_PROC=$t/proc run pids_cgroup 43
+    RBT_CGFS=$t/fs RBT_PROC=$t/proc rb_run '?' pids_cgroup 43
     assert_failure
 }
 
@@ -310,18 +309,18 @@ $WS>/workspace:true"
     up=$(podman inspect -f '{{(index .NetworkSettings.Networks "rb-world").IPAddress}}' rb-$NP-sentry)
     [[ $up == 10.243.0.* ]] || fail "no uplink address for the sentry: '$up'"
     # the bottle's uid may bind 22 and above in its own netns, nothing lower
-    run --separate-stderr podman exec rb-$NP-bottle cat /proc/sys/net/ipv4/ip_unprivileged_port_start
+    rb_run --separate-stderr '?' podman exec rb-$NP-bottle cat /proc/sys/net/ipv4/ip_unprivileged_port_start
     assert_output 22
     # from the host's address on the uplink and from 127.0.0.1
     ssh_serve
-    run -0 nc -w 3 "$HOST_IP" "$EP" </dev/null
+    rb_run nc -w 3 "$HOST_IP" "$EP" </dev/null
     assert_output SSH-2.0-rbt
-    run -0 --separate-stderr podman exec rb-$NP-bottle cat /tmp/peer
+    rb_run --separate-stderr podman exec rb-$NP-bottle cat /tmp/peer
     assert_output --partial "Connection received on $HOST_IP "
     ssh_serve
-    run -0 nc -w 3 127.0.0.1 "$EP" </dev/null
+    rb_run nc -w 3 127.0.0.1 "$EP" </dev/null
     assert_output SSH-2.0-rbt
-    run -0 --separate-stderr podman exec rb-$NP-bottle cat /tmp/peer
+    rb_run --separate-stderr podman exec rb-$NP-bottle cat /tmp/peer
     assert_output --partial "Connection received on $HOST_IP "
     [ "$(pkts nat rb:entry-dnat)" -eq 2 ] || fail "the sentry DNATed $(pkts nat rb:entry-dnat) connections, expected 2"
     # backwards: from the bottle, neither the host's address nor the
@@ -329,17 +328,17 @@ $WS>/workspace:true"
     ssh_serve
     h0=$(pkts filter rb:never-host) i0=$(pkts filter rb:in-reject)
     # nc's own message, moved to stdout inside the bottle: podman's stderr is not read
-    run --separate-stderr podman exec rb-$NP-bottle sh -c 'exec nc -v -w 2 -z "$1" "$2" 2>&1' sh "$HOST_IP" "$EP"
+    rb_run --separate-stderr '?' podman exec rb-$NP-bottle sh -c 'exec nc -v -w 2 -z "$1" "$2" 2>&1' sh "$HOST_IP" "$EP"
     assert_failure
     assert_output --partial refused
-    run --separate-stderr podman exec rb-$NP-bottle sh -c 'exec nc -v -w 2 -z "$1" "$2" 2>&1' sh "$up" "$EP"
+    rb_run --separate-stderr '?' podman exec rb-$NP-bottle sh -c 'exec nc -v -w 2 -z "$1" "$2" 2>&1' sh "$up" "$EP"
     assert_failure
     assert_output --partial refused
     [ "$(pkts filter rb:never-host)" -eq $((h0 + 1)) ] || fail "rb:never-host: $h0 -> $(pkts filter rb:never-host)"
     [ "$(pkts filter rb:in-reject)" -eq $((i0 + 1)) ] || fail "rb:in-reject: $i0 -> $(pkts filter rb:in-reject)"
-    run -0 --separate-stderr podman exec rb-$NP-bottle ss -Hltn 'sport = :22'
+    rb_run --separate-stderr podman exec rb-$NP-bottle ss -Hltn 'sport = :22'
     assert_output --partial LISTEN
-    run -0 --separate-stderr podman exec rb-$NP-bottle cat /tmp/peer
+    rb_run --separate-stderr podman exec rb-$NP-bottle cat /tmp/peer
     refute_output --partial "Connection received"
 }
 
@@ -379,22 +378,22 @@ attach_round() {
 
 @test "make bottle-attach: what is typed reaches the bottle's command, its answer comes back; Ctrl-P Ctrl-Q detaches" {
     local tag pid1
-    run --separate-stderr podman inspect -f '{{.Config.Tty}} {{.Config.OpenStdin}}' rb-$NP-bottle
+    rb_run --separate-stderr podman inspect -f '{{.Config.Tty}} {{.Config.OpenStdin}}' rb-$NP-bottle
     assert_output "true true"
     pid1=$(pid_of rb-$NP-bottle)
     # twice: a detach leaves the command running and reading its terminal
     for tag in rbt-one-$RANDOM rbt-two-$RANDOM; do
         attach_round "$tag"
         # the command read the line from its terminal (its own record)
-        run grep -cx "$tag" "$WS/.agent-heard"
+        rb_run grep -cx "$tag" "$WS/.agent-heard"
         assert_output 1
         # its answer came back through the attach
-        run cat "$BATS_TEST_TMPDIR/$tag.out"
+        rb_run cat "$BATS_TEST_TMPDIR/$tag.out"
         assert_output --partial "agent heard: $tag"
         assert_output --partial "Ctrl-P Ctrl-Q detaches"
-        run cat "$BATS_TEST_TMPDIR/$tag.rc"
+        rb_run cat "$BATS_TEST_TMPDIR/$tag.rc"
         assert_output 0
-        run --separate-stderr podman inspect -f '{{.State.Running}} {{.State.Pid}}' rb-$NP-bottle
+        rb_run --separate-stderr podman inspect -f '{{.State.Running}} {{.State.Pid}}' rb-$NP-bottle
         assert_output "true $pid1"
     done
 }
@@ -416,21 +415,17 @@ esac
 SH
     chmod +x "$fake/podman"
     attach() { (cd "$RB_TOP" && FAKE_STATE=$1 PATH="$fake:$PATH" RB_BIN=$RB_BIN bash mk/bottle.sh attach $NP); }
-    run --separate-stderr attach 'true false false'
-    assert_failure 1
+    rb_run --separate-stderr 1 attach 'true false false'
     [[ $stderr == *"rb-$NP-bottle's command has no terminal (started with RBRN_BOTTLE_TTY=0)"* ]] || fail "$stderr"
-    run --separate-stderr attach 'false true true'
-    assert_failure 1
+    rb_run --separate-stderr 1 attach 'false true true'
     [[ $stderr == *"$NP is not started (rb-$NP-bottle is not running)"* ]] || fail "$stderr"
-    run --separate-stderr attach ''
-    assert_failure 1
+    rb_run --separate-stderr 1 attach ''
     [[ $stderr == *"$NP is not started: no rb-$NP-bottle"* ]] || fail "$stderr"
-    run grep -c '^attach' "$fake/args"
+    rb_run 1 grep -c '^attach' "$fake/args"
     assert_output 0
-    run --separate-stderr attach 'true true true'
-    assert_success
+    rb_run --separate-stderr attach 'true true true'
     assert_output attached
-    run grep '^attach' "$fake/args"
+    rb_run '?' grep '^attach' "$fake/args"
     assert_output "attach --detach-keys ctrl-p,ctrl-q --sig-proxy=false rb-$NP-bottle"
 }
 
@@ -453,10 +448,9 @@ SH
     [ "$max" -ge 100 ] || fail "the bomb did not run (at most $max processes)"
     [ "$(awk '{print $2}' "$cg/pids.events")" -gt 0 ] || [ "$(cat "$cg/pids.events")" != "max 0" ]
     # the host answers, the sentry still resolves for the bottle's names
-    run timeout 10 podman ps --format '{{.Names}}'
-    assert_success
+    rb_run timeout 10 podman ps --format '{{.Names}}'
     assert_line rb-$NP-sentry
     sp=$(pid_of rb-$NP-sentry)
-    run timeout 10 nsenter -t "$sp" -n dig +short +time=2 @127.0.0.1 api.anthropic.com
+    rb_run '?' timeout 10 nsenter -t "$sp" -n dig +short +time=2 @127.0.0.1 api.anthropic.com
     assert_output 160.79.104.10
 }

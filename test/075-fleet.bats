@@ -36,31 +36,35 @@ teardown_file() {
     for i in $(seq $N); do bottle stop "$(np_of "$i")" >/dev/null 2>&1 || true; done
 }
 
+# a failed test's leftovers named in its log (rb_leak_report)
+teardown() {
+    rb_default_teardown
+}
+
 @test "bottle-nameplates: distinct monikers, enclaves and entry ports; bad requests write nothing" {
     local f
-    run bash -c "cat '$NPD'/*.mk | sed -n 's/^RBRN_MONIKER *= *//p' | sort -u | wc -l"
+    rb_run '?' bash -c "cat '$NPD'/*.mk | sed -n 's/^RBRN_MONIKER *= *//p' | sort -u | wc -l"
     assert_output $N
-    run bash -c "cat '$NPD'/*.mk | sed -n 's/^RBRN_ENCLAVE_SUBNET *= *//p' | sort -u | wc -l"
+    rb_run '?' bash -c "cat '$NPD'/*.mk | sed -n 's/^RBRN_ENCLAVE_SUBNET *= *//p' | sort -u | wc -l"
     assert_output $N
-    run bash -c "cat '$NPD'/*.mk | sed -n 's/^RBRN_ENTRY_PORT_WORKSTATION *= *//p' | sort -u | wc -l"
+    rb_run '?' bash -c "cat '$NPD'/*.mk | sed -n 's/^RBRN_ENTRY_PORT_WORKSTATION *= *//p' | sort -u | wc -l"
     assert_output $N
     # the rest is the template's
-    run diff <(grep -vE '^(#|RBRN_MONIKER|RBRN_ENCLAVE_|RBRN_ENTRY_PORT_WORKSTATION)' "$RB_TOP/nameplates/nsproto.mk") \
+    rb_run diff <(grep -vE '^(#|RBRN_MONIKER|RBRN_ENCLAVE_|RBRN_ENTRY_PORT_WORKSTATION)' "$RB_TOP/nameplates/nsproto.mk") \
         <(grep -vE '^(#|RBRN_MONIKER|RBRN_ENCLAVE_|RBRN_ENTRY_PORT_WORKSTATION)' "$(np_of 7)")
-    assert_success
     grep -qx 'RBRN_ENCLAVE_BOTTLE_IP *= 10.251.6.3' "$(np_of 7)"
     f=$BATS_TEST_TMPDIR/bad
     mkdir "$f"
     for args in "N=0" "N=257" "N=3 SUBNETS=10.251.0.0/24" "N=3 SUBNETS=10.999.0.0/16" \
         "N=3 PREFIX=Bad" "N=3 ENTRY_BASE=65534" "N=3 TEMPLATE=$f/none.mk"; do
         # shellcheck disable=SC2086
-        run rb_make bottle-nameplates DIR="$f" $args
+        rb_run '?' rb_make bottle-nameplates DIR="$f" $args
         assert_failure
         [ -z "$(ls -A "$f")" ] || fail "$args wrote $(ls -A "$f")"
     done
     # an existing nameplate is never overwritten, and nothing else is written
     echo keep >"$f/rbfl02.mk"
-    run rb_make bottle-nameplates N=3 DIR="$f" PREFIX=rbfl
+    rb_run '?' rb_make bottle-nameplates N=3 DIR="$f" PREFIX=rbfl
     assert_failure
     assert_output --partial 'rbfl02.mk exists'
     [ "$(ls -A "$f")" = rbfl02.mk ]
@@ -69,8 +73,7 @@ teardown_file() {
 
 @test "ten bottles up: bottle-list shows each with its policy in force, as the kernel and podman have it" {
     local i m
-    run rb_make bottle-list
-    assert_success
+    rb_run rb_make bottle-list
     for i in $(seq $N); do
         m=$(m_of "$i")
         # podman's and the kernel's word that the line is true
@@ -90,7 +93,7 @@ teardown_file() {
     rb_del_rule "$spid" RB-FORWARD est
     [ "$(rb_policy "$spid" | grep -c '"rb:est"')" -eq $((est - 1)) ] || fail "rb:est is still in RB-FORWARD"
     podman stop -t 0 "rb-$m5-bottle" >/dev/null
-    run rb_make bottle-list
+    rb_run '?' rb_make bottle-list
     assert_failure 2 # make's status for a failed recipe (bottle.sh exits 3)
     assert_line --regexp "^$m3 +running +running +[a-z]+ +DIFFERS "
     assert_line --regexp "^$m5 +running +exited "
@@ -99,14 +102,13 @@ teardown_file() {
     done
     bottle reapply "$(np_of 3)" >/dev/null
     bottle reapply "$(np_of 5)" >/dev/null
-    run rb_make bottle-list
-    assert_success
+    rb_run rb_make bottle-list
 }
 
 @test "each of the ten verifies clean (rb-verify: state, counters and probes)" {
     local i
     for i in $(seq $N); do
-        run --separate-stderr "$RB_BIN/rb-verify" --nameplate "$(np_of "$i")"
+        rb_run --separate-stderr '?' "$RB_BIN/rb-verify" --nameplate "$(np_of "$i")"
         [ "$status" -eq 0 ] || fail "$(m_of "$i"): rb-verify exit $status: $output"
     done
 }
@@ -121,7 +123,7 @@ teardown_file() {
         j=$((i % N + 1))
         m=$(m_of "$i") mj=$(m_of "$j")
         sup=$(podman inspect -f '{{(index .NetworkSettings.Networks "rb-world").IPAddress}}' "rb-$mj-sentry")
-        run --separate-stderr podman exec "rb-$m-bottle" sh -c "
+        rb_run --separate-stderr '?' podman exec "rb-$m-bottle" sh -c "
             r=0
             echo from-$m | nc -w 2 -N 10.251.$((j - 1)).3 7000 && r=1
             dig +time=2 +tries=1 @10.251.$((j - 1)).2 anthropic.com >/dev/null && r=2
@@ -132,34 +134,31 @@ teardown_file() {
     done
     # and nothing arrived: every listener is still there and saw no byte
     for i in $(seq $N); do
-        run --separate-stderr podman exec "rb-$(m_of "$i")-bottle" sh -c 'nc -z -w 2 127.0.0.1 7000 && wc -c </tmp/got'
-        assert_success
+        rb_run --separate-stderr podman exec "rb-$(m_of "$i")-bottle" sh -c 'nc -z -w 2 127.0.0.1 7000 && wc -c </tmp/got'
         assert_output 0
     done
     # the listeners work: from inside its own bottle, each one hears
-    run --separate-stderr podman exec "rb-$(m_of 1)-bottle" sh -c 'echo self | nc -w 2 -N 127.0.0.1 7000; sleep 0.3; cat /tmp/got'
+    rb_run --separate-stderr '?' podman exec "rb-$(m_of 1)-bottle" sh -c 'echo self | nc -w 2 -N 127.0.0.1 7000; sleep 0.3; cat /tmp/got'
     assert_output self
 }
 
 @test "stopping the ten leaves nothing: containers, networks, rules, run files" {
     local i m
     for i in $(seq $N); do
-        run bottle stop "$(np_of "$i")"
-        assert_success
+        rb_run bottle stop "$(np_of "$i")"
     done
-    run --separate-stderr bash -c "podman ps -a --format '{{.Names}}' | grep '^rb-$PREFIX' || true"
+    rb_run --separate-stderr '?' bash -c "podman ps -a --format '{{.Names}}' | grep '^rb-$PREFIX' || true"
     assert_output ""
-    run --separate-stderr bash -c "podman network ls --format '{{.Name}}' | grep '^rb-$PREFIX' || true"
+    rb_run --separate-stderr '?' bash -c "podman network ls --format '{{.Name}}' | grep '^rb-$PREFIX' || true"
     assert_output ""
     for i in $(seq $N); do
         m=$(m_of "$i")
         [ ! -e "/run/rb/$m" ] || fail "/run/rb/$m left"
-        run bash -c "{ iptables-legacy-save; iptables-legacy-save -t nat; } | grep -cE '^:RB-(H|E|EPOST)-$m ' || true"
+        rb_run '?' bash -c "{ iptables-legacy-save; iptables-legacy-save -t nat; } | grep -cE '^:RB-(H|E|EPOST)-$m ' || true"
         assert_output 0
-        run bash -c "nft list tables 2>/dev/null | grep -c 'inet rb-$m\$' || true"
+        rb_run '?' bash -c "nft list tables 2>/dev/null | grep -c 'inet rb-$m\$' || true"
         assert_output 0
     done
-    run rb_make bottle-list
-    assert_success
+    rb_run rb_make bottle-list
     refute_output --partial "$PREFIX"
 }
