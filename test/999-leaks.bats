@@ -1,38 +1,58 @@
 #!/usr/bin/env bats
 # Runs last: the suite must leave nothing behind (netns, containers,
-# networks, rb chains and nft tables), whatever happened in the tests before.
+# networks, rb chains, ipsets and nft tables, links, routes, a bottle's
+# state in /run/rb, route_localnet turned on), whatever happened in the
+# tests before. rb_leftovers (test/helpers.bash) is also what a failed
+# test's teardown lists.
 
 load helpers
 
 @test "no test network namespace is left" {
-    run bash -c "ip netns list | awk '{print \$1}' | grep -E '^rbt' || true"
+    rb_run rb_leftovers netns
     assert_output ""
 }
 
 @test "no test or bottle container is left (the world may run)" {
-    run --separate-stderr bash -c "podman ps -a --format '{{.Names}}' | grep -E '^(rbt|rb-)' | grep -vx rb-world || true"
+    rb_run rb_leftovers container
     assert_output ""
 }
 
 @test "no test or enclave network is left (the world's may stay)" {
-    run --separate-stderr bash -c "podman network ls --format '{{.Name}}' | grep -E '^(rbt|rb-)' | grep -vx rb-world || true"
+    rb_run rb_leftovers network
     assert_output ""
 }
 
 @test "no rb chain is left in the host's legacy tables (but the world's)" {
-    run bash -c "iptables-legacy-save | grep -E '^:RB-' | grep -v '^:RB-WORLD ' || true"
+    rb_run rb_leftovers chain
     assert_output ""
-    run bash -c "iptables-legacy-save -t nat | grep -E '^:RB-' || true"
+}
+
+@test "no rb ipset is left on the host" {
+    rb_run rb_leftovers ipset
     assert_output ""
 }
 
 @test "no rb nft table is left in the host's netns (rb, rb-<moniker>, of any family)" {
-    run -0 nft list tables
-    run grep -E '^table [a-z0-9]+ rb(-.*)?$' <<<"$output"
+    rb_run rb_leftovers nft-table
     assert_output ""
 }
 
-@test "no test link or route is left on the host" {
-    run bash -c "ip -br link | awk '{print \$1}' | grep -E '^rbt' || true"
+@test "no test link is left on the host" {
+    rb_run rb_leftovers link
+    assert_output ""
+}
+
+@test "no route to an enclave or through a test link is left on the host" {
+    rb_run rb_leftovers route
+    assert_output ""
+}
+
+@test "no bottle's state is left in /run/rb" {
+    rb_run rb_leftovers run
+    assert_output ""
+}
+
+@test "route_localnet is on nowhere but on the world's bridge" {
+    rb_run rb_leftovers route_localnet
     assert_output ""
 }
