@@ -186,15 +186,12 @@ ztest_bottle_zone_transfer() {
 ztest_bottle_ipv6() {
 	expect_fail "bottle has an IPv6 address" sh -c "ip -6 addr show | grep -q inet6"
 	expect_fail "tcp to [2001:db8::1]:443" nc -6 -w 2 -z 2001:db8::1 443
-	# the link-local address the enclave bridge would have (rb-net-create
-	# removes it): a real neighbour, which would answer an echo if IPv6 got
-	# through at all
-	local br mac a b c d e f ll
-	br=$(podman network inspect -f '{{.NetworkInterface}}' "rb-$M-enclave") &&
-		mac=$(cat "/sys/class/net/$br/address") || { bad "no enclave bridge for rb-$M-enclave"; return; }
-	IFS=: read -r a b c d e f <<<"$mac"
-	ll=$(printf 'fe80::%02x%s:%sff:fe%s:%s%s' $((0x$a ^ 2)) "$b" "$c" "$d" "$e" "$f")
-	expect_fail "ping6 the enclave bridge's link-local $ll" ping -6 -c 1 -W 2 "$ll%eth0"
+	# No host on the enclave link has IPv6 (rb strips the bridge's and the
+	# sentry's), so a unicast neighbour probe would fail whatever the bottle
+	# could do. Every IPv6 host has the all-nodes address, the bottle's own
+	# stack included: with IPv6 on eth0 this echo is answered, by the bottle
+	# itself at least.
+	expect_fail "ping6 all nodes ff02::1 on eth0" ping -6 -c 1 -W 2 ff02::1%eth0
 }
 
 ztest_bottle_multicast() {
