@@ -126,17 +126,17 @@ teardown() {
     dns=$(rb_sentryd_child "$SPID" dnsmasq) || fail "no dnsmasq under rb-sentryd"
     lrn=$(rb_sentryd_child "$SPID" rb-learner) || fail "no learner under rb-sentryd"
     log=$(rb_sentryd_child "$SPID" rb-denials) || fail "no denial log under rb-sentryd"
-    run cat /proc/$SPID/comm
+    rb_run cat /proc/$SPID/comm
     assert_output rb-sentryd
     # after binding: dnsmasq answers on port 53 and holds nothing
-    run nsenter -t "$SPID" -n ss -Hlunp "sport = :53"
+    rb_run '?' nsenter -t "$SPID" -n ss -Hlunp "sport = :53"
     assert_output --partial "pid=$dns,"
     # as the image's dnsmasq user, whose uid its package picked (999 on
     # bookworm and trixie, 996 on sid)
     local duid
     duid=$(awk -F: '$1 == "dnsmasq" {print $3}' "/proc/$SPID/root/etc/passwd")
     [ -n "$duid" ] && [ "$duid" -ne 0 ] || fail "no dnsmasq user in the sentry image"
-    run grep -E '^(Uid|CapEff|CapPrm|CapBnd|CapAmb|NoNewPrivs):' /proc/$dns/status
+    rb_run grep -E '^(Uid|CapEff|CapPrm|CapBnd|CapAmb|NoNewPrivs):' /proc/$dns/status
     assert_line --regexp "^Uid:[[:space:]]+$duid[[:space:]]"
     assert_line --regexp '^CapEff:[[:space:]]+0000000000000000$'
     assert_line --regexp '^CapPrm:[[:space:]]+0000000000000000$'
@@ -144,23 +144,23 @@ teardown() {
     assert_line --regexp '^CapAmb:[[:space:]]+0000000000000000$'
     assert_line --regexp '^NoNewPrivs:[[:space:]]+1$'
     # dnsmasq fills no set: that was what kept CAP_NET_ADMIN in it
-    run cat /proc/$dns/cmdline
+    rb_run cat /proc/$dns/cmdline
     refute_output --partial ipset
-    run nsenter -t "$SPID" -m cat /proc/$dns/root/etc/rb/dnsmasq.conf
+    rb_run '?' nsenter -t "$SPID" -m cat /proc/$dns/root/etc/rb/dnsmasq.conf
     refute_output --partial "ipset="
     # the learner: its own uid, CAP_NET_ADMIN (bit 12) and nothing else
-    run grep -E '^(Uid|CapEff|CapPrm|CapBnd):' /proc/$lrn/status
+    rb_run grep -E '^(Uid|CapEff|CapPrm|CapBnd):' /proc/$lrn/status
     assert_line --regexp '^Uid:[[:space:]]+990[[:space:]]'
     assert_line --regexp '^CapEff:[[:space:]]+0000000000001000$'
     assert_line --regexp '^CapPrm:[[:space:]]+0000000000001000$'
     assert_line --regexp '^CapBnd:[[:space:]]+0000000000001000$'
     # the denial log reads packets the bottle sent: nothing at all
-    run grep -E '^(Uid|CapEff|CapPrm|CapBnd):' /proc/$log/status
+    rb_run grep -E '^(Uid|CapEff|CapPrm|CapBnd):' /proc/$log/status
     assert_line --regexp '^Uid:[[:space:]]+991[[:space:]]'
     assert_line --regexp '^CapEff:[[:space:]]+0000000000000000$'
     assert_line --regexp '^CapPrm:[[:space:]]+0000000000000000$'
     assert_line --regexp '^CapBnd:[[:space:]]+0000000000000000$'
-    run --separate-stderr podman inspect -f '{{json .EffectiveCaps}}' $S
+    rb_run --separate-stderr podman inspect -f '{{json .EffectiveCaps}}' $S
     refute_output --partial NET_BIND_SERVICE
 }
 
@@ -172,12 +172,11 @@ teardown() {
         printf 'a=$(dig +short +time=2 +tries=1 %s); [ "$a" = %s ] && nc -w 2 -z "$a" 443 || echo "FAIL %s $a"\n' \
             "$(rot_name $idx)" "$(rot_addr $idx)" "$(rot_name $idx)"
     done)
-    run --separate-stderr podman exec -i $B sh -s <<<"$script"
-    assert_success
+    rb_run --separate-stderr podman exec -i $B sh -s <<<"$script"
     assert_output ""
     # the world saw each connection arrive (the entries have expired by
     # now: answers live for $TTL s in this file)
-    run --separate-stderr bash -c "podman exec rb-world cat /var/log/world/tcp-443.log | grep -cE 'on AF=2 160\.79\.(11[2-9]|12[0-7])\.'"
+    rb_run --separate-stderr '?' bash -c "podman exec rb-world cat /var/log/world/tcp-443.log | grep -cE 'on AF=2 160\.79\.(11[2-9]|12[0-7])\.'"
     [ "$output" -ge $n ] || fail "the world saw $output of the $n connections"
 }
 
@@ -186,13 +185,12 @@ teardown() {
     local idx a
     idx=$(($(base) + 7))
     a=$(rot_addr $idx)
-    run --separate-stderr podman exec $B nc -w 2 -z "$a" 443
+    rb_run --separate-stderr '?' podman exec $B nc -w 2 -z "$a" 443
     assert_failure
-    run --separate-stderr podman exec $B dig +tcp +short +time=2 +tries=1 "$(rot_name $idx)"
+    rb_run --separate-stderr '?' podman exec $B dig +tcp +short +time=2 +tries=1 "$(rot_name $idx)"
     assert_output "$a"
-    run --separate-stderr podman exec $B nc -w 2 -z "$a" 443
-    assert_success
-    run rb_dns_set
+    rb_run --separate-stderr podman exec $B nc -w 2 -z "$a" 443
+    rb_run '?' rb_dns_set
     assert_line --regexp "^${a//./\\.} timeout [0-9]+$"
 }
 
@@ -201,9 +199,9 @@ teardown() {
     local idx a
     idx=$(($(base) + 3))
     a=$(rot_addr $idx)
-    run --separate-stderr podman exec $B dig +short +time=2 +tries=1 "$(rot_name $idx)"
+    rb_run --separate-stderr '?' podman exec $B dig +short +time=2 +tries=1 "$(rot_name $idx)"
     assert_output "$a"
-    run rb_dns_set
+    rb_run '?' rb_dns_set
     assert_line --regexp "^${a//./\\.} timeout [1-$TTL]$"
     # a flow that outlives the entry (iperf3 to the world, 3 * TTL seconds)
     # (bounded: a cut flow makes iperf3 retransmit for minutes; fd 3 closed,
@@ -212,29 +210,28 @@ teardown() {
         >"$BATS_TEST_TMPDIR/iperf.json" 2>/dev/null 3>&- &
     local flow=$!
     sleep $((TTL + 2))
-    run rb_dns_set
+    rb_run '?' rb_dns_set
     refute_output --partial "$a "
-    run --separate-stderr podman exec $B sh -c "exec nc -v -w 2 -z $a 443 2>&1"
+    rb_run --separate-stderr '?' podman exec $B sh -c "exec nc -v -w 2 -z $a 443 2>&1"
     assert_failure
     assert_output --partial "refused"
     wait $flow || fail "the established flow was cut: $(cat "$BATS_TEST_TMPDIR/iperf.json")"
-    run jq -e '.end.sum_received.bytes > 0 and .end.sum_received.seconds >= '$((3 * TTL - 1)) "$BATS_TEST_TMPDIR/iperf.json"
-    assert_success
+    rb_run jq -e '.end.sum_received.bytes > 0 and .end.sum_received.seconds >= '$((3 * TTL - 1)) "$BATS_TEST_TMPDIR/iperf.json"
 }
 
 @test "rebinding: allowed names answering private, loopback, metadata or host addresses open nothing" {
     rb_need_learner
     local n
     for n in x.rebind.anthropic.com lo.rebind.anthropic.com meta.rebind.anthropic.com host.rebind.anthropic.com; do
-        run --separate-stderr podman exec $B dig +short +time=2 +tries=1 "$n"
+        rb_run --separate-stderr '?' podman exec $B dig +short +time=2 +tries=1 "$n"
         [ -n "$output" ] || fail "no answer for $n"
     done
-    run rb_dns_set
+    rb_run '?' rb_dns_set
     refute_output --partial "10.0.0.1"
     refute_output --partial "127.0.0.1"
     refute_output --partial "169.254.169.254"
     refute_output --partial "10.243.0.1"
-    run --separate-stderr podman exec $B sh -c "exec nc -v -w 2 -z 169.254.169.254 80 2>&1"
+    rb_run --separate-stderr '?' podman exec $B sh -c "exec nc -v -w 2 -z 169.254.169.254 80 2>&1"
     assert_failure
     assert_output --partial refused
 }
@@ -245,7 +242,7 @@ teardown() {
     idx=$(($(base) + 11))
     a=$(rot_addr $idx)
     b=$(rot_addr $((idx + 1)))
-    run --separate-stderr podman exec $B dig +short +time=2 +tries=1 "$(rot_name $idx)"
+    rb_run --separate-stderr '?' podman exec $B dig +short +time=2 +tries=1 "$(rot_name $idx)"
     assert_output "$a"
     timeout 40 podman exec $B iperf3 -c "$a" -t 12 -J >"$BATS_TEST_TMPDIR/iperf.json" 2>/dev/null 3>&- &
     local flow=$!
@@ -253,53 +250,45 @@ teardown() {
     lrn=$(rb_sentryd_child "$SPID" rb-learner) || fail "no learner"
     kill -KILL "$lrn"
     for _ in $(seq 50); do learner_bound || break; sleep 0.1; done
-    run learner_bound
+    rb_run '?' learner_bound
     assert_failure
     # fail closed: the reply is dropped, its address never enters the set
-    run --separate-stderr podman exec $B dig +short +time=2 +tries=1 "$(rot_name $((idx + 1)))"
+    rb_run --separate-stderr '?' podman exec $B dig +short +time=2 +tries=1 "$(rot_name $((idx + 1)))"
     refute_output "$b"
-    run rb_dns_set
+    rb_run '?' rb_dns_set
     refute_output --partial "$b "
-    run --separate-stderr podman exec $B nc -w 2 -z "$b" 443
+    rb_run --separate-stderr '?' podman exec $B nc -w 2 -z "$b" 443
     assert_failure
-    run bottle status "$NP"
-    assert_failure 3
+    rb_run 3 bottle status "$NP"
     assert_line --partial "learner: NOT running"
-    run "$RB_BIN/rb-verify" --nameplate "$NP" --json
-    assert_failure 3
-    run jq -e '.checks[] | select(.name == "learner") | .ok == false' <<<"$output"
-    assert_success
-    run rb_make bottle-reapply
-    assert_success
-    run learner_bound
-    assert_success
-    run bottle status "$NP"
-    assert_success
+    rb_run 3 "$RB_BIN/rb-verify" --nameplate "$NP" --json
+    rb_run jq -e '.checks[] | select(.name == "learner") | .ok == false' <<<"$output"
+    rb_run rb_make bottle-reapply
+    rb_run learner_bound
+    rb_run bottle status "$NP"
     assert_line --regexp "^learner: running \(pid [0-9]+\), bound to NFQUEUE 0$"
-    run --separate-stderr podman exec $B dig +short +time=2 +tries=1 "$(rot_name $((idx + 1)))"
+    rb_run --separate-stderr '?' podman exec $B dig +short +time=2 +tries=1 "$(rot_name $((idx + 1)))"
     assert_output "$b"
-    run --separate-stderr podman exec $B nc -w 2 -z "$b" 443
-    assert_success
+    rb_run --separate-stderr podman exec $B nc -w 2 -z "$b" 443
     wait $flow || fail "the established flow was cut: $(cat "$BATS_TEST_TMPDIR/iperf.json")"
-    run jq -e '.end.sum_received.seconds >= 11' "$BATS_TEST_TMPDIR/iperf.json"
-    assert_success
+    rb_run jq -e '.end.sum_received.seconds >= 11' "$BATS_TEST_TMPDIR/iperf.json"
 }
 
 @test "the denial log: a blocked connection and a blocked name, with the deciding rule ids" {
     local t
     t=$(printf 'lrn%s' "$(head -c4 /dev/urandom | od -An -tx1 | tr -d ' \n')")
-    run --separate-stderr podman exec $B nc -w 2 -z 198.51.100.7 443
+    rb_run --separate-stderr '?' podman exec $B nc -w 2 -z 198.51.100.7 443
     assert_failure
-    run --separate-stderr podman exec $B dig +time=2 +tries=1 "$t.google.com"
+    rb_run --separate-stderr '?' podman exec $B dig +time=2 +tries=1 "$t.google.com"
     assert_output --partial NXDOMAIN
-    run --separate-stderr podman exec $B dig +short +time=2 +tries=1 meta.rebind.anthropic.com
+    rb_run --separate-stderr '?' podman exec $B dig +short +time=2 +tries=1 meta.rebind.anthropic.com
     assert_output 169.254.169.254
-    run --separate-stderr podman exec $B nc -w 2 -z 169.254.169.254 80
+    rb_run --separate-stderr '?' podman exec $B nc -w 2 -z 169.254.169.254 80
     assert_failure
     sleep 1.5
     # the JSON lines the log wrote, and the kernel's counters behind them;
     # names come from the learner, which on nft without a queue sees none
-    run denials
+    rb_run '?' denials
     assert_line --regexp '"proto":"tcp","src":"10\.242\.7\.3","dst":"198\.51\.100\.7","port":443,"rule":"rb:reject"'
     if [ "$LEARNS" = 1 ]; then
         assert_line --regexp "\"proto\":\"dns\",\"name\":\"$t\\.google\\.com\",\"qtype\":1,\"rule\":\"rb:dns-refused\""
@@ -309,23 +298,18 @@ teardown() {
     fi
     [ "$(rb_pkts "$SPID" reject)" -ge 1 ] || fail "rb:reject counted nothing"
     [ "$(rb_pkts "$SPID" never-private)" -ge 1 ] || fail "rb:never-private counted nothing"
-    run rb_make bottle-log JSON=1
-    assert_success
-    run jq -e -s 'map(select(.rule == "rb:reject" and .dst == "198.51.100.7")) | length >= 1' <<<"$output"
-    assert_success
-    run rb_make bottle-log
-    assert_success
+    rb_run rb_make bottle-log JSON=1
+    rb_run jq -e -s 'map(select(.rule == "rb:reject" and .dst == "198.51.100.7")) | length >= 1' <<<"$output"
+    rb_run rb_make bottle-log
     assert_line --regexp '^[0-9T:.-]+Z +tcp +198\.51\.100\.7 +443 +rb:reject +-$'
     [ "$LEARNS" = 0 ] || assert_line --regexp "^[0-9T:.-]+Z +dns +- +- +rb:dns-refused +$t\\.google\\.com$"
-    run rb_make bottle-suggest
-    assert_success
+    rb_run rb_make bottle-suggest
     [ "$LEARNS" = 0 ] || assert_line --regexp "^RBRN_UPLINK_ALLOWED_DOMAINS = anthropic\\.com .*$t\\.google\\.com"
     assert_line --regexp '^RBRN_UPLINK_ALLOWED_CIDRS = 160\.79\.104\.0/23 .*198\.51\.100\.7/32'
     # never applied
-    run grep -c google "$NP"
+    rb_run 1 grep -c google "$NP"
     assert_output 0
-    run "$RB_BIN/rb-fw-apply" --nameplate "$NP" --check
-    assert_success
+    rb_run "$RB_BIN/rb-fw-apply" --nameplate "$NP" --check
 }
 
 @test "100,000 blocked packets in a burst: the log stays bounded, the sentry answers DNS" {
@@ -348,23 +332,21 @@ for i in range(100000):
     # the sentry still answers, at once (and learns, where it can)
     idx=$(($(base) + 21))
     a=$(rot_addr $idx)
-    run --separate-stderr podman exec $B dig +short +time=2 +tries=1 "$(rot_name $idx)"
+    rb_run --separate-stderr '?' podman exec $B dig +short +time=2 +tries=1 "$(rot_name $idx)"
     assert_output "$a"
     if [ "$LEARNS" = 1 ]; then
-        run --separate-stderr podman exec $B nc -w 2 -z "$a" 443
-        assert_success
+        rb_run --separate-stderr podman exec $B nc -w 2 -z "$a" 443
     fi
     sleep 2
     # bounded: two files of at most 512 KiB, a line per record the rate allowed
-    run bash -c "du -b /proc/$SPID/root/var/log/rb/denials/* | awk '{s += \$1} END {print s}'"
+    rb_run '?' bash -c "du -b /proc/$SPID/root/var/log/rb/denials/* | awk '{s += \$1} END {print s}'"
     [ "$output" -le $((2 * 524288)) ] || fail "the log holds $output bytes"
-    run bash -c "cat /proc/$SPID/root/var/log/rb/denials/* | grep -c '\"dst\":\"198.51.100.7\"'"
+    rb_run '?' bash -c "cat /proc/$SPID/root/var/log/rb/denials/* | grep -c '\"dst\":\"198.51.100.7\"'"
     [ "$output" -lt 5000 ] || fail "$output lines for a burst the kernel limits to 50/s"
     [ "$output" -ge 50 ] || fail "only $output lines logged"
-    run --separate-stderr podman inspect -f '{{.State.Running}}' $S
+    rb_run --separate-stderr podman inspect -f '{{.State.Running}}' $S
     assert_output true
-    run learner_bound
-    assert_success
+    rb_run learner_bound
 }
 
 @test "each new answer refreshes its entry's timeout" {
@@ -372,7 +354,7 @@ for i in range(100000):
     local idx a t1 t2 t3
     idx=$(($(base) + 31))
     a=$(rot_addr $idx)
-    run --separate-stderr podman exec $B dig +short +time=2 +tries=1 "$(rot_name $idx)"
+    rb_run --separate-stderr '?' podman exec $B dig +short +time=2 +tries=1 "$(rot_name $idx)"
     assert_output "$a"
     t1=$(entry_timeout "$a")
     sleep 3
@@ -380,7 +362,7 @@ for i in range(100000):
     [ -n "$t1" ] && [ -n "$t2" ] && [ "$t2" -lt "$t1" ] || fail "the entry did not count down: $t1 s, then $t2 s"
     # the world answers with TTL 0: the sentry caches nothing, this is a
     # new answer from upstream
-    run --separate-stderr podman exec $B dig +short +time=2 +tries=1 "$(rot_name $idx)"
+    rb_run --separate-stderr '?' podman exec $B dig +short +time=2 +tries=1 "$(rot_name $idx)"
     assert_output "$a"
     t3=$(entry_timeout "$a")
     [ -n "$t3" ] && [ "$t3" -gt "$t2" ] && [ "$t3" -ge $((TTL - 1)) ] ||
@@ -396,25 +378,23 @@ for i in range(100000):
     ip link add rbt-lrnhost type bridge
     ip addr add "$h/32" dev rbt-lrnhost
     # the host's addresses are read at each apply (RB-HOST)
-    run rb_make bottle-reapply
-    assert_success
-    run rb_set_members "$SPID" RB-HOST
+    rb_run rb_make bottle-reapply
+    rb_run rb_set_members "$SPID" RB-HOST
     assert_line "$h"
     # both answers reach the bottle; only the one that is not the host's
     # enters the answers set
-    run --separate-stderr podman exec $B dig +short +time=2 +tries=1 h160-79-127-253.rot.anthropic.com
+    rb_run --separate-stderr '?' podman exec $B dig +short +time=2 +tries=1 h160-79-127-253.rot.anthropic.com
     assert_output "$h"
-    run --separate-stderr podman exec $B dig +short +time=2 +tries=1 h160-79-127-252.rot.anthropic.com
+    rb_run --separate-stderr '?' podman exec $B dig +short +time=2 +tries=1 h160-79-127-252.rot.anthropic.com
     assert_output "$other"
-    run rb_dns_set
+    rb_run '?' rb_dns_set
     assert_line --regexp "^${other//./\\.} timeout [0-9]+$"
     refute_line --regexp "^${h//./\\.}( |$)"
-    run --separate-stderr podman exec $B nc -w 2 -z "$h" 443
+    rb_run --separate-stderr '?' podman exec $B nc -w 2 -z "$h" 443
     assert_failure
     ip link del rbt-lrnhost
-    run rb_make bottle-reapply
-    assert_success
-    run rb_set_members "$SPID" RB-HOST
+    rb_run rb_make bottle-reapply
+    rb_run rb_set_members "$SPID" RB-HOST
     refute_line "$h"
 }
 
@@ -426,44 +406,34 @@ for i in range(100000):
     lrn=$(rb_sentryd_child "$SPID" rb-learner) || fail "no learner"
     kill -STOP "$lrn"
     # still bound to its queue: while no reply waits, its state says it
-    run learner_bound
-    assert_success
-    run bottle status "$NP"
-    assert_failure 3
+    rb_run learner_bound
+    rb_run 3 bottle status "$NP"
     assert_line "learner: NOT answering: pid $lrn is stopped; nothing new opens (make bottle-reapply)"
-    run "$RB_BIN/rb-verify" --nameplate "$NP" --json --no-default-probes
-    assert_failure 3
-    run jq -e --arg p "$lrn" '.checks[] | select(.name == "learner") | .ok == false and (.observed | test("pid " + $p + " is stopped"))' <<<"$output"
-    assert_success
+    rb_run 3 "$RB_BIN/rb-verify" --nameplate "$NP" --json --no-default-probes
+    rb_run jq -e --arg p "$lrn" '.checks[] | select(.name == "learner") | .ok == false and (.observed | test("pid " + $p + " is stopped"))' <<<"$output"
     # fail closed: the reply waits in the queue, unreleased and unlearned
-    run --separate-stderr podman exec $B dig +short +time=2 +tries=1 "$(rot_name $idx)"
+    rb_run --separate-stderr '?' podman exec $B dig +short +time=2 +tries=1 "$(rot_name $idx)"
     refute_output "$b"
-    run rb_dns_set
+    rb_run '?' rb_dns_set
     refute_output --partial "$b "
-    run --separate-stderr podman exec $B nc -w 2 -z "$b" 443
+    rb_run --separate-stderr '?' podman exec $B nc -w 2 -z "$b" 443
     assert_failure
-    run bash -c "nsenter -t $SPID -n cat /proc/net/netfilter/nfnetlink_queue | awk '\$1 == 0 { print \$3 }'"
+    rb_run bash -c "nsenter -t $SPID -n cat /proc/net/netfilter/nfnetlink_queue | awk '\$1 == 0 { print \$3 }'"
     [ "$output" -ge 1 ] || fail "no reply waits in NFQUEUE 0: $output"
     # replies waiting with no verdict: what a learner stuck anywhere shows
-    run bottle status "$NP"
-    assert_failure 3
+    rb_run 3 bottle status "$NP"
     assert_line --regexp "^learner: NOT answering: [0-9]+ replies wait, no verdict in 2 s \\(pid $lrn, state T\\)"
-    run "$RB_BIN/rb-verify" --nameplate "$NP" --json
-    assert_failure 3
-    run jq -e '.checks[] | select(.name == "learner") | .ok == false and (.observed | test("replies wait, no verdict"))' <<<"$output"
-    assert_success
-    run rb_make bottle-reapply
-    assert_success
+    rb_run 3 "$RB_BIN/rb-verify" --nameplate "$NP" --json
+    rb_run jq -e '.checks[] | select(.name == "learner") | .ok == false and (.observed | test("replies wait, no verdict"))' <<<"$output"
+    rb_run rb_make bottle-reapply
     # ended (and reaped by rb-sentryd), replaced
     [ ! -e "/proc/$lrn" ] || fail "the stopped learner $lrn is still there: $(grep State "/proc/$lrn/status")"
     new=$(rb_sentryd_child "$SPID" rb-learner) || fail "no learner after reapply"
-    run bottle status "$NP"
-    assert_success
+    rb_run bottle status "$NP"
     assert_line "learner: running (pid $new), bound to NFQUEUE 0"
-    run --separate-stderr podman exec $B dig +short +time=2 +tries=1 "$(rot_name $idx)"
+    rb_run --separate-stderr '?' podman exec $B dig +short +time=2 +tries=1 "$(rot_name $idx)"
     assert_output "$b"
-    run --separate-stderr podman exec $B nc -w 2 -z "$b" 443
-    assert_success
+    rb_run --separate-stderr podman exec $B nc -w 2 -z "$b" 443
 }
 
 @test "make bottle-log FOLLOW=1: a new denial shows in the followed table within 5 s" {
@@ -477,20 +447,20 @@ for i in range(100000):
         bottle-log FOLLOW=1 NAMEPLATE="$NP" RB_BIN="$RB_BIN" $san >"$out" 2>&1 </dev/null 3>&- &
     pid=$!
     for _ in $(seq 100); do grep -q '^TIME ' "$out" && break; sleep 0.1; done
-    run cat "$out"
+    rb_run cat "$out"
     assert_line --regexp '^TIME +PROTO +DESTINATION +PORT +RULE +NAME$'
     refute_output --regexp " $port +rb:"
-    run --separate-stderr podman exec $B nc -w 2 -z 198.51.100.7 "$port"
+    rb_run --separate-stderr '?' podman exec $B nc -w 2 -z 198.51.100.7 "$port"
     assert_failure
     for _ in $(seq 50); do grep -qE "tcp +198\.51\.100\.7 +$port +rb:reject" "$out" && break; sleep 0.1; done
-    run cat "$out"
+    rb_run cat "$out"
     assert_line --regexp "^[0-9T:.-]+Z +tcp +198\\.51\\.100\\.7 +$port +rb:reject +-$"
     # still following
     kill -0 "$pid" || fail "the follower ended by itself: $(cat "$out")"
     kill -TERM -- "-$pid"
     wait "$pid" || true
     for _ in $(seq 50); do pgrep -s "$pid" >/dev/null || break; sleep 0.1; done
-    run pgrep -s "$pid"
+    rb_run '?' pgrep -s "$pid"
     assert_failure
 }
 
@@ -500,17 +470,17 @@ for i in range(100000):
     idx=$(($(base) + 51))
     a=$(rot_addr $idx)
     # the policy holds no queue rule: replies pass unlearned
-    run bash -c "nsenter -t $SPID -n nft list table inet rb | grep -c -e queue -e NFQUEUE"
+    rb_run 1 bash -c "nsenter -t $SPID -n nft list table inet rb | grep -c -e queue -e NFQUEUE"
     assert_output 0
     seen=$(podman exec rb-world cat /var/log/world/tcp-443.log 2>/dev/null | grep -c "on AF=2 $a:443" || true)
-    run --separate-stderr podman exec $B dig +short +time=2 +tries=1 "$(rot_name $idx)"
+    rb_run --separate-stderr '?' podman exec $B dig +short +time=2 +tries=1 "$(rot_name $idx)"
     assert_output "$a"
-    run rb_dns_set
+    rb_run '?' rb_dns_set
     refute_output --partial "$a"
-    run --separate-stderr podman exec $B sh -c "exec nc -v -w 2 -z $a 443 2>&1"
+    rb_run --separate-stderr '?' podman exec $B sh -c "exec nc -v -w 2 -z $a 443 2>&1"
     assert_failure
     assert_output --partial refused
-    run bash -c "podman exec rb-world cat /var/log/world/tcp-443.log 2>/dev/null | grep -c 'on AF=2 $a:443' || true"
+    rb_run '?' bash -c "podman exec rb-world cat /var/log/world/tcp-443.log 2>/dev/null | grep -c 'on AF=2 $a:443' || true"
     assert_output "$seen"
 }
 
@@ -549,7 +519,7 @@ RBRN_UPLINK_ACCESS_GLOBAL = 0
 RBRN_UPLINK_ALLOWED_CIDRS =
 RBRN_UPLINK_ALLOWED_DOMAINS = anthropic.com
 NP
-    run -0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns "/run/netns/$S"
+    rb_run "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns "/run/netns/$S"
     rb_sentryd "$S" "$NP" "$@" || fail "rb-sentryd did not start"
 }
 # ns_ttl NAME: the TTL of NAME's A record as the bottle gets it
@@ -583,7 +553,7 @@ ns_ttl() {
     sleep 2
     t2=$(ns_ttl ttl.anthropic.com)
     e2=$(entry_timeout 160.79.104.10)
-    run grep -c 'query\[A\] ttl.anthropic.com' "$WLOG"
+    rb_run grep -c 'query\[A\] ttl.anthropic.com' "$WLOG"
     assert_output 1
     [ "$t2" -lt "$t1" ] || fail "not a cached answer: TTL $t2 after $t1"
     [ "$e2" -gt "$t2" ] || fail "cached answer: entry timeout $e2 s, answer TTL $t2 s"
@@ -609,7 +579,7 @@ ns_ttl() {
     kill -HUP "$SD_PID"
     for _ in $(seq 50); do rb_sentryd_child "$SD_PID" rb-learner >/dev/null && break; sleep 0.1; done
     sleep 0.5
-    run ip netns exec "$B" dig +short +time=2 +tries=1 @10.242.0.2 short.anthropic.com
+    rb_run '?' ip netns exec "$B" dig +short +time=2 +tries=1 @10.242.0.2 short.anthropic.com
     assert_output 160.79.104.10
     e3=$(entry_timeout 160.79.104.10)
     [ "$e3" -ge $((e2 - 2)) ] || fail "entry cut from $e2 s to $e3 s after a restart"
@@ -646,15 +616,15 @@ for i in range(20000):
     [ "$n" -ge 15000 ] || fail "only $n records for the log"
     # rotated, never more than the file and one rotation, each at most
     # --log-max-bytes
-    run ls "$dir"
+    rb_run '?' ls "$dir"
     assert_output $'denials.jsonl\ndenials.jsonl.1'
     for f in "$dir"/*; do
         bytes=$(stat -c %s "$f")
         [ "$bytes" -le 4096 ] || fail "$f holds $bytes bytes"
     done
     [ "$(stat -c %s "$dir/denials.jsonl.1")" -gt 3500 ] || fail "denials.jsonl.1 was not full when it rotated"
-    run -0 jq -e -s 'length > 0' "$dir/denials.jsonl.1" "$dir/denials.jsonl"
-    run -0 grep -c '"rule":"rb:flood"' "$dir/denials.jsonl.1"
+    rb_run jq -e -s 'length > 0' "$dir/denials.jsonl.1" "$dir/denials.jsonl"
+    rb_run grep -c '"rule":"rb:flood"' "$dir/denials.jsonl.1"
     # what the log left out is said: the records over its rate (400 at
     # once, then 200 a second), and any the kernel could not hand over
     dropped=$(cat "$dir"/* | jq -s '[.[] | select(has("dropped")) | .dropped] | add // 0')
