@@ -25,7 +25,7 @@ longopts() {
         n=$(awk 'length > 79' <<<"$output" | wc -l)
         [ "$n" = 0 ] || fail "$c --help has lines over 79 columns"
         # after the usage block: option lines only
-        run bash -c 'sed "1,/^\$/d" <<<"$1" | grep -v -e "^\$" -e "^See " |
+        rb_run 1 bash -c 'sed "1,/^\$/d" <<<"$1" | grep -v -e "^\$" -e "^See " |
             grep -vE "^    (-[a-z], |    )--[a-z-]+( [A-Z]+)? {2,}[^ ]"' _ "$output"
         [ -z "$output" ] || fail "$c --help: not an option line: $output"
         rb_run 0 "$RB_BIN/$c" --help
