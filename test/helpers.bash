@@ -466,7 +466,8 @@ rb_leak_report() {
 # a misspelt one fails the test) or its line dropped. @NET@, @MON@ and
 # @TMP@ in a value become $NP_NET, $NP_MON and $NP_TMP (010's free /24,
 # moniker and fixtures). Fast on a 2 MB value (010's CIDR row): each name
-# is cut once, and no ${var#...} runs on a value.
+# is cut once, and -NAME is looked for in the names only (${o#-} on such a
+# value takes bash minutes).
 np_write() {
     local file=$1 kv name val o i found
     shift
