@@ -345,7 +345,7 @@ add_answer() {
 # (conntrack is flushed: its next packet meets the new rules).
 @test "a changed policy keeps the learned answers: a transfer to one completes, one to a revoked CIDR stops" {
     local i
-    np_write "RBRN_UPLINK_ALLOWED_CIDRS=160.79.104.0/24 9.9.9.0/24"
+    np_write "$NP" "RBRN_UPLINK_ALLOWED_CIDRS=160.79.104.0/24 9.9.9.0/24"
     rb_run fw
     ip -n "$W" addr add 203.0.113.10/32 dev lo
     ip -n "$W" addr add 9.9.9.10/32 dev lo
@@ -364,7 +364,7 @@ add_answer() {
     ip netns exec "$B" iperf3 -c 203.0.113.10 -p 5201 -t 6 -b 20M -J >"$BATS_TEST_TMPDIR/bottle-iperf.json" 2>&1 </dev/null 3>&- &
     local client=$!
     sleep 2
-    np_write "RBRN_UPLINK_ALLOWED_CIDRS=160.79.104.0/24"
+    np_write "$NP" "RBRN_UPLINK_ALLOWED_CIDRS=160.79.104.0/24"
     ip netns exec "$S" sysctl -qw net.ipv4.ip_forward=0
     rb_run fw
     rb_run 0 rb_set_members "$S" RB-DNS
@@ -377,7 +377,7 @@ add_answer() {
     # the revoked CIDR's connection got nothing through after the apply,
     # and a new one is refused
     sleep 1
-    run grep -c after "$BATS_TEST_TMPDIR/recv"
+    rb_run 1 grep -c after "$BATS_TEST_TMPDIR/recv"
     assert_output 0
     rb_run 1 ip netns exec "$B" nc -w 2 -z 9.9.9.10 447
 }

@@ -205,7 +205,7 @@ hold_open() {
 # does); waits for the new dnsmasq and learner.
 reload() {
     local old new
-    np_write "$@"
+    np_write "$NP" "$@"
     "$RB_BIN/rb-fw-apply" --nameplate "$NP" --resolver-conf >"$SD/dnsmasq.conf.new"
     "$RB_BIN/rb-fw-apply" --nameplate "$NP" --learner-conf >"$SD/learner.conf.new"
     cat "$SD/dnsmasq.conf.new" >"$SD/dnsmasq.conf"
@@ -276,7 +276,7 @@ reload() {
 # filled by hand (no queue needed): a wider allowlist keeps them, a
 # narrower one empties them.
 reload_sets() {
-    np_write "RBRN_UPLINK_ALLOWED_DOMAINS=anthropic.com google.com:443"
+    np_write "$NP" "RBRN_UPLINK_ALLOWED_DOMAINS=anthropic.com google.com:443"
     rb_run 0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns "/run/netns/$S" --backend "$1"
     rb_sentryd "$S" "$NP" || fail "rb-sentryd did not start"
     if [ "$1" = nft ]; then
