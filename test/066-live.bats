@@ -51,6 +51,7 @@ teardown() {
     nameplate "$BASE_CIDRS" "anthropic.com example.com"
     bottle reapply "$NP" >/dev/null 2>&1 || true
     world sh -c 'kill "$(cat /run/lv-socat.pid)"; rm -f /run/lv-socat.pid /var/log/world/lv-*.log' || true
+    rb_default_teardown
 }
 
 # learned: a learned answer of an allowed name in LEARNED: a fresh name of
