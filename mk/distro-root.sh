@@ -1,6 +1,7 @@
 #!/bin/bash
-# PID 1 of `make check-distro`'s mount and PID namespaces (mk/distro.sh):
-# turns $ROOT into this namespace's / and runs the suite there.
+# PID 1 of the mount and PID namespaces of `make check-distro` and `make
+# check-vm` (mk/distro-lib.sh distro_enter): turns $ROOT into this
+# namespace's /, runs make deps and make images there, then $NEXT.
 # runc needs a real root: in a plain chroot its setns(mnt) would land
 # `podman exec` in the host's filesystem, hence pivot_root; and podman
 # import refuses a / that is not a mount point, hence the bind onto itself.
@@ -33,20 +34,6 @@ bash mk/deps.sh
 make --no-print-directory images
 echo "distro: $DISTRO: $(podman --version), $(/usr/lib/podman/netavark --version 2>/dev/null || echo netavark ?)"
 
-# The suite, in a network namespace with only loopback: nothing it starts
-# collides with the host's bottles or leaves the machine.
-# shellcheck disable=SC2016
-exec unshare --net --mount --propagation private -- bash -c '
-	set -uo pipefail
-	ip link set lo up
-	mount -t sysfs sysfs /sys
-	mount --rbind /mnt/rb-cgroup /sys/fs/cgroup
-	rc=0
-	for t in $TARGETS; do
-		make --no-print-directory "$t" 2>&1 | tee "/tmp/$t.log"
-		r=${PIPESTATUS[0]}
-		echo "distro: $DISTRO $t${RB_FW_BACKEND:+ (RB_FW_BACKEND=$RB_FW_BACKEND)}: $(grep "^check:" "/tmp/$t.log" | tail -n 1 | sed "s/^check: //") (exit $r)"
-		[ "$r" -eq 0 ] || rc=$r
-	done
-	exit $rc
-'
+# The caller's stage (mk/distro-lib.sh distro_enter): the suite for
+# check-distro, the guest's kernel for check-vm.
+exec bash "$NEXT"

@@ -20,18 +20,14 @@ set -euo pipefail
 
 DISTRO=${1:-}
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/.." && pwd)
-MIRROR=${RB_DISTRO_MIRROR:-http://deb.debian.org/debian}
-CACHE=${RB_DISTRO_CACHE:-/var/cache/rb-distro}
 TARGETS=${DISTRO_TARGETS:-check check-san}
 
 die() { echo "check-distro: $*" >&2; exit 1; }
+distro_who=check-distro
+# shellcheck source=mk/distro-lib.sh
+. "$here/distro-lib.sh"
 
-case $DISTRO in
-bookworm | trixie | sid) ;;
-"") die "DISTRO is not set: make check-distro DISTRO=bookworm|trixie|sid" ;;
-*) die "DISTRO=$DISTRO: not one of bookworm, trixie, sid" ;;
-esac
+distro_valid "$DISTRO"
 for t in $TARGETS; do
 	case $t in check | check-san | check-unit) ;; *) die "DISTRO_TARGETS: unknown target '$t'" ;; esac
 done
@@ -72,52 +68,20 @@ trap '[ -z "$child" ] || kill -KILL "$child" 2>/dev/null; exit 130' INT TERM
 [ "${RB_DISTRO_HOST_CHECK:-1}" = 0 ] || host_state >"$before"
 
 t0=$(date +%s)
-mkdir -p "$CACHE"
-tarball=$CACHE/minbase-$DISTRO.tar
 if [ -n "${RB_DISTRO_ROOT:-}" ]; then
 	echo "check-distro: $DISTRO: again in $root"
-	rm -rf "$root/root/rb"
-elif [ -s "$tarball" ]; then
-	echo "check-distro: $DISTRO: minbase from $tarball"
-	tar -C "$root" -xpf "$tarball"
 else
-	echo "check-distro: $DISTRO: debootstrap --variant=minbase $DISTRO ($MIRROR)"
-	debootstrap --variant=minbase "$DISTRO" "$root" "$MIRROR" >"$root.log" 2>&1 ||
-		{ tail -n 20 "$root.log" >&2; rm -f "$root.log"; die "debootstrap $DISTRO failed"; }
-	rm -f "$root.log"
-	tar -C "$root" -cpf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
+	distro_root_fill "$root" "$DISTRO"
 fi
-# It becomes /: apt's _apt user and the containers' users walk it, and
-# under a 0700 / the unprivileged dnsmasq, learner and log cannot even load
-# their libraries. Set after the tarball, whose "./" carries the mode of the
-# directory it was made from (mktemp's 0700).
-chmod 0755 "$root"
-# The checkout as it is (tracked and new files, not build output).
-mkdir -p "$root/root/rb"
-(cd "$top" && git ls-files -z -co --exclude-standard | tar --null -T - -cf -) | tar -C "$root/root/rb" -xf -
-cp /etc/resolv.conf "$root/etc/resolv.conf"
-# The archive this machine reaches may be a snapshot whose unstable Release
-# has passed its Valid-Until: apt refuses that unless told. Only this root
-# is told; make deps itself never changes a host's apt configuration.
-echo 'Acquire::Check-Valid-Until "false";' >"$root/etc/apt/apt.conf.d/99rb-distro-snapshot"
+distro_checkout "$root"
 t1=$(date +%s)
 
-# Everything below runs in mount and PID namespaces of its own: the mounts
-# of the root never show in the host's mount table, and when its first
-# process ends (or this script is killed: --kill-child) the kernel kills
-# every process started in it, podman's, conmon's and the containers' too,
-# and with them the private network namespace and its rules.
 rc=0
 # (make's ?= keeps an empty TESTS from the environment: pass only what is set)
 pass=()
 [ -z "${RB_FW_BACKEND:-}" ] || pass+=("RB_FW_BACKEND=$RB_FW_BACKEND")
 [ -z "${TESTS:-}" ] || pass+=("TESTS=$TESTS")
-env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
-	LANG=C.UTF-8 TERM=dumb "${pass[@]}" DISTRO="$DISTRO" TARGETS="$TARGETS" ROOT="$root" \
-	unshare --mount --propagation private --pid --fork --kill-child -- \
-	bash "$here/distro-root.sh" > >(tee "$root.out") &
-# in the background, so that INT/TERM reach the trap at once: killing
-# unshare kills its child, PID 1 of the namespace, and with it the rest
+distro_enter "$root" "$DISTRO" mk/distro-check.sh "${pass[@]}" TARGETS="$TARGETS" &
 child=$!
 wait "$child" || rc=$?
 child=
