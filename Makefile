@@ -16,6 +16,7 @@ include mk/world.mk
 include mk/bottle.mk
 include mk/ztest.mk
 include mk/check.mk
+include mk/vm.mk
 include mk/bench.mk
 include mk/fuzz.mk
 include mk/install.mk

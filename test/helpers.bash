@@ -114,16 +114,25 @@ rb_nft_has_queue() {
 # For the tests that need the learner (an allowed name's answers opened):
 # skipped on the nft backend when the kernel has no nft queue. What such a
 # sentry does instead (an allowed name opens nothing) has tests of its own
-# (rb_learnerless).
+# (rb_learnerless). RB_LEARNER_REQUIRED=1 (make check-vm, whose kernel has
+# the queue: its run exists to prove the learner) fails them instead.
 rb_need_learner() {
     local rc=0
     [ "$(rb_backend)" = nft ] || return 0
     rb_nft_has_queue || rc=$?
     case $rc in
     0) ;;
-    1) skip "needs the learner's NFQUEUE: this kernel's nftables has no queue (CONFIG_NFT_QUEUE not set), where an allowed name opens nothing" ;;
+    1) rb_learner_unrequired
+       skip "needs the learner's NFQUEUE: this kernel's nftables has no queue (CONFIG_NFT_QUEUE not set), where an allowed name opens nothing" ;;
     *) fail "cannot ask the kernel whether nftables has a queue" ;;
     esac
+}
+
+# Fails when the run was asked to prove the learner (RB_LEARNER_REQUIRED=1)
+# on a kernel whose nftables cannot queue to it.
+rb_learner_unrequired() {
+    [ "${RB_LEARNER_REQUIRED:-0}" != 1 ] ||
+        fail "RB_LEARNER_REQUIRED=1, but this kernel's nftables has no queue (CONFIG_NFT_QUEUE): the learner cannot run"
 }
 
 # For the tests of that case: the nft backend on a kernel without nft queue.
