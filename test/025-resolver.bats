@@ -320,10 +320,19 @@ reload_sets() {
 }
 
 @test "a ported name: its answer opens its ports only (nft: RB-DNS-PORT, address . protocol . port)" {
+    local want='[["160.79.104.10","tcp",22],["160.79.104.10","tcp",443]]' rc=0
     ported_name nft
+    # the learner in the path (nft queue) learned google.com:443's answer
+    # too; without it only the add path ran, on api.anthropic.com's
+    rb_nft_has_queue || rc=$?
+    case $rc in
+    0) want='[["142.250.1.1","tcp",443],'${want#[} ;;
+    1) ;;
+    *) fail "cannot ask the kernel whether nftables has a queue" ;;
+    esac
     rb_run ip netns exec "$S" nft -j list set inet rb RB-DNS-PORT
     rb_run jq -c '[.nftables[].set? | select(.) | .elem[]?.elem.val.concat] | sort' <<<"$output"
-    assert_output '[["160.79.104.10","tcp",22],["160.79.104.10","tcp",443]]'
+    assert_output "$want"
     rb_run ip netns exec "$S" nft -j list set inet rb RB-DNS
     refute_output --partial "160.79.104.10"
 }
