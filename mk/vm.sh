@@ -6,7 +6,7 @@
 # check-distro makes one (mk/distro-lib.sh: minbase, this checkout, make
 # deps and make images), gets linux-image-amd64, an initramfs and the build
 # (mk/vm-root.sh), becomes an ext4 disk image (mkfs.ext4 -d: no loop
-# mount), and boots under KVM with 2 vCPUs, RB_VM_MEM MB, no network device
+# mount), and boots under qemu with 2 vCPUs, RB_VM_MEM MB, no network device
 # at all (the simulated world lives inside the guest) and the serial
 # console on stdout and in the log. The guest's init (mk/vm-guest.sh) runs
 # make check on RB_FW_BACKEND=nft with VM_TESTS, where no learner test may
@@ -14,9 +14,11 @@
 # guest ended without saying (crashed, or killed at RB_VM_TIMEOUT seconds).
 #
 # Environment: VM_TESTS (make check's TESTS in the guest), RB_VM_TIMEOUT
-# (default 3600), RB_VM_MEM (default 3072), RB_VM_KEEP=1 (keep the root and
-# the image and say where), RB_VM_ROOT=DIR (again in a kept root, with the
-# current checkout), RB_DISTRO_MIRROR and RB_DISTRO_CACHE as check-distro.
+# (default 3600), RB_VM_TEST_TIMEOUT (the guest's BATS_TEST_TIMEOUT, default
+# 1500), RB_VM_MEM (default 3072), RB_VM_ACCEL (auto, kvm or tcg: below),
+# RB_VM_KEEP=1 (keep the root and the console log and say where),
+# RB_VM_ROOT=DIR (again in a kept root, with the current checkout),
+# RB_DISTRO_MIRROR and RB_DISTRO_CACHE as check-distro.
 set -euo pipefail
 
 DISTRO=${1:-trixie}
@@ -105,7 +107,10 @@ rm -f "$root.out"
 k=$(find "$root/boot" -maxdepth 1 -name 'vmlinuz-*' | sort -V | tail -n 1)
 cp "$k" "$root.vmlinuz"
 cp "$root/boot/initrd.img-${k#"$root"/boot/vmlinuz-}" "$root.initrd"
-printf 'VM_TESTS=%q\n' "$TESTS" >"$root/etc/rb-vm.conf"
+{
+	printf 'VM_TESTS=%q\n' "$TESTS"
+	[ -z "${RB_VM_TEST_TIMEOUT:-}" ] || printf 'RB_VM_TEST_TIMEOUT=%q\n' "$RB_VM_TEST_TIMEOUT"
+} >"$root/etc/rb-vm.conf"
 # the root as it is, plus room for what the run writes (containers'
 # layers, the world's logs, the build's TAP)
 size=$(($(du -sxm "$root" | cut -f1) + 3072))
