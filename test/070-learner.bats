@@ -85,7 +85,7 @@ setup_file() {
         rb_nft_has_queue || rc=$?
         case $rc in
         0) ;;
-        1) rb_learner_unrequired; LEARNS=0 ;;
+        1) rb_fail_if_learner_required; LEARNS=0 ;;
         *) fail "cannot ask the kernel whether nftables has a queue" ;;
         esac
     fi

@@ -122,7 +122,7 @@ rb_need_learner() {
     rb_nft_has_queue || rc=$?
     case $rc in
     0) ;;
-    1) rb_learner_unrequired
+    1) rb_fail_if_learner_required
        skip "needs the learner's NFQUEUE: this kernel's nftables has no queue (CONFIG_NFT_QUEUE not set), where an allowed name opens nothing" ;;
     *) fail "cannot ask the kernel whether nftables has a queue" ;;
     esac
@@ -130,7 +130,7 @@ rb_need_learner() {
 
 # Fails when the run was asked to prove the learner (RB_LEARNER_REQUIRED=1)
 # on a kernel whose nftables cannot queue to it.
-rb_learner_unrequired() {
+rb_fail_if_learner_required() {
     [ "${RB_LEARNER_REQUIRED:-0}" != 1 ] ||
         fail "RB_LEARNER_REQUIRED=1, but this kernel's nftables has no queue (CONFIG_NFT_QUEUE): the learner cannot run"
 }
