@@ -164,7 +164,9 @@ int rb_nft_rule_format(const struct rb_fw_rule *r, char *buf, size_t len)
 		rb_sbuf_add(&b, "masquerade");
 		break;
 	case RB_FW_QUEUE:
-		rb_sbuf_add(&b, "queue num %u", r->queue);
+		/* nft (1.0 on) lists it "queue to N", whatever it was given:
+		 * written so, --check finds it unchanged (found by check-vm) */
+		rb_sbuf_add(&b, "queue to %u", r->queue);
 		break;
 	case RB_FW_NFLOG:
 		rb_sbuf_add(&b, "log prefix \"%s\" group %u", r->log_prefix, r->log_group);

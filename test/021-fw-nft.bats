@@ -524,7 +524,7 @@ fw_locked() {
     # no file: probed, and the answer written for this boot
     rm -f "$cache"
     rb_run nfw --dry-run
-    queued() { grep -c 'queue num' <<<"$output" || true; }
+    queued() { grep -c 'queue to' <<<"$output" || true; }
     [ "$(queued)" -gt 0 ] || [ "$truth" = 0 ] || fail "queue kernel, no queue rule"
     [ "$(queued)" = 0 ] || [ "$truth" = 1 ] || fail "no queue in this kernel, but a queue rule"
     rb_run cat "$cache"

@@ -172,7 +172,7 @@ ported_name() {
     ask api.anthropic.com
     assert_output --partial "160.79.104.10"
     if ! "$RB_BIN/rb-fw-apply" --nameplate "$NP" --backend "$1" --dry-run --enclave-if en0 --uplink-if up0 |
-        grep -q -e 'queue num' -e NFQUEUE; then
+        grep -q -e 'queue to' -e NFQUEUE; then
         python3 -c 'import struct, sys
 n = b"".join(bytes([len(l)]) + l.encode() for l in "api.anthropic.com".split(".")) + b"\0"
 sys.stdout.buffer.write(struct.pack(">HHHHHH", 1, 0x8180, 1, 1, 0, 0) + n + struct.pack(">HH", 1, 1) + b"\xc0\x0c" + struct.pack(">HHIH", 1, 1, 300, 4) + bytes([160, 79, 104, 10]))' >"$BATS_TEST_TMPDIR/reply"
