@@ -38,12 +38,14 @@ check() {
 }
 
 # The host-side files: the world's init script runs inside the world image
-# (its commands come from the image recipe in mk/images.sh), so it is not here.
+# (its commands come from the image recipe in mk/images.sh), and check-vm's
+# guest init in the guest (a root with make deps' packages and the kernel's),
+# so they are not here.
 default_files() {
 	local f
 	cd "$top"
 	for f in Makefile .ci/run mk/*.mk mk/*.sh bench/*.sh test/*.bats test/*.bash; do
-		[ -f "$f" ] && [ "$f" != mk/world-init.sh ] && echo "$f"
+		[ -f "$f" ] && [ "$f" != mk/world-init.sh ] && [ "$f" != mk/vm-guest.sh ] && echo "$f"
 	done
 }
 
