@@ -4,8 +4,12 @@
 #include "fw_xt.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 const char *rb_fw_backend_name(enum rb_fw_backend b)
 {
@@ -112,12 +116,51 @@ enum rb_fw_backend rb_fw_backend_live(const char *moniker)
 	return RB_FW_BACKEND_AUTO;
 }
 
+/* modprobe -q NAME with the kernel's own modprobe path, as libxtables'
+ * xtables_insmod does for the iptables commands; quiet on failure: the
+ * libiptc call that needed the module then says what is missing. */
+static void load_module(const char *name)
+{
+	char prog[PATH_MAX] = "/sbin/modprobe", q[] = "-q", mod[32], path[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
+	char *argv[] = { prog, q, mod, NULL }, *envp[] = { path, NULL };
+	FILE *f = fopen("/proc/sys/kernel/modprobe", "re");
+	pid_t pid;
+	int st;
+
+	if (!f) /* a kernel without modules: everything is built in or absent */
+		return;
+	if (!fgets(prog, sizeof(prog), f))
+		prog[0] = '\0';
+	fclose(f);
+	rb_cut_at(prog, "\n");
+	if (prog[0] != '/' || snprintf(mod, sizeof(mod), "%s", name) >= (int)sizeof(mod))
+		return;
+	if (posix_spawn(&pid, prog, NULL, NULL, argv, envp) != 0)
+		return;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+}
+
+/* libiptc reaches ip_tables through socket options that exist only once its
+ * module is in, and loads nothing itself (the iptables commands load it
+ * first; the kernel then loads iptable_filter, iptable_nat... on first use).
+ * Done when xtables is asked for by name: auto picks by what is loaded. */
+void rb_xt_modules_load(void)
+{
+	if (access("/proc/net/ip_tables_names", F_OK) != 0)
+		load_module("ip_tables");
+	if (access("/proc/net/ip6_tables_names", F_OK) != 0)
+		load_module("ip6_tables");
+}
+
 enum rb_fw_backend rb_fw_backend_resolve(enum rb_fw_backend b, const char *moniker,
 					 int want_live, char *why, size_t len)
 {
 	enum rb_fw_backend live;
 
 	if (b != RB_FW_BACKEND_AUTO) {
+		if (b == RB_FW_BACKEND_XTABLES)
+			rb_xt_modules_load();
 		if (why)
 			snprintf(why, len, "chosen");
 		return b;

@@ -49,5 +49,8 @@ int rb_xt6_policy_check(const char *policy, rb_fw_diff_cb cb, void *ctx, struct 
 int rb_xt_table_present(const char *table, int ip6);
 /* 1 if the legacy filter table of the current netns has chain `chain`. */
 int rb_xt_has_chain(const char *chain);
+/* modprobe ip_tables and ip6_tables where the kernel has them as modules
+ * not loaded yet */
+void rb_xt_modules_load(void);
 
 #endif

@@ -40,12 +40,11 @@ ip link set lo up
 # podman's default rlimits (mk/deps.sh) and runc raises to them
 ulimit -Hn 1048576 && ulimit -Sn 1048576
 # modules that nothing asks the kernel for by name before they are needed.
-# ip_tables and ip6_tables too: the iptables commands load them, but
-# rb-fw-apply's xtables backend (libiptc) does not and fails on a kernel
-# that has them as modules not loaded yet (021's and 025's xtables halves
-# would fail here for that alone). ip_set is left to load on demand: rb
-# creates its sets through nfnetlink, which loads it.
-for m in br_netfilter overlay veth bridge nft_queue nfnetlink_queue nfnetlink_log ip_tables ip6_tables; do
+# ip_tables and ip6_tables are left to rb: rb-fw-apply loads them when the
+# xtables backend is asked for (021's and 025's xtables halves fail here
+# without that), and ip_set loads on demand: rb creates its sets through
+# nfnetlink.
+for m in br_netfilter overlay veth bridge nft_queue nfnetlink_queue nfnetlink_log; do
 	modprobe "$m" || echo "rb-vm: modprobe $m failed"
 done
 
