@@ -98,9 +98,9 @@ rb_remote_socket() {
 
 # Runs ARGS (a script of mk/ or one of rb's commands, as the image has
 # them) in the tools container on the podman host, with the client's
-# nameplate NP (a file, or empty) given to it as text. Returns its status.
+# nameplate NP (a file, or empty) in its environment. Returns its status.
 rb_tools_run() { # NP ARGS...
-	local np=$1 sock run a args=() opts=() v
+	local np=$1 sock run a args=() opts=() v gz i
 	shift
 	sock=$(rb_remote_socket)
 	case $sock in
@@ -118,10 +118,20 @@ rb_tools_run() { # NP ARGS...
 			echo "rb: no nameplate $np" >&2
 			return 1
 		fi
-		# the validator reads it on the podman host; a nameplate is a few
-		# lines, and anything else is refused there by the same parser
-		[ "$(wc -c <"$np")" -le 65536 ] || { echo "rb: nameplate $np: larger than 64 KiB" >&2; return 1; }
-		opts+=(-e "RB_NP_TEXT=$(cat "$np")")
+		# the validator reads it on the podman host, where it arrives in
+		# the environment, compressed (thousands of CIDRs shrink well) and
+		# cut into values far below the kernel's limit for one
+		gz=$(gzip -c <"$np" | base64 | tr -d '\n') || return 1
+		if [ ${#gz} -gt $((1536 << 10)) ]; then
+			echo "rb: nameplate $np: too large to hand to the podman host (${#gz} bytes compressed, at most 1.5 MiB)" >&2
+			return 1
+		fi
+		i=0
+		while [ -n "$gz" ]; do
+			opts+=(-e "RB_NP_GZ_$i=${gz:0:65536}")
+			gz=${gz:65536}
+			i=$((i + 1))
+		done
 		for a; do
 			if [ "$a" = "$np" ]; then args+=("$RB_TOOLS_NP/${np##*/}"); else args+=("$a"); fi
 		done
@@ -204,30 +214,37 @@ rb_np_value() { # NAME TEXT
 	sed -n "s/^[[:blank:]]*$1[[:blank:]]*=[[:blank:]]*//p" <<<"$2" | sed 's/[[:blank:]]#.*//' | tail -n 1
 }
 
-# Host path P at P in here, read-only, if the host has it: the host's
-# root is /proc/1/root (its PID 1, --pid host). Directories of the image
-# itself (/usr, /lib...) are never covered; a file may be (the default
-# seccomp profile). What is not bound is missing here, and the validator
-# says so.
-rb_host_bind() { # P
-	local p=$1 src=/proc/1/root$1 made=0
+# Host path P at P in here, if the host has it: the host's root is
+# /proc/1/root (its PID 1, --pid host), from whose mount namespace nothing
+# can be bound here, so a file is copied with its owner and mode (the step
+# reads it and ends; the container goes with it) and a directory is made
+# with them (podman on the host mounts the real one). A host path with a
+# symlink on the way, the image's own directories (/usr, /lib...) and
+# anything not a file or directory are left out: missing here, the
+# validator refuses them.
+rb_host_path() { # P
+	local p=$1 src=/proc/1/root$1 q='' rest part
 	case $p in /?*) ;; *) return 0 ;; esac
 	case $p/ in */../* | */./* | *//*) return 0 ;; esac
 	case $p in /proc* | /sys* | /dev* | /run/rb-host* | "$RB_TOOLS_NP"*) return 0 ;; esac
-	[ -e "$src" ] || return 0
+	rest=${p#/}
+	while [ -n "$rest" ]; do
+		part=${rest%%/*}
+		q=$q/$part
+		[ -L "/proc/1/root$q" ] && return 0
+		if [ "$rest" = "$part" ]; then rest=''; else rest=${rest#*/}; fi
+	done
 	if [ -d "$src" ]; then
 		case $p in /usr | /usr/* | /bin* | /sbin* | /lib* | /etc | /etc/* | /var/lib/dpkg*) return 0 ;; esac
 		mkdir -p "$p"
-	else
-		[ -d "$p" ] && return 0
+	elif [ -f "$src" ] && [ ! -d "$p" ]; then
 		mkdir -p "${p%/*}"
-		[ -e "$p" ] || made=1
-		: >>"$p"
+		# rb reads none larger (an env file 1 MiB, a seccomp profile less)
+		head -c $((8 << 20)) "$src" >"$p"
+	else
+		return 0
 	fi
-	if ! { mount --bind "$src" "$p" && mount -o remount,bind,ro "$p"; } 2>/dev/null; then
-		[ $made = 0 ] || rm -f "$p"
-	fi
-	return 0
+	chown --reference="$src" "$p" && chmod --reference="$src" "$p"
 }
 
 # The podman host's files a step reads as the client of its podman: the
@@ -238,10 +255,10 @@ rb_tools_host_paths() { # NAMEPLATE-TEXT
 	local p vols envf
 	vols=${RBRN_BOTTLE_VOLUMES-$(rb_np_value RBRN_BOTTLE_VOLUMES "$1")}
 	envf=${RBRN_BOTTLE_ENV_FILE-$(rb_np_value RBRN_BOTTLE_ENV_FILE "$1")}
-	rb_host_bind "${RB_SECCOMP_BASE:-/usr/share/containers/seccomp.json}"
-	[ -z "$envf" ] || rb_host_bind "$envf"
+	rb_host_path "${RB_SECCOMP_BASE:-/usr/share/containers/seccomp.json}"
+	[ -z "$envf" ] || rb_host_path "$envf"
 	for p in $vols; do
-		rb_host_bind "${p%%:*}"
+		rb_host_path "${p%%:*}"
 	done
 }
 
@@ -250,16 +267,24 @@ rb_tools_host_paths() { # NAMEPLATE-TEXT
 rb_tools_enter() {
 	local a
 	[ "${RB_MODE:-}" = tools ] || { echo "rb: remote.sh enter runs only in the rb-tools container" >&2; exit 1; }
-	if [ -n "${RB_NP_TEXT+x}" ]; then
+	local i=0 v gz='' text=''
+	while v=RB_NP_GZ_$i && [ -n "${!v+x}" ]; do
+		gz+=${!v}
+		unset "$v"
+		i=$((i + 1))
+	done
+	if [ $i -gt 0 ]; then
 		mkdir -p "$RB_TOOLS_NP"
 		for a; do
 			case $a in
-			"$RB_TOOLS_NP"/*) printf '%s\n' "$RB_NP_TEXT" >"$a" ;;
+			"$RB_TOOLS_NP"/*)
+				base64 -d <<<"$gz" | gunzip >"$a"
+				text=$(cat "$a")
+				;;
 			esac
 		done
 	fi
-	rb_tools_host_paths "${RB_NP_TEXT:-}"
-	unset RB_NP_TEXT
+	rb_tools_host_paths "$text"
 	case ${RB_RUN:-} in
 	/?*/[!/]*) ;;
 	*) echo "rb: RB_RUN: \"${RB_RUN:-}\": not an absolute path below a directory" >&2; exit 1 ;;
