@@ -11,6 +11,7 @@ RB_HOME := .
 
 include mk/build.mk
 include mk/deps.mk
+include mk/remote.mk
 include mk/images.mk
 include mk/world.mk
 include mk/bottle.mk

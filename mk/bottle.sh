@@ -11,6 +11,11 @@
 #   sentry's denial log (mk/denials.sh).
 set -euo pipefail
 
+# A podman client's bottle is handled on the podman host (mk/remote.sh).
+# shellcheck source=mk/remote.sh
+. "$(dirname "${BASH_SOURCE[0]}")/remote.sh"
+rb_remote_hand_over 2 bottle.sh "$@"
+
 RB_BIN=${RB_BIN:-build/bin}
 RB_RUN=${RB_RUN:-/run/rb}
 # rb-net-create --check refuses a volume or env file in it: the same one.
@@ -97,8 +102,23 @@ bottle_seccomp() {
 	"$RB_BIN/rb-net-create" --seccomp-profile "$RB_SECCOMP_BASE" "$BOTTLE_SECCOMP" || exit
 }
 
+# The PIDs come from --pidfile (a podman call less per container), which
+# the remote client of rb-tools (mk/remote.sh) does not have: there podman
+# inspect says. Either is checked against the kernel by the rb tools.
+container_pid() { # NAME FILE
+	if [ "${RB_MODE:-}" = tools ]; then
+		podman inspect -f '{{.State.Pid}}' "$1" 2>/dev/null || true
+	else
+		printf '%s\n' "$(<"$RUN/$2.pid")"
+	fi
+}
+
 start() {
-	local fw bridge spid bpid low=()
+	local fw bridge spid bpid low=() SENTRY_PIDFILE=() BOTTLE_PIDFILE=()
+	if [ "${RB_MODE:-}" != tools ]; then
+		SENTRY_PIDFILE=(--pidfile "$RUN/sentry.pid")
+		BOTTLE_PIDFILE=(--pidfile "$RUN/bottle.pid")
+	fi
 	# What the nameplate check saw in podman network ls; the enclave's
 	# creation below is what claims the moniker.
 	[ "$RB_ENCLAVE_PRESENT" = 0 ] ||
@@ -139,7 +159,7 @@ start() {
 	# bottle runs before podman start below, so it is made while the sentry
 	# starts (bring-up time: make bench); undo waits for it.
 	podman create --pull never --name "$BOTTLE" --label "rb.moniker=$M" \
-		--cidfile "$RUN/bottle.cid" --pidfile "$RUN/bottle.pid" \
+		--cidfile "$RUN/bottle.cid" "${BOTTLE_PIDFILE[@]}" \
 		--network "$ENCLAVE:ip=$RBRN_ENCLAVE_BOTTLE_IP" --dns "$RBRN_ENCLAVE_SENTRY_IP" \
 		--user "$RBRN_BOTTLE_UID:$RBRN_BOTTLE_UID" \
 		--cap-drop ALL --security-opt no-new-privileges --sysctl net.ipv4.ip_forward=0 \
@@ -173,7 +193,7 @@ start() {
 	# the host's ip_forward=1), also after a restart of the container: it
 	# routes nothing until rb-fw-apply has committed the policy.
 	podman run -d --pull never --name "$SENTRY" --label "rb.moniker=$M" \
-		--cidfile "$RUN/sentry.cid" --pidfile "$RUN/sentry.pid" \
+		--cidfile "$RUN/sentry.cid" "${SENTRY_PIDFILE[@]}" \
 		--network "$ENCLAVE:ip=$RBRN_ENCLAVE_SENTRY_IP" --network "$RBRN_UPLINK_NETWORK" \
 		--cap-drop ALL --cap-add NET_ADMIN,SETUID,SETGID,SETPCAP \
 		--security-opt no-new-privileges --sysctl net.ipv4.ip_forward=0 \
@@ -188,7 +208,7 @@ start() {
 		run_failed "$SENTRY" "$RBRN_SENTRY_IMAGE" "$RUN/sentry.cid"
 	bridge=$(cat <&"$BR_FD") || true
 	wait "$BR_PID" || die "cannot inspect podman network $ENCLAVE"
-	spid=$(<"$RUN/sentry.pid")
+	spid=$(container_pid "$SENTRY" sentry)
 	[[ $spid =~ ^[1-9][0-9]*$ ]] || die "podman wrote no PID for $SENTRY"
 	"$RB_BIN/rb-net-create" --nameplate "$NP_FILE" --stage sentry \
 		--netns-sentry "/proc/$spid/ns/net" --bridge "$bridge"
@@ -208,7 +228,7 @@ start() {
 	fi
 	BOTTLE_JOB=
 	wait "$fw" || exit 2
-	bpid=$(<"$RUN/bottle.pid")
+	bpid=$(container_pid "$BOTTLE" bottle)
 	[[ $bpid =~ ^[1-9][0-9]*$ ]] || die "podman wrote no PID for $BOTTLE"
 	"$RB_BIN/rb-net-create" --nameplate "$NP_FILE" --stage bottle \
 		--netns-bottle "/proc/$bpid/ns/net" --bridge "$bridge"
@@ -222,8 +242,16 @@ start() {
 # line's RBRN_* overrides included), exported, as the C validator quoted
 # them. Not secret: the env file's values are never among them.
 record() {
+	local np
+	np=$(realpath "$NP_FILE")
+	# in rb-tools (mk/remote.sh) the client's nameplate is gone with the
+	# container: list reads the copy kept beside the bottle's state
+	if [ "${RB_MODE:-}" = tools ]; then
+		cp "$NP_FILE" "$RUN/nameplate.mk"
+		np=$RUN/nameplate.mk
+	fi
 	{
-		printf 'RB_NP_FILE=%q\n' "$(realpath "$NP_FILE")"
+		printf 'RB_NP_FILE=%q\n' "$np"
 		grep '^RBRN_[A-Z_]*=' <<<"$NP_ENV" | sed 's/^/export /'
 	} >"$RUN/nameplate"
 }

@@ -6,7 +6,10 @@
 # recipe changes) and rb-sentry, the base plus rb-sentryd as PID 1 (a
 # `podman build` of one layer, rebuilt when the binary changes): RB_SENTRYD,
 # default build/bin/rb-sentryd, built without sanitizers (make images).
-# Usage: mk/images.sh [sentry|bottle|world]...
+# rb-tools (a podman client's steps on the podman host, mk/remote.sh) is
+# the same: rb-tools-base, plus rb-net-create, rb-fw-apply, rb-verify from
+# RB_TOOLS_BIN (default build/bin) and the scripts they run in it.
+# Usage: mk/images.sh [sentry|bottle|world|tools]...
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -29,6 +32,12 @@ recipe_packages() {
 	sentry) echo "dnsmasq-base iproute2 $LIBIPSET libnetfilter-queue1 libnetfilter-log1 libnftables1 libip4tc2" ;;
 	bottle) echo "bind9-dnsutils netcat-openbsd busybox iputils-ping iproute2 iperf3 curl ca-certificates" ;;
 	world)  echo "dnsmasq-base iproute2 socat iperf3 busybox" ;;
+	# rb's commands' libraries, the podman client they and the scripts
+	# call (to the host's socket), jq for the denial log, iptables-legacy,
+	# ip and sysctl for the world's host side
+	# (netavark: podman's containers-common depends on a virtual network
+	# stack, which debootstrap cannot pick)
+	tools)  echo "podman netavark iptables iproute2 procps jq libnl-3-200 libnl-route-3-200 libip4tc2 libip6tc2 libcjson1 $LIBIPSET libnftables1" ;;
 	*) return 1 ;;
 	esac
 }
@@ -39,6 +48,7 @@ recipe_entrypoint() {
 	sentry) echo 'ENTRYPOINT ["/usr/local/sbin/rb-sentryd"]' ;;
 	bottle) echo 'CMD ["/bin/sleep", "infinity"]' ;;
 	world)  echo 'ENTRYPOINT ["/usr/local/sbin/rb-world"]' ;;
+	tools)  echo 'CMD ["/bin/bash"]' ;;
 	esac
 }
 
@@ -78,6 +88,49 @@ configure() {
 	esac
 }
 
+# The files rb-tools adds to its base, as SOURCE TARGET lines: what runs
+# on the podman host for a podman client (mk/remote.sh).
+tools_files() {
+	local c s
+	for c in rb-net-create rb-fw-apply rb-verify; do
+		echo "$RB_TOOLS_BIN/$c /usr/local/sbin/$c"
+	done
+	for s in remote.sh bottle.sh denials.sh world.sh ztest.sh; do
+		echo "$here/$s /usr/local/share/rb/mk/$s"
+	done
+}
+
+# rb-tools: rb-tools-base plus rb's commands and scripts (one layer, no
+# network), rebuilt when any of them changes.
+build_tools() {
+	local image=localhost/rb-tools:latest base=localhost/rb-tools-base:latest hash have ctx src dst n=0
+	while read -r src dst; do
+		[ -f "$src" ] || { echo "images: $src missing: run make" >&2; return 1; }
+	done < <(tools_files)
+	build tools "$base" || return 1
+	hash=$({
+		podman image inspect --format '{{index .Config.Labels "rb.recipe"}}' "$base"
+		while read -r src dst; do echo "$dst $(sha256sum <"$src")"; done < <(tools_files)
+	} | sha256sum | cut -c1-16)
+	have=$(podman image inspect --format '{{index .Config.Labels "rb.recipe"}}' "$image" 2>/dev/null || true)
+	if [ "$have" = "$hash" ]; then
+		echo "images: $image is up to date ($hash)"
+		return 0
+	fi
+	ctx=$(mktemp -d /var/tmp/rb-image-XXXXXX)
+	trap 'rm -rf "$ctx"' RETURN
+	echo "FROM $base" >"$ctx/Containerfile"
+	while read -r src dst; do
+		n=$((n + 1))
+		install -m 0755 "$src" "$ctx/f$n"
+		echo "COPY f$n $dst" >>"$ctx/Containerfile"
+	done < <(tools_files)
+	printf '%s\n' "LABEL rb.recipe=$hash" "$(recipe_entrypoint tools)" >>"$ctx/Containerfile"
+	podman build -q --pull=never --network=none -t "$image" "$ctx" >/dev/null ||
+		{ echo "images: cannot build $image" >&2; return 1; }
+	echo "images: built $image ($hash)"
+}
+
 # rb-sentry: rb-sentry-base plus rb-sentryd (one layer, no network).
 build_sentry() {
 	local image=localhost/rb-sentry:latest base=localhost/rb-sentry-base:latest hash have ctx
@@ -110,7 +163,8 @@ build() {
 	fi
 	echo "images: building $image (recipe $hash)"
 	root=$(mktemp -d /var/tmp/rb-image-XXXXXX)
-	trap 'rm -rf "$root"' RETURN
+	# once: a RETURN trap outlives the function, and its caller has no root
+	trap 'rm -rf "$root"; trap - RETURN' RETURN
 	local include
 	include=$(recipe_packages "$name" | tr ' ' ',')
 	if ! debootstrap --variant=minbase --include="$include" "$SUITE" "$root" $MIRROR \
@@ -129,19 +183,20 @@ build() {
 	echo "images: built $image"
 }
 
-[ $# -gt 0 ] || set -- sentry bottle world
+[ $# -gt 0 ] || set -- sentry bottle world tools
 for name; do
 	recipe_packages "$name" >/dev/null || { echo "images: unknown image '$name'" >&2; exit 1; }
 done
 # Two at a time: debootstrap is mostly waiting on the mirror and dpkg.
 pids=()
 RB_SENTRYD=${RB_SENTRYD:-$here/../build/bin/rb-sentryd}
+RB_TOOLS_BIN=${RB_TOOLS_BIN:-$here/../build/bin}
 for name; do
-	if [ "$name" = sentry ]; then
-		build_sentry & pids+=($!)
-	else
-		build "$name" & pids+=($!)
-	fi
+	case $name in
+	sentry) build_sentry & pids+=($!) ;;
+	tools) build_tools & pids+=($!) ;;
+	*) build "$name" & pids+=($!) ;;
+	esac
 done
 rc=0
 for p in "${pids[@]}"; do wait "$p" || rc=1; done

@@ -19,8 +19,8 @@ RB_SHARE    = $(datadir)/rb
 RB_LIBEXEC  = $(libexecdir)/rb
 
 INST_CMDS    := rb-net-create rb-fw-apply rb-verify
-INST_MK      := mk/images.mk mk/world.mk mk/bottle.mk mk/ztest.mk mk/help.mk
-INST_SCRIPTS := mk/bottle.sh mk/denials.sh mk/images.sh mk/nameplates.sh mk/release.sh mk/world.sh mk/world-init.sh mk/ztest.sh
+INST_MK      := mk/remote.mk mk/images.mk mk/world.mk mk/bottle.mk mk/ztest.mk mk/help.mk
+INST_SCRIPTS := mk/bottle.sh mk/denials.sh mk/images.sh mk/nameplates.sh mk/release.sh mk/remote.sh mk/world.sh mk/world-init.sh mk/ztest.sh
 INST_NP      := $(sort $(wildcard nameplates/*.mk))
 INST_MAN5    := $(sort $(wildcard man/*.5))
 INST_MAN8    := $(sort $(wildcard man/*.8))

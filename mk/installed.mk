@@ -14,11 +14,13 @@ RB_INSTALLED := 1
 RB_HOME := $(abspath $(realpath $(lastword $(MAKEFILE_LIST)))/..)
 RB_BIN := $(abspath $(RB_HOME)/@RB_BIN_REL@)
 RB_SENTRYD := $(abspath $(RB_HOME)/@RB_SENTRYD_REL@)
+RB_TOOLS_BIN := $(RB_BIN)
 
 # Nothing to build: the commands are installed.
 .PHONY: all
 all:
 
+include $(RB_HOME)/mk/remote.mk
 include $(RB_HOME)/mk/images.mk
 include $(RB_HOME)/mk/world.mk
 include $(RB_HOME)/mk/bottle.mk

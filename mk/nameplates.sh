@@ -9,6 +9,9 @@
 set -euo pipefail
 
 RB_BIN=${RB_BIN:-build/bin}
+# rb_tool: this host's rb-net-create, or rb-tools' on a podman client
+# shellcheck source=mk/remote.sh
+. "$(dirname "${BASH_SOURCE[0]}")/remote.sh"
 die() { echo "bottle-nameplates: $*" >&2; exit 1; }
 
 if [ $# -lt 3 ] || [ $# -gt 6 ]; then
@@ -53,7 +56,7 @@ for ((i = 1; i <= n; i++)); do
 		}' "$template" >"$tmp/$m.mk" ||
 		die "TEMPLATE: \"$template\": lacks RBRN_MONIKER or an RBRN_ENCLAVE_* line to replace"
 	# the C validator has the last word (and the host's networks and routes)
-	"$RB_BIN/rb-net-create" --check --policy-only --nameplate "$tmp/$m.mk" >/dev/null ||
+	rb_tool rb-net-create --check --policy-only --nameplate "$tmp/$m.mk" >/dev/null ||
 		die "$m: the nameplate made from $template is refused (above)"
 done
 for f in "$tmp"/*.mk; do

@@ -1,6 +1,6 @@
 # The simulated world (docs/design.md): the test uplink, never the internet.
 .PHONY: world-start world-stop world-status
-world-start: images
+world-start: $(if $(filter remote,$(RB_MODE)),,images)
 	bash $(RB_HOME)/mk/world.sh start
 world-stop:
 	bash $(RB_HOME)/mk/world.sh stop

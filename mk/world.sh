@@ -6,6 +6,11 @@
 # Usage: mk/world.sh start|stop|status
 set -euo pipefail
 
+# A podman client's bottle is handled on the podman host (mk/remote.sh).
+# shellcheck source=mk/remote.sh
+. "$(dirname "${BASH_SOURCE[0]}")/remote.sh"
+rb_remote_hand_over 0 world.sh "$@"
+
 NET=${RB_WORLD_NETWORK:-rb-world}
 SUBNET=${RB_WORLD_SUBNET:-10.243.0.0/24}
 WORLD_IP=${RB_WORLD_IP:-10.243.0.2}

@@ -5,6 +5,11 @@
 # Usage: mk/ztest.sh NAME|all NAMEPLATE
 set -uo pipefail
 
+# A podman client's bottle is handled on the podman host (mk/remote.sh).
+# shellcheck source=mk/remote.sh
+. "$(dirname "${BASH_SOURCE[0]}")/remote.sh"
+rb_remote_hand_over 2 ztest.sh "$@"
+
 RB_BIN=${RB_BIN:-build/bin}
 WORLD=rb-world
 LOGDIR=/var/log/world

@@ -28,7 +28,7 @@ expected_files() {
     echo /usr/libexec/rb/rb-sentryd
     echo /usr/share/rb/Makefile
     printf '/usr/share/rb/mk/%s\n' bottle.mk bottle.sh denials.sh help.mk images.mk images.sh nameplates.sh \
-        release.sh world-init.sh world.mk world.sh ztest.mk ztest.sh
+        release.sh remote.mk remote.sh world-init.sh world.mk world.sh ztest.mk ztest.sh
     for f in "$RB_TOP"/nameplates/*.mk; do echo "/usr/share/rb/nameplates/${f##*/}"; done
     for f in "$RB_TOP"/man/*.[1-8]; do echo "/usr/share/man/man${f##*.}/${f##*/}"; done
 }
@@ -84,7 +84,7 @@ installed_files() { (cd "$1" && find . ! -type d | sed 's|^\.||' | LC_ALL=C sort
     rb_run --separate-stderr "$rbmake" -n bottle-start NAMEPLATE=nsproto
     assert_output --partial "RB_BIN=$D/usr/sbin RB_NAMEPLATES=$D/usr/share/rb/nameplates bash $D/usr/share/rb/mk/bottle.sh start nsproto"
     rb_run --separate-stderr "$rbmake" -n images
-    assert_output "RB_SENTRYD=$D/usr/libexec/rb/rb-sentryd bash $D/usr/share/rb/mk/images.sh"
+    assert_output "RB_SENTRYD=$D/usr/libexec/rb/rb-sentryd RB_TOOLS_BIN=$D/usr/sbin bash $D/usr/share/rb/mk/images.sh"
 
     # a moniker, through the installed fragments and rb-net-create --check
     rb_run --separate-stderr "$rbmake" bottle-check NAMEPLATE=nsproto
@@ -112,7 +112,7 @@ installed_files() { (cd "$1" && find . ! -type d | sed 's|^\.||' | LC_ALL=C sort
     [ -f "$D/opt/rb/data/rb/Makefile" ]
     [ -f "$D/opt/rb/data/man/man5/rb-nameplate.5" ]
     rb_run --separate-stderr "$D/opt/rb/sbin/rb-make" -n images
-    assert_output "RB_SENTRYD=$D/opt/rb/lib/rb/rb-sentryd bash $D/opt/rb/data/rb/mk/images.sh"
+    assert_output "RB_SENTRYD=$D/opt/rb/lib/rb/rb-sentryd RB_TOOLS_BIN=$D/opt/rb/sbin bash $D/opt/rb/data/rb/mk/images.sh"
     # moved elsewhere as a whole (a staging tree copied into place)
     mv "$D/opt" "$BATS_TEST_TMPDIR/moved"
     rb_run --separate-stderr "$BATS_TEST_TMPDIR/moved/rb/sbin/rb-make" -n bottle-check NAMEPLATE=open

@@ -56,3 +56,10 @@ load helpers
     rb_run rb_leftovers route_localnet
     assert_output ""
 }
+
+@test "no rb-tools container (a podman client's steps, mk/remote.sh) and no test image is left" {
+    rb_run --separate-stderr podman ps -a --filter ancestor=localhost/rb-tools:latest --format '{{.Names}}'
+    assert_output ""
+    rb_run --separate-stderr bash -c "podman images --format '{{.Repository}}' | grep -E '^localhost/rbt' || true"
+    assert_output ""
+}
