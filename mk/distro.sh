@@ -81,6 +81,7 @@ rc=0
 pass=()
 [ -z "${RB_FW_BACKEND:-}" ] || pass+=("RB_FW_BACKEND=$RB_FW_BACKEND")
 [ -z "${TESTS:-}" ] || pass+=("TESTS=$TESTS")
+[ -z "${CHECK_REMOTE:-}" ] || pass+=("CHECK_REMOTE=$CHECK_REMOTE")
 distro_enter "$root" "$DISTRO" mk/distro-check.sh "${pass[@]}" TARGETS="$TARGETS" &
 child=$!
 wait "$child" || rc=$?
