@@ -167,12 +167,20 @@ build() {
 	trap 'rm -rf "$root"; trap - RETURN' RETURN
 	local include
 	include=$(recipe_packages "$name" | tr ' ' ',')
-	if ! debootstrap --variant=minbase --include="$include" "$SUITE" "$root" $MIRROR \
-		>"$root.log" 2>&1; then
+	# once more after a download the mirror failed (seen: "Couldn't download
+	# packages" with four roots building at once); anything else fails now
+	local try
+	for try in 1 2; do
+		debootstrap --variant=minbase --include="$include" "$SUITE" "$root" $MIRROR \
+			>"$root.log" 2>&1 && break
+		if [ "$try" = 1 ] && grep -q "Couldn't download\|Failed getting release" "$root.log"; then
+			echo "images: debootstrap for $image: the mirror failed a download; trying once more" >&2
+			rm -rf --one-file-system "$root" && mkdir -m 0700 "$root" && continue
+		fi
 		echo "images: debootstrap for $image failed; last lines of $root.log:" >&2
 		tail -n 20 "$root.log" >&2
 		return 1
-	fi
+	done
 	rm -f "$root.log"
 	configure "$name" "$root"
 	tar -C "$root" --numeric-owner -c . |
