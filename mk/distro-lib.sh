@@ -33,7 +33,7 @@ distro_root_fill() {
 		debootstrap --variant=minbase "$d" "$root" "$DISTRO_MIRROR" >"$root.log" 2>&1 ||
 			{ tail -n 20 "$root.log" >&2; rm -f "$root.log"; die "debootstrap $d failed"; }
 		rm -f "$root.log"
-		tar -C "$root" -cpf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
+		tar -C "$root" -cpf "$tarball.tmp.$$" . && mv "$tarball.tmp.$$" "$tarball"
 	fi
 	# It becomes /: apt's _apt user and the containers' users walk it,
 	# and under a 0700 / the unprivileged dnsmasq, learner and log cannot
