@@ -90,6 +90,7 @@ configure() {
 
 # The files rb-tools adds to its base, as SOURCE TARGET lines: what runs
 # on the podman host for a podman client (mk/remote.sh).
+# shellcheck disable=SC2317 # (called as "${name}_files" by build_layer)
 tools_files() {
 	local c s
 	for c in rb-net-create rb-fw-apply rb-verify; do
@@ -100,17 +101,27 @@ tools_files() {
 	done
 }
 
-# rb-tools: rb-tools-base plus rb's commands and scripts (one layer, no
-# network), rebuilt when any of them changes.
-build_tools() {
-	local image=localhost/rb-tools:latest base=localhost/rb-tools-base:latest hash have ctx src dst n=0
+# The file rb-sentry adds to its base: rb-sentryd as PID 1.
+# shellcheck disable=SC2317 # (called as "${name}_files" by build_layer)
+sentry_files() { echo "$RB_SENTRYD /usr/local/sbin/rb-sentryd"; }
+
+# build_layer NAME: rb-NAME is rb-NAME-base (a recipe of build) plus one
+# layer of the files NAME_files lists (no network), labelled with a hash of
+# the base's recipe and of each file with its target: rebuilt when any
+# changes. Every file must exist, and the commands (sbin) be executable.
+build_layer() {
+	local name=$1 image="localhost/rb-$1:latest" base="localhost/rb-$1-base:latest"
+	local hash have ctx src dst n=0
 	while read -r src dst; do
-		[ -f "$src" ] || { echo "images: $src missing: run make" >&2; return 1; }
-	done < <(tools_files)
-	build tools "$base" || return 1
+		if [ ! -f "$src" ] || { [[ $dst == */sbin/* ]] && [ ! -x "$src" ]; }; then
+			echo "images: $src missing: run make" >&2
+			return 1
+		fi
+	done < <("${name}_files")
+	build "$name" "$base" || return 1
 	hash=$({
 		podman image inspect --format '{{index .Config.Labels "rb.recipe"}}' "$base"
-		while read -r src dst; do echo "$dst $(sha256sum <"$src")"; done < <(tools_files)
+		while read -r src dst; do echo "$dst $(sha256sum <"$src")"; done < <("${name}_files")
 	} | sha256sum | cut -c1-16)
 	have=$(podman image inspect --format '{{index .Config.Labels "rb.recipe"}}' "$image" 2>/dev/null || true)
 	if [ "$have" = "$hash" ]; then
@@ -124,30 +135,8 @@ build_tools() {
 		n=$((n + 1))
 		install -m 0755 "$src" "$ctx/f$n"
 		echo "COPY f$n $dst" >>"$ctx/Containerfile"
-	done < <(tools_files)
-	printf '%s\n' "LABEL rb.recipe=$hash" "$(recipe_entrypoint tools)" >>"$ctx/Containerfile"
-	podman build -q --pull=never --network=none -t "$image" "$ctx" >/dev/null ||
-		{ echo "images: cannot build $image" >&2; return 1; }
-	echo "images: built $image ($hash)"
-}
-
-# rb-sentry: rb-sentry-base plus rb-sentryd (one layer, no network).
-build_sentry() {
-	local image=localhost/rb-sentry:latest base=localhost/rb-sentry-base:latest hash have ctx
-	[ -x "$RB_SENTRYD" ] || { echo "images: $RB_SENTRYD missing: run make" >&2; return 1; }
-	build sentry "$base" || return 1
-	hash=$({ podman image inspect --format '{{index .Config.Labels "rb.recipe"}}' "$base"; sha256sum <"$RB_SENTRYD"; } |
-		sha256sum | cut -c1-16)
-	have=$(podman image inspect --format '{{index .Config.Labels "rb.recipe"}}' "$image" 2>/dev/null || true)
-	if [ "$have" = "$hash" ]; then
-		echo "images: $image is up to date ($hash)"
-		return 0
-	fi
-	ctx=$(mktemp -d /var/tmp/rb-image-XXXXXX)
-	trap 'rm -rf "$ctx"' RETURN
-	install -m 0755 "$RB_SENTRYD" "$ctx/rb-sentryd"
-	printf '%s\n' "FROM $base" "COPY rb-sentryd /usr/local/sbin/rb-sentryd" \
-		"LABEL rb.recipe=$hash" "$(recipe_entrypoint sentry)" >"$ctx/Containerfile"
+	done < <("${name}_files")
+	printf '%s\n' "LABEL rb.recipe=$hash" "$(recipe_entrypoint "$name")" >>"$ctx/Containerfile"
 	podman build -q --pull=never --network=none -t "$image" "$ctx" >/dev/null ||
 		{ echo "images: cannot build $image" >&2; return 1; }
 	echo "images: built $image ($hash)"
@@ -201,8 +190,7 @@ RB_SENTRYD=${RB_SENTRYD:-$here/../build/bin/rb-sentryd}
 RB_TOOLS_BIN=${RB_TOOLS_BIN:-$here/../build/bin}
 for name; do
 	case $name in
-	sentry) build_sentry & pids+=($!) ;;
-	tools) build_tools & pids+=($!) ;;
+	sentry | tools) build_layer "$name" & pids+=($!) ;;
 	*) build "$name" & pids+=($!) ;;
 	esac
 done
