@@ -1,7 +1,8 @@
 #!/bin/bash
 # Rule application on the nft backend: the time from an empty netns to the
 # whole sentry policy, at 10, 100, 1,000, 10,000 and 100,000 allowed CIDRs,
-#   rb   rb-fw-apply --backend nft (libnftables, one transaction; also
+#   rb   rb-fw-apply --backend nft (libnftables, one transaction, then the
+#        CIDRs as netlink messages of its own; also
 #        sets sysctls and flushes conntrack)
 #   nft  `nft -f` of exactly what `rb-fw-apply --backend nft --dry-run`
 #        prints (the same transaction)
@@ -99,9 +100,10 @@ for n in $SIZES; do
 done
 echo
 echo "Both leave the same \`nft -s list table inet rb\` (checked after the first counted run)."
-echo "rb-fw-apply sends the very text \`--dry-run\` prints through libnftables; what it adds is its"
-echo "own start, the nameplate, setns, the sysctls and the conntrack flush. \`nft -f\` parses the same"
-echo "text in the same library, so the two differ by little more than that."
+echo "rb-fw-apply sends what \`--dry-run\` prints through libnftables, but for RB-CIDR's elements:"
+echo "those it sends as netlink messages of its own (lib/fw_nft_intervals.c), right after. \`nft -f\`"
+echo "parses and evaluates every element (most of its user-space time at 100,000); rb-fw-apply adds"
+echo "its own start, the nameplate, setns, the sysctls, a second batch and the conntrack flush."
 echo
 if [ -n "${RB_BENCH_SUMMARY:-}" ]; then
 	got=

@@ -416,7 +416,8 @@ static int apply_sentry(const struct rb_fw_plan *plan, enum rb_fw_backend b,
 		cleanup_free char *carry = NULL;
 
 		/* sets, filter and nat, and the learned answers back in their
-		 * sets: one transaction */
+		 * sets: one transaction; then the allowlist's CIDRs, forwarding
+		 * still off (fw_nft_intervals.c) */
 		rc = rb_nft_answers_carry(plan, &carry, err);
 		if (rc == 0)
 			rc = rb_nft_apply(plan, carry, err);
@@ -633,7 +634,7 @@ int rb_fw_plan_print_nft(const struct rb_fw_plan *plan, FILE *out)
 
 	for (size_t i = 0; i < plan->n_sysctls; i++)
 		fprintf(out, "# sysctl %s=%s\n", plan->sysctls[i].key, plan->sysctls[i].value);
-	rc = rb_nft_plan_text(plan, 1, &text);
+	rc = rb_nft_plan_text(plan, RB_NFT_TEXT_REPLACE, &text);
 	if (rc < 0)
 		return rc;
 	fputs(text, out);

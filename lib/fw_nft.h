@@ -1,6 +1,7 @@
 /* Internal to lib/fw_nft_*.c and lib/fw.c: the nftables backend. The plan
  * becomes one inet table per netns (sentry: "rb", host: "rb-<moniker>"),
- * written as nft text and sent through libnftables in one transaction. */
+ * written as nft text and sent through libnftables in one transaction;
+ * the allowlist's CIDRs follow as netlink messages (fw_nft_intervals.c). */
 #ifndef RB_FW_NFT_H
 #define RB_FW_NFT_H
 
@@ -14,9 +15,20 @@ int rb_nft_port_elem(const struct rb_fw_set *s, size_t j, char *buf, size_t len)
 /* The table the plan lives in: "rb" or "rb-<moniker>". */
 void rb_nft_table_name(const struct rb_fw_plan *plan, char *buf, size_t len);
 /* The whole table as nft text (sets, base chains, rb chains); with
- * replace, preceded by the lines that make it replace the live table in
- * the same transaction. *out is malloc'd. */
-int rb_nft_plan_text(const struct rb_fw_plan *plan, int replace, char **out);
+ * RB_NFT_TEXT_REPLACE, preceded by the lines that make it replace the live
+ * table in the same transaction; with RB_NFT_TEXT_NO_INTERVALS, the
+ * plain interval sets (the allowlist's CIDRs) declared without elements,
+ * which rb_nft_intervals_load sends. *out is malloc'd. */
+#define RB_NFT_TEXT_REPLACE      1u
+#define RB_NFT_TEXT_NO_INTERVALS 2u
+int rb_nft_plan_text(const struct rb_fw_plan *plan, unsigned int how, char **out);
+/* 1 for a set whose elements rb_nft_intervals_load sends: CIDRs without
+ * ports, in an interval set. */
+int rb_nft_set_intervals(const struct rb_fw_set *s);
+
+/* fw_nft_intervals.c: the members of s into the existing, empty interval
+ * set s->name of table inet `table`, in one batch of netlink messages. */
+int rb_nft_intervals_load(const char *table, const struct rb_fw_set *s, struct rb_err *err);
 
 /* fw_nft_commit.c: runs nft commands (one transaction per call) in the
  * current netns; *out (may be NULL) gets what nft printed, malloc'd.

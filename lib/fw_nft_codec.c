@@ -302,10 +302,16 @@ int rb_nft_port_elem(const struct rb_fw_set *s, size_t j, char *buf, size_t len)
 	return 0;
 }
 
-static void set_text(FILE *f, const struct rb_fw_set *s)
+int rb_nft_set_intervals(const struct rb_fw_set *s)
+{
+	return !strcmp(s->type, "hash:net") && !rb_fw_set_ported(s);
+}
+
+static void set_text(FILE *f, const struct rb_fw_set *s, unsigned int how)
 {
 	char a[INET_ADDRSTRLEN], t[32];
 	int interval = !strcmp(s->type, "hash:net");
+	size_t n = s->n_members;
 
 	if (rb_fw_set_ported(s)) {
 		port_set_text(f, s);
@@ -319,18 +325,20 @@ static void set_text(FILE *f, const struct rb_fw_set *s)
 		fprintf(f, "\t\ttimeout %s\n", nft_time(s->timeout, t, sizeof(t)));
 	else if (!strcmp(s->name, RB_FW_SET_DNS))
 		fprintf(f, "\t\tflags %s\n", RB_FW_NFT_SET_DNS_FLAGS);
-	for (size_t j = 0; j < s->n_members; j++) {
+	if ((how & RB_NFT_TEXT_NO_INTERVALS) && rb_nft_set_intervals(s))
+		n = 0;
+	for (size_t j = 0; j < n; j++) {
 		inet_ntop(AF_INET, &s->members[j].addr, a, sizeof(a));
 		fprintf(f, "%s%s", j ? ", " : "\t\telements = { ", a);
 		if (interval && s->members[j].prefix != 32)
 			fprintf(f, "/%u", s->members[j].prefix);
 	}
-	if (s->n_members)
+	if (n)
 		fprintf(f, " }\n");
 	fprintf(f, "\t}\n");
 }
 
-int rb_nft_plan_text(const struct rb_fw_plan *plan, int replace, char **out)
+int rb_nft_plan_text(const struct rb_fw_plan *plan, unsigned int how, char **out)
 {
 	char name[64], *buf = NULL;
 	size_t len = 0;
@@ -344,12 +352,12 @@ int rb_nft_plan_text(const struct rb_fw_plan *plan, int replace, char **out)
 		return -errno;
 	/* create-if-missing, delete, define: one transaction that replaces
 	 * the table whether or not it was there */
-	if (replace)
+	if (how & RB_NFT_TEXT_REPLACE)
 		fprintf(f, "table %s %s {\n}\ndelete table %s %s\n", RB_FW_NFT_FAMILY, name,
 			RB_FW_NFT_FAMILY, name);
 	fprintf(f, "table %s %s {\n", RB_FW_NFT_FAMILY, name);
 	for (size_t i = 0; i < plan->n_sets; i++)
-		set_text(f, &plan->sets[i]);
+		set_text(f, &plan->sets[i], how);
 	for (size_t i = 0; rc == 0 && i < plan->n_tables; i++) {
 		const struct rb_fw_table *t = &plan->tables[i];
 

@@ -71,7 +71,7 @@ int rb_nft_apply(const struct rb_fw_plan *plan, const char *then, struct rb_err 
 	char *text = NULL, name[64], what[96];
 	int rc;
 
-	rc = rb_nft_plan_text(plan, 1, &text);
+	rc = rb_nft_plan_text(plan, RB_NFT_TEXT_REPLACE | RB_NFT_TEXT_NO_INTERVALS, &text);
 	if (rc < 0)
 		return rb_err_sys(err, -rc, "cannot build the nft ruleset");
 	if (then && *then) {
@@ -87,6 +87,10 @@ int rb_nft_apply(const struct rb_fw_plan *plan, const char *then, struct rb_err 
 	snprintf(what, sizeof(what), "commit table %s %s", RB_FW_NFT_FAMILY, name);
 	rc = rb_nft_run(text, 0, NULL, what, err);
 	free(text);
+	/* the allowlist follows in a batch of its own (fw_nft_intervals.c) */
+	for (size_t i = 0; rc == 0 && i < plan->n_sets; i++)
+		if (rb_nft_set_intervals(&plan->sets[i]))
+			rc = rb_nft_intervals_load(name, &plan->sets[i], err);
 	return rc;
 }
 

@@ -1,7 +1,7 @@
 # Build cmd/ and lib/ (librb.a). `make SAN=1` builds with ASan+UBSan into
 # build-san/, which is what the sanitizer pass of CI runs the tests with.
 
-PKGS     := libnl-3.0 libnl-route-3.0 libiptc libcjson libipset libnftables libnetfilter_queue libnetfilter_log
+PKGS     := libnl-3.0 libnl-route-3.0 libiptc libcjson libipset libnftables libnetfilter_queue libnetfilter_log libmnl
 CC       ?= cc
 SAN      ?= 0
 ifeq ($(SAN),1)

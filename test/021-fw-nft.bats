@@ -86,6 +86,40 @@ no_elements() { grep -v -e 'elements = ' -e '^[[:space:]]*[0-9.]*,\? *[0-9., ]*}
     check_clean
 }
 
+# rb-fw-apply sends the allowlist's elements as netlink messages of its own
+# making (lib/fw_nft_intervals.c), not as the text it prints: the kernel
+# must end up with the set that nft makes of that text, for nested,
+# adjacent, /32 and top-of-range CIDRs, and for more elements than one
+# message holds.
+@test "nft: the allowlist rb-fw-apply loads is the set nft -f makes of its --dry-run" {
+    local many i
+    many=$(for ((i = 0; i < 4000; i++)); do printf '%d.%d.%d.0/24 ' $((20 + i / 128)) $(((i % 128) * 2)) 7; done)
+    for cidrs in "128.0.0.0/1 1.2.3.4/32 1.2.3.5/32 1.2.3.6/31 9.0.0.0/8 9.1.0.0/16 11.0.0.0/8 9.255.255.255/32" "$many"; do
+        np_write "$NP" "RBRN_UPLINK_ALLOWED_CIDRS=$cidrs"
+        rb_run nfw
+        rb_run ip netns exec "$S" nft -j list set inet rb RB-CIDR
+        jq -c '.nftables[].set? | select(.) | .elem' <<<"$output" >"$BATS_TEST_TMPDIR/rb"
+        nfw --dry-run >"$BATS_TEST_TMPDIR/dry.nft"
+        rb_run ip netns exec "$S" nft delete table inet rb
+        rb_run ip netns exec "$S" nft -f "$BATS_TEST_TMPDIR/dry.nft"
+        rb_run ip netns exec "$S" nft -j list set inet rb RB-CIDR
+        jq -c '.nftables[].set? | select(.) | .elem' <<<"$output" >"$BATS_TEST_TMPDIR/nft"
+        cmp "$BATS_TEST_TMPDIR/rb" "$BATS_TEST_TMPDIR/nft" ||
+            fail "rb-fw-apply's set differs from nft -f's: $(diff "$BATS_TEST_TMPDIR/rb" "$BATS_TEST_TMPDIR/nft" | head -c 600)"
+    done
+    # the second list: 4000 intervals, more than one message's worth
+    rb_run jq length "$BATS_TEST_TMPDIR/rb"
+    assert_output 4000
+    # the first: what nft merged, element by element
+    np_write "$NP" "RBRN_UPLINK_ALLOWED_CIDRS=128.0.0.0/1 1.2.3.4/32 1.2.3.5/32 1.2.3.6/31 9.0.0.0/8 9.1.0.0/16 11.0.0.0/8"
+    rb_run nfw
+    rb_run ip netns exec "$S" nft -j list set inet rb RB-CIDR
+    rb_run jq -c '.nftables[].set? | select(.) | .elem' <<<"$output"
+    assert_output '[{"prefix":{"addr":"1.2.3.4","len":30}},{"prefix":{"addr":"9.0.0.0","len":8}},{"prefix":{"addr":"11.0.0.0","len":8}},{"prefix":{"addr":"128.0.0.0","len":1}}]'
+    rb_run nfw --check
+    check_clean
+}
+
 @test "nft --check names drift rule by rule and a re-apply repairs it" {
     rb_run nfw
     ip netns exec "$S" nft insert rule inet rb RB-EGRESS ip daddr 1.1.1.1 accept
