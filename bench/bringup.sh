@@ -33,7 +33,7 @@ bench_on_exit "bench_bottle_stop '$NP'"
 
 # The bare sentry runs the same dnsmasq with rb's configuration, so both
 # sides start the same processes.
-"$RB_BIN/rb-fw-apply" --nameplate "$NP" --resolver-conf >"$BENCH_TMP/dnsmasq.conf"
+"$RB_BIN/rb-fw-apply" resolver-conf --nameplate "$NP" >"$BENCH_TMP/dnsmasq.conf"
 chmod 0644 "$BENCH_TMP/dnsmasq.conf"
 chmod 0755 "$BENCH_TMP"
 

@@ -94,7 +94,7 @@ for ((r = 1; r <= REPS; r++)); do
 	done
 done
 # the confined bottle kept its policy throughout
-"$RB_BIN/rb-fw-apply" --nameplate "$NP1" --check >/dev/null || die "the bench bottle's policy changed during the run"
+"$RB_BIN/rb-fw-apply" check --nameplate "$NP1" >/dev/null || die "the bench bottle's policy changed during the run"
 
 declare -A RES
 for m in iperf flows; do

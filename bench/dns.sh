@@ -156,8 +156,8 @@ start_rb() {
 	local s=${S[rb]} i
 	mkdir -m 0755 "$SD/rb"
 	mkdir -m 1777 "$SD/rb/log"
-	"$RB_BIN/rb-fw-apply" --nameplate "$NP" --resolver-conf >"$SD/rb/dnsmasq.conf"
-	"$RB_BIN/rb-fw-apply" --nameplate "$NP" --learner-conf >"$SD/rb/learner.conf"
+	"$RB_BIN/rb-fw-apply" resolver-conf --nameplate "$NP" >"$SD/rb/dnsmasq.conf"
+	"$RB_BIN/rb-fw-apply" learner-conf --nameplate "$NP" >"$SD/rb/learner.conf"
 	chmod 0644 "$SD/rb/dnsmasq.conf" "$SD/rb/learner.conf"
 	ip netns exec "$s" "$RB_BIN/rb-sentryd" --learner-conf "$SD/rb/learner.conf" \
 		--dnsmasq-conf "$SD/rb/dnsmasq.conf" --dnsmasq-user dnsmasq --learner-user 65533 \

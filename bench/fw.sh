@@ -37,7 +37,7 @@ prepare() {
 	# Against a netns like the ones timed: the plan includes the rules
 	# that depend on the uplink's address.
 	bench_netns_sentry
-	"$RB_BIN/rb-fw-apply" --nameplate "$d/np.mk" --dry-run --netns "/run/netns/$REPLY" \
+	"$RB_BIN/rb-fw-apply" show --nameplate "$d/np.mk" --netns "/run/netns/$REPLY" \
 		--enclave-if en0 --uplink-if up0 >"$d/dry.txt"
 	bench_netns_del "$REPLY"
 	sed -n 's/^# ipset //p' "$d/dry.txt" >"$d/sets.txt"

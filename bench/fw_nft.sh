@@ -29,7 +29,7 @@ prepare() {
 	sed -i '/^RBRN_UPLINK_ALLOWED_CIDRS/d' "$d/np.mk"
 	printf 'RBRN_UPLINK_ALLOWED_CIDRS = %s\n' "$(bench_cidrs_apart "$n" | paste -sd' ')" >>"$d/np.mk"
 	bench_netns_sentry
-	"$RB_BIN/rb-fw-apply" --nameplate "$d/np.mk" --backend nft --dry-run --netns "/run/netns/$REPLY" \
+	"$RB_BIN/rb-fw-apply" show --nameplate "$d/np.mk" --backend nft --netns "/run/netns/$REPLY" \
 		--enclave-if en0 --uplink-if up0 --no-host >"$d/dry.nft"
 	bench_netns_del "$REPLY"
 }

@@ -59,7 +59,7 @@ round() {
 	now_us; t0=$REPLY
 	bottle_sh reapply "$NP" >/dev/null || die "reapply failed"
 	now_us; echo $((REPLY - t0)) >>"$BENCH_TMP/t-$kind"
-	"$RB_BIN/rb-fw-apply" --nameplate "$NP" --check >/dev/null || die "the new policy does not hold after reapply ($kind)"
+	"$RB_BIN/rb-fw-apply" check --nameplate "$NP" >/dev/null || die "the new policy does not hold after reapply ($kind)"
 	if wait "$pid" && jq -e '.end.sum_received.bytes > 0' "$out" >/dev/null 2>&1; then
 		jq -r '.end.sum_sent.retransmits // 0' "$out" >>"$BENCH_TMP/re-$kind"
 	else

@@ -39,7 +39,7 @@ bench_sentry_ns; SNS=$REPLY
 # The naive ruleset: rb's plan for the sentry (its netns part), the ipset
 # rule replaced by one rule per CIDR in reverse order, so the allowed
 # 160.79.104.0/23 is the last one: the worst case a linear list has.
-"$RB_BIN/rb-fw-apply" --nameplate "$NPBIG" --dry-run | sed '/^# host netns/,$d' >"$BENCH_TMP/dry-big.txt"
+"$RB_BIN/rb-fw-apply" show --nameplate "$NPBIG" | sed '/^# host netns/,$d' >"$BENCH_TMP/dry-big.txt"
 bench_cidrs "$BIG" | tac >"$BENCH_TMP/cidrs-rev.txt"
 awk -v cidrs="$BENCH_TMP/cidrs-rev.txt" '
 	/^#/ { next }
@@ -97,7 +97,7 @@ for ((r = 0; r <= REPS; r++)); do
 	done
 done
 policy rb1
-"$RB_BIN/rb-fw-apply" --nameplate "$NP1" --check >/dev/null ||
+"$RB_BIN/rb-fw-apply" check --nameplate "$NP1" >/dev/null ||
 	die "after the naive ruleset, rb-fw-apply --check still finds differences"
 
 # Rates: median over rounds. Ratios are paired (lib.sh ratios); the

@@ -5,8 +5,11 @@
 #include "fw.h"
 #include "fw_nft.h"
 
+#include "addr.h"
+
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct rb_answers {
 	struct rb_answers_ipset *ipset;
@@ -36,29 +39,46 @@ int rb_answers_open(struct rb_answers **out, struct rb_err *err)
 	return 0;
 }
 
-int rb_answers_add(struct rb_answers *a, struct in_addr addr, uint32_t timeout,
+/* The tag as it may go into a command or a comment: a plain name (LDH
+ * labels: no quote, brace or blank a hostile question could bring), short
+ * enough for nft's element comments; else none. */
+const char *rb_answers_tag(const char *tag)
+{
+	return tag && strlen(tag) <= RB_ANSWERS_TAG_MAX && rb_domain_valid(tag) ? tag : NULL;
+}
+
+int rb_answers_add(struct rb_answers *a, struct in_addr addr, uint32_t timeout, const char *tag,
 		   struct rb_err *err)
 {
-	return a->nft ? rb_answers_nft_add(a->nft, addr, timeout, err) :
-			rb_answers_ipset_add(a->ipset, addr, timeout, err);
+	tag = rb_answers_tag(tag);
+	return a->nft ? rb_answers_nft_add(a->nft, addr, timeout, tag, err) :
+			rb_answers_ipset_add(a->ipset, addr, timeout, tag, err);
 }
 
 int rb_answers_add_ports(struct rb_answers *a, struct in_addr addr, const struct rb_ports *p,
-			 uint32_t timeout, struct rb_err *err)
+			 uint32_t timeout, const char *tag, struct rb_err *err)
 {
-	return a->nft ? rb_answers_nft_add_ports(a->nft, addr, p, timeout, err) :
-			rb_answers_ipset_add_ports(a->ipset, addr, p, timeout, err);
+	tag = rb_answers_tag(tag);
+	return a->nft ? rb_answers_nft_add_ports(a->nft, addr, p, timeout, tag, err) :
+			rb_answers_ipset_add_ports(a->ipset, addr, p, timeout, tag, err);
+}
+
+int rb_answers_prune(struct rb_answers *a, rb_answers_keep_fn keep, const void *ctx, size_t *dropped,
+		     struct rb_err *err)
+{
+	size_t none;
+
+	if (!dropped)
+		dropped = &none;
+	*dropped = 0;
+	return a->nft ? rb_answers_nft_prune(a->nft, keep, ctx, dropped, err) :
+			rb_answers_ipset_prune(a->ipset, keep, ctx, dropped, err);
 }
 
 int rb_answers_host(struct rb_answers *a, struct in_addr addr, struct rb_err *err)
 {
 	return a->nft ? rb_answers_nft_host(a->nft, addr, err) :
 			rb_answers_ipset_host(a->ipset, addr, err);
-}
-
-int rb_answers_flush(struct rb_answers *a, struct rb_err *err)
-{
-	return a->nft ? rb_answers_nft_flush(a->nft, err) : rb_answers_ipset_flush(a->ipset, err);
 }
 
 void rb_answers_close(struct rb_answers *a)

@@ -22,23 +22,38 @@ struct rb_answers;
  * A learner reopens after a failure: an apply may switch backends. */
 int rb_answers_open(struct rb_answers **out, struct rb_err *err);
 
-/* Adds addr for timeout seconds; when it is there already, the newest
- * answer's timeout replaces the old one. Returns once the kernel has it. */
-int rb_answers_add(struct rb_answers *a, struct in_addr addr, uint32_t timeout,
+/* Each element carries its tag: the question whose answer added it, as the
+ * element's comment (nft) or ipset comment, so that a narrowed allowlist
+ * removes what only the names it lost opened (rb_answers_prune), and a
+ * person reading the set sees why an address is open. A tag that is not a
+ * plain name of at most RB_ANSWERS_TAG_MAX characters is not kept: that
+ * element goes at the next narrowing. */
+#define RB_ANSWERS_TAG_MAX 120
+
+/* Adds addr for timeout seconds, tagged; when it is there already, the
+ * newest answer's timeout and tag replace the old ones. Returns once the
+ * kernel has it. */
+int rb_answers_add(struct rb_answers *a, struct in_addr addr, uint32_t timeout, const char *tag,
 		   struct rb_err *err);
 
 /* Adds (addr, protocol, port) for every port of p to the ported answers
  * set (RB-DNS-PORT), for timeout seconds, the same way; -ENOENT when the
  * policy has no such set (no ported names). */
 int rb_answers_add_ports(struct rb_answers *a, struct in_addr addr, const struct rb_ports *p,
-			 uint32_t timeout, struct rb_err *err);
+			 uint32_t timeout, const char *tag, struct rb_err *err);
+
+/* keep(ctx, tag, proto, port): 1 to keep an element (port 0: of the
+ * answers set; tag NULL: it has none). */
+typedef int (*rb_answers_keep_fn)(const void *ctx, const char *tag, uint8_t proto, uint16_t port);
+
+/* Deletes from the answers sets every element keep() refuses, and counts
+ * them in *dropped (may be NULL). An element that expires meanwhile is not
+ * an error. */
+int rb_answers_prune(struct rb_answers *a, rb_answers_keep_fn keep, const void *ctx, size_t *dropped,
+		     struct rb_err *err);
 
 /* 1 if addr is one of the host's own addresses (RB-HOST), 0 if not. */
 int rb_answers_host(struct rb_answers *a, struct in_addr addr, struct rb_err *err);
-
-/* Empties the answers sets (RB-DNS, and RB-DNS-PORT when the policy has
- * it): what an earlier allowlist opened is gone at once. */
-int rb_answers_flush(struct rb_answers *a, struct rb_err *err);
 
 void rb_answers_close(struct rb_answers *a);
 

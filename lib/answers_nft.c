@@ -4,6 +4,7 @@
  * learner's life. */
 #include "answers_int.h"
 #include "fw.h"
+#include "fw_nft.h"
 #include "utils.h"
 
 #include <arpa/inet.h>
@@ -61,21 +62,31 @@ int rb_answers_nft_open(struct rb_answers_nft **out, struct rb_err *err)
 	return 0;
 }
 
-int rb_answers_nft_add(struct rb_answers_nft *a, struct in_addr addr, uint32_t timeout,
-		       struct rb_err *err)
+/* ` comment "tag"` (the tag is a plain name: rb_answers_tag), or "" */
+static void comment_of(const char *tag, char *buf, size_t len)
 {
-	char ip[INET_ADDRSTRLEN], cmd[512];
+	if (tag)
+		snprintf(buf, len, " comment \"%s\"", tag);
+	else
+		buf[0] = '\0';
+}
+
+int rb_answers_nft_add(struct rb_answers_nft *a, struct in_addr addr, uint32_t timeout,
+		       const char *tag, struct rb_err *err)
+{
+	char ip[INET_ADDRSTRLEN], cmd[1024], c[RB_ANSWERS_TAG_MAX + 16];
 	const char *e;
 
 	inet_ntop(AF_INET, &addr, ip, sizeof(ip));
+	comment_of(tag, c, sizeof(c));
 	/* one transaction: make sure it is there, then replace it, so that the
-	 * newest answer's timeout wins (nft 1.0.6 has no "destroy", and an add
-	 * of an element that exists keeps its old timeout) */
+	 * newest answer's timeout and tag win (nft 1.0.6 has no "destroy", and
+	 * an add of an element that exists keeps its old timeout) */
 	snprintf(cmd, sizeof(cmd),
-		 "add element %1$s %2$s %3$s { %4$s timeout %5$us }\n"
+		 "add element %1$s %2$s %3$s { %4$s timeout %5$us%6$s }\n"
 		 "delete element %1$s %2$s %3$s { %4$s }\n"
-		 "add element %1$s %2$s %3$s { %4$s timeout %5$us }\n",
-		 RB_FW_NFT_FAMILY, RB_FW_NFT_TABLE, RB_FW_SET_DNS, ip, timeout);
+		 "add element %1$s %2$s %3$s { %4$s timeout %5$us%6$s }\n",
+		 RB_FW_NFT_FAMILY, RB_FW_NFT_TABLE, RB_FW_SET_DNS, ip, timeout, c);
 	if (run(a, cmd, &e) != 0)
 		return rb_err_set(err, -EPROTO, "cannot add %s to nft set %s: %s", ip, RB_FW_SET_DNS,
 				  e);
@@ -83,8 +94,9 @@ int rb_answers_nft_add(struct rb_answers_nft *a, struct in_addr addr, uint32_t t
 }
 
 /* The elements of addr and p, "a . tcp . 22, a . tcp . 443", with
- * " timeout Ns" after each when timeout is not 0. */
-static void port_elems(FILE *f, const char *ip, const struct rb_ports *p, uint32_t timeout)
+ * " timeout Ns" and the comment after each when timeout is not 0. */
+static void port_elems(FILE *f, const char *ip, const struct rb_ports *p, uint32_t timeout,
+		       const char *c)
 {
 	const char *sep = "";
 
@@ -93,16 +105,17 @@ static void port_elems(FILE *f, const char *ip, const struct rb_ports *p, uint32
 			fprintf(f, "%s%s . %s . %u", sep, ip,
 				p->r[i].proto == IPPROTO_UDP ? "udp" : "tcp", port);
 			if (timeout)
-				fprintf(f, " timeout %us", timeout);
+				fprintf(f, " timeout %us%s", timeout, c);
 			sep = ", ";
 		}
 	}
 }
 
 int rb_answers_nft_add_ports(struct rb_answers_nft *a, struct in_addr addr,
-			     const struct rb_ports *p, uint32_t timeout, struct rb_err *err)
+			     const struct rb_ports *p, uint32_t timeout, const char *tag,
+			     struct rb_err *err)
 {
-	char ip[INET_ADDRSTRLEN];
+	char ip[INET_ADDRSTRLEN], c[RB_ANSWERS_TAG_MAX + 16];
 	cleanup_free char *cmd = NULL;
 	const char *e;
 	size_t len = 0;
@@ -112,6 +125,7 @@ int rb_answers_nft_add_ports(struct rb_answers_nft *a, struct in_addr addr,
 	if (p->n == 0)
 		return 0;
 	inet_ntop(AF_INET, &addr, ip, sizeof(ip));
+	comment_of(tag, c, sizeof(c));
 	f = open_memstream(&cmd, &len);
 	if (!f)
 		return rb_err_oom(err);
@@ -119,7 +133,7 @@ int rb_answers_nft_add_ports(struct rb_answers_nft *a, struct in_addr addr,
 	for (int step = 0; step < 3; step++) {
 		fprintf(f, "%s element %s %s %s { ", step == 1 ? "delete" : "add", RB_FW_NFT_FAMILY,
 			RB_FW_NFT_TABLE, RB_FW_SET_DNS_PORT);
-		port_elems(f, ip, p, step == 1 ? 0 : timeout);
+		port_elems(f, ip, p, step == 1 ? 0 : timeout, c);
 		fprintf(f, " }\n");
 	}
 	if (fclose(f) != 0)
@@ -148,18 +162,103 @@ int rb_answers_nft_host(struct rb_answers_nft *a, struct in_addr addr, struct rb
 			  e);
 }
 
-int rb_answers_nft_flush(struct rb_answers_nft *a, struct rb_err *err)
-{
-	const char *e;
+struct prune {
+	rb_answers_keep_fn keep;
+	const void *ctx;
+	char **vals;
+	size_t n, cap;
+};
 
-	if (run(a, "flush set " RB_FW_NFT_FAMILY " " RB_FW_NFT_TABLE " " RB_FW_SET_DNS "\n", &e) != 0)
-		return rb_err_set(err, -EPROTO, "cannot empty nft set %s: %s", RB_FW_SET_DNS, e);
-	/* a policy without ported names has no RB-DNS-PORT */
-	if (run(a, "flush set " RB_FW_NFT_FAMILY " " RB_FW_NFT_TABLE " " RB_FW_SET_DNS_PORT "\n",
-		&e) != 0 &&
-	    !strstr(e, "No such file"))
-		return rb_err_set(err, -EPROTO, "cannot empty nft set %s: %s", RB_FW_SET_DNS_PORT, e);
+static int prune_one(void *p, const struct rb_nft_answer *e)
+{
+	struct prune *x = p;
+	char **v;
+
+	if (x->keep(x->ctx, e->tag[0] ? e->tag : NULL, e->proto, e->port))
+		return 0;
+	if (x->n == x->cap) {
+		x->cap = x->cap ? 2 * x->cap : 64;
+		v = (char **)realloc((void *)x->vals, x->cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		x->vals = v;
+	}
+	x->vals[x->n] = strdup(e->val);
+	if (!x->vals[x->n])
+		return -ENOMEM;
+	x->n++;
 	return 0;
+}
+
+/* "delete element inet rb SET { v[0], ... }" of n values from v */
+static char *delete_cmd(const char *set, char *const *v, size_t n)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	fprintf(f, "delete element %s %s %s { ", RB_FW_NFT_FAMILY, RB_FW_NFT_TABLE, set);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s%s", i ? ", " : "", v[i]);
+	fprintf(f, " }\n");
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+static int prune_set(struct rb_answers_nft *a, const char *set, int ported,
+		     rb_answers_keep_fn keep, const void *ctx, size_t *dropped, struct rb_err *err)
+{
+	struct prune x = { keep, ctx, NULL, 0, 0 };
+	const char *e;
+	int rc = rb_nft_answers_each(set, ported, prune_one, &x, err);
+
+	if (rc == -ENOMEM)
+		rc = rb_err_oom(err);
+	if (rc == -ENOENT && ported) {
+		/* a policy without ported names has no RB-DNS-PORT */
+		memset(err, 0, sizeof(*err));
+		rc = 0;
+	}
+	if (rc == 0 && x.n) {
+		cleanup_free char *cmd = delete_cmd(set, x.vals, x.n);
+
+		if (!cmd)
+			rc = rb_err_oom(err);
+		else if (run(a, cmd, &e) != 0) {
+			/* one of them expired since the listing (nft 1.0.6 has no
+			 * "destroy"): each alone, and a missing one is gone anyway */
+			for (size_t i = 0; rc == 0 && i < x.n; i++) {
+				cleanup_free char *one = delete_cmd(set, &x.vals[i], 1);
+
+				if (!one)
+					rc = rb_err_oom(err);
+				else if (run(a, one, &e) != 0 && !strstr(e, "No such file"))
+					rc = rb_err_set(err, -EPROTO, "cannot delete %s from nft set %s: %s",
+							x.vals[i], set, e);
+			}
+		}
+	}
+	if (rc == 0)
+		*dropped += x.n;
+	for (size_t i = 0; i < x.n; i++)
+		free(x.vals[i]);
+	free((void *)x.vals);
+	return rc;
+}
+
+int rb_answers_nft_prune(struct rb_answers_nft *a, rb_answers_keep_fn keep, const void *ctx,
+			 size_t *dropped, struct rb_err *err)
+{
+	int rc = prune_set(a, RB_FW_SET_DNS, 0, keep, ctx, dropped, err);
+
+	if (rc == 0)
+		rc = prune_set(a, RB_FW_SET_DNS_PORT, 1, keep, ctx, dropped, err);
+	return rc;
 }
 
 void rb_answers_nft_close(struct rb_answers_nft *a)

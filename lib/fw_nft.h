@@ -5,6 +5,7 @@
 #ifndef RB_FW_NFT_H
 #define RB_FW_NFT_H
 
+#include "answers.h"
 #include "fw_int.h"
 
 /* fw_nft_codec.c: r as `nft -s list` prints it back ("... counter accept
@@ -42,6 +43,21 @@ int rb_nft_apply(const struct rb_fw_plan *plan, const char *then, struct rb_err 
  * table inet rb back, each for what is left of its timeout, into the sets
  * of plan that hold them; "" when there are none. *out is malloc'd. */
 int rb_nft_answers_carry(const struct rb_fw_plan *plan, char **out, struct rb_err *err);
+/* An element of RB-DNS or RB-DNS-PORT as listed: its value as nft takes
+ * it back ("a.b.c.d", "a.b.c.d . tcp . 443"), protocol and port (0 for
+ * RB-DNS), seconds left rounded up (0: about to go) and tag ("": none). */
+struct rb_nft_answer {
+	char val[96];
+	uint8_t proto;
+	uint16_t port;
+	long left;
+	char tag[RB_ANSWERS_TAG_MAX + 1];
+};
+typedef int (*rb_nft_answer_fn)(void *ctx, const struct rb_nft_answer *e);
+/* fn for each element of answers set `set` of table inet rb, read back
+ * from the kernel's JSON and checked; -ENOENT when there is no such set. */
+int rb_nft_answers_each(const char *set, int ported, rb_nft_answer_fn fn, void *ctx,
+			struct rb_err *err);
 /* 1 if table inet `name` exists, 0 if not (also when the kernel has no
  * nf_tables at all). */
 int rb_nft_table_exists(const char *name);

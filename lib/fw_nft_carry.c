@@ -3,9 +3,11 @@
  * elements are read first and added back in that same transaction, each
  * for what is left of its timeout, rounded up (never a moment short). The
  * bottle's flows to the answers of names it still allows go on (lib/fw.c
- * says why this is the learner's set to prune, not the apply's). Every
+ * says why this is the learner's set to prune, not the apply's), and so
+ * does each element's tag, which that pruning reads. Every
  * element is read back from the kernel's JSON and checked before it goes
  * into the commands: nothing nft prints is pasted unread. */
+#include "answers_int.h"
 #include "fw_nft.h"
 #include "utils.h"
 
@@ -30,14 +32,14 @@ static int ipv4_of(const cJSON *v, char *buf, size_t len)
 	return 0;
 }
 
-/* "a.b.c.d" or "a.b.c.d . tcp . 443" from an element's val. */
-static int elem_val(const cJSON *val, int ported, char *buf, size_t len)
+/* e->val, e->proto and e->port from an element's val. */
+static int elem_val(const cJSON *val, int ported, struct rb_nft_answer *e)
 {
 	const cJSON *c, *p, *port;
 	char a[INET_ADDRSTRLEN];
 
 	if (!ported)
-		return ipv4_of(val, buf, len);
+		return ipv4_of(val, e->val, sizeof(e->val));
 	c = cJSON_GetObjectItemCaseSensitive(val, "concat");
 	if (cJSON_GetArraySize(c) != 3 || ipv4_of(cJSON_GetArrayItem(c, 0), a, sizeof(a)) < 0)
 		return -EINVAL;
@@ -48,7 +50,9 @@ static int elem_val(const cJSON *val, int ported, char *buf, size_t len)
 	    !cJSON_IsNumber(port) || port->valuedouble < 1 || port->valuedouble > 65535 ||
 	    port->valuedouble != (double)(int)port->valuedouble)
 		return -EINVAL;
-	snprintf(buf, len, "%s . %s . %d", a, p->valuestring, (int)port->valuedouble);
+	e->proto = strcmp(p->valuestring, "tcp") == 0 ? IPPROTO_TCP : IPPROTO_UDP;
+	e->port = (uint16_t)port->valuedouble;
+	snprintf(e->val, sizeof(e->val), "%s . %s . %u", a, p->valuestring, e->port);
 	return 0;
 }
 
@@ -68,19 +72,39 @@ static long elem_left(const cJSON *e, long set_timeout)
 	return (long)x->valuedouble + 1;
 }
 
-static int carry_set(FILE *f, const char *set, int ported, struct rb_err *err)
+/* One listed element: a bare value, or an object with val, expires and
+ * comment. A comment that is not a tag rb writes is read as none. */
+static int elem_read(const cJSON *el, int ported, long set_timeout, struct rb_nft_answer *out)
 {
-	char cmd[160], what[160], v[96], *text = NULL;
+	const cJSON *e = cJSON_GetObjectItemCaseSensitive(el, "elem"), *c;
+	const char *tag;
+
+	memset(out, 0, sizeof(*out));
+	if (!e)
+		e = el;
+	out->left = elem_left(e, set_timeout);
+	if (elem_val(cJSON_IsObject(e) ? cJSON_GetObjectItemCaseSensitive(e, "val") : e, ported,
+		     out) < 0 ||
+	    out->left < 0)
+		return -EINVAL;
+	c = cJSON_IsObject(e) ? cJSON_GetObjectItemCaseSensitive(e, "comment") : NULL;
+	tag = c && cJSON_IsString(c) ? rb_answers_tag(c->valuestring) : NULL;
+	if (tag)
+		snprintf(out->tag, sizeof(out->tag), "%s", tag);
+	return 0;
+}
+
+int rb_nft_answers_each(const char *set, int ported, rb_nft_answer_fn fn, void *ctx,
+			struct rb_err *err)
+{
+	char cmd[160], what[160], *text = NULL;
 	const cJSON *it, *el;
 	cJSON *root;
-	const char *sep = "";
 	int rc;
 
 	snprintf(cmd, sizeof(cmd), "list set %s %s %s", RB_FW_NFT_FAMILY, RB_FW_NFT_TABLE, set);
 	snprintf(what, sizeof(what), "read set %s", set);
 	rc = rb_nft_run(cmd, NFT_CTX_OUTPUT_JSON, &text, what, err);
-	if (rc == -ENOENT)
-		return 0; /* not there yet: nothing to carry */
 	if (rc < 0)
 		return rc;
 	root = cJSON_Parse(text);
@@ -94,32 +118,54 @@ static int carry_set(FILE *f, const char *set, int ported, struct rb_err *err)
 		long set_timeout = cJSON_IsNumber(t) ? (long)t->valuedouble : 0;
 
 		cJSON_ArrayForEach(el, cJSON_GetObjectItemCaseSensitive(st, "elem")) {
-			const cJSON *e = cJSON_GetObjectItemCaseSensitive(el, "elem");
-			long left;
+			struct rb_nft_answer e;
 
-			if (!e)
-				e = el;
-			left = elem_left(e, set_timeout);
-			if (elem_val(cJSON_IsObject(e) ? cJSON_GetObjectItemCaseSensitive(e, "val") : e,
-				     ported, v, sizeof(v)) < 0 ||
-			    left < 0) {
+			if (elem_read(el, ported, set_timeout, &e) < 0) {
 				rc = rb_err_set(err, -EPROTO, "nft printed an element of set %s that "
 							     "rb does not know", set);
 				goto out;
 			}
-			if (left == 0)
-				continue;
-			if (!*sep)
-				fprintf(f, "add element %s %s %s { ", RB_FW_NFT_FAMILY,
-					RB_FW_NFT_TABLE, set);
-			fprintf(f, "%s%s timeout %lds", sep, v, left);
-			sep = ", ";
+			rc = fn(ctx, &e);
+			if (rc < 0)
+				goto out;
 		}
 	}
-	if (*sep)
-		fprintf(f, " }\n");
 out:
 	cJSON_Delete(root);
+	return rc;
+}
+
+struct carry {
+	FILE *f;
+	const char *set;
+	int n;
+};
+
+static int carry_one(void *p, const struct rb_nft_answer *e)
+{
+	struct carry *c = p;
+
+	if (e->left == 0)
+		return 0;
+	if (!c->n++)
+		fprintf(c->f, "add element %s %s %s { ", RB_FW_NFT_FAMILY, RB_FW_NFT_TABLE, c->set);
+	else
+		fprintf(c->f, ", ");
+	fprintf(c->f, "%s timeout %lds", e->val, e->left);
+	if (e->tag[0])
+		fprintf(c->f, " comment \"%s\"", e->tag);
+	return 0;
+}
+
+static int carry_set(FILE *f, const char *set, int ported, struct rb_err *err)
+{
+	struct carry c = { f, set, 0 };
+	int rc = rb_nft_answers_each(set, ported, carry_one, &c, err);
+
+	if (rc == -ENOENT)
+		return 0; /* not there yet: nothing to carry */
+	if (c.n)
+		fprintf(f, " }\n");
 	return rc;
 }
 

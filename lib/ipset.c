@@ -14,6 +14,7 @@
 #include <libipset/session.h>
 #include <libipset/types.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -213,6 +214,7 @@ static int set_create(struct sess *x, const char *name, const char *typename, si
 	const struct ipset_type *t = NULL;
 	uint8_t family = NFPROTO_IPV4;
 	uint32_t hashsize = SET_HASHSIZE_MIN, maxelem = SET_MAXELEM;
+	bool with_comment = true;
 
 	while (hashsize < n && hashsize < SET_HASHSIZE_MAX)
 		hashsize <<= 1;
@@ -225,6 +227,8 @@ static int set_create(struct sess *x, const char *name, const char *typename, si
 	    ipset_data_set(d, IPSET_OPT_HASHSIZE, &hashsize) < 0 ||
 	    ipset_data_set(d, IPSET_OPT_MAXELEM, &maxelem) < 0 ||
 	    (timeout && ipset_data_set(d, IPSET_OPT_TIMEOUT, &timeout) < 0) ||
+	    /* sets with a timeout hold the learned answers, tagged (answers.h) */
+	    (timeout && ipset_data_set(d, IPSET_OPT_CREATE_COMMENT, &with_comment) < 0) ||
 	    ipset_cmd(x->s, IPSET_CMD_CREATE, 0) < 0)
 		return rb_err_set(err, -EPROTO, "cannot create ipset %s (%s): %s", name, typename,
 				  sess_msg(x, NULL));
@@ -376,7 +380,7 @@ void rb_ipset_members_free(char **m, size_t n)
 	free((void *)m);
 }
 
-int rb_ipset_members(const char *name, char ***out, size_t *n, struct rb_err *err)
+static int members(const char *name, int raw, char ***out, size_t *n, struct rb_err *err)
 {
 	struct sess x;
 	char prefix[64], **v = NULL;
@@ -407,7 +411,8 @@ int rb_ipset_members(const char *name, char ***out, size_t *n, struct rb_err *er
 		if (strncmp(line, prefix, strlen(prefix)) != 0)
 			continue;
 		m = line + strlen(prefix);
-		rb_cut_at(m, " ");
+		if (!raw)
+			rb_cut_at(m, " ");
 		if (k == cap) {
 			/* doubling: a set holds up to 65,536 members */
 			cap = cap ? cap * 2 : 64;
@@ -416,8 +421,12 @@ int rb_ipset_members(const char *name, char ***out, size_t *n, struct rb_err *er
 				goto nomem;
 			v = nv;
 		}
-		/* "a.b.c.d,tcp:443": the address gets its /32 before the port */
-		{
+		if (raw) {
+			v[k] = strdup(m);
+			if (!v[k])
+				goto nomem;
+		} else {
+			/* "a.b.c.d,tcp:443": the address gets its /32 before the port */
 			const char *port = strchr(m, ',');
 			int alen = port ? (int)(port - m) : (int)strlen(m);
 
@@ -440,6 +449,16 @@ out:
 	rb_ipset_members_free(v, k);
 	sess_close(&x);
 	return rc;
+}
+
+int rb_ipset_members(const char *name, char ***out, size_t *n, struct rb_err *err)
+{
+	return members(name, 0, out, n, err);
+}
+
+int rb_ipset_member_lines(const char *name, char ***out, size_t *n, struct rb_err *err)
+{
+	return members(name, 1, out, n, err);
 }
 
 int rb_fw_set_test(const char *set, struct in_addr addr, struct rb_err *err)

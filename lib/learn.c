@@ -261,6 +261,26 @@ int rb_learn_conf_narrows(const struct rb_learn_conf *old, const struct rb_learn
 	return 0;
 }
 
+int rb_learn_tag_keeps(const struct rb_learn_conf *c, const char *tag, uint8_t proto,
+		       uint16_t port)
+{
+	const struct rb_ports *pm[RB_LEARN_MAX_PMATCH];
+	unsigned int k;
+	int all;
+
+	if (!c->learn || !tag || !rb_domain_valid(tag))
+		return 0;
+	k = name_match(c, tag, &all, pm);
+	if (all)
+		return 1;
+	for (unsigned int i = 0; port && i < k && i < RB_LEARN_MAX_PMATCH; i++)
+		for (unsigned int j = 0; j < pm[i]->n; j++)
+			if (pm[i]->r[j].proto == proto && pm[i]->r[j].lo <= port &&
+			    port <= pm[i]->r[j].hi)
+				return 1;
+	return 0;
+}
+
 int rb_learn_addr_public(struct in_addr a)
 {
 	static const struct {

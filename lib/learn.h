@@ -70,8 +70,16 @@ int rb_learn_name_allowed(const struct rb_learn_conf *c, const char *name);
 /* 1 if c opens less than old: a name (or a name below it) old allowed on
  * all ports that c does not, a ported entry of old that c has not the same
  * or on all ports, or learning turned off. Answers old's learner added may
- * then be ones c's would not: the learner empties the answers sets. */
+ * then be ones c's would not: the learner prunes the answers sets. */
 int rb_learn_conf_narrows(const struct rb_learn_conf *old, const struct rb_learn_conf *c);
+
+/* 1 if c still opens what an answer to the question `tag` opened: port 0
+ * for its element in the answers set (tag allowed on all ports), else
+ * (proto, port) of its element in the ported one (tag allowed on all
+ * ports, or by a ported entry with that port). 0 without a tag or with
+ * learning off. What a narrowed allowlist keeps (rb_learner_forget). */
+int rb_learn_tag_keeps(const struct rb_learn_conf *c, const char *tag, uint8_t proto,
+		       uint16_t port);
 
 /* 1 if a may be learned at all: not in 0/8, 10/8, 100.64/10, 127/8,
  * 169.254/16, 172.16/12, 192.0.0/24, 192.168/16, 198.18/15, 224/4, 240/4. */

@@ -123,12 +123,14 @@ int rb_learn_apply(struct rb_answers **answers, const struct rb_learn_result *r,
 				st->host++;
 			continue;
 		}
+		/* tagged with the question: the name the policy allowed */
 		if (r->all)
-			rc = rb_answers_add(*answers, r->add[i].addr, r->add[i].ttl, err);
+			rc = rb_answers_add(*answers, r->add[i].addr, r->add[i].ttl,
+					    r->reply.qname, err);
 		/* a ported name's answer opens its ports only */
 		for (unsigned int k = 0; k < r->n_pmatch && rc == 0; k++)
 			rc = rb_answers_add_ports(*answers, r->add[i].addr, r->pmatch[k],
-						  r->add[i].ttl, err);
+						  r->add[i].ttl, r->reply.qname, err);
 		if (rc == 0 && st)
 			st->added++;
 	}
@@ -139,18 +141,24 @@ int rb_learn_apply(struct rb_answers **answers, const struct rb_learn_result *r,
 	return rc;
 }
 
-int rb_learner_forget(struct rb_err *err)
+static int keeps(const void *ctx, const char *tag, uint8_t proto, uint16_t port)
+{
+	return rb_learn_tag_keeps(ctx, tag, proto, port);
+}
+
+int rb_learner_forget(const struct rb_learn_conf *c, size_t *dropped, struct rb_err *err)
 {
 	struct rb_answers *a = NULL;
 	int rc = rb_answers_open(&a, err);
 
+	*dropped = 0;
 	if (rc == -ENOENT) {
 		memset(err, 0, sizeof(*err));
 		return 0;
 	}
 	if (rc < 0)
 		return rc;
-	rc = rb_answers_flush(a, err);
+	rc = rb_answers_prune(a, keeps, c, dropped, err);
 	rb_answers_close(a);
 	if (rc == 0)
 		rc = rb_conntrack_flush(err);

@@ -32,13 +32,16 @@ struct rb_answers;
 int rb_learn_apply(struct rb_answers **answers, const struct rb_learn_result *r,
 		   struct rb_learner_stats *st, struct rb_err *err);
 
-/* Forgets what an earlier allowlist opened, before a learner of a
- * narrower one binds (rb_learn_conf_narrows): empties the answers sets of
- * the current netns, then conntrack, so that every flow the bottle has to
- * a former answer meets the policy again at its next packet (the flows to
- * what is still allowed go on: conntrack picks them up mid-stream). No
- * policy yet is nothing to forget. Needs CAP_NET_ADMIN. */
-int rb_learner_forget(struct rb_err *err);
+/* Forgets what an earlier allowlist opened, before a learner of the
+ * narrower one c binds (rb_learn_conf_narrows): removes from the answers
+ * sets of the current netns every element whose tag (the question that
+ * added it) c no longer allows there, and the untagged ones
+ * (rb_learn_tag_keeps), counted in *dropped; then empties conntrack, so
+ * that every flow the bottle has to a former answer meets the policy again
+ * at its next packet, and the flows to what is still allowed go on
+ * (conntrack picks them up mid-stream, their answers still in the sets).
+ * No policy yet is nothing to forget. Needs CAP_NET_ADMIN. */
+int rb_learner_forget(const struct rb_learn_conf *c, size_t *dropped, struct rb_err *err);
 
 /* Binds the queue (needs CAP_NET_ADMIN); -EBUSY-like errors when another
  * process holds it. restarted: an earlier learner filled the sets of this

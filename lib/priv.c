@@ -1,6 +1,7 @@
 /* rb_priv_drop (priv.h), with the raw capget/capset interface: the two
  * calls rb needs do not justify libcap. */
 #include "priv.h"
+#include "addr.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -16,13 +17,12 @@
 int rb_priv_lookup(const char *user, uid_t *uid, gid_t *gid, struct rb_err *err)
 {
 	const struct passwd *pw;
-	char *end = NULL;
 	unsigned long v;
 
-	errno = 0;
-	v = strtoul(user, &end, 10);
-	if (user[0] >= '0' && user[0] <= '9' && end && *end == '\0' && !errno) {
-		if (v == 0 || v > 0x7fffffffUL)
+	/* a number is a uid (the sentry image has no passwd entry for it);
+	 * anything that starts with a digit must be one */
+	if (user[0] >= '0' && user[0] <= '9') {
+		if (rb_parse_uint(user, 0x7fffffffUL, &v) < 0 || v == 0)
 			return rb_err_config(err, "user \"%s\": not a non-root uid", user);
 		*uid = (uid_t)v;
 		*gid = (gid_t)v;

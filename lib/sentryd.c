@@ -127,8 +127,14 @@ static void run_learner(const struct rb_sentryd_opts *o)
 
 	prctl(PR_SET_NAME, "rb-learner", 0, 0, 0);
 	close(names_pipe[0]);
-	if (forget_on_start && rb_learner_forget(&err) < 0)
-		die_child("learner", &err);
+	if (forget_on_start) {
+		size_t dropped;
+
+		if (rb_learner_forget(&conf, &dropped, &err) < 0)
+			die_child("learner", &err);
+		fprintf(stderr, "%s: allowlist narrowed: %zu answers of names no longer allowed removed\n",
+			prog, dropped);
+	}
 	rc = rb_learner_open(&l, &conf, (uint16_t)o->queue, names_pipe[1], learner_starts > 1,
 			     &err);
 	if (rc < 0)
@@ -225,8 +231,8 @@ static void stop_wait(int c, pid_t pid[C_N])
  * its netns, the policy and the bottle's flows stay. The old learner ends
  * first, so nothing more is learned under the old allowlist (replies wait
  * for no one and are dropped until the new learner binds); the new one,
- * when the allowlist narrowed, empties the answers and conntrack before it
- * binds (rb_learner_forget); dnsmasq comes last, and its new pid tells the
+ * when the allowlist narrowed, removes the answers of the names it lost and
+ * empties conntrack before it binds (rb_learner_forget); dnsmasq comes last, and its new pid tells the
  * host that the reload is done. A file that does not parse changes
  * nothing. 0, or -1 when dnsmasq could not be started again. */
 static int reload(const struct rb_sentryd_opts *o, pid_t pid[C_N])
@@ -244,7 +250,7 @@ static int reload(const struct rb_sentryd_opts *o, pid_t pid[C_N])
 	rb_learn_conf_free(&conf);
 	conf = next;
 	fprintf(stderr, "%s: reloading: learner%s, dnsmasq\n", prog,
-		forget_on_start ? " (allowlist narrowed: answers and conntrack emptied)" : "");
+		forget_on_start ? " (allowlist narrowed: what it lost closed, conntrack emptied)" : "");
 	pid[C_LEARNER] = spawn(C_LEARNER, o);
 	forget_on_start = 0;
 	stop_wait(C_DNSMASQ, pid);

@@ -29,7 +29,7 @@ case $SUITE in bookworm) LIBIPSET=libipset13 ;; *) LIBIPSET=libipset13t64 ;; esa
 # `make bench`; the world is the simulated internet of docs/testing.md (test only).
 recipe_packages() {
 	case $1 in
-	sentry) echo "dnsmasq-base iproute2 $LIBIPSET libnetfilter-queue1 libnetfilter-log1 libnftables1 libip4tc2" ;;
+	sentry) echo "dnsmasq-base iproute2 $LIBIPSET libnetfilter-queue1 libnetfilter-log1 libnftables1 libip4tc2 libcjson1" ;;
 	bottle) echo "bind9-dnsutils netcat-openbsd busybox iputils-ping iproute2 iperf3 curl ca-certificates" ;;
 	world)  echo "dnsmasq-base iproute2 socat iperf3 busybox" ;;
 	# rb's commands' libraries, the podman client they and the scripts

@@ -64,7 +64,8 @@ dry_table() {
     rb_run ip netns exec "$S" ipset list -t RB-DNS
     assert_line "Number of entries: 0"
     # answers expire on their own (the learner gives each its own timeout)
-    assert_line --regexp "^Header: family inet .* timeout 900( |$)"
+    # and carry the question they were learned from
+    assert_line --regexp "^Header: family inet .* timeout 900 .*comment( |$)"
 }
 
 @test "forwarding is off before the policy and on after it" {
@@ -329,12 +330,13 @@ udp_world() {
     refute_output --partial ESTABLISHED
 }
 
-# A learned answer, as the learner adds it (lib/answers.h), for SECONDS.
+# add_answer ADDR SECONDS TAG: a learned answer, as the learner adds it
+# (lib/answers.h), tagged with the question it answered.
 add_answer() {
     if [ "$(rb_backend)" = nft ]; then
-        ip netns exec "$S" nft add element inet rb RB-DNS "{ $1 timeout ${2}s }"
+        ip netns exec "$S" nft add element inet rb RB-DNS "{ $1 timeout ${2}s comment \"$3\" }"
     else
-        ip netns exec "$S" ipset add RB-DNS "$1" timeout "$2"
+        ip netns exec "$S" ipset add RB-DNS "$1" timeout "$2" comment "$3"
     fi
 }
 
@@ -349,7 +351,7 @@ add_answer() {
     rb_run fw
     ip -n "$W" addr add 203.0.113.10/32 dev lo
     ip -n "$W" addr add 9.9.9.10/32 dev lo
-    add_answer 203.0.113.10 600
+    add_answer 203.0.113.10 600 www.example.com
     ip netns exec "$W" iperf3 -s -1 -J -B 203.0.113.10 -p 5201 --logfile "$BATS_TEST_TMPDIR/world-iperf.json" </dev/null >/dev/null 2>&1 3>&- &
     wait_listen "$W" 5201
     ip netns exec "$W" nc -l 9.9.9.10 446 >"$BATS_TEST_TMPDIR/recv" </dev/null 2>/dev/null 3>&- &
@@ -367,8 +369,9 @@ add_answer() {
     np_write "$NP" "RBRN_UPLINK_ALLOWED_CIDRS=160.79.104.0/24"
     ip netns exec "$S" sysctl -qw net.ipv4.ip_forward=0
     rb_run fw
-    rb_run 0 rb_set_members "$S" RB-DNS
-    assert_output 203.0.113.10
+    # the answer, its tag and what was left of its timeout stay
+    rb_run 0 rb_set_tags "$S" RB-DNS
+    assert_output "203.0.113.10 www.example.com"
     echo go >"$BATS_TEST_TMPDIR/go"
     wait "$client" || fail "the transfer to the learned answer failed: $(cat "$BATS_TEST_TMPDIR/bottle-iperf.json")"
     # the world received the whole transfer: 6 s at 20 Mbit/s

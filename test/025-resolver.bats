@@ -103,7 +103,7 @@ ask() {
         assert_output 1
     else
         rb_run ip netns exec "$S" ipset list RB-DNS
-        assert_line --regexp "^160\.79\.104\.10 timeout [0-9]+$"
+        assert_line --regexp '^160\.79\.104\.10 timeout [0-9]+ comment "(api\.)?anthropic\.com"$'
     fi
 }
 
@@ -248,51 +248,76 @@ reload() {
     assert_output 2
 }
 
-@test "reload (SIGUSR1) with a name taken away: its answers and its flow end at once, it is NXDOMAIN, a new connection is refused" {
+@test "reload (SIGUSR1) with a name taken away: its answers and its flow end at once, it is NXDOMAIN, a new connection is refused; the other name's answer stays open" {
     rb_need_learner
     ip netns exec "$W" nc -lk 0.0.0.0 443 </dev/null >/dev/null 2>&1 3>&- &
     wait_listen "$W" 443
     sentry_up "RBRN_UPLINK_ALLOWED_DOMAINS=anthropic.com google.com"
+    ask anthropic.com
+    assert_output --partial "160.79.104.10"
     ask google.com
     assert_output --partial "142.250.1.1"
     hold_open 142.250.1.1 444
     reload "RBRN_UPLINK_ALLOWED_DOMAINS=anthropic.com"
     kill -0 "$SD_PID" || fail "rb-sentryd is gone: $(cat "$SD/sentryd.log")"
+    # only what google.com opened is gone: anthropic.com's answer stays,
+    # tagged with its question, and opens without a new question
     rb_run 0 rb_set_members "$S" RB-DNS
-    assert_output ""
+    assert_output "160.79.104.10"
+    rb_run 0 rb_set_tags "$S" RB-DNS
+    assert_output "160.79.104.10 anthropic.com"
+    rb_run 0 ip netns exec "$B" nc -w 2 -z 160.79.104.10 443
     echo go >"$BATS_TEST_TMPDIR/go"
     sleep 2
     rb_run 1 grep -c after "$BATS_TEST_TMPDIR/recv"
     rb_run 1 ip netns exec "$B" nc -w 2 -z 142.250.1.1 443
     ask google.com
     assert_output --partial "status: NXDOMAIN"
-    # the name still allowed opens as before
-    ask anthropic.com
-    assert_output --partial "160.79.104.10"
-    rb_run 0 ip netns exec "$B" nc -w 2 -z 160.79.104.10 443
 }
 
 # reload_sets BACKEND: what a reload does to the answers sets of BACKEND,
-# filled by hand (no queue needed): a wider allowlist keeps them, a
-# narrower one empties them.
+# filled by hand as the learner fills them, each element tagged with its
+# question (no queue needed): a wider allowlist keeps them all, a narrower
+# one removes exactly what the names and ports it lost opened, and what
+# has no tag.
+#
+# tagged_add BACKEND SET TAG ADDR [PROTO PORT]: an element as the learner
+# adds it, for 600 s; TAG - for none
+tagged_add() {
+    local b=$1 set=$2 tag=$3 v
+    if [ "$b" = nft ]; then
+        v="$4${5:+ . $5 . $6} timeout 600s"
+        [ "$tag" = - ] || v+=" comment \"$tag\""
+        rb_run 0 ip netns exec "$S" nft add element inet rb "$set" "{ $v }"
+    elif [ "$tag" = - ]; then
+        rb_run 0 ip netns exec "$S" ipset add "$set" "$4${5:+,$5:$6}" timeout 600
+    else
+        rb_run 0 ip netns exec "$S" ipset add "$set" "$4${5:+,$5:$6}" timeout 600 comment "$tag"
+    fi
+}
+
 reload_sets() {
-    np_write "$NP" "RBRN_UPLINK_ALLOWED_DOMAINS=anthropic.com google.com:443"
+    np_write "$NP" "RBRN_UPLINK_ALLOWED_DOMAINS=anthropic.com google.com:443,80"
     rb_run 0 "$RB_BIN/rb-fw-apply" --nameplate "$NP" --netns "/run/netns/$S" --backend "$1"
     rb_sentryd "$S" "$NP" || fail "rb-sentryd did not start"
-    if [ "$1" = nft ]; then
-        ip netns exec "$S" nft add element inet rb RB-DNS '{ 160.79.104.10 timeout 600s }'
-        ip netns exec "$S" nft add element inet rb RB-DNS-PORT '{ 142.250.1.1 . tcp . 443 timeout 600s }'
-    else
-        ip netns exec "$S" ipset add RB-DNS 160.79.104.10 timeout 600
-        ip netns exec "$S" ipset add RB-DNS-PORT 142.250.1.1,tcp:443 timeout 600
-    fi
-    reload "RBRN_UPLINK_ALLOWED_DOMAINS=anthropic.com google.com:443 example.com"
+    tagged_add "$1" RB-DNS api.anthropic.com 160.79.104.10
+    tagged_add "$1" RB-DNS - 160.79.104.11
+    tagged_add "$1" RB-DNS-PORT google.com 142.250.1.1 tcp 443
+    tagged_add "$1" RB-DNS-PORT mail.google.com 142.250.1.2 tcp 80
+    reload "RBRN_UPLINK_ALLOWED_DOMAINS=anthropic.com google.com:443,80 example.com"
     RB_FW_BACKEND=$1 rb_run 0 rb_set_members "$S" RB-DNS
-    assert_output 160.79.104.10
+    assert_output $'160.79.104.10\n160.79.104.11'
     RB_FW_BACKEND=$1 rb_run 0 rb_set_members "$S" RB-DNS-PORT
-    assert_output 142.250.1.1,tcp:443
-    # google.com's port taken away
+    assert_output $'142.250.1.1,tcp:443\n142.250.1.2,tcp:80'
+    # google.com's port 443 taken away: anthropic.com's answer and
+    # google.com's port 80 stay; port 443 and the untagged element go
     reload "RBRN_UPLINK_ALLOWED_DOMAINS=anthropic.com google.com:80 example.com"
+    RB_FW_BACKEND=$1 rb_run 0 rb_set_tags "$S" RB-DNS
+    assert_output "160.79.104.10 api.anthropic.com"
+    RB_FW_BACKEND=$1 rb_run 0 rb_set_tags "$S" RB-DNS-PORT
+    assert_output "142.250.1.2,tcp:80 mail.google.com"
+    # anthropic.com and google.com taken away: nothing of theirs stays
+    reload "RBRN_UPLINK_ALLOWED_DOMAINS=example.com"
     RB_FW_BACKEND=$1 rb_run 0 rb_set_members "$S" RB-DNS
     assert_output ""
     RB_FW_BACKEND=$1 rb_run 0 rb_set_members "$S" RB-DNS-PORT
@@ -300,11 +325,11 @@ reload_sets() {
     kill -0 "$SD_PID" || fail "rb-sentryd is gone: $(cat "$SD/sentryd.log")"
 }
 
-@test "reload (SIGUSR1): a wider allowlist keeps the answers sets, a narrower one empties them (xtables)" {
+@test "reload (SIGUSR1): a wider allowlist keeps the answers, a narrower one removes what only the names it lost opened (xtables)" {
     reload_sets xtables
 }
 
-@test "reload (SIGUSR1): a wider allowlist keeps the answers sets, a narrower one empties them (nft)" {
+@test "reload (SIGUSR1): a wider allowlist keeps the answers, a narrower one removes what only the names it lost opened (nft)" {
     reload_sets nft
 }
 
@@ -312,8 +337,8 @@ reload_sets() {
     [ -e /proc/net/ip_tables_names ] || skip "no legacy xtables"
     ported_name xtables
     rb_run ip netns exec "$S" ipset list RB-DNS-PORT
-    assert_line --regexp "^160\.79\.104\.10,tcp:443 timeout [0-9]+$"
-    assert_line --regexp "^160\.79\.104\.10,tcp:22 timeout [0-9]+$"
+    assert_line --regexp '^160\.79\.104\.10,tcp:443 timeout [0-9]+ comment "api\.anthropic\.com"$'
+    assert_line --regexp '^160\.79\.104\.10,tcp:22 timeout [0-9]+ comment "api\.anthropic\.com"$'
     [ "$(grep -c '^160' <<<"$output")" -eq 2 ] || fail "RB-DNS-PORT: $output"
     rb_run ip netns exec "$S" ipset list RB-DNS
     refute_output --partial "160.79.104.10"

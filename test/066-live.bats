@@ -154,12 +154,17 @@ transfer_completed() {
     rb_run 0 bottle status "$NP"
 }
 
-@test "a name taken away on a live bottle: its stream stops at once, it is NXDOMAIN, a new connection is refused; the sentry is not restarted" {
+@test "a name taken away on a live bottle: its stream stops at once, it is NXDOMAIN, a new connection is refused; a transfer to the other name's answer completes; the sentry is not restarted" {
     rb_need_learner
-    local n was
+    local n was a before
+    learned
+    a=$LEARNED
     rb_run --separate-stderr 0 podman exec $B dig +short +time=2 +tries=1 example.com
     assert_output 93.184.216.34
     stream 93.184.216.34
+    before=$(world cat /var/log/world/iperf3.log | grep -c 'receiver$' || true)
+    transfer "$a" 8
+    sleep 2
     was=$(started $S)
     nameplate "$BASE_CIDRS" "anthropic.com"
     rb_run 0 bottle reapply "$NP"
@@ -172,7 +177,11 @@ transfer_completed() {
     rb_run --separate-stderr 0 podman exec $B dig +time=2 +tries=1 example.com
     assert_output --partial "status: NXDOMAIN"
     rb_run 1 podman exec $B nc -w 2 -z 93.184.216.34 443
-    # the name still allowed opens as before
-    learned
-    rb_run 0 podman exec $B nc -w 2 -z "$LEARNED" 443
+    # what the name still allowed opened stays open: the running transfer
+    # completes, its answer is still in the set, tagged with its question
+    transfer_completed "$before" 8
+    rb_run 0 rb_set_tags "$(pid_of $S)" RB-DNS
+    assert_line "$a h${a//./-}.rot.anthropic.com"
+    refute_line --partial 93.184.216.34
+    rb_run 0 podman exec $B nc -w 2 -z "$a" 443
 }

@@ -47,12 +47,14 @@ refresh() {
 rot_addr() { echo "160.79.$((112 + $1 / 250)).$((1 + $1 % 250))"; }
 rot_name() { local a; a=$(rot_addr "$1"); echo "h${a//./-}.rot.anthropic.com"; }
 # set_list SET: the elements of the sentry's SET (SX runs a command in its
-# netns), one a line: "ADDR timeout SECONDS-LEFT", or "ADDR" in a set
-# without timeouts; read with the backend's own tool
+# netns), one a line: "ADDR timeout SECONDS-LEFT comment "TAG"" (the
+# question it was learned from), or "ADDR" in a set without timeouts; read
+# with the backend's own tool
 set_list() {
     if [ "$BACKEND" = nft ]; then
         "${SX[@]}" nft -j list set inet rb "$1" | jq -r '.nftables[].set? | select(.) | .elem[]? |
-            if type == "object" then "\(.elem.val) timeout \(.elem.expires // .elem.timeout)" else tostring end'
+            if type == "object" then "\(.elem.val) timeout \(.elem.expires // .elem.timeout)" +
+                (if .elem.comment then " comment \"\(.elem.comment)\"" else "" end) else tostring end'
     else
         "${SX[@]}" ipset list "$1" | sed '1,/^Members:/d'
     fi
@@ -191,7 +193,7 @@ teardown() {
     assert_output "$a"
     rb_run --separate-stderr podman exec $B nc -w 2 -z "$a" 443
     rb_run '?' rb_dns_set
-    assert_line --regexp "^${a//./\\.} timeout [0-9]+$"
+    assert_line --regexp "^${a//./\\.} timeout [0-9]+ comment \"$(rot_name $idx)\"$"
 }
 
 @test "an answer expires after its timeout: a new flow is rejected, an established one goes on" {
@@ -388,7 +390,7 @@ for i in range(100000):
     rb_run --separate-stderr '?' podman exec $B dig +short +time=2 +tries=1 h160-79-127-252.rot.anthropic.com
     assert_output "$other"
     rb_run '?' rb_dns_set
-    assert_line --regexp "^${other//./\\.} timeout [0-9]+$"
+    assert_line --regexp "^${other//./\\.} timeout [0-9]+ comment \"h160-79-127-252\.rot\.anthropic\.com\"$"
     refute_line --regexp "^${h//./\\.}( |$)"
     rb_run --separate-stderr '?' podman exec $B nc -w 2 -z "$h" 443
     assert_failure

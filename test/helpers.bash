@@ -203,7 +203,23 @@ rb_set_members() {
               else one end' | sort
         return "${PIPESTATUS[0]}"
     fi
-    rb_nsexec "$1" ipset list "$2" | sed '1,/^Members:/d; s/ timeout [0-9]*$//' | sort
+    rb_nsexec "$1" ipset list "$2" | sed '1,/^Members:/d; s/ timeout [0-9]*.*$//' | sort
+    return "${PIPESTATUS[0]}"
+}
+
+# rb_set_tags WHERE SET: "MEMBER TAG" a line, sorted, as rb_set_members
+# prints members, TAG the element's comment (the question the learner
+# learned it from; "-" for none), read by the backend's own tool.
+rb_set_tags() {
+    if [ "$(rb_backend)" = nft ]; then
+        rb_nsexec "$1" nft -j list set inet rb "$2" | jq -r '
+            .nftables[].set? | select(.) | .elem[]? | select(type == "object" and has("elem")) | .elem
+            | (if (.val | type) == "object" and (.val | has("concat")) then .val.concat | "\(.[0]),\(.[1]):\(.[2])"
+               else .val end) + " " + (.comment // "-")' | sort
+        return "${PIPESTATUS[0]}"
+    fi
+    rb_nsexec "$1" ipset list "$2" |
+        sed -n '1,/^Members:/d; s/^\([^ ]*\) timeout [0-9]* comment "\([^"]*\)"$/\1 \2/p; s/^\([^ ]*\) timeout [0-9]*$/\1 -/p' | sort
     return "${PIPESTATUS[0]}"
 }
 
