@@ -76,14 +76,21 @@ no_elements() { grep -v -e 'elements = ' -e '^[[:space:]]*[0-9.]*,\? *[0-9., ]*}
     assert_line '# backend nft (chosen)'
 }
 
-@test "nft: overlapping CIDRs are one interval, and --check still agrees" {
-    np_write "$NP" "RBRN_UPLINK_ALLOWED_CIDRS=160.79.104.0/24 160.79.0.0/16 9.9.8.0/24 9.9.9.0/24"
+# cidrs_become CIDRS ELEMS: with the allowlist CIDRS applied, RB-CIDR lists
+# ELEMS (nft -j) and --check agrees
+cidrs_become() {
+    np_write "$NP" "RBRN_UPLINK_ALLOWED_CIDRS=$1"
     rb_run nfw
     rb_run ip netns exec "$S" nft -j list set inet rb RB-CIDR
     rb_run jq -c '.nftables[].set? | select(.) | .elem' <<<"$output"
-    assert_output '[{"prefix":{"addr":"9.9.8.0","len":23}},{"prefix":{"addr":"160.79.0.0","len":16}}]'
+    assert_output "$2"
     rb_run nfw --check
     check_clean
+}
+
+@test "nft: overlapping CIDRs are one interval, and --check still agrees" {
+    cidrs_become "160.79.104.0/24 160.79.0.0/16 9.9.8.0/24 9.9.9.0/24" \
+        '[{"prefix":{"addr":"9.9.8.0","len":23}},{"prefix":{"addr":"160.79.0.0","len":16}}]'
 }
 
 # rb-fw-apply sends the allowlist's elements as netlink messages of its own
@@ -111,13 +118,8 @@ no_elements() { grep -v -e 'elements = ' -e '^[[:space:]]*[0-9.]*,\? *[0-9., ]*}
     rb_run jq length "$BATS_TEST_TMPDIR/rb"
     assert_output 4000
     # the first: what nft merged, element by element
-    np_write "$NP" "RBRN_UPLINK_ALLOWED_CIDRS=128.0.0.0/1 1.2.3.4/32 1.2.3.5/32 1.2.3.6/31 9.0.0.0/8 9.1.0.0/16 11.0.0.0/8"
-    rb_run nfw
-    rb_run ip netns exec "$S" nft -j list set inet rb RB-CIDR
-    rb_run jq -c '.nftables[].set? | select(.) | .elem' <<<"$output"
-    assert_output '[{"prefix":{"addr":"1.2.3.4","len":30}},{"prefix":{"addr":"9.0.0.0","len":8}},{"prefix":{"addr":"11.0.0.0","len":8}},{"prefix":{"addr":"128.0.0.0","len":1}}]'
-    rb_run nfw --check
-    check_clean
+    cidrs_become "128.0.0.0/1 1.2.3.4/32 1.2.3.5/32 1.2.3.6/31 9.0.0.0/8 9.1.0.0/16 11.0.0.0/8" \
+        '[{"prefix":{"addr":"1.2.3.4","len":30}},{"prefix":{"addr":"9.0.0.0","len":8}},{"prefix":{"addr":"11.0.0.0","len":8}},{"prefix":{"addr":"128.0.0.0","len":1}}]'
 }
 
 @test "nft --check names drift rule by rule and a re-apply repairs it" {
