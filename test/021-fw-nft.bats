@@ -493,23 +493,24 @@ fw_locked() {
 }
 
 @test "the apply lock, both backends: an apply waits while another holds the lock, then applies" {
-    local b lk before t0 t1 ap rc
+    local b lk before ap rc
     for b in $(both_backends); do
         lk=$BATS_TEST_TMPDIR/lock-$b
         : >"$lk"
         before=$(fw_state)
-        hold_lock "$lk" 3
-        t0=$(date +%s%N)
+        # held until this test lets go (at most 25 s, within the apply's
+        # 30 s wait): how long the holder took to start does not matter
+        hold_lock "$lk" 25
         fw_locked "$lk" --backend "$b" >"$BATS_TEST_TMPDIR/out-$b" 2>&1 3>&- &
         ap=$!
         sleep 1.5
         kill -0 "$ap" 2>/dev/null || fail "$b: the apply did not wait for the lock: $(cat "$BATS_TEST_TMPDIR/out-$b")"
         [ "$(fw_state)" = "$before" ] || fail "$b: the netns changed while the lock was held: $(diff <(echo "$before") <(fw_state))"
+        kill -0 "$ap" 2>/dev/null || fail "$b: the apply ended while the lock was held: $(cat "$BATS_TEST_TMPDIR/out-$b")"
+        kill "$HOLDER"
         wait "$HOLDER" || true
         wait "$ap" && rc=0 || rc=$?
-        t1=$(date +%s%N)
         [ "$rc" = 0 ] || fail "$b: the apply failed (exit $rc): $(cat "$BATS_TEST_TMPDIR/out-$b")"
-        [ $(((t1 - t0) / 1000000)) -ge 2500 ] || fail "$b: the apply ended $(((t1 - t0) / 1000000)) ms after it started, the lock was held 3 s"
         # in force now: that backend's objects only, forwarding on
         rb_run rb_fw_objects "$S"
         if [ "$b" = nft ]; then
