@@ -179,7 +179,8 @@ int rb_ipset_destroy(const char *name, struct rb_err *err);
  * ",tcp:443" after it in a ",port" set, sorted. */
 int rb_ipset_members(const char *name, char ***out, size_t *n, struct rb_err *err);
 /* Members of `name` as `ipset save` prints them after "add NAME ", with
- * their extensions ("a.b.c.d,tcp:443 timeout 59 comment \"x\""), sorted. */
+ * their extensions ("a.b.c.d,tcp:443 timeout 59 comment \"x\""), sorted.
+ * Netlink only (CAP_NET_ADMIN): for a set the caller knows exists. */
 int rb_ipset_member_lines(const char *name, char ***out, size_t *n, struct rb_err *err);
 void rb_ipset_members_free(char **m, size_t n);
 

@@ -390,9 +390,14 @@ static int members(const char *name, int raw, char ***out, size_t *n, struct rb_
 
 	*out = NULL;
 	*n = 0;
-	rc = rb_ipset_index(name, &idx, err);
-	if (rc < 0)
-		return rc;
+	/* -ENOENT for a set that is not there; the index lookup needs a raw
+	 * socket (CAP_NET_RAW), which the learner, the caller of the raw
+	 * listing, does not hold: it lists sets it knows exist */
+	if (!raw) {
+		rc = rb_ipset_index(name, &idx, err);
+		if (rc < 0)
+			return rc;
+	}
 	rc = sess_open(&x, err);
 	if (rc < 0)
 		return rc;

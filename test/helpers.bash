@@ -552,7 +552,10 @@ rb_sentryd() {
     "$RB_BIN/rb-fw-apply" --nameplate "$np" --learner-conf >"$SD/learner.conf" || return 1
     chmod 0644 "$SD/dnsmasq.conf" "$SD/learner.conf"
     ip netns exec "$ns" sysctl -qw net.ipv4.ip_unprivileged_port_start=53
-    ip netns exec "$ns" "$RB_BIN/rb-sentryd" --learner-conf "$SD/learner.conf" \
+    # with the capabilities the sentry container has (mk/bottle.sh), no
+    # more: what the learner does as root must work without CAP_NET_RAW
+    ip netns exec "$ns" setpriv --bounding-set -all,+net_admin,+setuid,+setgid,+setpcap \
+        "$RB_BIN/rb-sentryd" --learner-conf "$SD/learner.conf" \
         --dnsmasq-conf "$SD/dnsmasq.conf" --dnsmasq-user dnsmasq --learner-user 65533 \
         --log-user 65532 --log-dir "$SD/log" "$@" </dev/null >/dev/null 2>"$SD/sentryd.log" 3>&- &
     SD_PID=$!
