@@ -204,7 +204,7 @@ teardown() {
     rb_run --separate-stderr '?' podman exec $B dig +short +time=2 +tries=1 "$(rot_name $idx)"
     assert_output "$a"
     rb_run '?' rb_dns_set
-    assert_line --regexp "^${a//./\\.} timeout [1-$TTL]$"
+    assert_line --regexp "^${a//./\\.} timeout [1-$TTL] comment \"$(rot_name $idx)\"$"
     # a flow that outlives the entry (iperf3 to the world, 3 * TTL seconds)
     # (bounded: a cut flow makes iperf3 retransmit for minutes; fd 3 closed,
     # or bats would wait for it)
