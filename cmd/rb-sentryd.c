@@ -18,7 +18,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"Usage: %s [OPTIONS]\n"
 		"       %s --parse FILE [--add] [--learner-conf FILE] [--ttl-min S]\n"
-		"          [--ttl-max S]\n"
+		"          [--ttl-max S] [--ttl-margin S]\n"
 		"\n"
 		"        --learner-conf FILE     the learner's (/etc/rb/learner.conf)\n"
 		"        --dnsmasq-conf FILE     dnsmasq's (/etc/rb/dnsmasq.conf)\n"
@@ -30,6 +30,7 @@ static void usage(FILE *out)
 		"        --log-max-bytes N       rotate the log at N bytes (524288)\n"
 		"        --ttl-min S             an answer's shortest life (%d)\n"
 		"        --ttl-max S             an answer's longest life (%d)\n"
+		"        --ttl-margin S          how much longer than its TTL (%d)\n"
 		"        --queue N               the learner's NFQUEUE queue (0)\n"
 		"        --log-group N           the denial log's NFLOG group (1)\n"
 		"        --parse FILE            decide on the DNS reply in FILE, print it\n"
@@ -37,13 +38,13 @@ static void usage(FILE *out)
 		"    -h, --help                  this help\n"
 		"\n"
 		"See rb-sentryd(8).\n",
-		prog, prog, RB_LEARN_TTL_MIN, RB_LEARN_TTL_MAX);
+		prog, prog, RB_LEARN_TTL_MIN, RB_LEARN_TTL_MAX, RB_LEARN_TTL_MARGIN);
 }
 
 int main(int argc, char **argv)
 {
 	enum { O_LCONF = 256, O_DCONF, O_DNSMASQ, O_DUSER, O_LUSER, O_LOGUSER, O_LOGDIR, O_LOGMAX,
-	       O_TMIN, O_TMAX, O_QUEUE, O_GROUP, O_PARSE, O_ADD };
+	       O_TMIN, O_TMAX, O_TMARGIN, O_QUEUE, O_GROUP, O_PARSE, O_ADD };
 	static const struct option longopts[] = {
 		{ "learner-conf", required_argument, NULL, O_LCONF },
 		{ "dnsmasq-conf", required_argument, NULL, O_DCONF },
@@ -55,6 +56,7 @@ int main(int argc, char **argv)
 		{ "log-max-bytes", required_argument, NULL, O_LOGMAX },
 		{ "ttl-min", required_argument, NULL, O_TMIN },
 		{ "ttl-max", required_argument, NULL, O_TMAX },
+		{ "ttl-margin", required_argument, NULL, O_TMARGIN },
 		{ "queue", required_argument, NULL, O_QUEUE },
 		{ "log-group", required_argument, NULL, O_GROUP },
 		{ "parse", required_argument, NULL, O_PARSE },
@@ -69,6 +71,7 @@ int main(int argc, char **argv)
 		.log_max = 512 * 1024,
 		.ttl_min = RB_LEARN_TTL_MIN,
 		.ttl_max = RB_LEARN_TTL_MAX,
+		.ttl_margin = RB_LEARN_TTL_MARGIN,
 		.queue = 0,
 		.group = 1,
 	};
@@ -94,7 +97,8 @@ int main(int argc, char **argv)
 		case O_ADD: o.add = 1; break;
 		case O_LOGMAX: n = &o.log_max; lo = 4096; hi = 64UL << 20; break;
 		case O_TMIN: n = &o.ttl_min; lo = 1; hi = RB_LEARN_TTL_LIMIT; break;
-		case O_TMAX: n = &o.ttl_max; lo = RB_LEARN_TTL_MARGIN + 1; hi = RB_LEARN_TTL_LIMIT; break;
+		case O_TMAX: n = &o.ttl_max; lo = 1; hi = RB_LEARN_TTL_LIMIT; break;
+		case O_TMARGIN: n = &o.ttl_margin; lo = RB_LEARN_TTL_MARGIN; hi = RB_LEARN_TTL_LIMIT - 1; break;
 		case O_QUEUE: n = &o.queue; lo = 0; hi = 65535; break;
 		case O_GROUP: n = &o.group; lo = 1; hi = 65535; break;
 		case 'h':
@@ -115,6 +119,10 @@ int main(int argc, char **argv)
 		return rb_invarg("--add", "goes with --parse");
 	if (o.ttl_min > o.ttl_max)
 		return rb_invarg("--ttl-min", "%lu is above --ttl-max %lu", o.ttl_min, o.ttl_max);
+	/* dnsmasq hands out at most ttl_max - ttl_margin: at least 1 s */
+	if (o.ttl_margin >= o.ttl_max)
+		return rb_invarg("--ttl-max", "%lu is not above --ttl-margin %lu", o.ttl_max,
+				 o.ttl_margin);
 	for (size_t i = 0; i < sizeof(slot) / sizeof(slot[0]); i++)
 		if (!*slot[i])
 			*slot[i] = defaults[i];

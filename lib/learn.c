@@ -116,6 +116,7 @@ int rb_learn_conf_parse(struct rb_learn_conf *c, const char *text, size_t len,
 	memset(c, 0, sizeof(*c));
 	c->ttl_min = RB_LEARN_TTL_MIN;
 	c->ttl_max = RB_LEARN_TTL_MAX;
+	c->ttl_margin = RB_LEARN_TTL_MARGIN;
 	while (pos < len && rc == 0) {
 		const char *nl = memchr(text + pos, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
@@ -337,7 +338,7 @@ int rb_learn_decide(const struct rb_learn_conf *c, const uint8_t *msg, size_t le
 		}
 		out->add[out->n_add].addr = r->addr;
 		out->add[out->n_add++].ttl =
-			clamp((uint64_t)r->ttl + RB_LEARN_TTL_MARGIN, c->ttl_min, c->ttl_max);
+			clamp((uint64_t)r->ttl + c->ttl_margin, c->ttl_min, c->ttl_max);
 	}
 	return 0;
 }

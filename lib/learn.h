@@ -7,9 +7,9 @@
  * the A records of the CNAME chain that starts at it (rb_dns_reply_parse).
  * If the question is an allowed name (RBRN_UPLINK_ALLOWED_DOMAINS: the name
  * or a subdomain), each public address on the chain is added to the answers
- * set (lib/answers.h) for its TTL plus RB_LEARN_TTL_MARGIN, clamped to
+ * set (lib/answers.h) for its TTL plus the margin (ttl_margin), clamped to
  * [ttl_min, ttl_max]. The resolver hands out and caches no TTL above
- * ttl_max - RB_LEARN_TTL_MARGIN (cmd/rb-sentryd.c gives dnsmasq max-ttl and
+ * ttl_max - ttl_margin (cmd/rb-sentryd.c gives dnsmasq max-ttl and
  * max-cache-ttl), so every entry outlives the answer that made it, and
  * dnsmasq's cached copy of it, by the margin at least; a later answer for
  * the same address never shortens it (rb_learn_expiry). The targets of the chain need not be allowed names themselves: the
@@ -34,7 +34,7 @@
  * the bottle after its entry was added, dnsmasq rounds a cached TTL to whole
  * seconds (up to 1 s more than it has left), and so may the bottle's own
  * cache. */
-#define RB_LEARN_TTL_MARGIN 2
+#define RB_LEARN_TTL_MARGIN 2 /* the default: rb-sentryd --ttl-margin */
 /* addresses whose entry's end the learner remembers (rb_learn_expiry) */
 #define RB_LEARN_EXPIRY_SLOTS 4096
 /* ported names a question can match: itself and one per parent name */
@@ -44,6 +44,7 @@ struct rb_learn_conf {
 	int learn;      /* 1: allowed names' answers open egress (RB-DNS is referenced) */
 	int dns_global; /* 1: names not allowed resolve too (and open nothing) */
 	uint32_t ttl_min, ttl_max;
+	uint32_t ttl_margin; /* below ttl_max */
 	char **allow; /* lower case, no trailing dot: all ports */
 	size_t n_allow;
 	struct rb_name_ports *ports; /* ported names: their answers open only these */

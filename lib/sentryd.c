@@ -111,8 +111,8 @@ static void run_dnsmasq(const struct rb_sentryd_opts *o)
 	snprintf(conf_arg, sizeof(conf_arg), "--conf-file=%s", o->dnsmasq_conf);
 	/* no answer the bottle holds, and no copy dnsmasq keeps, outlives its
 	 * entry in the answers set: entries last TTL + margin (lib/learn.h) */
-	snprintf(ttl, sizeof(ttl), "--max-ttl=%lu", o->ttl_max - RB_LEARN_TTL_MARGIN);
-	snprintf(cttl, sizeof(cttl), "--max-cache-ttl=%lu", o->ttl_max - RB_LEARN_TTL_MARGIN);
+	snprintf(ttl, sizeof(ttl), "--max-ttl=%lu", o->ttl_max - o->ttl_margin);
+	snprintf(cttl, sizeof(cttl), "--max-cache-ttl=%lu", o->ttl_max - o->ttl_margin);
 	execl(o->dnsmasq, "dnsmasq", "--keep-in-foreground", conf_arg, ttl, cttl, (char *)NULL);
 	rb_err_sys(&err, errno, "cannot run %s", o->dnsmasq);
 	rb_err_print(prog, &err);

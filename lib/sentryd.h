@@ -16,7 +16,7 @@ struct rb_sentryd_opts {
 	const char *user[C_N];
 	const char *log_dir;
 	unsigned long log_max;
-	unsigned long ttl_min, ttl_max;
+	unsigned long ttl_min, ttl_max, ttl_margin;
 	unsigned long queue, group;
 };
 

@@ -27,6 +27,7 @@ int rb_sentryd_conf_load(const struct rb_sentryd_opts *o, struct rb_learn_conf *
 		return rc;
 	c->ttl_min = (uint32_t)o->ttl_min;
 	c->ttl_max = (uint32_t)o->ttl_max;
+	c->ttl_margin = (uint32_t)o->ttl_margin;
 	return 0;
 }
 

@@ -48,6 +48,10 @@ decide() { rb_run '?' "$RB_BIN/rb-sentryd" --parse "$BATS_TEST_TMPDIR/$1" --lear
     assert_line "add 160.79.104.13 timeout 600"
     # a TTL with its top bit set counts as 0 (RFC 2181)
     assert_line "add 160.79.104.14 timeout 30"
+    # a longer margin (a slow machine's: check-vm's guest under TCG)
+    decide ok --ttl-min 30 --ttl-max 600 --ttl-margin 9
+    assert_line "add 160.79.104.12 timeout 309"
+    assert_line "add 160.79.104.10 timeout 30"
 }
 
 @test "a CNAME chain is followed from the question; records off the chain give nothing" {
@@ -129,7 +133,12 @@ decide() { rb_run '?' "$RB_BIN/rb-sentryd" --parse "$BATS_TEST_TMPDIR/$1" --lear
     rb_run 1 "$RB_BIN/rb-sentryd" --ttl-min 10 --ttl-max 5 --parse /dev/null
     # a maximum no larger than the margin would leave dnsmasq no TTL to give
     rb_run --separate-stderr 1 "$RB_BIN/rb-sentryd" --ttl-min 1 --ttl-max 2 --parse /dev/null
-    [[ $stderr == 'Error: argument "2" is wrong: --ttl-max is not a number from 3 to '* ]] || fail "$stderr"
+    [[ $stderr == 'Error: argument "--ttl-max" is wrong: 2 is not above --ttl-margin 2'* ]] || fail "$stderr"
+    rb_run --separate-stderr 1 "$RB_BIN/rb-sentryd" --ttl-min 1 --ttl-max 20 --ttl-margin 20 --parse /dev/null
+    [[ $stderr == 'Error: argument "--ttl-max" is wrong: 20 is not above --ttl-margin 20'* ]] || fail "$stderr"
+    # the margin can grow, never shrink below the default
+    rb_run --separate-stderr 1 "$RB_BIN/rb-sentryd" --ttl-margin 1 --parse /dev/null
+    [[ $stderr == 'Error: argument "1" is wrong: --ttl-margin is not a number from 2 to '* ]] || fail "$stderr"
 }
 
 @test "a ported name's answers open its ports only; a parent without ports opens them all" {
