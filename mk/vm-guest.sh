@@ -55,9 +55,13 @@ cd /root/rb || finish 2
 # Under qemu's TCG the suite runs several times slower than on the host:
 # the per-test and per-command limits grow with it (a hang still fails)
 export BATS_TEST_TIMEOUT=${RB_VM_TEST_TIMEOUT:-1500} RB_RUN_TIMEOUT=600
+# and the tests whose answers must live through a few podman execs, or
+# that time a burst, scale those by RB_TEST_SLOW (test/helpers.bash)
+export RB_TEST_SLOW=${RB_VM_SLOW:-4}
+echo "rb-vm: RB_TEST_SLOW=$RB_TEST_SLOW${VM_FILTER:+, only tests matching $VM_FILTER}"
 rc=0
 RB_FW_BACKEND=nft RB_LEARNER_REQUIRED=1 make --no-print-directory check CHECK_LINT=0 \
-	RB_FW_BACKEND=nft TESTS="$VM_TESTS" 2>&1 || rc=$?
+	RB_FW_BACKEND=nft TESTS="$VM_TESTS" ${VM_FILTER:+BATS_FLAGS="--print-output-on-failure --timing -f $VM_FILTER"} 2>&1 || rc=$?
 # The proof is that the learner ran: any test skipped for want of the
 # queue (rb_need_learner's reason) fails the run even if the guard in
 # test/helpers.bash was bypassed.

@@ -13,7 +13,9 @@
 # skip, and prints "rb-vm: exit N": this script exits N, or 1 when the
 # guest ended without saying (crashed, or killed at RB_VM_TIMEOUT seconds).
 #
-# Environment: VM_TESTS (make check's TESTS in the guest), RB_VM_TIMEOUT
+# Environment: VM_TESTS (make check's TESTS in the guest), VM_FILTER (a
+# bats -f regular expression without spaces: only the tests it names),
+# RB_VM_SLOW (the guest's RB_TEST_SLOW, default 4: test/helpers.bash), RB_VM_TIMEOUT
 # (default 3600), RB_VM_TEST_TIMEOUT (the guest's BATS_TEST_TIMEOUT, default
 # 1500), RB_VM_MEM (default 3072), RB_VM_ACCEL (auto, kvm or tcg: below),
 # RB_VM_KEEP=1 (keep the root and the console log and say where),
@@ -36,6 +38,10 @@ distro_valid "$DISTRO"
 [ "$(id -u)" = 0 ] || die "needs root (debootstrap, mount namespaces, /dev/kvm)"
 [ -n "$TESTS" ] || die "VM_TESTS is empty: the test files to run in the guest"
 case $TIMEOUT in '' | *[!0-9]*) die "RB_VM_TIMEOUT=$TIMEOUT: not a number of seconds" ;; esac
+FILTER=${VM_FILTER:-}
+case $FILTER in *[[:space:]]*) die "VM_FILTER=$FILTER: a regular expression without spaces" ;; esac
+SLOW=${RB_VM_SLOW:-4}
+case $SLOW in '' | 0* | *[!0-9]*) die "RB_VM_SLOW=$SLOW: not a whole number from 1" ;; esac
 case $MEM in '' | *[!0-9]*) die "RB_VM_MEM=$MEM: not a number of MB" ;; esac
 if [ "$MEM" -lt 1024 ] || [ "$MEM" -gt 4096 ]; then
 	die "RB_VM_MEM=$MEM: not within 1024..4096 MB"
@@ -109,6 +115,8 @@ cp "$k" "$root.vmlinuz"
 cp "$root/boot/initrd.img-${k#"$root"/boot/vmlinuz-}" "$root.initrd"
 {
 	printf 'VM_TESTS=%q\n' "$TESTS"
+	printf 'VM_FILTER=%q\n' "$FILTER"
+	printf 'RB_VM_SLOW=%q\n' "$SLOW"
 	[ -z "${RB_VM_TEST_TIMEOUT:-}" ] || printf 'RB_VM_TEST_TIMEOUT=%q\n' "$RB_VM_TEST_TIMEOUT"
 } >"$root/etc/rb-vm.conf"
 # the root as it is, plus room for what the run writes (containers'

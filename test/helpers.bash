@@ -11,6 +11,15 @@ RB_TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 RB_BUILD=${RB_BUILD:-build}
 RB_BIN=${RB_BIN:-$RB_TOP/$RB_BUILD/bin}
 export RB_TOP RB_BIN
+# RB_TEST_SLOW=N (default 1): this machine runs about N times slower than
+# the ones the suite's timings were made on (check-vm's guest under qemu's
+# TCG sets it). Tests whose answers must live through several commands, or
+# that time a burst, scale those lifetimes, waits and sizes by RB_SLOW; what
+# they assert stays the same.
+RB_SLOW=${RB_TEST_SLOW:-1}
+case $RB_SLOW in
+'' | 0* | *[!0-9]*) echo "RB_TEST_SLOW=$RB_SLOW: not a whole number from 1" >&2; exit 1 ;;
+esac
 # Every object a test creates carries this prefix, so the suite-level leak
 # check (test/999-leaks.bats) and teardown can find exactly what we made.
 RB_TEST_PREFIX=rbt
