@@ -20,6 +20,14 @@ RB_SLOW=${RB_TEST_SLOW:-1}
 case $RB_SLOW in
 '' | 0* | *[!0-9]*) echo "RB_TEST_SLOW=$RB_SLOW: not a whole number from 1" >&2; exit 1 ;;
 esac
+# RB_TEST_SHRINK=N (default 1): bursts and loops of many commands (070's
+# 1,000 names) run 1/N of their size. Under TCG a command costs about 50
+# times what it costs here, far more than the few podman execs RB_SLOW
+# covers, and the guest's run must stay within CI's time.
+RB_SHRINK=${RB_TEST_SHRINK:-1}
+case $RB_SHRINK in
+'' | 0* | *[!0-9]*) echo "RB_TEST_SHRINK=$RB_SHRINK: not a whole number from 1" >&2; exit 1 ;;
+esac
 # Every object a test creates carries this prefix, so the suite-level leak
 # check (test/999-leaks.bats) and teardown can find exactly what we made.
 RB_TEST_PREFIX=rbt
