@@ -265,20 +265,24 @@ int rb_learn_conf_narrows(const struct rb_learn_conf *old, const struct rb_learn
 int rb_learn_tag_keeps(const struct rb_learn_conf *c, const char *tag, uint8_t proto,
 		       uint16_t port)
 {
-	const struct rb_ports *pm[RB_LEARN_MAX_PMATCH];
-	unsigned int k;
+	size_t n;
 	int all;
 
 	if (!c->learn || !tag || !rb_domain_valid(tag))
 		return 0;
-	k = name_match(c, tag, &all, pm);
+	name_match(c, tag, &all, NULL);
 	if (all)
 		return 1;
-	for (unsigned int i = 0; port && i < k && i < RB_LEARN_MAX_PMATCH; i++)
-		for (unsigned int j = 0; j < pm[i]->n; j++)
-			if (pm[i]->r[j].proto == proto && pm[i]->r[j].lo <= port &&
-			    port <= pm[i]->r[j].hi)
+	n = strlen(tag);
+	for (size_t i = 0; port && i < c->n_ports; i++) {
+		const struct rb_ports *p = &c->ports[i].ports;
+
+		if (!name_under(tag, n, c->ports[i].name))
+			continue;
+		for (unsigned int j = 0; j < p->n; j++)
+			if (p->r[j].proto == proto && p->r[j].lo <= port && port <= p->r[j].hi)
 				return 1;
+	}
 	return 0;
 }
 
