@@ -431,22 +431,25 @@ SH
 
 # Last: the bottle is then full of processes until it is stopped.
 @test "a fork bomb stops at RBRN_BOTTLE_PIDS; the host and the sentry stay responsive" {
-    local cg sp i n max=0
+    local cg sp i n max=0 hit=0
     cg=$(pids_cgroup "$(pid_of rb-$NP-bottle)")
     [ "$(cat "$cg/pids.max")" = 128 ] || fail "$cg/pids.max: $(cat "$cg/pids.max")"
     podman exec -d rb-$NP-bottle sh -c 'b() { b | b & }; b' >/dev/null
-    # its processes come and go (each whose fork fails ends): the most
-    # seen, never above the limit (a loaded machine's podman 5 may take
+    # its processes come and go (each whose fork fails ends), never above
+    # the limit; the kernel counts each fork it refused at the limit in
+    # pids.events: the bomb ran into it (sampling pids.current alone may
+    # miss the peak on a loaded machine, where podman 5 may also take
     # seconds to start it)
     for i in $(seq 300); do
         n=$(cat "$cg/pids.current")
         [ "$n" -le 128 ] || fail "pids.current $n above the limit"
         [ "$n" -le "$max" ] || max=$n
-        [ "$max" -ge 120 ] && break
+        hit=$(awk '$1 == "max" { print $2 }' "$cg/pids.events")
+        [ "${hit:-0}" -gt 0 ] && break
         sleep 0.1
     done
-    [ "$max" -ge 100 ] || fail "the bomb did not run (at most $max processes)"
-    [ "$(awk '{print $2}' "$cg/pids.events")" -gt 0 ] || [ "$(cat "$cg/pids.events")" != "max 0" ]
+    [ "${hit:-0}" -gt 0 ] ||
+        fail "the bomb never reached the limit (at most $max processes seen; pids.events: $(cat "$cg/pids.events"))"
     # the host answers, the sentry still resolves for the bottle's names
     rb_run timeout 10 podman ps --format '{{.Names}}'
     assert_line rb-$NP-sentry
