@@ -35,7 +35,8 @@ done
 
 # What the host holds that a run in the root must not change.
 host_state() {
-	echo "== podman containers"; podman ps -a --format '{{.Names}} {{.State}}' 2>/dev/null | sort
+	# name and state, not how long ago (Podman 4's State reads "Up 15 minutes ago")
+	echo "== podman containers"; podman ps -a --format '{{.Names}} {{.State}}' 2>/dev/null | awk '{ print $1, $2 }' | sort
 	echo "== podman networks"; podman network ls --format '{{.Name}}' 2>/dev/null | sort
 	echo "== iptables-legacy"; iptables-legacy-save 2>/dev/null | sed -E '/^#/d; s/\[[0-9]+:[0-9]+\]//'
 	echo "== nftables"; nft list ruleset 2>/dev/null | sed -E 's/counter packets [0-9]+ bytes [0-9]+/counter/'

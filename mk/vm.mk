@@ -4,7 +4,7 @@
 # network device; VM_TESTS run there on RB_FW_BACKEND=nft, and no learner
 # test may skip.
 VM_DISTRO ?= trixie
-VM_TESTS  ?= test/021-fw-nft.bats test/025-resolver.bats test/070-learner.bats
+VM_TESTS  ?= test/021-fw-nft.bats test/025-resolver.bats
 VM_FILTER ?=
 .PHONY: check-vm
 check-vm:
