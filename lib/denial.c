@@ -45,12 +45,6 @@ static int printable(const char *s, size_t max)
 	return 1;
 }
 
-int rb_name_rec_valid(const struct rb_name_rec *r)
-{
-	return (r->kind == RB_NAME_ANSWER || r->kind == RB_NAME_REFUSED) && r->name[0] &&
-	       printable(r->name, sizeof(r->name));
-}
-
 /* A JSON string of printable ASCII: names are in rb_dns_name_read's form
  * (\DDD escapes), prefixes are checked; only '"' and '\\' need escaping. */
 static void put_str(struct rb_sbuf *o, const char *key, const char *s)

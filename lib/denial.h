@@ -30,16 +30,9 @@
 #define RB_DENIAL_DIR "denials"        /* under the log directory */
 #define RB_DENIAL_FILE "denials.jsonl" /* rotated to denials.jsonl.1 */
 
-/* What the learner tells the denial log, one record per write() on a pipe
- * (smaller than PIPE_BUF, so records never interleave). */
-enum { RB_NAME_ANSWER = 1, RB_NAME_REFUSED = 2 };
-struct rb_name_rec {
-	uint8_t kind;
-	uint8_t pad;
-	uint16_t qtype;
-	struct in_addr addr; /* RB_NAME_ANSWER */
-	char name[RB_NAME_MAX + 1];
-};
+/* The NFLOG prefix of the resolver's replies to the bottle (rb:reply-udp,
+ * rb:reply-tcp in lib/fw_rules.c): read for names, never a line. */
+#define RB_DENIAL_REPLY_PREFIX "rb:reply-"
 
 /* The last name seen for each address: a fixed table (RB_DENIAL_NAMES
  * slots, a newer address takes an older one's slot), so a flood of answers
@@ -52,10 +45,6 @@ struct rb_name_map {
 };
 void rb_name_map_put(struct rb_name_map *m, struct in_addr a, const char *name);
 const char *rb_name_map_get(const struct rb_name_map *m, struct in_addr a);
-
-/* 1 if a record read from the pipe is well formed (kind known, name
- * NUL-terminated and printable). */
-int rb_name_rec_valid(const struct rb_name_rec *r);
 
 /* One line for an NFLOG record: prefix (must be "rb:" and printable, else
  * "rb:?"), pkt the IPv4 packet (as much as was copied), names may be NULL.

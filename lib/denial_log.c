@@ -1,6 +1,7 @@
 /* The denial log's loop (denial_log.h), with libnetfilter_log. */
 #include "denial_log.h"
 #include "denial.h"
+#include "dns.h"
 #include "utils.h"
 
 #include <errno.h>
@@ -17,18 +18,25 @@
 #include <time.h>
 #include <unistd.h>
 
-#define RECV_BUF (64 * 1024)
-#define SOCK_BUF (1024 * 1024)
-#define COPY_RANGE 64 /* IPv4 header with options, and the ports */
+#define RECV_BUF (256 * 1024)
+#define SOCK_BUF (4 * 1024 * 1024)
+/* whole packets: the replies to the bottle are read to their last answer
+ * (denials are rate-limited by their rules, replies by the bottle's own
+ * queries and the socket's buffer) */
+#define COPY_RANGE 0xffff
 
 struct rb_denial_log {
 	struct nflog_handle *h;
 	struct nflog_g_handle *gh;
-	int dirfd, fd, names_fd;
+	int dirfd, fd;
+	const struct rb_learn_conf *conf;
+	struct timeval now; /* the record being read */
+	uint64_t partial;
 	size_t max_bytes, size;
 	double tokens;
 	struct timespec last;
 	uint64_t dropped, overruns;
+	struct rb_learn_result res;
 	struct rb_name_map names; /* large: one allocation */
 };
 
@@ -92,32 +100,57 @@ static void emit(struct rb_denial_log *d, const char *line, int n)
 	write_line(d, line, (size_t)n);
 }
 
+/* One DNS message the resolver sent the bottle: its answers name their
+ * addresses in later denial lines; a name the policy does not allow (the
+ * resolver refused it) is a line of its own. */
+static int reply_message(void *ctx, const uint8_t *msg, size_t len)
+{
+	struct rb_denial_log *d = ctx;
+	struct rb_learn_result *r = &d->res;
+	char line[RB_DENIAL_LINE_MAX];
+	int n;
+
+	if (rb_learn_decide(d->conf, msg, len, r) < 0 || !r->reply.qname[0])
+		return 1;
+	for (unsigned int i = 0; i < r->reply.n_a; i++)
+		rb_name_map_put(&d->names, r->reply.a[i].addr, r->reply.qname);
+	if (r->refused) {
+		n = rb_denial_name_line(line, sizeof(line), &d->now, r->reply.qname, r->reply.qtype);
+		emit(d, line, n);
+	}
+	return 1;
+}
+
 static int on_record(struct nflog_g_handle *gh, struct nfgenmsg *m, struct nflog_data *nfa,
 		     void *data)
 {
 	struct rb_denial_log *d = data;
 	char line[RB_DENIAL_LINE_MAX], *payload = NULL;
 	const char *prefix = nflog_get_prefix(nfa);
-	struct timeval tv;
 	int len, n;
 
 	(void)gh;
 	(void)m;
-	if (nflog_get_timestamp(nfa, &tv) < 0)
-		gettimeofday(&tv, NULL);
+	if (nflog_get_timestamp(nfa, &d->now) < 0)
+		gettimeofday(&d->now, NULL);
 	len = nflog_get_payload(nfa, &payload);
 	if (len <= 0 || !payload)
 		return 0;
+	if (prefix && !strncmp(prefix, RB_DENIAL_REPLY_PREFIX, strlen(RB_DENIAL_REPLY_PREFIX))) {
+		rb_dns_packet_messages((const uint8_t *)payload, (size_t)len, reply_message, d,
+				       &d->partial);
+		return 0;
+	}
 	/* the line is written before emit reads it: two statements, not two
 	 * arguments whose order of evaluation C leaves open */
-	n = rb_denial_packet_line(line, sizeof(line), &tv, prefix, (const uint8_t *)payload,
+	n = rb_denial_packet_line(line, sizeof(line), &d->now, prefix, (const uint8_t *)payload,
 				  (size_t)len, &d->names);
 	emit(d, line, n);
 	return 0;
 }
 
 int rb_denial_log_open(struct rb_denial_log **out, uint16_t group, size_t max_bytes,
-		       int names_fd, struct rb_err *err)
+		       const struct rb_learn_conf *conf, struct rb_err *err)
 {
 	struct rb_denial_log *d;
 	int rc;
@@ -127,7 +160,7 @@ int rb_denial_log_open(struct rb_denial_log **out, uint16_t group, size_t max_by
 	if (!d)
 		return rb_err_oom(err);
 	d->fd = d->dirfd = -1;
-	d->names_fd = names_fd;
+	d->conf = conf;
 	d->max_bytes = max_bytes;
 	d->tokens = RB_DENIAL_BURST;
 	clock_gettime(CLOCK_MONOTONIC, &d->last);
@@ -183,34 +216,10 @@ int rb_denial_log_dir(struct rb_denial_log *d, const char *dir, struct rb_err *e
 	return 0;
 }
 
-static void read_names(struct rb_denial_log *d)
-{
-	struct rb_name_rec r;
-	char line[RB_DENIAL_LINE_MAX];
-	struct timeval tv;
-
-	for (int i = 0; i < 256; i++) {
-		ssize_t n = read(d->names_fd, &r, sizeof(r));
-
-		if (n != (ssize_t)sizeof(r))
-			return;
-		if (!rb_name_rec_valid(&r))
-			continue;
-		if (r.kind == RB_NAME_ANSWER) {
-			rb_name_map_put(&d->names, r.addr, r.name);
-		} else {
-			gettimeofday(&tv, NULL);
-			int w = rb_denial_name_line(line, sizeof(line), &tv, r.name, r.qtype);
-
-			emit(d, line, w);
-		}
-	}
-}
-
 int rb_denial_log_run(struct rb_denial_log *d, volatile int *stop, struct rb_err *err)
 {
 	char *buf = malloc(RECV_BUF), line[RB_DENIAL_LINE_MAX];
-	struct pollfd p[2];
+	struct pollfd p[1];
 	time_t said = time(NULL);
 	int rc = 0;
 
@@ -218,10 +227,8 @@ int rb_denial_log_run(struct rb_denial_log *d, volatile int *stop, struct rb_err
 		return rb_err_oom(err);
 	p[0].fd = nflog_fd(d->h);
 	p[0].events = POLLIN;
-	p[1].fd = d->names_fd;
-	p[1].events = POLLIN;
 	while (!*stop) {
-		int n = poll(p, d->names_fd >= 0 ? 2 : 1, 1000);
+		int n = poll(p, 1, 1000);
 
 		if (n < 0 && errno != EINTR) {
 			rc = rb_err_sys(err, errno, "poll");
@@ -235,8 +242,6 @@ int rb_denial_log_run(struct rb_denial_log *d, volatile int *stop, struct rb_err
 			else if (r < 0 && errno == ENOBUFS)
 				d->overruns++;
 		}
-		if (n > 0 && d->names_fd >= 0 && (p[1].revents & POLLIN))
-			read_names(d);
 		if (time(NULL) != said && (d->dropped || d->overruns)) {
 			struct timeval tv;
 			int len;

@@ -1,6 +1,8 @@
 /* The denial log's loop (rb-sentryd's unprivileged child): reads NFLOG
- * records of the sentry's netns (group RB_FW_LOG_GROUP) and the learner's
- * name records, writes lib/denial.h lines into DIR/denials/denials.jsonl, rotated
+ * records of the sentry's netns (group RB_FW_LOG_GROUP): the policy's
+ * denials, and the resolver's replies to the bottle (rb:reply-udp/tcp,
+ * read with the allowlist conf: which names answered which addresses, and
+ * which names were refused); writes lib/denial.h lines into DIR/denials/denials.jsonl, rotated
  * to denials.jsonl.1 when it would pass max_bytes (so the log never holds
  * more than twice that), at most RB_DENIAL_RATE lines a second; what it
  * leaves out is counted and said once a second in a "dropped" line.
@@ -9,6 +11,7 @@
 #ifndef RB_DENIAL_LOG_H
 #define RB_DENIAL_LOG_H
 
+#include "learn.h"
 #include "rb.h"
 
 #include <stddef.h>
@@ -17,7 +20,7 @@
 struct rb_denial_log;
 
 int rb_denial_log_open(struct rb_denial_log **out, uint16_t group, size_t max_bytes,
-		       int names_fd, struct rb_err *err);
+		       const struct rb_learn_conf *conf, struct rb_err *err);
 /* After dropping privilege: makes (or reuses) DIR/denials, which must be
  * this uid's own and writable by nobody else (DIR itself is a sticky,
  * world-writable tmpfs in the sentry: rb-sentryd has no CAP_CHOWN to give

@@ -96,4 +96,15 @@ int rb_dns_reply_parse(const uint8_t *msg, size_t len, struct rb_dns_reply *out)
 /* "NOERROR", "NXDOMAIN", ... ("RCODE" for codes without a name). */
 const char *rb_dns_rcode_str(int rcode);
 
+/* The DNS messages of one IPv4 packet as netfilter hands it over (NFQUEUE
+ * and NFLOG payloads start at the IP header): a UDP datagram's payload, or
+ * each complete length-prefixed message in a TCP segment, given to cb in
+ * turn; cb returns 1 to go on, 0 to stop. -EBADMSG when the packet is not
+ * a whole IPv4 UDP or TCP packet with sane lengths, 0 when cb stopped, else
+ * 1. A TCP message that does not end in this segment is not read:
+ * *partial is incremented. */
+typedef int (*rb_dns_msg_cb)(void *ctx, const uint8_t *msg, size_t len);
+int rb_dns_packet_messages(const uint8_t *pkt, size_t len, rb_dns_msg_cb cb, void *ctx,
+			   uint64_t *partial);
+
 #endif

@@ -411,9 +411,28 @@ static int build_filter(struct rb_fw_table *t, const struct rb_nameplate *np,
 	}
 	ADD(egr, "reject", RB_FW_REJECT);
 
-	/* RB-INPUT: the sentry answers the bottle's DNS and ping, nothing else */
+	/* RB-INPUT: the sentry answers the bottle's DNS and ping, nothing else.
+	 * Its upstream resolver's answers go to the learner first, before
+	 * rb:est would pass them: without --queue-bypass an answer waits there
+	 * until the learner has added what it opens, and is dropped when no
+	 * learner is bound (its death fails closed). dnsmasq tells the bottle
+	 * only such answers, or its cache of them, which never outlives their
+	 * entries (rb-sentryd's TTL caps): its replies to the bottle pass
+	 * without a trip through user space. */
 	ADD(in, "lo", RB_FW_ACCEPT);
 	snprintf(r->in, sizeof(r->in), "lo");
+	if (np->has_uplink_dns_server && np->dns_enabled) {
+		static const uint8_t protos[] = { IPPROTO_UDP, IPPROTO_TCP };
+
+		for (size_t i = 0; i < 2; i++) {
+			ADD(in, i ? "learn-tcp" : "learn-udp", RB_FW_QUEUE);
+			host32(&r->src, np->uplink_dns_server);
+			snprintf(r->in, sizeof(r->in), "%s", ifs->uplink);
+			r->proto = protos[i];
+			r->sport = 53;
+			r->queue = RB_FW_LEARN_QUEUE;
+		}
+	}
 	ADD(in, "est", RB_FW_ACCEPT);
 	r->ctstate = RB_FW_CT_RELATED | RB_FW_CT_ESTABLISHED;
 	ADD(in, "invalid", RB_FW_DROP);
@@ -441,23 +460,23 @@ static int build_filter(struct rb_fw_table *t, const struct rb_nameplate *np,
 	ADD(in, "in-drop", RB_FW_DROP);
 
 	/* RB-OUTPUT: the sentry itself talks only to its upstream resolver.
-	 * Its resolver's replies to the bottle go to the learner first, before
-	 * rb:est would pass them: without --queue-bypass a reply waits there
-	 * until the learner has added its answers, and is dropped when no
-	 * learner is bound (its death fails closed). */
+	 * A copy of each reply of its resolver to the bottle goes to the
+	 * denial log (NFLOG does not hold the packet): which names answered
+	 * which addresses, which names were refused. */
 	ADD(out, "lo", RB_FW_ACCEPT);
 	snprintf(r->out, sizeof(r->out), "lo");
 	if (np->dns_enabled) {
 		static const uint8_t protos[] = { IPPROTO_UDP, IPPROTO_TCP };
 
 		for (size_t i = 0; i < 2; i++) {
-			ADD(out, i ? "learn-tcp" : "learn-udp", RB_FW_QUEUE);
+			ADD(out, i ? "reply-tcp" : "reply-udp", RB_FW_NFLOG);
 			r->src = S;
 			r->dst = B;
 			snprintf(r->out, sizeof(r->out), "%s", ifs->enclave);
 			r->proto = protos[i];
 			r->sport = 53;
-			r->queue = RB_FW_LEARN_QUEUE;
+			r->log_group = RB_FW_LOG_GROUP;
+			snprintf(r->log_prefix, sizeof(r->log_prefix), "rb:%s", r->id);
 		}
 	}
 	ADD(out, "est", RB_FW_ACCEPT);

@@ -1,7 +1,7 @@
 /* The learner's loop (learner.h), with libnetfilter_queue. */
 #include "learner.h"
 #include "answers.h"
-#include "denial.h"
+#include "dns.h"
 #include "fw_int.h"
 
 #include <arpa/inet.h>
@@ -24,7 +24,6 @@ struct rb_learner {
 	struct nfq_handle *h;
 	struct nfq_q_handle *qh;
 	struct rb_answers *answers;
-	int names_fd;
 	struct rb_learner_stats st;
 	struct rb_learn_result res; /* large: kept off the stack */
 	struct rb_learn_expiry expiry;
@@ -44,23 +43,6 @@ static void say(struct rb_learner *l, const char *msg)
 	fprintf(stderr, "rb-learner: reply dropped: %s\n", msg);
 }
 
-static void tell(struct rb_learner *l, uint8_t kind, struct in_addr a, uint16_t qtype,
-		 const char *name)
-{
-	struct rb_name_rec r;
-
-	if (l->names_fd < 0)
-		return;
-	memset(&r, 0, sizeof(r));
-	r.kind = kind;
-	r.qtype = qtype;
-	r.addr = a;
-	snprintf(r.name, sizeof(r.name), "%.*s", (int)sizeof(r.name) - 1, name);
-	/* non-blocking: the log may lose a name, the learner never waits */
-	if (write(l->names_fd, &r, sizeof(r)) < 0)
-		return;
-}
-
 static uint64_t now_ms(void)
 {
 	struct timespec ts;
@@ -70,8 +52,9 @@ static uint64_t now_ms(void)
 }
 
 /* 1: the message may pass (its answers are in the set), 0: drop. */
-static int learn_message(struct rb_learner *l, const uint8_t *msg, size_t len)
+static int learn_message(void *ctx, const uint8_t *msg, size_t len)
 {
+	struct rb_learner *l = ctx;
 	struct rb_learn_result *r = &l->res;
 	struct rb_err err;
 	uint64_t now;
@@ -81,13 +64,6 @@ static int learn_message(struct rb_learner *l, const uint8_t *msg, size_t len)
 	now = r->n_add ? now_ms() : 0;
 	for (unsigned int i = 0; i < r->n_add; i++)
 		r->add[i].ttl = rb_learn_expiry_timeout(&l->expiry, r->add[i].addr, r->add[i].ttl, now);
-	for (unsigned int i = 0; i < r->reply.n_a && r->reply.qname[0]; i++)
-		tell(l, RB_NAME_ANSWER, r->reply.a[i].addr, r->reply.qtype, r->reply.qname);
-	if (r->refused) {
-		struct in_addr none = { 0 };
-
-		tell(l, RB_NAME_REFUSED, none, r->reply.qtype, r->reply.qname);
-	}
 	l->st.never += r->n_never;
 	if (rb_learn_apply(&l->answers, r, &l->st, &err) < 0) {
 		/* no policy yet, or the sets were replaced: nothing is released */
@@ -165,59 +141,6 @@ int rb_learner_forget(const struct rb_learn_conf *c, size_t *dropped, struct rb_
 	return rc;
 }
 
-/* The decision for one queued IPv4 packet: 1 accept, 0 drop. */
-static int learner_packet(struct rb_learner *l, const uint8_t *pkt, size_t len)
-{
-	size_t ihl, tot;
-
-	if (len < 20 || (pkt[0] >> 4) != 4)
-		return 0;
-	ihl = (size_t)(pkt[0] & 0x0f) * 4;
-	tot = ((size_t)pkt[2] << 8) | pkt[3];
-	if (ihl < 20 || tot < ihl || tot > len)
-		return 0;
-	len = tot;
-	/* OUTPUT sees datagrams before fragmentation: a fragment is not ours */
-	if ((pkt[6] & 0x3f) || pkt[7])
-		return 0;
-	if (pkt[9] == IPPROTO_UDP) {
-		size_t ulen;
-
-		if (len - ihl < 8)
-			return 0;
-		ulen = ((size_t)pkt[ihl + 4] << 8) | pkt[ihl + 5];
-		if (ulen < 8 || ulen > len - ihl)
-			return 0;
-		return learn_message(l, pkt + ihl + 8, ulen - 8);
-	}
-	if (pkt[9] == IPPROTO_TCP) {
-		size_t doff, off;
-
-		if (len - ihl < 20)
-			return 0;
-		doff = (size_t)(pkt[ihl + 12] >> 4) * 4;
-		if (doff < 20 || doff > len - ihl)
-			return 0;
-		off = ihl + doff;
-		/* each complete length-prefixed message is learned */
-		while (len - off >= 2) {
-			size_t m = ((size_t)pkt[off] << 8) | pkt[off + 1];
-
-			if (m > len - off - 2) {
-				l->st.unlearned_tcp++;
-				return 1;
-			}
-			if (!learn_message(l, pkt + off + 2, m))
-				return 0;
-			off += 2 + m;
-		}
-		if (len - off == 1)
-			l->st.unlearned_tcp++;
-		return 1;
-	}
-	return 0;
-}
-
 static int on_packet(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_data *nfa,
 		     void *data)
 {
@@ -230,7 +153,7 @@ static int on_packet(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_d
 	if (!ph)
 		return -1;
 	n = nfq_get_payload(nfa, &p);
-	ok = n > 0 && learner_packet(l, p, (size_t)n);
+	ok = n > 0 && rb_dns_packet_messages(p, (size_t)n, learn_message, l, &l->st.unlearned_tcp) == 1;
 	l->st.replies++;
 	if (ok)
 		l->st.passed++;
@@ -240,7 +163,7 @@ static int on_packet(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_d
 }
 
 int rb_learner_open(struct rb_learner **out, const struct rb_learn_conf *conf, uint16_t queue,
-		    int names_fd, int restarted, struct rb_err *err)
+		    int restarted, struct rb_err *err)
 {
 	struct rb_learner *l;
 	int rc;
@@ -250,7 +173,6 @@ int rb_learner_open(struct rb_learner **out, const struct rb_learn_conf *conf, u
 	if (!l)
 		return rb_err_oom(err);
 	l->conf = conf;
-	l->names_fd = names_fd;
 	/* the learner before this one may have made any entry up to ttl_max */
 	if (restarted)
 		l->expiry.floor_ms = now_ms() + (uint64_t)conf->ttl_max * 1000;

@@ -1,14 +1,16 @@
 /* The learner's loop (rb-sentryd's privileged child): bound to an NFQUEUE
  * queue in the sentry's netns (the policy's rb:learn-udp/rb:learn-tcp rules
- * send it every reply of the resolver to the bottle), it decides on each
- * with rb_learn_decide, adds what may be learned to the answers set
- * (lib/answers.h) for a timeout that never shortens an entry an earlier
- * answer made (rb_learn_expiry), skipping the host's own addresses, and
- * only then releases the reply. Replies it cannot understand are dropped. Over TCP,
- * each complete DNS message in a segment is learned; a message split
- * across segments passes unlearned (nothing becomes reachable for it).
- * Tells the denial log (names_fd, non-blocking; a full pipe drops the
- * record) the name of every answered address and every refused name. */
+ * send it every answer of the upstream resolver to the sentry's own
+ * resolver), it decides on each with rb_learn_decide, adds what may be
+ * learned to the answers set (lib/answers.h) for a timeout that never
+ * shortens an entry an earlier answer made (rb_learn_expiry), skipping the
+ * host's own addresses, and only then releases the answer to dnsmasq.
+ * Answers it cannot understand are dropped. Over TCP, each complete DNS
+ * message in a segment is learned; a message split across segments passes
+ * unlearned (nothing becomes reachable for it). Whatever dnsmasq tells the
+ * bottle came from such an answer, or from its cache of them, which never
+ * outlives their entries (rb-sentryd's TTL caps): replies to the bottle
+ * need no trip through user space. */
 #ifndef RB_LEARNER_H
 #define RB_LEARNER_H
 
@@ -47,7 +49,7 @@ int rb_learner_forget(const struct rb_learn_conf *c, size_t *dropped, struct rb_
  * process holds it. restarted: an earlier learner filled the sets of this
  * netns (its entries' ends are unknown here, so none is shortened). */
 int rb_learner_open(struct rb_learner **out, const struct rb_learn_conf *conf, uint16_t queue,
-		    int names_fd, int restarted, struct rb_err *err);
+		    int restarted, struct rb_err *err);
 /* Runs until an unrecoverable error (returned) or stop becomes non-zero. */
 int rb_learner_run(struct rb_learner *l, volatile int *stop, struct rb_err *err);
 const struct rb_learner_stats *rb_learner_stats(const struct rb_learner *l);

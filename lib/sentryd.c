@@ -3,18 +3,24 @@
  *   dnsmasq       the bottle's resolver, with no capability at all (port 53
  *                 is bound thanks to net.ipv4.ip_unprivileged_port_start=53
  *                 in the sentry's netns);
- *   rb-learner    bound to NFQUEUE, sees every reply of dnsmasq to the
- *                 bottle first and adds what it may open to the answers set
- *                 (lib/learner.h); keeps CAP_NET_ADMIN, nothing else;
- *   rb-denials    the denial log (lib/denial_log.h); no capability once it
- *                 has bound its NFLOG group.
+ *   rb-learner    bound to NFQUEUE, sees every answer of the upstream
+ *                 resolver to dnsmasq first and adds what it may open to
+ *                 the answers set (lib/learner.h); keeps CAP_NET_ADMIN,
+ *                 nothing else;
+ *   rb-denials    the denial log (lib/denial_log.h), which also reads
+ *                 copies of dnsmasq's replies to the bottle for names; no
+ *                 capability once it has bound its NFLOG group.
  * If dnsmasq exits, everything stops (the container exits: DNS fails
- * closed). If the learner or the log exits, it stays down (replies to the
- * bottle are dropped while no learner is bound) until SIGHUP, which
- * `make bottle-reapply` sends: a restart that leaves the policy, the
- * answers set and conntrack, so the bottle's established flows, alone.
+ * closed). If the learner or the log exits, it stays down (upstream answers
+ * are dropped while no learner is bound) until SIGHUP, which
+ * `make bottle-reapply` sends after its apply: a restart that leaves the
+ * policy, the answers set and conntrack, so the bottle's established
+ * flows, alone. SIGHUP also empties dnsmasq's cache: an apply may have
+ * replaced the answers sets (another backend), and every answer the
+ * bottle gets next comes from upstream, through the learner, into them.
  * SIGUSR1 (reapply, after it rewrote both files in place) runs the
- * learner and dnsmasq of the new configuration in this same sentry. */
+ * learner, the log and dnsmasq of the new configuration in this same
+ * sentry. */
 #include "args.h"
 #include "denial_log.h"
 #include "learner.h"
@@ -85,7 +91,6 @@ static struct {
 	uid_t uid;
 	gid_t gid;
 } ids[C_N];
-static int names_pipe[2] = { -1, -1 };
 static struct rb_learn_conf conf;
 static unsigned int learner_starts; /* a learner after the first one is a restart */
 static int forget_on_start;         /* the next learner empties the answers first */
@@ -104,8 +109,6 @@ static void run_dnsmasq(const struct rb_sentryd_opts *o)
 	char conf_arg[4096], ttl[64], cttl[64];
 	struct rb_err err = { 0 };
 
-	close(names_pipe[0]);
-	close(names_pipe[1]);
 	if (rb_priv_drop(ids[C_DNSMASQ].uid, ids[C_DNSMASQ].gid, 0, &err) < 0)
 		die_child("dnsmasq", &err);
 	snprintf(conf_arg, sizeof(conf_arg), "--conf-file=%s", o->dnsmasq_conf);
@@ -126,7 +129,6 @@ static void run_learner(const struct rb_sentryd_opts *o)
 	int rc;
 
 	prctl(PR_SET_NAME, "rb-learner", 0, 0, 0);
-	close(names_pipe[0]);
 	if (forget_on_start) {
 		size_t dropped;
 
@@ -135,8 +137,7 @@ static void run_learner(const struct rb_sentryd_opts *o)
 		fprintf(stderr, "%s: allowlist narrowed: %zu answers of names no longer allowed removed\n",
 			prog, dropped);
 	}
-	rc = rb_learner_open(&l, &conf, (uint16_t)o->queue, names_pipe[1], learner_starts > 1,
-			     &err);
+	rc = rb_learner_open(&l, &conf, (uint16_t)o->queue, learner_starts > 1, &err);
 	if (rc < 0)
 		die_child("learner", &err);
 	if (rb_priv_drop(ids[C_LEARNER].uid, ids[C_LEARNER].gid, 1ULL << CAP_NET_ADMIN, &err) < 0)
@@ -157,8 +158,7 @@ static void run_log(const struct rb_sentryd_opts *o)
 	int rc;
 
 	prctl(PR_SET_NAME, "rb-denials", 0, 0, 0);
-	close(names_pipe[1]);
-	rc = rb_denial_log_open(&d, (uint16_t)o->group, o->log_max, names_pipe[0], &err);
+	rc = rb_denial_log_open(&d, (uint16_t)o->group, o->log_max, &conf, &err);
 	if (rc < 0)
 		die_child("denial log", &err);
 	if (rb_priv_drop(ids[C_LOG].uid, ids[C_LOG].gid, 0, &err) < 0 ||
@@ -249,10 +249,13 @@ static int reload(const struct rb_sentryd_opts *o, pid_t pid[C_N])
 	stop_wait(C_LEARNER, pid);
 	rb_learn_conf_free(&conf);
 	conf = next;
-	fprintf(stderr, "%s: reloading: learner%s, dnsmasq\n", prog,
+	fprintf(stderr, "%s: reloading: learner%s, denial log, dnsmasq\n", prog,
 		forget_on_start ? " (allowlist narrowed: what it lost closed, conntrack emptied)" : "");
 	pid[C_LEARNER] = spawn(C_LEARNER, o);
 	forget_on_start = 0;
+	/* the log reads refused names with the allowlist it was started with */
+	stop_wait(C_LOG, pid);
+	pid[C_LOG] = spawn(C_LOG, o);
 	stop_wait(C_DNSMASQ, pid);
 	pid[C_DNSMASQ] = spawn(C_DNSMASQ, o);
 	return pid[C_DNSMASQ] ? 0 : -1;
@@ -304,6 +307,11 @@ static int supervise(const struct rb_sentryd_opts *o)
 					fprintf(stderr, "%s: restarting %s\n", prog, child_name[c]);
 					pid[c] = spawn(c, o);
 				}
+			/* dnsmasq's SIGHUP empties its cache (it re-reads no
+			 * configuration): what it answers next is learned again */
+			if (pid[C_DNSMASQ] &&
+			    rb_priv_kill_as(pid[C_DNSMASQ], ids[C_DNSMASQ].uid, SIGHUP) < 0)
+				fprintf(stderr, "%s: cannot empty dnsmasq's cache\n", prog);
 			continue;
 		}
 		while ((p = waitpid(-1, &status, WNOHANG)) > 0) {
@@ -315,7 +323,7 @@ static int supervise(const struct rb_sentryd_opts *o)
 					WIFSIGNALED(status) ? "signal" : "status",
 					WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status),
 					c == C_DNSMASQ ? ": stopping" :
-					c == C_LEARNER ? ": replies to the bottle are dropped until SIGHUP (make bottle-reapply)" :
+					c == C_LEARNER ? ": upstream answers are dropped until SIGHUP (make bottle-reapply)" :
 							 ": denials are not logged until SIGHUP (make bottle-reapply)");
 				if (c == C_DNSMASQ)
 					rc = RB_EXIT_SYSTEM;
@@ -356,13 +364,6 @@ int rb_sentryd_run(const struct rb_sentryd_opts *o)
 	if (!unprivileged_port_ok()) {
 		rb_err_config(&err, "dnsmasq gets no capability, so port 53 must be unprivileged "
 				    "in this netns: net.ipv4.ip_unprivileged_port_start=53");
-		goto fail;
-	}
-	/* learner -> log only: the log cannot talk back to the learner */
-	if (pipe2(names_pipe, O_CLOEXEC) < 0 ||
-	    fcntl(names_pipe[1], F_SETFL, O_NONBLOCK) < 0 ||
-	    fcntl(names_pipe[0], F_SETFL, O_NONBLOCK) < 0) {
-		rb_err_sys(&err, errno, "cannot make a pipe");
 		goto fail;
 	}
 	rc = supervise(o);
