@@ -18,15 +18,31 @@ setup() {
     WLOG=$BATS_TEST_TMPDIR/world.log
     SLOG=$BATS_TEST_TMPDIR/sentry.log
     NP=$BATS_TEST_TMPDIR/np.mk
-    # the fake upstream: anthropic.com and its subdomains, google.com
     : >"$WLOG"
     chmod 0666 "$WLOG"
+    world_up 0
+}
+
+# world_up TTL: the fake upstream (anthropic.com and its subdomains,
+# google.com), its answers with TTL: with 0 the sentry's dnsmasq caches
+# none of them, so every question reaches it.
+world_up() {
     ip netns exec "$W" dnsmasq -k --listen-address=8.8.8.8 --bind-interfaces --no-resolv \
-        --no-hosts --pid-file= --log-queries --log-facility="$WLOG" \
+        --no-hosts --pid-file= --log-queries --log-facility="$WLOG" --local-ttl="$1" \
         --address=/anthropic.com/160.79.104.10 --address=/google.com/142.250.1.1 \
         --address=/notanthropic.com/192.0.2.1 \
         </dev/null >/dev/null 2>&1 3>&- &
     wait_listen "$W" 53
+}
+
+# world_ttl TTL: the fake upstream again, answering with TTL.
+world_ttl() {
+    ip netns pids "$W" | xargs -r kill
+    for _ in $(seq 50); do
+        [ -z "$(ip netns pids "$W")" ] && break
+        sleep 0.1
+    done
+    world_up "$1"
 }
 
 teardown() {
@@ -105,6 +121,69 @@ ask() {
         rb_run ip netns exec "$S" ipset list RB-DNS
         assert_line --regexp '^160\.79\.104\.10 timeout [0-9]+ comment "(api\.)?anthropic\.com"$'
     fi
+}
+
+@test "only the upstream's answers wait for the learner: a cached answer passes without it, a fresh name waits while it is stopped" {
+    rb_need_learner
+    world_ttl 300
+    sentry_up
+    ask anthropic.com
+    assert_output --partial "160.79.104.10"
+    rb_run rb_pkts "$S" learn-udp
+    assert_output 1
+    # again: from the sentry's cache, upstream is not asked, nothing is queued
+    ask anthropic.com
+    assert_output --partial "160.79.104.10"
+    rb_run grep -c "query\[A\] anthropic.com from 198.51.100.2" "$WLOG"
+    assert_output 1
+    rb_run rb_pkts "$S" learn-udp
+    assert_output 1
+    rb_run rb_pkts "$S" reply-udp
+    assert_output 2
+    local l
+    l=$(rb_sentryd_child "$SD_PID" rb-learner) || fail "no learner"
+    kill -STOP "$l"
+    ask anthropic.com
+    assert_output --partial "160.79.104.10"
+    # a fresh name: its answer waits in the queue, the bottle hears nothing
+    ask api.anthropic.com
+    refute_output --partial "160.79.104.10"
+    rb_run grep -c "query\[A\] api.anthropic.com from 198.51.100.2" "$WLOG"
+    kill -CONT "$l"
+    ask api.anthropic.com
+    assert_output --partial "160.79.104.10"
+    rb_run rb_pkts "$S" learn-udp
+    assert_output 2
+}
+
+@test "SIGHUP (make bottle-reapply) empties the resolver's cache: an answer the sets lost is learned again at the next question" {
+    rb_need_learner
+    world_ttl 300
+    sentry_up
+    ask anthropic.com
+    assert_output --partial "160.79.104.10"
+    rb_run rb_set_members "$S" RB-DNS
+    assert_output "160.79.104.10"
+    # the sets replaced under the resolver (an apply on the other backend)
+    if [ "$(rb_backend)" = nft ]; then
+        ip netns exec "$S" nft flush set inet rb RB-DNS
+    else
+        ip netns exec "$S" ipset flush RB-DNS
+    fi
+    ask anthropic.com
+    assert_output --partial "160.79.104.10"
+    rb_run rb_set_members "$S" RB-DNS
+    assert_output ""
+    kill -HUP "$SD_PID"
+    for _ in $(seq 50); do
+        ask anthropic.com
+        [ -n "$(rb_set_members "$S" RB-DNS)" ] && break
+        sleep 0.1
+    done
+    rb_run rb_set_members "$S" RB-DNS
+    assert_output "160.79.104.10"
+    rb_run grep -c "query\[A\] anthropic.com from 198.51.100.2" "$WLOG"
+    assert_output 2
 }
 
 @test "a name not allowed is NXDOMAIN from the sentry and never reaches upstream" {
@@ -425,13 +504,9 @@ reload_sets() {
     sleep 1
     rb_run cat "$SD/log/denials/denials.jsonl"
     assert_line --regexp '"proto":"tcp","src":"10\.242\.0\.3","dst":"142\.250\.1\.1","port":443,"rule":"rb:reject"\}$'
-    # a refused name is the learner's record: it sees the replies through
-    # NFQUEUE, which nft has only with nft_queue (CONFIG_NFT_QUEUE)
-    if [ "$(rb_backend)" = nft ] && ! rb_nft_has_queue; then
-        refute_line --partial '"proto":"dns"'
-    else
-        assert_line --regexp '"proto":"dns","name":"google\.com","qtype":1,"rule":"rb:dns-refused"\}$'
-    fi
+    # a refused name is read from the NFLOG copy of the reply (rb:reply-udp):
+    # no learner, no NFQUEUE needed, on nft without nft_queue too
+    assert_line --regexp '"proto":"dns","name":"google\.com","qtype":1,"rule":"rb:dns-refused"\}$'
     assert_line --regexp '"dst":"10\.242\.0\.2","port":22,"rule":"rb:in-reject"'
     local log
     log=$(rb_sentryd_child "$SD_PID" rb-denials) || fail "no denial log"
