@@ -8,7 +8,8 @@
 #   flows    FLOWS new TCP connections in a row (curl; the world answers RST)
 #   dns      dnsperf in each one's netns at RATE queries a second (open
 #            loop), each reply's latency from dnsperf -v: one name again
-#            and again (after the first, the sentry answers from its cache),
+#            and again (after the first, the sentry answers from its cache,
+#            and no user-space process holds the reply),
 #            and fresh names (hA-B-C-D.rot.anthropic.com, which the world
 #            answers with A.B.C.D inside 160.79.112.0/20: through the sentry
 #            each is asked upstream and learned before it is released)
@@ -125,9 +126,10 @@ echo "bottle's uid, capabilities and limits), $REPS rounds, both in turn (the or
 echo "one TCP stream, ${SECS} s, to $BENCH_TARGET. New flows: $FLOWS TCP connections in a row (curl; the world"
 echo "answers RST), timed inside the container, after an uncounted run. DNS: \`dnsperf -Q $RATE\` in each"
 echo "one's netns, $QUERIES queries a round, latency of each reply (\`-v\`); confined asks its sentry, unconfined the"
-echo "world's resolver 8.8.8.8. \"Repeated\": one name again and again (the sentry answers from its cache);"
-echo "\"fresh\": names never asked before (the sentry asks the world, the learner adds the answer to"
-echo "RB-DNS before it releases the reply). Ratios: rb / unconfined, paired per round, median."
+echo "world's resolver 8.8.8.8. \"Repeated\": one name again and again (the sentry answers from its cache,"
+echo "nothing in user space holds the reply); \"fresh\": names never asked before (the sentry asks the world,"
+echo "the learner adds the world's answer to RB-DNS before dnsmasq gets it). Ratios: rb / unconfined, paired"
+echo "per round, median."
 echo
 echo "| measure | confined (rb) | unconfined | ratio | target | verdict |"
 echo "|---|---:|---:|---:|---|:---:|"

@@ -1,12 +1,14 @@
 #!/bin/bash
 # The sentry's resolver: DNS latency and queries/s from a bottle, through
 #   rb    rb-sentryd: dnsmasq with no capability, the learner on NFQUEUE
-#         (rb:learn-udp/tcp) adding each allowed answer to RB-DNS before it
-#         releases the reply
+#         (rb:learn-udp/tcp) adding each allowed answer of the upstream
+#         resolver to RB-DNS before dnsmasq gets it; dnsmasq's replies to
+#         the bottle pass with an NFLOG copy for the denial log
+#         (rb:reply-udp/tcp)
 #   old   the design rb replaced: the same dnsmasq configuration plus
 #         --ipset=/anthropic.com/RB-DNS, dnsmasq started as root and keeping
 #         CAP_NET_ADMIN to fill the set itself; the same policy without the
-#         two queue rules
+#         two queue rules and the two copies
 # Netns only: each design gets its own bottle, sentry (rb's policy, applied
 # by rb-fw-apply --netns, xtables backend) and world netns, whose dnsmasq
 # owns 8.8.8.8 and answers every h11-A-B-C.bench.anthropic.com with
@@ -35,8 +37,8 @@ OUTSTANDING=${RB_BENCH_DNS_OUTSTANDING:-100}
 RATE=${RB_BENCH_DNS_RATE:-1000}
 CACHED_NAMES=500
 # Targets (the issue sets none): moving the set's update out of dnsmasq
-# into a learner that holds every reply costs a trip through user space
-# per reply; we accept a quarter more on the median, half more on the
+# into a learner that holds every upstream answer costs a trip through
+# user space per answer; we accept a quarter more on the median, half more on the
 # tail and a fifth less rate for taking CAP_NET_ADMIN from the parser.
 T_MED=1.25
 T_P99=1.50
@@ -178,13 +180,17 @@ start_rb() {
 
 start_old() {
 	local s=${S[old]} n
-	# exactly the learner's two rules, found by their comments
-	while n=$(ip netns exec "$s" iptables-legacy -t filter -nL RB-OUTPUT --line-numbers |
-		awk '/\/\* rb:learn-(udp|tcp) \*\// { print $1; exit }') && [ -n "$n" ]; do
-		ip netns exec "$s" iptables-legacy -t filter -D RB-OUTPUT "$n"
+	# exactly the learner's two rules and the log's two copies, found by
+	# their comments
+	local c
+	for c in RB-INPUT RB-OUTPUT; do
+		while n=$(ip netns exec "$s" iptables-legacy -t filter -nL "$c" --line-numbers |
+			awk '/\/\* rb:(learn|reply)-(udp|tcp) \*\// { print $1; exit }') && [ -n "$n" ]; do
+			ip netns exec "$s" iptables-legacy -t filter -D "$c" "$n"
+		done
 	done
-	diff <(save rb | grep -v 'rb:learn-') <(save old) >&2 ||
-		die "the old design's policy is not rb's without rb:learn-udp/tcp"
+	diff <(save rb | grep -v -e 'rb:learn-' -e 'rb:reply-') <(save old) >&2 ||
+		die "the old design's policy is not rb's without rb:learn-udp/tcp and rb:reply-udp/tcp"
 	mkdir -m 0755 "$SD/old"
 	cp "$SD/rb/dnsmasq.conf" "$SD/old/dnsmasq.conf"
 	# as the sentry image ran it before rb-sentryd: root, dnsmasq drops to
@@ -308,13 +314,20 @@ for d in rb old; do
 	[ "$hits" -eq $((2 * CACHED_Q)) ] || die "$d: $hits of $((2 * CACHED_Q)) cached queries were answered from the cache"
 	[ "${m2[$d]}" -eq $((m1[$d] + CACHED_NAMES)) ] || die "$d: the cached rows were forwarded upstream"
 done
-# Every reply to the bottle, cached or not, was held by the learner
-# (rb:learn-udp's packets); the old dnsmasq added to the set only for
-# replies from upstream (its log has one "ipset add" per added answer).
+# The learner held every answer from upstream and nothing else
+# (rb:learn-udp's packets), as the old dnsmasq added to the set for those
+# only (its log has one "ipset add" per added answer); every reply to the
+# bottle, cached or not, was copied to the denial log (rb:reply-udp).
 REPLIES=$((1 + FRESH + CACHED_NAMES + 2 * CACHED_Q))
-QUEUED=$(ip netns exec "${S[rb]}" iptables-legacy -t filter -vxnL RB-OUTPUT |
-	awk 'index($0, "/* rb:learn-udp */") { n += $1 } END { print n + 0 }')
-[ "$QUEUED" -eq "$REPLIES" ] || die "rb: the learner held $QUEUED replies, the bottle got $REPLIES"
+rule_pkts() {
+	ip netns exec "${S[rb]}" iptables-legacy -t filter -vxnL "$1" |
+		awk -v c="/* $2 */" 'index($0, c) { n += $1 } END { print n + 0 }'
+}
+QUEUED=$(rule_pkts RB-INPUT rb:learn-udp)
+COPIED=$(rule_pkts RB-OUTPUT rb:reply-udp)
+[ "$QUEUED" -eq $((1 + FRESH + CACHED_NAMES)) ] ||
+	die "rb: the learner held $QUEUED answers, upstream gave $((1 + FRESH + CACHED_NAMES))"
+[ "$COPIED" -eq "$REPLIES" ] || die "rb: the denial log got $COPIED copies, the bottle $REPLIES replies"
 OLD_ADDS=$(grep -c ': ipset add RB-DNS ' "$BENCH_TMP/dnsmasq-old.log" || true)
 [ "$OLD_ADDS" -eq $((1 + FRESH + CACHED_NAMES)) ] ||
 	die "old: dnsmasq logged $OLD_ADDS set additions, expected one per forwarded answer ($((1 + FRESH + CACHED_NAMES)))"
@@ -374,12 +387,13 @@ echo "per design, the sentry's policy applied by rb-fw-apply (xtables backend, t
 echo "the world's dnsmasq owning 8.8.8.8 and answering every \`h11-A-B-C.$ZONE\` with 11.A.B.C."
 echo
 echo "- **rb**: rb-sentryd; dnsmasq as user ${D_USER[rb]} with no capability (CapEff ${D_CAP[rb]}), the"
-echo "  learner (CapEff $L_CAP: CAP_NET_ADMIN) on NFQUEUE adding each allowed A record to RB-DNS"
-echo "  before it releases the reply."
+echo "  learner (CapEff $L_CAP: CAP_NET_ADMIN) on NFQUEUE adding each allowed A record of the upstream"
+echo "  resolver's answers to RB-DNS before it releases the answer to dnsmasq; dnsmasq's replies to the"
+echo "  bottle pass with a copy to the denial log (NFLOG)."
 echo "- **old**: the same \`rb-fw-apply --resolver-conf\` configuration and TTL caps plus"
 echo "  \`--ipset=/anthropic.com/RB-DNS\`, started as root as the sentry image ran it before"
 echo "  rb-sentryd: dnsmasq, as user ${D_USER[old]}, fills the set itself and keeps CAP_NET_ADMIN"
-echo "  (CapEff ${D_CAP[old]}); the same policy without rb:learn-udp and rb:learn-tcp."
+echo "  (CapEff ${D_CAP[old]}); the same policy without rb:learn-udp/tcp and rb:reply-udp/tcp."
 echo
 echo "Fresh names: $QUERIES queries for latency in $ROUNDS rounds of $PER_ROUND, sent at $RATE a second (\`dnsperf -Q $RATE\`,"
 echo "open loop, far below either design's rate: the latency of a query, not of a queue; each reply's"
@@ -404,11 +418,11 @@ echo
 echo "How noisy this run was, rb/old paired by round (fresh names): median latency $(sort -n "$BENCH_TMP/r-lat" | awk 'NR == 1 { a = $1 } END { printf "%.2f–%.2fx", a, $1 }'),"
 echo "queries/s $(sort -n "$BENCH_TMP/r-qps" | awk 'NR == 1 { a = $1 } END { printf "%.2f–%.2fx", a, $1 }') (lowest–highest of the $ROUNDS rounds)."
 echo "Targets (fresh names): rb's median at most ${T_MED}x the old design's, p99 at most ${T_P99}x, queries/s"
-echo "at least $(awk -v t="$T_QPS" 'BEGIN { printf "%d%%", t * 100 }'): the learner costs one trip through user space per reply, where the old"
-echo "dnsmasq made one netlink call per answer itself. The old design adds nothing for a cached"
-echo "answer (its log has one \`ipset add\` per forwarded answer, $OLD_ADDS, none for the cached ones);"
-echo "the learner held every reply to the bottle ($QUEUED, rb:learn-udp's packet counter) and"
-echo "refreshes the entries of cached ones too: the cached row shows what that costs."
+echo "at least $(awk -v t="$T_QPS" 'BEGIN { printf "%d%%", t * 100 }'): the learner costs one trip through user space per upstream answer, where"
+echo "the old dnsmasq made one netlink call per answer itself. Neither adds anything for a cached"
+echo "answer: the old design's log has one \`ipset add\` per forwarded answer ($OLD_ADDS), the learner held"
+echo "exactly those ($QUEUED, rb:learn-udp's packet counter) and none of the cached ones; every reply to"
+echo "the bottle, cached or not, was copied to the denial log ($COPIED, rb:reply-udp's, NFLOG: not held)."
 echo
 echo "Learner (\`rb-learner\`, /proc after the run, RB-DNS holding $RB_ENTRIES_END entries): VmRSS **$(kib "$L_RSS")**,"
 echo "VmHWM **$(kib "$L_HWM")**. For scale, dnsmasq's VmRSS: rb $(kib "${D_RSS[rb]}"), old $(kib "${D_RSS[old]}")."

@@ -103,11 +103,11 @@ int rb_learner_health(pid_t sentry_pid, unsigned int q, unsigned int wait_ms, ch
 
 	/* a zombie has exited: rb-sentryd has not reaped it yet */
 	if (sentry_pid > 0 && (!pid || state == 'Z' || state == 'X')) {
-		snprintf(why, len, "not running: replies to the bottle are dropped");
+		snprintf(why, len, "not running: upstream answers are dropped");
 		return 0;
 	}
 	if (queue_read(q, &first) < 0) {
-		snprintf(why, len, "not running (NFQUEUE %u unbound): replies to the bottle are "
+		snprintf(why, len, "not running (NFQUEUE %u unbound): upstream answers are "
 				   "dropped", q);
 		return 0;
 	}
@@ -118,7 +118,7 @@ int rb_learner_health(pid_t sentry_pid, unsigned int q, unsigned int wait_ms, ch
 
 		nanosleep(&ts, NULL);
 		if (queue_read(q, &now) < 0) {
-			snprintf(why, len, "not running (NFQUEUE %u unbound): replies to the bottle "
+			snprintf(why, len, "not running (NFQUEUE %u unbound): upstream answers "
 					   "are dropped", q);
 			return 0;
 		}
@@ -126,7 +126,7 @@ int rb_learner_health(pid_t sentry_pid, unsigned int q, unsigned int wait_ms, ch
 			break;
 	}
 	if (now.waiting > 0 && now.decided == first.decided) {
-		snprintf(why, len, "not answering: %lu replies wait, no verdict in %u ms%s",
+		snprintf(why, len, "not answering: %lu answers wait, no verdict in %u ms%s",
 			 now.waiting, wait_ms, stopped ? " (stopped)" : "");
 		return 0;
 	}

@@ -1,12 +1,12 @@
 /* Whether the sentry's learner answers, from outside it (rb-verify; the
  * shell twin is learner_health in mk/bottle.sh). A learner that is gone
  * leaves its queue unbound; one that hangs (stopped, or stuck in a loop)
- * keeps it bound while the resolver's replies wait in it for a verdict that
+ * keeps it bound while the upstream's answers wait in it for a verdict that
  * never comes. Both fail closed (nothing new opens), and both must be
  * named. The kernel's word on the queue is
  * /proc/net/netfilter/nfnetlink_queue of the reader's netns:
  *   queue portid waiting copy_mode copy_range dropped user_dropped id_seq 1
- * where every reply queued got an id (id_seq counts them), those the socket
+ * where every answer queued got an id (id_seq counts them), those the socket
  * could not take are user_dropped, and the rest have had a verdict or are
  * still waiting. */
 #ifndef RB_LEARNER_HEALTH_H
@@ -17,7 +17,7 @@
 
 struct rb_learner_queue {
 	int bound;
-	unsigned long waiting; /* replies queued with no verdict yet */
+	unsigned long waiting; /* answers queued with no verdict yet */
 	unsigned long decided; /* replies that had a verdict, since it bound */
 };
 

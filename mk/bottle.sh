@@ -367,7 +367,7 @@ reapply() {
 		local lp
 		# A hung learner (stopped, or deciding nothing) is still PID 1's
 		# child, which cannot tell and holds no CAP_KILL: it is ended
-		# here, and the replies waiting in its queue are dropped with it.
+		# here, and the answers waiting in its queue are dropped with it.
 		if lp=$(learner_pid "$spid"); then
 			kill -KILL "$lp" 2>/dev/null || true
 			for _ in $(seq 50); do
@@ -382,6 +382,11 @@ reapply() {
 			sleep 0.1
 		done
 		learner_health "$spid" >/dev/null || RB_EXIT=2 die "the sentry's learner did not come back"
+	elif [ "$RBRN_UPLINK_DNS_ENABLED" = 1 ]; then
+		# empties dnsmasq's cache: the apply may have replaced the answers
+		# sets (another backend), and what dnsmasq answers next is learned
+		# into the sets in force
+		kill -HUP "$spid"
 	fi
 	# a stopped bottle is set up before its command runs again (see start)
 	local brun
@@ -430,13 +435,13 @@ learner_queue() {
 }
 learner_bound() { learner_queue "$1" >/dev/null; }
 # learner_health SPID: one status line; exit 0 when the learner answers.
-# Gone: its queue is unbound. Hung: stopped, or replies wait in its queue
+# Gone: its queue is unbound. Hung: stopped, or answers wait in its queue
 # and none gets a verdict for 2 s (a live learner takes milliseconds).
 learner_health() {
 	local lp q st waiting decided d
 	if ! lp=$(learner_pid "$1") || ! q=$(learner_queue "$1") ||
 		! st=$(sed 's/.*) //' "/proc/$lp/stat" 2>/dev/null) || [[ $st == [ZX]* ]]; then
-		echo "learner: NOT running: replies to the bottle are dropped, nothing new opens (make bottle-reapply)"
+		echo "learner: NOT running: upstream answers are dropped, nothing new resolves or opens (make bottle-reapply)"
 		return 1
 	fi
 	read -r waiting decided <<<"$q"
@@ -448,7 +453,7 @@ learner_health() {
 		[ "$d" = "$decided" ] || { waiting=0; break; }
 	done
 	if [ "$waiting" -gt 0 ]; then
-		echo "learner: NOT answering: $waiting replies wait, no verdict in 2 s (pid $lp, state ${st%% *}); nothing new opens (make bottle-reapply)"
+		echo "learner: NOT answering: $waiting answers wait, no verdict in 2 s (pid $lp, state ${st%% *}); nothing new opens (make bottle-reapply)"
 		return 1
 	fi
 	if [[ $st == [Tt]* ]]; then

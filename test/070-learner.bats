@@ -444,9 +444,9 @@ for i in range(100000):
     [ "$output" -ge 1 ] || fail "no reply waits in NFQUEUE 0: $output"
     # replies waiting with no verdict: what a learner stuck anywhere shows
     rb_run 3 bottle status "$NP"
-    assert_line --regexp "^learner: NOT answering: [0-9]+ replies wait, no verdict in 2 s \\(pid $lrn, state T\\)"
+    assert_line --regexp "^learner: NOT answering: [0-9]+ answers wait, no verdict in 2 s \\(pid $lrn, state T\\)"
     rb_run 3 "$RB_BIN/rb-verify" --nameplate "$NP" --json
-    rb_run jq -e '.checks[] | select(.name == "learner") | .ok == false and (.observed | test("replies wait, no verdict"))' <<<"$output"
+    rb_run jq -e '.checks[] | select(.name == "learner") | .ok == false and (.observed | test("answers wait, no verdict"))' <<<"$output"
     rb_run rb_make bottle-reapply
     # ended (and reaped by rb-sentryd), replaced
     [ ! -e "/proc/$lrn" ] || fail "the stopped learner $lrn is still there: $(grep State "/proc/$lrn/status")"
