@@ -1,5 +1,6 @@
 /* libFuzzer target for what the sentry's learner (cmd/rb-sentryd.c) does
- * with a reply of the resolver before the bottle gets it: rb_learn_decide,
+ * with an upstream answer before the sentry's resolver gets it (and the
+ * denial log with a reply to the bottle): rb_learn_decide,
  * i.e. rb_dns_reply_parse (lying counts and lengths, compression loops,
  * 0-length labels, truncated records, CNAME chains) and the rules on what
  * may be learned. The first input byte picks the configuration. Traps on a

@@ -87,8 +87,10 @@ enum rb_fw_backend rb_fw_backend_live(const char *moniker);
 enum rb_fw_backend rb_fw_backend_resolve(enum rb_fw_backend b, const char *moniker,
 					 int want_live, char *why, size_t len);
 
-/* The learner (cmd/rb-sentryd.c) reads the resolver's replies to the
- * bottle from this NFQUEUE queue; the denial log reads this NFLOG group.
+/* The learner (cmd/rb-sentryd.c) reads the upstream resolver's answers to
+ * the sentry's resolver from this NFQUEUE queue; the denial log reads this
+ * NFLOG group (the denials, and copies of the resolver's replies to the
+ * bottle).
  * Each REJECT of the bottle's packets is preceded by an NFLOG rule with the
  * same matches, limited to RB_FW_LOG_RATE/s (burst RB_FW_LOG_BURST) per
  * rule, whose prefix is the REJECT's "rb:<id>". */

@@ -425,7 +425,11 @@ static int build_filter(struct rb_fw_table *t, const struct rb_nameplate *np,
 		static const uint8_t protos[] = { IPPROTO_UDP, IPPROTO_TCP };
 
 		for (size_t i = 0; i < 2; i++) {
+			/* established: an answer to a question dnsmasq sent; a
+			 * packet that only claims to come from the server is
+			 * never parsed */
 			ADD(in, i ? "learn-tcp" : "learn-udp", RB_FW_QUEUE);
+			r->ctstate = RB_FW_CT_ESTABLISHED;
 			host32(&r->src, np->uplink_dns_server);
 			snprintf(r->in, sizeof(r->in), "%s", ifs->uplink);
 			r->proto = protos[i];

@@ -1,5 +1,6 @@
-/* The sentry's learner (cmd/rb-sentryd.c): what it makes of one reply of
- * the resolver to the bottle, before the bottle may have it. Pure logic, no
+/* The sentry's learner (cmd/rb-sentryd.c): what it makes of one answer of
+ * the upstream resolver, before the sentry's resolver (and so the bottle)
+ * may have it; the denial log reads the replies to the bottle with it too. Pure logic, no
  * system calls, so that the fuzzer (fuzz/learn.c) runs exactly what the
  * privileged process runs.
  *

@@ -738,10 +738,11 @@ static int resolver_check(const struct rb_nameplate *np, struct rb_verify_report
 }
 
 /* The learner, as a state check (in the sentry's netns, after the probes,
- * whose DNS replies a hung learner leaves waiting in its queue): bound to
- * its NFQUEUE queue and answering (learner_health.h). Without it every
- * reply of the resolver to the bottle is dropped or held (fail closed), so
- * DNS probes fail too; this names the cause. */
+ * whose upstream answers a hung learner leaves waiting in its queue): bound
+ * to its NFQUEUE queue and answering (learner_health.h). Without it every
+ * answer of the upstream resolver is dropped or held (fail closed), so DNS
+ * probes of names the sentry has not cached fail too; this names the
+ * cause. */
 static int learner_check(struct rb_verify_report *r, pid_t sentry_pid)
 {
 	char expect[64], why[160], obs[192];

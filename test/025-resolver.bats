@@ -156,6 +156,29 @@ ask() {
     assert_output 2
 }
 
+@test "an answer nobody asked for is never parsed: a datagram from 8.8.8.8:53 outside a query opens nothing" {
+    rb_need_learner
+    sentry_up
+    # the world's resolver gone, its address and port are free to forge from
+    ip netns pids "$W" | xargs -r kill
+    for _ in $(seq 50); do
+        [ -z "$(ip netns pids "$W")" ] && break
+        sleep 0.1
+    done
+    # id 0x1234, a response: anthropic.com A 160.79.104.77, TTL 60
+    local f=$BATS_TEST_TMPDIR/forged
+    printf '\x12\x34\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00\x09anthropic\x03com\x00\x00\x01\x00\x01' >"$f"
+    printf '\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04\xa0\x4f\x68\x4d' >>"$f"
+    local port
+    for port in 1024 33333 65535; do
+        ip netns exec "$W" nc -u -w 1 -s 8.8.8.8 -p 53 198.51.100.2 "$port" <"$f" || true
+    done
+    rb_run rb_pkts "$S" learn-udp
+    assert_output 0
+    rb_run rb_set_members "$S" RB-DNS
+    refute_output --partial "160.79.104.77"
+}
+
 @test "SIGHUP (make bottle-reapply) empties the resolver's cache: an answer the sets lost is learned again at the next question" {
     rb_need_learner
     world_ttl 300
