@@ -2,10 +2,12 @@
  * NXDOMAIN by dnsmasq itself (address=/#/) and never forwarded; each allowed
  * name is forwarded upstream (server=/name/IP, which covers the name and its
  * subdomains). dnsmasq fills no set and holds no capability: rb-sentryd's
- * learner reads every reply before the bottle gets it and opens what it
- * answers (lib/learn.h). dnsmasq may cache: every reply, cached or not,
- * passes the learner, and rb-sentryd caps the TTLs dnsmasq hands out and
- * caches (max-ttl, max-cache-ttl) at the learner's largest set timeout. */
+ * learner reads every answer of the upstream resolver before dnsmasq gets
+ * it and opens what it answers (lib/learn.h). dnsmasq may cache, and its
+ * replies to the bottle, cached or not, pass no learner: rb-sentryd caps
+ * the TTLs dnsmasq hands out and caches (max-ttl, max-cache-ttl) at the
+ * learner's largest set timeout less its margin, so no cached answer
+ * outlives its entry. */
 #include "fw.h"
 
 #include <arpa/inet.h>
