@@ -699,17 +699,31 @@ static int build_host_nat(struct rb_fw_plan *p, const struct rb_nameplate *np,
 	 * the sentry pass this hook too, with -i the enclave bridge: to the
 	 * host's other addresses they must go on to the sentry and be refused
 	 * there (rb:never-host), not be DNATed back into the entry path. */
+	/* Each jump carries what its chain matches on that the packet's
+	 * header says without a lookup (protocol, port, addresses): with
+	 * many bottles a packet for none of them passes their jumps at the
+	 * cost of a compare each, and pays the address type's route lookup
+	 * only for its own port. */
 	r = add_jump(table_find(t, "PREROUTING"), "jump", e);
 	if (!r)
 		goto nomem;
+	r->proto = IPPROTO_TCP;
+	r->dport = np->entry_port_workstation;
 	r->dst_local = 1;
 	r->limit_in = 1;
 	r = add_jump(table_find(t, "OUTPUT"), "jump", e);
 	if (!r)
 		goto nomem;
+	r->proto = IPPROTO_TCP;
+	r->dport = np->entry_port_workstation;
 	r->dst_local = 1;
-	if (!add_jump(table_find(t, "POSTROUTING"), "jump", ep))
+	r = add_jump(table_find(t, "POSTROUTING"), "jump", ep);
+	if (!r)
 		goto nomem;
+	if (rb_parse_cidr("127.0.0.0/8", &r->src) < 0)
+		return -EINVAL;
+	host32(&r->dst, sentry_uplink);
+	r->proto = IPPROTO_TCP;
 	ADD(table_find(t, e), "entry-host", RB_FW_DNAT);
 	r->proto = IPPROTO_TCP;
 	r->dport = np->entry_port_workstation;
@@ -760,10 +774,23 @@ int rb_fw_host_plan_build(const struct rb_nameplate *np, const char *bridge,
 	if (!table_add_chain(t, h, 0))
 		goto nomem;
 	/* FORWARD sees bridged bottle<->sentry frames too
-	 * (bridge-nf-call-iptables), with -i BR -o BR: those stay allowed. */
-	if (!add_jump(table_find(t, "INPUT"), "jump", h) ||
-	    !add_jump(table_find(t, "FORWARD"), "jump", h))
+	 * (bridge-nf-call-iptables), with -i BR -o BR: those stay allowed.
+	 * Every rule of the chain names the bridge in or out, and so do the
+	 * jumps: a packet of another bottle, or of nobody's, passes them on an
+	 * interface compare each, never entering the chain (with many bottles
+	 * on a host, what each adds to every packet stays a compare). */
+	r = add_jump(table_find(t, "INPUT"), "jump", h);
+	if (!r)
 		goto nomem;
+	snprintf(r->in, sizeof(r->in), "%s", bridge);
+	r = add_jump(table_find(t, "FORWARD"), "jump", h);
+	if (!r)
+		goto nomem;
+	snprintf(r->in, sizeof(r->in), "%s", bridge);
+	r = add_jump(table_find(t, "FORWARD"), "jump", h);
+	if (!r)
+		goto nomem;
+	snprintf(r->out, sizeof(r->out), "%s", bridge);
 	c = table_find(t, h);
 	ADD(c, "host-bridged", RB_FW_ACCEPT);
 	snprintf(r->in, sizeof(r->in), "%s", bridge);

@@ -566,8 +566,10 @@ fw_state() {
 
     rb_run "$RB_BIN/rb-fw-apply" --nameplate "$NP" --host-only --bridge rbtbr0 --netns "/run/netns/$H"
     rb_run ip netns exec "$H" iptables-legacy-save -t filter
-    assert_line '-A INPUT -m comment --comment "rb:jump" -j RB-H-rbtfw'
-    assert_line '-A FORWARD -m comment --comment "rb:jump" -j RB-H-rbtfw'
+    # the jumps name the bridge: another bottle's packets never enter the chain
+    assert_line '-A INPUT -i rbtbr0 -m comment --comment "rb:jump" -j RB-H-rbtfw'
+    assert_line '-A FORWARD -i rbtbr0 -m comment --comment "rb:jump" -j RB-H-rbtfw'
+    assert_line '-A FORWARD -o rbtbr0 -m comment --comment "rb:jump" -j RB-H-rbtfw'
     assert_line '-A RB-H-rbtfw -i rbtbr0 ! -o rbtbr0 -m comment --comment "rb:host-from-enclave" -j DROP'
     assert_line --partial ":FORWARD ACCEPT" # the host's policies are not rb's
     rb_run ip netns exec "$HB" busybox ping -c1 -W1 10.242.0.2
@@ -577,7 +579,7 @@ fw_state() {
     rb_run "$RB_BIN/rb-fw-apply" --nameplate "$NP" --host-only --bridge rbtbr0 --netns "/run/netns/$H"
     rb_run "$RB_BIN/rb-fw-apply" --nameplate "$NP" --host-only --bridge rbtbr0 --netns "/run/netns/$H" --check
     rb_run bash -c "ip netns exec $H iptables-legacy-save -t filter | grep -c 'rb:jump'"
-    assert_output 2
+    assert_output 3
     # a second bottle on the same host: both chains, each one's check clean
     local np1=$NP
     NP=$BATS_TEST_TMPDIR/np2.mk
@@ -714,9 +716,10 @@ serve_once() {
     rb_run "${apply[@]}"
     rb_run ip netns exec "$H" iptables-legacy-save -t nat
     refute_output --partial "unsupported revision"
-    assert_line '-A PREROUTING -m addrtype --dst-type LOCAL --limit-iface-in -m comment --comment "rb:jump" -j RB-E-rbtfw'
-    assert_line '-A OUTPUT -m addrtype --dst-type LOCAL -m comment --comment "rb:jump" -j RB-E-rbtfw'
-    assert_line '-A POSTROUTING -m comment --comment "rb:jump" -j RB-EPOST-rbtfw'
+    # the jumps match the port before the address type's route lookup
+    assert_line '-A PREROUTING -p tcp -m tcp --dport 8181 -m addrtype --dst-type LOCAL --limit-iface-in -m comment --comment "rb:jump" -j RB-E-rbtfw'
+    assert_line '-A OUTPUT -p tcp -m tcp --dport 8181 -m addrtype --dst-type LOCAL -m comment --comment "rb:jump" -j RB-E-rbtfw'
+    assert_line '-A POSTROUTING -s 127.0.0.0/8 -d 198.51.100.2/32 -p tcp -m comment --comment "rb:jump" -j RB-EPOST-rbtfw'
     assert_line '-A RB-E-rbtfw -p tcp -m tcp --dport 8181 -m comment --comment "rb:entry-host" -j DNAT --to-destination 198.51.100.2:8181'
     assert_line '-A RB-EPOST-rbtfw -s 127.0.0.0/8 -d 198.51.100.2/32 -p tcp -m tcp --dport 8181 -m comment --comment "rb:entry-localhost" -j MASQUERADE'
     rb_run ip netns exec "$H" sysctl -n net.ipv4.conf.rbtup0.route_localnet

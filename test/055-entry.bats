@@ -76,9 +76,9 @@ serve() {
     if [ "$(rb_backend)" = nft ]; then
         rb_run nft -s list table inet "rb-$M"
         assert_line --regexp "^[[:space:]]+type nat hook prerouting priority dstnat; policy accept;$"
-        assert_line --regexp "^[[:space:]]+fib daddr \. iif type local counter jump RB-E-$M comment \"rb:jump\"$"
-        assert_line --regexp "^[[:space:]]+fib daddr type local counter jump RB-E-$M comment \"rb:jump\"$"
-        assert_line --regexp "^[[:space:]]+counter jump RB-EPOST-$M comment \"rb:jump\"$"
+        assert_line --regexp "^[[:space:]]+tcp dport $WS fib daddr \. iif type local counter jump RB-E-$M comment \"rb:jump\"$"
+        assert_line --regexp "^[[:space:]]+tcp dport $WS fib daddr type local counter jump RB-E-$M comment \"rb:jump\"$"
+        assert_line --regexp "^[[:space:]]+ip saddr 127\.0\.0\.0/8 ip daddr ${up//./\\.} ip protocol tcp counter jump RB-EPOST-$M comment \"rb:jump\"$"
         rb_run rb_host_chain "$M" "RB-E-$M"
         assert_output "tcp dport $WS counter dnat ip to $up:$WS comment \"rb:entry-host\""
         rb_run rb_host_chain "$M" "RB-EPOST-$M"
@@ -86,9 +86,9 @@ serve() {
     else
         rb_run iptables-legacy-save -t nat
         refute_output --partial "unsupported revision"
-        assert_line "-A PREROUTING -m addrtype --dst-type LOCAL --limit-iface-in -m comment --comment \"rb:jump\" -j RB-E-$M"
-        assert_line "-A OUTPUT -m addrtype --dst-type LOCAL -m comment --comment \"rb:jump\" -j RB-E-$M"
-        assert_line "-A POSTROUTING -m comment --comment \"rb:jump\" -j RB-EPOST-$M"
+        assert_line "-A PREROUTING -p tcp -m tcp --dport $WS -m addrtype --dst-type LOCAL --limit-iface-in -m comment --comment \"rb:jump\" -j RB-E-$M"
+        assert_line "-A OUTPUT -p tcp -m tcp --dport $WS -m addrtype --dst-type LOCAL -m comment --comment \"rb:jump\" -j RB-E-$M"
+        assert_line "-A POSTROUTING -s 127.0.0.0/8 -d $up/32 -p tcp -m comment --comment \"rb:jump\" -j RB-EPOST-$M"
         assert_line "-A RB-E-$M -p tcp -m tcp --dport $WS -m comment --comment \"rb:entry-host\" -j DNAT --to-destination $up:$WS"
         assert_line "-A RB-EPOST-$M -s 127.0.0.0/8 -d $up/32 -p tcp -m tcp --dport $WS -m comment --comment \"rb:entry-localhost\" -j MASQUERADE"
     fi
