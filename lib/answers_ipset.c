@@ -142,9 +142,8 @@ int rb_answers_ipset_add(struct rb_answers_ipset *a, struct in_addr addr, uint32
 	return rc;
 }
 
-int rb_answers_ipset_add_ports(struct rb_answers_ipset *a, struct in_addr addr,
-			       const struct rb_ports *p, uint32_t timeout, const char *tag,
-			       struct rb_err *err)
+static int add_ports(struct rb_answers_ipset *a, struct in_addr addr, const struct rb_ports *p,
+		     uint32_t timeout, const char *tag, struct rb_err *err)
 {
 	struct ipset_data *d = ipset_session_data(a->s);
 
@@ -170,6 +169,21 @@ int rb_answers_ipset_add_ports(struct rb_answers_ipset *a, struct in_addr addr,
 		return rb_err_set(err, -EPROTO, "cannot add to ipset %s: %s", RB_FW_SET_DNS_PORT,
 				  msg(a));
 	return 0;
+}
+
+int rb_answers_ipset_add_ports(struct rb_answers_ipset *a, struct in_addr addr,
+			       const struct rb_ports *p, uint32_t timeout, const char *tag,
+			       struct rb_err *err)
+{
+	int rc = add_ports(a, addr, p, timeout, tag, err);
+
+	/* as rb_answers_ipset_add: a set without the comment extension */
+	if (rc == -EPROTO && tag && !a->untagged) {
+		a->untagged = 1;
+		memset(err, 0, sizeof(*err));
+		rc = add_ports(a, addr, p, timeout, tag, err);
+	}
+	return rc;
 }
 
 int rb_answers_ipset_host(struct rb_answers_ipset *a, struct in_addr addr, struct rb_err *err)

@@ -446,6 +446,16 @@ reload_sets() {
     refute_output --partial "160.79.104.10"
 }
 
+@test "answers sets an older rb made (no comment extension): answers are learned untagged, a ported name's too (xtables)" {
+    [ -e /proc/net/ip_tables_names ] || skip "no legacy xtables"
+    ip netns exec "$S" ipset create RB-DNS hash:ip family inet timeout 900
+    ip netns exec "$S" ipset create RB-DNS-PORT hash:ip,port family inet timeout 900
+    ported_name xtables
+    rb_run ip netns exec "$S" ipset list RB-DNS-PORT
+    assert_line --regexp '^160\.79\.104\.10,tcp:443 timeout [0-9]+$'
+    assert_line --regexp '^142\.250\.1\.1,tcp:443 timeout [0-9]+$'
+}
+
 @test "a ported name: its answer opens its ports only (nft: RB-DNS-PORT, address . protocol . port)" {
     local want='[["160.79.104.10","tcp",22],["160.79.104.10","tcp",443]]' rc=0
     ported_name nft
