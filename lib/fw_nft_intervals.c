@@ -155,12 +155,6 @@ static size_t batch_build(char *buf, const char *table, const char *set, const s
 	return (size_t)(at - buf);
 }
 
-static void cleanup_mnl_socketp(struct mnl_socket **p)
-{
-	if (*p)
-		mnl_socket_close(*p);
-}
-
 /* Every element message is acknowledged (NLM_F_ACK) or answered with its
  * error, while sendmsg runs: the kernel processes a batch in the sender's
  * context. Reads what is queued without waiting. */
@@ -200,7 +194,7 @@ int rb_nft_intervals_load(const char *table, const struct rb_fw_set *s, struct r
 {
 	cleanup_free struct range *r = NULL;
 	cleanup_free char *buf = NULL;
-	__attribute__((cleanup(cleanup_mnl_socketp))) struct mnl_socket *nl = NULL;
+	cleanup_mnl_socket struct mnl_socket *nl = NULL;
 	/* a message is closed once it holds more than this many intervals */
 	size_t n, n_msgs, len, size,
 		per_msg = (RB_NFT_ELEMS_MAX - 2 * RB_NFT_ELEM_SIZE) / (2 * RB_NFT_ELEM_SIZE);

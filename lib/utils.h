@@ -141,6 +141,18 @@ static inline void cleanup_ip6tcp(struct xtc_handle **p)
 #define cleanup_iptc  __attribute__((cleanup(cleanup_iptcp)))
 #define cleanup_ip6tc __attribute__((cleanup(cleanup_ip6tcp)))
 
+/* libmnl */
+struct mnl_socket;
+extern int mnl_socket_close(struct mnl_socket *);
+
+static inline void cleanup_mnl_socketp(struct mnl_socket **p)
+{
+	if (*p)
+		mnl_socket_close(*p);
+}
+
+#define cleanup_mnl_socket __attribute__((cleanup(cleanup_mnl_socketp)))
+
 /* cJSON */
 struct cJSON;
 extern void cJSON_Delete(struct cJSON *);
