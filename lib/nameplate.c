@@ -48,6 +48,7 @@ static const struct {
 	[V_DNS_ENABLED] = { "RBRN_UPLINK_DNS_ENABLED", "0" },
 	[V_DNS_GLOBAL] = { "RBRN_UPLINK_DNS_GLOBAL", "0" },
 	[V_DNS_INTERCEPT] = { "RBRN_UPLINK_DNS_INTERCEPT", "0" },
+	[V_DNS_LOG] = { "RBRN_UPLINK_DNS_LOG", "0" },
 	[V_ACCESS_ENABLED] = { "RBRN_UPLINK_ACCESS_ENABLED", "0" },
 	[V_ACCESS_GLOBAL] = { "RBRN_UPLINK_ACCESS_GLOBAL", "0" },
 	[V_ALLOWED_CIDRS] = { "RBRN_UPLINK_ALLOWED_CIDRS", "" },
@@ -978,6 +979,7 @@ static int validate_modes(const struct np_raw *r, struct rb_nameplate *np, struc
 	    np_check_mode(r, V_DNS_ENABLED, &np->dns_enabled, err) < 0 ||
 	    np_check_mode(r, V_DNS_GLOBAL, &np->dns_global, err) < 0 ||
 	    np_check_mode(r, V_DNS_INTERCEPT, &np->dns_intercept, err) < 0 ||
+	    np_check_mode(r, V_DNS_LOG, &np->dns_log, err) < 0 ||
 	    np_check_mode(r, V_ACCESS_ENABLED, &np->access_enabled, err) < 0 ||
 	    np_check_mode(r, V_ACCESS_GLOBAL, &np->access_global, err) < 0)
 		return -EINVAL;
@@ -990,6 +992,8 @@ static int validate_modes(const struct np_raw *r, struct rb_nameplate *np, struc
 		return np_bad_s(r, V_DNS_GLOBAL, "1", "needs RBRN_UPLINK_DNS_ENABLED=1", err);
 	if (np->dns_intercept && !np->dns_enabled)
 		return np_bad_s(r, V_DNS_INTERCEPT, "1", "needs RBRN_UPLINK_DNS_ENABLED=1", err);
+	if (np->dns_log && !np->dns_enabled)
+		return np_bad_s(r, V_DNS_LOG, "1", "needs RBRN_UPLINK_DNS_ENABLED=1", err);
 	if (np->access_global && !np->access_enabled)
 		return np_bad_s(r, V_ACCESS_GLOBAL, "1", "needs RBRN_UPLINK_ACCESS_ENABLED=1", err);
 	/* A nameplate read for use on this host asks the host's resolver;
@@ -1160,6 +1164,7 @@ int rb_nameplate_print_env(const struct rb_nameplate *np, FILE *out)
 	put_uint(out, V_DNS_ENABLED, (unsigned long)np->dns_enabled, 1);
 	put_uint(out, V_DNS_GLOBAL, (unsigned long)np->dns_global, 1);
 	put_uint(out, V_DNS_INTERCEPT, (unsigned long)np->dns_intercept, 1);
+	put_uint(out, V_DNS_LOG, (unsigned long)np->dns_log, 1);
 	put_uint(out, V_ACCESS_ENABLED, (unsigned long)np->access_enabled, 1);
 	put_uint(out, V_ACCESS_GLOBAL, (unsigned long)np->access_global, 1);
 	/* Lists are validated to [0-9./] and LDH names: no quoting issue. */

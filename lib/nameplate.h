@@ -74,6 +74,7 @@ struct rb_nameplate {
 	int dns_enabled;
 	int dns_global;
 	int dns_intercept;
+	int dns_log; /* the resolver logs every question (podman logs of the sentry) */
 	int access_enabled;
 	int access_global;
 	struct rb_cidr *cidrs; /* RBRN_UPLINK_ALLOWED_CIDRS */

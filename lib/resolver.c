@@ -60,7 +60,13 @@ int rb_resolver_conf_write(const struct rb_nameplate *np, enum rb_fw_backend b, 
 	fprintf(out, "bind-interfaces\n");
 	fprintf(out, "no-resolv\nno-hosts\nno-poll\n");
 	fprintf(out, "cache-size=1000\n");
-	fprintf(out, "log-queries\nlog-facility=-\n");
+	/* A line per question and answer is a write to the container's log
+	 * pipe and a wakeup of conmon each: on a busy bottle it is most of
+	 * the resolver's tail latency (bench/RESULTS.md), so it is asked for
+	 * (refused names are in the denial log either way). */
+	if (np->dns_log)
+		fprintf(out, "log-queries\n");
+	fprintf(out, "log-facility=-\n");
 	fprintf(out, "pid-file=\n");
 	/* never ask upstream about bare or private-reverse names */
 	fprintf(out, "domain-needed\nbogus-priv\n");

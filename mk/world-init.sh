@@ -30,10 +30,14 @@ ip route add local "$ROTATE" dev lo
 203.0.113.10 cdn.anthropic.com
 HOSTS
 
+# Every answer has TTL 0 (a resolver in between caches none: each question
+# reaches the world), but cached.anthropic.com's, 300 s: the one name a
+# sentry may answer from its cache (bench/confine.sh's repeated name).
 for r in $RESOLVERS; do
 	dnsmasq --listen-address="$r" --bind-interfaces --no-resolv --no-hosts \
 		--addn-hosts=/etc/rb/world.hosts --cache-size=0 --user=root --group=root \
 		--synth-domain="rot.anthropic.com,$ROTATE,h" \
+		--host-record=cached.anthropic.com,160.79.104.10,300 \
 		--address=/rebind.anthropic.com/10.0.0.1 \
 		--address=/lo.rebind.anthropic.com/127.0.0.1 \
 		--address=/meta.rebind.anthropic.com/169.254.169.254 \

@@ -29,6 +29,7 @@ RBRN_ENTRY_PORT_ENCLAVE     = 8888
 RBRN_UPLINK_DNS_ENABLED     = 1
 RBRN_UPLINK_DNS_GLOBAL      = 0    # allowlisted names only
 RBRN_UPLINK_DNS_INTERCEPT   = 0    # DNS to other servers is rejected
+RBRN_UPLINK_DNS_LOG         = 0    # 1: the sentry's podman logs show every question
 RBRN_UPLINK_ACCESS_ENABLED  = 1
 RBRN_UPLINK_ACCESS_GLOBAL   = 0    # allowlisted addresses only
 RBRN_UPLINK_ALLOWED_CIDRS   = 160.79.104.0/23

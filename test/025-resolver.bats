@@ -94,6 +94,7 @@ ask() {
     assert_line "server=/anthropic.com/8.8.8.8"
     refute_line --partial "ipset="
     refute_line "server=8.8.8.8"
+    refute_line "log-queries"
     rb_run ip netns exec "$S" iptables-legacy-save
     assert_output ""
 }
@@ -223,8 +224,19 @@ ask() {
     rb_run rb_set_members "$S" RB-DNS
     refute_output --partial "142.250.1.1"
     refute_output --partial "192.0.2.1"
-    # the sentry logs every query (podman logs shows them)
+    # no line per question unless asked for (RBRN_UPLINK_DNS_LOG)
+    rb_run 1 grep -c "query\[A\]" "$SLOG"
+}
+
+@test "RBRN_UPLINK_DNS_LOG=1: the resolver logs every question and where its answer came from (podman logs shows them)" {
+    sentry_up "RBRN_UPLINK_DNS_LOG=1"
+    ask google.com
+    assert_output --partial "status: NXDOMAIN"
+    ask anthropic.com
+    assert_output --partial "160.79.104.10"
     rb_run grep -c "query\[A\] google.com from 10.242.0.3" "$SLOG"
+    rb_run grep -c "query\[A\] anthropic.com from 10.242.0.3" "$SLOG"
+    rb_run grep -c "forwarded anthropic.com to 8.8.8.8" "$SLOG"
 }
 
 @test "intercepted: DNS sent to 8.8.8.8 is answered by the sentry's policy" {
