@@ -10,9 +10,10 @@
 #            loop), each reply's latency from dnsperf -v: one name again
 #            and again (after the first, the sentry answers from its cache,
 #            and no user-space process holds the reply),
-#            and fresh names (hA-B-C-D.rot.anthropic.com, which the world
-#            answers with A.B.C.D inside 160.79.112.0/20: through the sentry
-#            each is asked upstream and learned before it is released)
+#            and fresh names (fR-V-K.fresh.anthropic.com, round R, variant
+#            V, each asked once; the world answers 160.79.104.10 with TTL 0:
+#            through the sentry each is asked upstream and learned before
+#            dnsmasq has it)
 # Packets go only to the simulated world. Prints a markdown section; with
 # RB_BENCH_SUMMARY=FILE appends its target lines there.
 set -euo pipefail
@@ -22,8 +23,8 @@ set -euo pipefail
 REPS=${RB_BENCH_CONFINE_REPS:-6}
 SECS=${RB_BENCH_IPERF_SECS:-2}
 FLOWS=${RB_BENCH_FLOWS:-2000}
-# the zone has 4,096 names (160.79.112.0/20): 2 x REPS slices of QUERIES
-QUERIES=${RB_BENCH_CONFINE_QUERIES:-340}
+# a round's queries of each kind: REPS x QUERIES replies for each p99
+QUERIES=${RB_BENCH_CONFINE_QUERIES:-1000}
 RATE=${RB_BENCH_DNS_RATE:-1000}
 PLAIN=rbt-bench-plain
 WORLD_GW=10.243.0.2
@@ -35,8 +36,6 @@ T_P99_CACHED=1.2
 T_P99_FRESH=2.0
 
 for t in iperf3 jq dnsperf; do command -v $t >/dev/null || die "$t is missing (make deps)"; done
-[ $((2 * REPS * QUERIES)) -le 4096 ] ||
-	die "RB_BENCH_CONFINE_REPS x RB_BENCH_CONFINE_QUERIES: 2 x $REPS x $QUERIES fresh names, the zone has 4096"
 
 NP1=$BENCH_TMP/np-1.mk
 bench_bottle_up "$NP1"
@@ -64,10 +63,10 @@ lat() {
 	[ "$(awk '/Queries lost:/ { print $3 }' "$out")" = 0 ] || die "dnsperf to $2: queries lost ($3)"
 	awk '$1 == ">" && $2 == "NOERROR" { printf "%d\n", $NF * 1000000 + 0.5 }' "$out" >>"$4"
 }
-# fresh FIRST: QUERIES names never asked before, from address index FIRST
+# fresh R V: QUERIES names of round R and variant V, never asked before
 fresh() {
-	awk -v f="$1" -v n="$QUERIES" 'BEGIN { for (k = f; k < f + n; k++)
-		printf "h160-79-%d-%d.rot.anthropic.com A\n", 112 + int(k / 256) % 16, k % 256 }'
+	awk -v r="$1" -v v="$2" -v n="$QUERIES" 'BEGIN { for (k = 0; k < n; k++)
+		printf "f%d-%s-%d.fresh.anthropic.com A\n", r, v, k }'
 }
 
 for v in rb plain; do
@@ -94,10 +93,7 @@ for ((r = 1; r <= REPS; r++)); do
 		bench_iperf "$c" "$SECS"; echo "$REPLY" >>"$BENCH_TMP/iperf-$v"
 		bench_flows "$c" "$FLOWS"; echo "$REPLY" >>"$BENCH_TMP/flows-$v"
 		lat "$pid" "$srv" "$BENCH_TMP/q-cached" "$BENCH_TMP/cached-$v"
-		# each design and round its own slice of the zone's 4,096 names
-		k=0
-		[ "$v" = rb ] || k=1
-		fresh $((((r - 1) * 2 + k) * QUERIES)) >"$BENCH_TMP/q-fresh"
+		fresh "$r" "$v" >"$BENCH_TMP/q-fresh"
 		lat "$pid" "$srv" "$BENCH_TMP/q-fresh" "$BENCH_TMP/fresh-$v"
 	done
 done
@@ -141,8 +137,8 @@ echo "one's netns, $QUERIES queries a round, latency of each reply (\`-v\`); con
 echo "world's resolver 8.8.8.8. \"Repeated\": $CACHED again and again, which the world answers with TTL 300"
 echo "(the sentry answered all $((REPS * QUERIES)) from its cache: dnsmasq's hits.bind; nothing in user space holds"
 echo "the reply; the world answers from its configuration); \"fresh\": names never asked before (the sentry asks the world,"
-echo "the learner adds the world's answer to RB-DNS before dnsmasq gets it). Ratios: rb / unconfined, paired"
-echo "per round, median."
+echo "the learner adds the world's answer to RB-DNS before dnsmasq gets it). TCP and new flows: rb / unconfined"
+echo "paired per round, median; DNS: median and p99 over all $((REPS * QUERIES)) replies of each."
 echo
 echo "| measure | confined (rb) | unconfined | ratio | target | verdict |"
 echo "|---|---:|---:|---:|---|:---:|"
