@@ -83,6 +83,24 @@ SPID=$(podman inspect -f '{{.State.Pid}}' "$BENCH_SENTRY")
 # hits: the sentry dnsmasq's cache hits (CHAOS TXT hits.bind, on loopback)
 hits() { nsenter -t "$SPID" -n dig +short +time=2 +tries=1 chaos txt hits.bind @127.0.0.1 | tr -d '"'; }
 HITS0=$(hits)
+# Where a fresh answer's time goes in the sentry: its learner's and
+# dnsmasq's time on a CPU and waiting for one (/proc/PID/schedstat, ns),
+# summed over the fresh rounds.
+child() {
+	local c
+	for c in $(cat "/proc/$SPID/task/$SPID/children"); do
+		[ "$(cat "/proc/$c/comm" 2>/dev/null)" = "$1" ] && { echo "$c"; return 0; }
+	done
+	die "the sentry runs no $1"
+}
+LPID=$(child rb-learner) DPID=$(child dnsmasq)
+declare -A SCHED=([l-run]=0 [l-wait]=0 [l-n]=0 [d-run]=0 [d-wait]=0 [d-n]=0)
+sched_add() { # KEY PID SIGN
+	local run wait n
+	read -r run wait n <"/proc/$2/schedstat"
+	SCHED[$1-run]=$((SCHED[$1-run] + $3 run)) SCHED[$1-wait]=$((SCHED[$1-wait] + $3 wait))
+	SCHED[$1-n]=$((SCHED[$1-n] + $3 n))
+}
 for ((r = 1; r <= REPS; r++)); do
 	order="rb plain"
 	[ $((r % 2)) -eq 1 ] || order="plain rb"
@@ -94,7 +112,9 @@ for ((r = 1; r <= REPS; r++)); do
 		bench_flows "$c" "$FLOWS"; echo "$REPLY" >>"$BENCH_TMP/flows-$v"
 		lat "$pid" "$srv" "$BENCH_TMP/q-cached" "$BENCH_TMP/cached-$v"
 		fresh "$r" "$v" >"$BENCH_TMP/q-fresh"
+		if [ "$v" = rb ]; then sched_add l "$LPID" -; sched_add d "$DPID" -; fi
 		lat "$pid" "$srv" "$BENCH_TMP/q-fresh" "$BENCH_TMP/fresh-$v"
+		if [ "$v" = rb ]; then sched_add l "$LPID" +; sched_add d "$DPID" +; fi
 	done
 done
 # the confined bottle kept its policy throughout
@@ -153,6 +173,14 @@ for m in cached fresh; do
 	printf '| DNS %s names, p99 | %s | %s | **%sx** | <= %sx | %s |\n' "$name" \
 		"$(us "${RES[$m-rb-p99]}")" "$(us "${RES[$m-plain-p99]}")" "${RES[$m-p99]}" "$t" "$ok"
 done
+echo
+per() { awk -v v="$1" -v n="$((REPS * QUERIES))" 'BEGIN { printf "%.0f us", v / n / 1000 }'; }
+echo "Where a fresh name's time goes in the sentry (/proc/PID/schedstat of its processes over the fresh"
+echo "rounds, per question): dnsmasq $(per "${SCHED[d-run]}") on a CPU, $(per "${SCHED[d-wait]}") waiting for one, $(awk -v a="${SCHED[d-n]}" -v n="$((REPS * QUERIES))" 'BEGIN { printf "%.1f", a / n }') times scheduled;"
+echo "the learner $(per "${SCHED[l-run]}") on a CPU, $(per "${SCHED[l-wait]}") waiting for one, $(awk -v a="${SCHED[l-n]}" -v n="$((REPS * QUERIES))" 'BEGIN { printf "%.1f", a / n }') times scheduled. A fresh"
+echo "answer is one hop more than asking the world (bottle, sentry, world) and one trip through the"
+echo "learner, a process of its own so that the parser holding CAP_NET_ADMIN is not the one the bottle"
+echo "talks to; a repeated one is neither (answered from dnsmasq's cache, the reply not held)."
 echo
 if [ -n "${RB_BENCH_SUMMARY:-}" ]; then
 	{
