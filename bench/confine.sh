@@ -86,14 +86,8 @@ HITS0=$(hits)
 # Where a fresh answer's time goes in the sentry: its learner's and
 # dnsmasq's time on a CPU and waiting for one (/proc/PID/schedstat, ns),
 # summed over the fresh rounds.
-child() {
-	local c
-	for c in $(cat "/proc/$SPID/task/$SPID/children"); do
-		[ "$(cat "/proc/$c/comm" 2>/dev/null)" = "$1" ] && { echo "$c"; return 0; }
-	done
-	die "the sentry runs no $1"
-}
-LPID=$(child rb-learner) DPID=$(child dnsmasq)
+LPID=$(bench_child "$SPID" rb-learner) || die "the sentry runs no learner"
+DPID=$(bench_child "$SPID" dnsmasq) || die "the sentry runs no dnsmasq"
 declare -A SCHED=([l-run]=0 [l-wait]=0 [l-n]=0 [d-run]=0 [d-wait]=0 [d-n]=0)
 sched_add() { # KEY PID SIGN
 	local run wait n

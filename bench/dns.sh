@@ -144,16 +144,6 @@ topology() {
 # save D: the sentry's rules, without counters.
 save() { ip netns exec "${S[$1]}" iptables-legacy-save | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]$//'; }
 
-# child PID COMM: the child of PID named COMM.
-child() {
-	local c kids=()
-	read -ra kids <"/proc/$1/task/$1/children" || true
-	for c in "${kids[@]}"; do
-		[ "$(cat "/proc/$c/comm" 2>/dev/null)" = "$2" ] && { echo "$c"; return 0; }
-	done
-	return 1
-}
-
 start_rb() {
 	local s=${S[rb]} i
 	mkdir -m 0755 "$SD/rb"
@@ -174,8 +164,8 @@ start_rb() {
 		sleep 0.1
 	done
 	[ "$i" -lt 50 ] || die "the learner did not bind NFQUEUE 0: $(cat "$BENCH_TMP/sentryd.log")"
-	DNSMASQ_PID[rb]=$(child "${SENTRY_PID[rb]}" dnsmasq) || die "rb-sentryd runs no dnsmasq"
-	LEARNER=$(child "${SENTRY_PID[rb]}" rb-learner) || die "rb-sentryd runs no learner"
+	DNSMASQ_PID[rb]=$(bench_child "${SENTRY_PID[rb]}" dnsmasq) || die "rb-sentryd runs no dnsmasq"
+	LEARNER=$(bench_child "${SENTRY_PID[rb]}" rb-learner) || die "rb-sentryd runs no learner"
 }
 
 start_old() {

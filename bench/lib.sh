@@ -250,6 +250,17 @@ bench_sentry_ns() {
 		die "cannot find the netns of $BENCH_SENTRY"
 }
 
+# bench_child PID COMM: the child of PID named COMM (rb-sentryd's dnsmasq,
+# rb-learner).
+bench_child() {
+	local c kids=()
+	read -ra kids <"/proc/$1/task/$1/children" || true
+	for c in "${kids[@]}"; do
+		[ "$(cat "/proc/$c/comm" 2>/dev/null)" = "$2" ] && { echo "$c"; return 0; }
+	done
+	return 1
+}
+
 # bench_set_entries NETNS SET: number of entries of an ipset in NETNS.
 bench_set_entries() {
 	nsenter --net="$1" ipset list "$2" -t | awk -F': ' '/^Number of entries/ { print $2 }'

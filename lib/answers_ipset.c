@@ -127,18 +127,26 @@ static int add_one(struct rb_answers_ipset *a, struct in_addr addr, uint32_t tim
 	return 0;
 }
 
+/* 1 when an add refused with a tag is worth trying again without: a set
+ * an older rb made has no comment extension, so nothing is tagged from now
+ * on (such elements go at the next narrowing). */
+static int retry_untagged(struct rb_answers_ipset *a, int rc, const char *tag,
+			  struct rb_err *err)
+{
+	if (rc != -EPROTO || !tag || a->untagged)
+		return 0;
+	a->untagged = 1;
+	memset(err, 0, sizeof(*err));
+	return 1;
+}
+
 int rb_answers_ipset_add(struct rb_answers_ipset *a, struct in_addr addr, uint32_t timeout,
 			 const char *tag, struct rb_err *err)
 {
 	int rc = add_one(a, addr, timeout, tag, err);
 
-	/* a set an older rb made has no comment extension: untagged from
-	 * now on (such elements go at the next narrowing) */
-	if (rc == -EPROTO && tag && !a->untagged) {
-		a->untagged = 1;
-		memset(err, 0, sizeof(*err));
+	if (retry_untagged(a, rc, tag, err))
 		rc = add_one(a, addr, timeout, tag, err);
-	}
 	return rc;
 }
 
@@ -177,12 +185,8 @@ int rb_answers_ipset_add_ports(struct rb_answers_ipset *a, struct in_addr addr,
 {
 	int rc = add_ports(a, addr, p, timeout, tag, err);
 
-	/* as rb_answers_ipset_add: a set without the comment extension */
-	if (rc == -EPROTO && tag && !a->untagged) {
-		a->untagged = 1;
-		memset(err, 0, sizeof(*err));
+	if (retry_untagged(a, rc, tag, err))
 		rc = add_ports(a, addr, p, timeout, tag, err);
-	}
 	return rc;
 }
 

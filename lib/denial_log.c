@@ -31,7 +31,6 @@ struct rb_denial_log {
 	int dirfd, fd;
 	const struct rb_learn_conf *conf;
 	struct timeval now; /* the record being read */
-	uint64_t partial;
 	size_t max_bytes, size;
 	double tokens;
 	struct timespec last;
@@ -137,8 +136,7 @@ static int on_record(struct nflog_g_handle *gh, struct nfgenmsg *m, struct nflog
 	if (len <= 0 || !payload)
 		return 0;
 	if (prefix && !strncmp(prefix, RB_DENIAL_REPLY_PREFIX, strlen(RB_DENIAL_REPLY_PREFIX))) {
-		rb_dns_packet_messages((const uint8_t *)payload, (size_t)len, reply_message, d,
-				       &d->partial);
+		rb_dns_packet_messages((const uint8_t *)payload, (size_t)len, reply_message, d, NULL);
 		return 0;
 	}
 	/* the line is written before emit reads it: two statements, not two

@@ -102,7 +102,7 @@ const char *rb_dns_rcode_str(int rcode);
  * turn; cb returns 1 to go on, 0 to stop. -EBADMSG when the packet is not
  * a whole IPv4 UDP or TCP packet with sane lengths, 0 when cb stopped, else
  * 1. A TCP message that does not end in this segment is not read:
- * *partial is incremented. */
+ * *partial (may be NULL) is incremented. */
 typedef int (*rb_dns_msg_cb)(void *ctx, const uint8_t *msg, size_t len);
 int rb_dns_packet_messages(const uint8_t *pkt, size_t len, rb_dns_msg_cb cb, void *ctx,
 			   uint64_t *partial);

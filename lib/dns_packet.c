@@ -45,14 +45,15 @@ int rb_dns_packet_messages(const uint8_t *pkt, size_t len, rb_dns_msg_cb cb, voi
 			size_t m = ((size_t)pkt[off] << 8) | pkt[off + 1];
 
 			if (m > len - off - 2) {
-				(*partial)++;
+				if (partial)
+					(*partial)++;
 				return 1;
 			}
 			if (!cb(ctx, pkt + off + 2, m))
 				return 0;
 			off += 2 + m;
 		}
-		if (len - off == 1)
+		if (len - off == 1 && partial)
 			(*partial)++;
 		return 1;
 	}

@@ -31,7 +31,7 @@ struct rb_learner {
 	time_t said; /* a failure is said at most once a second */
 };
 
-/* Why replies are dropped, on stderr (podman logs of the sentry). */
+/* Why answers are dropped, on stderr (podman logs of the sentry). */
 static void say(struct rb_learner *l, const char *msg)
 {
 	time_t now = time(NULL);
@@ -40,7 +40,7 @@ static void say(struct rb_learner *l, const char *msg)
 	if (now == l->said)
 		return;
 	l->said = now;
-	fprintf(stderr, "rb-learner: reply dropped: %s\n", msg);
+	fprintf(stderr, "rb-learner: answer dropped: %s\n", msg);
 }
 
 static uint64_t now_ms(void)
@@ -153,7 +153,8 @@ static int on_packet(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_d
 	if (!ph)
 		return -1;
 	n = nfq_get_payload(nfa, &p);
-	ok = n > 0 && rb_dns_packet_messages(p, (size_t)n, learn_message, l, &l->st.unlearned_tcp) == 1;
+	ok = n > 0 &&
+	     rb_dns_packet_messages(p, (size_t)n, learn_message, l, &l->st.unlearned_tcp) == 1;
 	l->st.replies++;
 	if (ok)
 		l->st.passed++;
