@@ -7,6 +7,7 @@
  *         lib/nameplate_uplink.c lib/addr.c lib/file.c lib/err.c
  *   build/fuzz-nameplate -max_len=8192 -dict=fuzz/nameplate.dict fuzz/corpus/nameplate */
 #include "nameplate.h"
+#include "nameplate_int.h"
 
 #include <arpa/inet.h>
 #include <stdint.h>
@@ -104,7 +105,8 @@ static void check_env(const char *buf, size_t len)
 		i++;
 		lines++;
 	}
-	if (lines != 31)
+	/* every variable once, and RB_BOTTLE_ARGV and the other array */
+	if (lines != V_COUNT + 2)
 		abort();
 }
 

@@ -41,7 +41,10 @@ host_state() {
 	echo "== iptables-legacy"; iptables-legacy-save 2>/dev/null | sed -E '/^#/d; s/\[[0-9]+:[0-9]+\]//'
 	echo "== nftables"; nft list ruleset 2>/dev/null | sed -E 's/counter packets [0-9]+ bytes [0-9]+/counter/'
 	echo "== links"; ip -o link | awk '{print $2}' | sort
-	echo "== mounts"; awk '{print $5}' /proc/self/mountinfo | sort
+	# Podman's overlay driver binds its own home onto itself when a command
+	# starts and unmounts it when one ends with no layer mounted: podman's
+	# bookkeeping, there or not by whichever podman ran last, never rb's.
+	echo "== mounts"; awk '{print $5}' /proc/self/mountinfo | grep -vx '.*/containers/storage/overlay' | sort
 }
 
 if [ -n "${RB_DISTRO_ROOT:-}" ]; then
