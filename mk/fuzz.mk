@@ -11,7 +11,7 @@ FUZZ_DIR     := build/fuzz
 FUZZ_FLAGS    = -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
                 -fno-sanitize-recover=all -Ilib $(shell pkg-config --cflags libcjson)
 FUZZ_LIBS     = $(shell pkg-config --libs libcjson)
-FUZZ_NAMES   := nameplate cidr domain podman_json dns learn seccomp
+FUZZ_NAMES   := nameplate cidr domain podman_json dns packet learn seccomp
 
 # Sources of each target (the lib files it needs, nothing from cmd/). The
 # nameplate's parser needs no podman code: the host's inventory is
@@ -22,6 +22,7 @@ FUZZ_SRC_domain      := fuzz/domain.c $(FUZZ_NP_SRC)
 FUZZ_SRC_cidr        := fuzz/cidr.c lib/addr.c lib/err.c
 FUZZ_SRC_podman_json := fuzz/podman_json.c lib/podman.c lib/addr.c lib/err.c
 FUZZ_SRC_dns         := fuzz/dns.c lib/dns.c
+FUZZ_SRC_packet      := fuzz/packet.c lib/dns_packet.c
 FUZZ_SRC_seccomp     := fuzz/seccomp.c lib/seccomp.c lib/json.c lib/file.c lib/err.c
 FUZZ_SRC_learn       := fuzz/learn.c lib/learn.c lib/learn_expiry.c lib/dns.c $(FUZZ_NP_SRC)
 # Options of each run.
@@ -30,6 +31,7 @@ FUZZ_OPT_domain      := -max_len=600
 FUZZ_OPT_cidr        := -max_len=64
 FUZZ_OPT_podman_json := -max_len=16384 -dict=fuzz/podman_json.dict
 FUZZ_OPT_dns         := -max_len=4096
+FUZZ_OPT_packet      := -max_len=1600
 FUZZ_OPT_learn       := -max_len=4096
 FUZZ_OPT_seccomp     := -max_len=8192 -dict=fuzz/seccomp.dict
 
