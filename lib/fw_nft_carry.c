@@ -181,14 +181,17 @@ int rb_nft_answers_carry(const struct rb_fw_plan *plan, char **out, struct rb_er
 	f = open_memstream(&buf, &len);
 	if (!f)
 		return rb_err_oom(err);
-	/* only into a set the new plan has, and only from the rb table */
-	for (size_t i = 0; rc == 0 && i < N_ELEMENTS(sets); i++) {
-		int have = 0;
+	/* only into a set the new plan has, and only from the rb table (asked
+	 * once: each ask is a libnftables context and a cache dump) */
+	if (rb_nft_table_exists(RB_FW_NFT_TABLE)) {
+		for (size_t i = 0; rc == 0 && i < N_ELEMENTS(sets); i++) {
+			int have = 0;
 
-		for (size_t j = 0; j < plan->n_sets; j++)
-			have |= !strcmp(plan->sets[j].name, sets[i]);
-		if (have && rb_nft_table_exists(RB_FW_NFT_TABLE))
-			rc = carry_set(f, sets[i], i == 1, err);
+			for (size_t j = 0; j < plan->n_sets; j++)
+				have |= !strcmp(plan->sets[j].name, sets[i]);
+			if (have)
+				rc = carry_set(f, sets[i], i == 1, err);
+		}
 	}
 	if (fclose(f) != 0 && rc == 0)
 		rc = rb_err_oom(err);

@@ -228,15 +228,17 @@ int rb_nft_check(const struct rb_fw_plan *plan, rb_fw_diff_cb cb, void *ctx, str
 
 	rb_nft_table_name(plan, name, sizeof(name));
 	snprintf(label, sizeof(label), "%s %s", RB_FW_NFT_FAMILY, name);
+	/* first, as a fresh netns has no table: the apply that follows need
+	 * not wait for a ruleset text built only to be compared */
+	if (!rb_nft_table_exists(name)) {
+		rc = rb_fw_diff(cb, ctx, label, "-", "table is missing");
+		goto out;
+	}
 	rc = rb_nft_plan_text(plan, 0, &text);
 	if (rc == 0)
 		rc = rb_nft_table_parse(text, &want);
 	if (rc < 0) {
 		rc = rb_err_sys(err, -rc, "cannot build the nft ruleset");
-		goto out;
-	}
-	if (!rb_nft_table_exists(name)) {
-		rc = rb_fw_diff(cb, ctx, label, "-", "table is missing");
 		goto out;
 	}
 	snprintf(cmd, sizeof(cmd), "list table %s %s", RB_FW_NFT_FAMILY, name);
