@@ -363,12 +363,13 @@ reapply() {
 	# a learner (or denial log) that exited is started again by PID 1;
 	# the policy, the answers and conntrack stay as they are
 	spid=$(podman inspect -f '{{.State.Pid}}' "$SENTRY")
-	if [ "$RBRN_UPLINK_DNS_ENABLED" = 1 ] && ! learner_health "$spid" >/dev/null; then
-		local lp
+	if [ "$RBRN_UPLINK_DNS_ENABLED" = 1 ]; then
+		local lp healthy=1
+		learner_health "$spid" >/dev/null || healthy=0
 		# A hung learner (stopped, or deciding nothing) is still PID 1's
 		# child, which cannot tell and holds no CAP_KILL: it is ended
 		# here, and the answers waiting in its queue are dropped with it.
-		if lp=$(learner_pid "$spid"); then
+		if [ $healthy = 0 ] && lp=$(learner_pid "$spid"); then
 			kill -KILL "$lp" 2>/dev/null || true
 			for _ in $(seq 50); do
 				learner_pid "$spid" >/dev/null || break
@@ -376,17 +377,17 @@ reapply() {
 			done
 			learner_pid "$spid" >/dev/null && RB_EXIT=2 die "the sentry's hung learner (pid $lp) did not end"
 		fi
+		# SIGHUP: PID 1 starts again what exited, and dnsmasq empties its
+		# cache (the apply may have replaced the answers sets, on another
+		# backend: what dnsmasq answers next is learned into the sets in force)
 		kill -HUP "$spid"
-		for _ in $(seq 50); do
-			learner_bound "$spid" && break
-			sleep 0.1
-		done
-		learner_health "$spid" >/dev/null || RB_EXIT=2 die "the sentry's learner did not come back"
-	elif [ "$RBRN_UPLINK_DNS_ENABLED" = 1 ]; then
-		# empties dnsmasq's cache: the apply may have replaced the answers
-		# sets (another backend), and what dnsmasq answers next is learned
-		# into the sets in force
-		kill -HUP "$spid"
+		if [ $healthy = 0 ]; then
+			for _ in $(seq 50); do
+				learner_bound "$spid" && break
+				sleep 0.1
+			done
+			learner_health "$spid" >/dev/null || RB_EXIT=2 die "the sentry's learner did not come back"
+		fi
 	fi
 	# a stopped bottle is set up before its command runs again (see start)
 	local brun
