@@ -8,6 +8,7 @@
  * a message was handed over, a partial count without a cut message. */
 #include "dns.h"
 
+#include <netinet/in.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -55,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ihl = (size_t)(data[0] & 0x0f) * 4;
 		/* after the IP header and UDP's, or TCP's data offset and a length */
 		hdr = ihl + 8;
-		if (data[9] == 6 && ihl + 12 < size)
+		if (data[9] == IPPROTO_TCP && ihl + 12 < size)
 			hdr = ihl + (size_t)(data[ihl + 12] >> 4) * 4 + 2;
 		s.lo = data + (hdr < size ? hdr : size);
 		s.hi = data + (tot < size ? tot : size);
@@ -66,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		__builtin_trap();
 	if (rc == 0 && !s.stopped)
 		__builtin_trap();
-	if (partial > 1 || (partial && (rc != 1 || data[9] != 6)))
+	if (partial > 1 || (partial && (rc != 1 || data[9] != IPPROTO_TCP)))
 		__builtin_trap();
 	return 0;
 }
