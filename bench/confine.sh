@@ -25,6 +25,8 @@ SECS=${RB_BENCH_IPERF_SECS:-2}
 FLOWS=${RB_BENCH_FLOWS:-2000}
 # a round's queries of each kind: REPS x QUERIES replies for each p99
 QUERIES=${RB_BENCH_CONFINE_QUERIES:-1000}
+# replies of each kind and variant over all rounds: what each p99 is of
+NQ=$((REPS * QUERIES))
 RATE=${RB_BENCH_DNS_RATE:-1000}
 PLAIN=rbt-bench-plain
 WORLD_GW=10.243.0.2
@@ -89,11 +91,11 @@ HITS0=$(hits)
 LPID=$(bench_child "$SPID" rb-learner) || die "the sentry runs no learner"
 DPID=$(bench_child "$SPID" dnsmasq) || die "the sentry runs no dnsmasq"
 declare -A SCHED=([l-run]=0 [l-wait]=0 [l-n]=0 [d-run]=0 [d-wait]=0 [d-n]=0)
-sched_add() { # KEY PID SIGN
+sched_add() { # KEY PID SIGN (-1 before the round, 1 after)
 	local run wait n
 	read -r run wait n <"/proc/$2/schedstat"
-	SCHED[$1-run]=$((SCHED[$1-run] + $3 run)) SCHED[$1-wait]=$((SCHED[$1-wait] + $3 wait))
-	SCHED[$1-n]=$((SCHED[$1-n] + $3 n))
+	SCHED[$1-run]=$((SCHED[$1-run] + $3 * run)) SCHED[$1-wait]=$((SCHED[$1-wait] + $3 * wait))
+	SCHED[$1-n]=$((SCHED[$1-n] + $3 * n))
 }
 for ((r = 1; r <= REPS; r++)); do
 	order="rb plain"
@@ -106,9 +108,9 @@ for ((r = 1; r <= REPS; r++)); do
 		bench_flows "$c" "$FLOWS"; echo "$REPLY" >>"$BENCH_TMP/flows-$v"
 		lat "$pid" "$srv" "$BENCH_TMP/q-cached" "$BENCH_TMP/cached-$v"
 		fresh "$r" "$v" >"$BENCH_TMP/q-fresh"
-		if [ "$v" = rb ]; then sched_add l "$LPID" -; sched_add d "$DPID" -; fi
+		if [ "$v" = rb ]; then sched_add l "$LPID" -1; sched_add d "$DPID" -1; fi
 		lat "$pid" "$srv" "$BENCH_TMP/q-fresh" "$BENCH_TMP/fresh-$v"
-		if [ "$v" = rb ]; then sched_add l "$LPID" +; sched_add d "$DPID" +; fi
+		if [ "$v" = rb ]; then sched_add l "$LPID" 1; sched_add d "$DPID" 1; fi
 	done
 done
 # the confined bottle kept its policy throughout
@@ -116,8 +118,8 @@ done
 # every repeated question was answered from the sentry's cache (the CHAOS
 # question that reads the counter counts as one more hit)
 HITS=$(($(hits) - HITS0 - 1))
-[ "$HITS" -eq $((REPS * QUERIES)) ] ||
-	die "the sentry answered $HITS of $((REPS * QUERIES)) repeated questions from its cache"
+[ "$HITS" -eq $NQ ] ||
+	die "the sentry answered $HITS of $NQ repeated questions from its cache"
 
 declare -A RES
 for m in iperf flows; do
@@ -149,10 +151,10 @@ echo "one TCP stream, ${SECS} s, to $BENCH_TARGET. New flows: $FLOWS TCP connect
 echo "answers RST), timed inside the container, after an uncounted run. DNS: \`dnsperf -Q $RATE\` in each"
 echo "one's netns, $QUERIES queries a round, latency of each reply (\`-v\`); confined asks its sentry, unconfined the"
 echo "world's resolver 8.8.8.8. \"Repeated\": $CACHED again and again, which the world answers with TTL 300"
-echo "(the sentry answered all $((REPS * QUERIES)) from its cache: dnsmasq's hits.bind; nothing in user space holds"
+echo "(the sentry answered all $NQ from its cache: dnsmasq's hits.bind; nothing in user space holds"
 echo "the reply; the world answers from its configuration); \"fresh\": names never asked before (the sentry asks the world,"
 echo "the learner adds the world's answer to RB-DNS before dnsmasq gets it). TCP and new flows: rb / unconfined"
-echo "paired per round, median; DNS: median and p99 over all $((REPS * QUERIES)) replies of each."
+echo "paired per round, median; DNS: median and p99 over all $NQ replies of each."
 echo
 echo "| measure | confined (rb) | unconfined | ratio | target | verdict |"
 echo "|---|---:|---:|---:|---|:---:|"
@@ -169,12 +171,13 @@ for m in cached fresh; do
 done
 over2ms() { awk '$1 > 2000 { n++ } END { printf "%d", n }' "$1"; }
 printf '| DNS fresh names, replies over 2 ms | %s | %s | | | |\n' \
-	"$(over2ms "$BENCH_TMP/fresh-rb") of $((REPS * QUERIES))" "$(over2ms "$BENCH_TMP/fresh-plain") of $((REPS * QUERIES))"
+	"$(over2ms "$BENCH_TMP/fresh-rb") of $NQ" "$(over2ms "$BENCH_TMP/fresh-plain") of $NQ"
 echo
-per() { awk -v v="$1" -v n="$((REPS * QUERIES))" 'BEGIN { printf "%.0f us", v / n / 1000 }'; }
+per() { awk -v v="$1" -v n="$NQ" 'BEGIN { printf "%.0f us", v / n / 1000 }'; }
+sched_n() { awk -v a="$1" -v n="$NQ" 'BEGIN { printf "%.1f", a / n }'; }
 echo "Where a fresh name's time goes in the sentry (/proc/PID/schedstat of its processes over the fresh"
-echo "rounds, per question): dnsmasq $(per "${SCHED[d-run]}") on a CPU, $(per "${SCHED[d-wait]}") waiting for one, $(awk -v a="${SCHED[d-n]}" -v n="$((REPS * QUERIES))" 'BEGIN { printf "%.1f", a / n }') times scheduled;"
-echo "the learner $(per "${SCHED[l-run]}") on a CPU, $(per "${SCHED[l-wait]}") waiting for one, $(awk -v a="${SCHED[l-n]}" -v n="$((REPS * QUERIES))" 'BEGIN { printf "%.1f", a / n }') times scheduled. A fresh"
+echo "rounds, per question): dnsmasq $(per "${SCHED[d-run]}") on a CPU, $(per "${SCHED[d-wait]}") waiting for one, $(sched_n "${SCHED[d-n]}") times scheduled;"
+echo "the learner $(per "${SCHED[l-run]}") on a CPU, $(per "${SCHED[l-wait]}") waiting for one, $(sched_n "${SCHED[l-n]}") times scheduled. A fresh"
 echo "answer is one hop more than asking the world (bottle, sentry, world) and one trip through the"
 echo "learner, a process of its own so that the parser holding CAP_NET_ADMIN is not the one the bottle"
 echo "talks to; a repeated one is neither (answered from dnsmasq's cache, the reply not held)."
