@@ -144,6 +144,8 @@ boot() {
 	# the console's last lines may still be in tee
 	sleep 1
 }
+# exit_line: the guest's last `rb-vm: exit N`, if it printed one
+exit_line() { grep -aE '^rb-vm: exit [0-9]+$' "$log" | tail -n 1 || true; }
 image
 t1=$(date +%s)
 echo "check-vm: $DISTRO: image of ${size} MB, booting ${k##*/} ($ACCEL, 2 vCPUs, $MEM MB, no network device; timeout $TIMEOUT s)"
@@ -153,7 +155,7 @@ boot
 # code patching hit under qemu's multi-threaded TCG) boots once more from
 # a fresh image; the first console stays beside the second. A test's
 # failure is never retried, and a second panic fails.
-if ! grep -qaE '^rb-vm: exit [0-9]+$' "$log" && grep -qa 'Kernel panic - not syncing' "$log"; then
+if [ -z "$(exit_line)" ] && grep -qa 'Kernel panic - not syncing' "$log"; then
 	echo "check-vm: $DISTRO: the guest's kernel panicked (console above): booting a fresh image once more"
 	cp "$log" "$log.first"
 	image
@@ -161,7 +163,7 @@ if ! grep -qaE '^rb-vm: exit [0-9]+$' "$log" && grep -qa 'Kernel panic - not syn
 fi
 t2=$(date +%s)
 
-marker=$(grep -aE '^rb-vm: exit [0-9]+$' "$log" | tail -n 1 || true)
+marker=$(exit_line)
 summary=$(grep -aE '^rb-vm: [0-9]+ passed' "$log" | tail -n 1 | sed 's/^rb-vm: //' || true)
 echo "check-vm: $DISTRO: ${summary:-no summary} (root $((t1 - t0)) s, guest $((t2 - t1)) s)"
 if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
