@@ -296,6 +296,8 @@ bench_machine() {
 	cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 	echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo "- host: $(uname -sr), $(. /etc/os-release && echo "$PRETTY_NAME")"
+	# a guest's idle CPU sleeps in the hypervisor: wakeups there cost more
+	grep -qw hypervisor /proc/cpuinfo && cpu="$cpu, a virtual machine's (cpu flag hypervisor)"
 	echo "- cpu: ${cpu:-unknown}, $(nproc) cores; load before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "- memory: $(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
 	echo "- tools: $(podman --version), $(iptables-legacy --version), $(ipset --version | head -1 | cut -d, -f1), $(iperf3 --version | head -1 | cut -d' ' -f1-2), dnsperf $(dnsperf -h 2>&1 | awk '/^Version/ { print $2; exit }'), $(dnsmasq --version | head -1 | cut -d' ' -f1,3)"
