@@ -119,8 +119,10 @@ world_tcp_log() {
     assert_output --partial '["/bin/sh","-c","echo agent: started; cd /workspace || exit 1; while'
     assert_output --partial ' /workspace true'
     # the command wrote into the host's directory, as the bottle's uid,
-    # what the world answered on 443 and 22
-    for i in $(seq 50); do
+    # what the world answered on 443 and 22. Waited for up to a round and a
+    # half (45 s: its 20 s sleep, two nc -w 3, a resolver's 5 s retry): a
+    # loaded machine can cut the first round short, the next must succeed.
+    for i in $(seq 225); do
         [ "$(grep -c '^world' "$WS/.agent-last" 2>/dev/null)" = 2 ] && break
         sleep 0.2
     done
