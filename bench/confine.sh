@@ -165,7 +165,6 @@ for q in 50 99; do
 	RES[rb-hop-p$q]=$(ratio "${RES[fresh-rb-p$q]}" "${RES[hop-p$q]}")
 	RES[hop-plain-p$q]=$(ratio "${RES[hop-p$q]}" "${RES[fresh-plain-p$q]}")
 done
-pct() { awk -v r="$1" 'BEGIN { printf "%.0f%%", 100 * r }'; }
 gbit() { awk -v b="$(median "$1")" 'BEGIN { printf "%.2f", b / 1e9 }'; }
 ok_tput=$(passfail le "$T_TPUT" "${RES[iperf]}")
 ok_flows=$(passfail le "$T_FLOWS" "${RES[flows]}")

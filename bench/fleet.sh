@@ -125,7 +125,6 @@ ok_bu=$(passfail le "$r_bu" "$T_BRINGUP")
 ok_fl=$(passfail le "$T_FLOWS" "$r_fl29")
 ok_v=$([ "$clean" = "$n_all" ] && echo PASS || echo FAIL)
 ok_s=$([ "$left$left_fw" = 00 ] && echo PASS || echo FAIL)
-pct() { awk -v r="$1" 'BEGIN { printf "%.0f%%", 100 * r }'; }
 mib() { awk -v k="$1" -v n="$2" 'BEGIN { printf "%.1f MiB", k / n / 1024 }'; }
 
 echo "## Many bottles"

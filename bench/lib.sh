@@ -84,6 +84,10 @@ ms() { awk -v u="$1" 'BEGIN { if (u == "nan") print "n/a"; else if (u >= 100000)
 # ratio A B: A / B with two decimals.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0 || a == "nan" || b == "nan") print "n/a"; else printf "%.2f", a / b }'; }
 
+# pct R: R as a whole percentage, rounded down: every percent target is a
+# floor, and 0.896 shown as 90% beside a FAIL reads as a wrong verdict.
+pct() { awk -v r="$1" 'BEGIN { printf "%d%%", int(100 * r + 1e-9) }'; }
+
 # le A B: true when A <= B (numbers, awk).
 le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
 

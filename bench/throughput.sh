@@ -115,7 +115,6 @@ for v in "${VARIANTS[@]}"; do
 	QFL[$v]=$(q "$BENCH_TMP/r-flows-$v")
 done
 gbit() { awk -v b="$1" 'BEGIN { printf "%.2f", b / 1e9 }'; }
-pct() { awk -v r="$1" 'BEGIN { printf "%.0f%%", 100 * r }'; }
 ok_ip=$(passfail le 0.9 "${RIP[rbbig]}")
 ok_fl=$(passfail le 0.9 "${RFL[rbbig]}")
 

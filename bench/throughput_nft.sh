@@ -68,5 +68,5 @@ printf '| %s CIDRs | %s | **%s%%** (%s) | %s |\n' "$BIG" "$fb" "$(awk -v r="$rel
 	"$(quartiles "$BENCH_TMP/r-nflows" | awk '{ printf "%.0f–%.0f%%", 100 * $1, 100 * $2 }')" "$ok"
 echo
 if [ -n "${RB_BENCH_SUMMARY:-}" ]; then
-	echo "| new flows, nft | new TCP flows/s with $BIG CIDRs >= 90% of 1 CIDR on the nft backend | $(awk -v r="$rel" 'BEGIN { printf "%.0f%%", 100 * r }') | $ok |" >>"$RB_BENCH_SUMMARY"
+	echo "| new flows, nft | new TCP flows/s with $BIG CIDRs >= 90% of 1 CIDR on the nft backend | $(pct "$rel") | $ok |" >>"$RB_BENCH_SUMMARY"
 fi
