@@ -14,8 +14,8 @@
 #            V, each asked once; the world answers 160.79.104.10 with TTL 0:
 #            through the sentry each is asked upstream and learned before
 #            dnsmasq has it); fresh names once more from the unconfined
-#            container through a plain dnsmasq (rb's image and dnsmasq
-#            options, no rb: no policy, no learner), which tells the
+#            container through a plain dnsmasq (rb's image and resolver
+#            configuration, no rb: no policy, no learner), which tells the
 #            price of one more resolver hop apart from rb's share
 # Packets go only to the simulated world. Prints a markdown section; with
 # RB_BENCH_SUMMARY=FILE appends its target lines there.
@@ -47,33 +47,40 @@ NP1=$BENCH_TMP/np-1.mk
 bench_bottle_up "$NP1"
 BPID=$(podman inspect -f '{{.State.Pid}}' "$BENCH_BOTTLE")
 
+# on_world NAME PODMAN-RUN-ARGS...: a bare container on rb-world (the
+# uplink network), removed at exit, its default route pointed at the
+# world by the bench; REPLY is its PID.
+on_world() {
+	local name=$1
+	shift
+	podman container exists "$name" && die "$name exists (left over? podman rm -f $name)"
+	bench_on_exit "podman rm -f -t 0 '$name' >/dev/null 2>&1"
+	podman run -d --pull never --name "$name" --network rb-world "$@" >/dev/null ||
+		die "cannot start $name"
+	REPLY=$(podman inspect -f '{{.State.Pid}}' "$name")
+	nsenter -t "$REPLY" -n ip route replace default via "$WORLD_GW" ||
+		die "cannot route $name to the world via $WORLD_GW"
+}
+
 # The unconfined twin: same image, uid, capabilities and limits as rb gives
-# the bottle, on the uplink network, routed to the world by the bench.
-podman container exists "$PLAIN" && die "$PLAIN exists (left over? podman rm -f $PLAIN)"
-bench_on_exit "podman rm -f -t 0 '$PLAIN' >/dev/null 2>&1"
-podman run -d --pull never --name "$PLAIN" --network rb-world --user 1000:1000 \
-	--cap-drop ALL --security-opt no-new-privileges --memory 2g --cpus 1 --pids-limit 1024 \
-	localhost/rb-bottle:latest >/dev/null || die "cannot start $PLAIN"
-PPID_=$(podman inspect -f '{{.State.Pid}}' "$PLAIN")
-nsenter -t "$PPID_" -n ip route replace default via "$WORLD_GW" ||
-	die "cannot route $PLAIN to the world via $WORLD_GW"
+# the bottle.
+on_world "$PLAIN" --user 1000:1000 --cap-drop ALL --security-opt no-new-privileges \
+	--memory 2g --cpus 1 --pids-limit 1024 localhost/rb-bottle:latest
+PPID_=$REPLY
 [ "$(podman exec "$PLAIN" dig +short +time=2 +tries=1 @8.8.8.8 anthropic.com)" = 160.79.104.10 ] ||
 	die "$PLAIN does not reach the world's resolver"
 
-# The plain resolver hop: dnsmasq as rb-sentryd runs it (no capability,
-# its configuration's cache and options) but alone, on rb-world, routed
-# to the world like the twin.
-podman container exists "$HOP" && die "$HOP exists (left over? podman rm -f $HOP)"
-bench_on_exit "podman rm -f -t 0 '$HOP' >/dev/null 2>&1"
-podman run -d --pull never --name "$HOP" --network rb-world --user dnsmasq --cap-drop ALL \
-	--security-opt no-new-privileges --sysctl net.ipv4.ip_unprivileged_port_start=53 \
+# The plain resolver hop: the sentry image's dnsmasq with no capability and
+# the bench nameplate's own resolver configuration (rb-fw-apply
+# resolver-conf, but for the sentry's listen addresses), alone: no policy,
+# no learner.
+"$RB_BIN/rb-fw-apply" --nameplate "$NP1" resolver-conf | grep -v -e '^listen-address=' -e '^bind-interfaces$' \
+	>"$BENCH_TMP/hop.conf" || die "cannot write the resolver configuration for $HOP"
+on_world "$HOP" --user dnsmasq --cap-drop ALL --security-opt no-new-privileges \
+	--sysctl net.ipv4.ip_unprivileged_port_start=53 -v "$BENCH_TMP/hop.conf:/etc/rb/dnsmasq.conf:ro" \
 	--entrypoint /usr/sbin/dnsmasq localhost/rb-sentry:latest --keep-in-foreground \
-	--no-resolv --no-hosts --no-poll --cache-size=1000 --log-facility=- --pid-file= \
-	--domain-needed --bogus-priv --filter-AAAA --server=8.8.8.8 >/dev/null || die "cannot start $HOP"
-HOP_PID=$(podman inspect -f '{{.State.Pid}}' "$HOP")
+	--conf-file=/etc/rb/dnsmasq.conf
 HOP_IP=$(podman inspect -f '{{(index .NetworkSettings.Networks "rb-world").IPAddress}}' "$HOP")
-nsenter -t "$HOP_PID" -n ip route replace default via "$WORLD_GW" ||
-	die "cannot route $HOP to the world via $WORLD_GW"
 [ "$(podman exec "$PLAIN" dig +short +time=2 +tries=1 @"$HOP_IP" anthropic.com)" = 160.79.104.10 ] ||
 	die "$PLAIN does not reach the world's resolver through $HOP ($HOP_IP)"
 
