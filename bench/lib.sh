@@ -87,6 +87,9 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0 || a == "nan" || b == "nan
 # pct R: R as a whole percentage, rounded down: every percent target is a
 # floor, and 0.896 shown as 90% beside a FAIL reads as a wrong verdict.
 pct() { awk -v r="$1" 'BEGIN { printf "%d%%", int(100 * r + 1e-9) }'; }
+# pct_quartiles FILE: the quartiles of the ratios in FILE as a percent
+# range (how noisy the rounds were; no verdict reads it).
+pct_quartiles() { quartiles "$1" | awk '{ printf "%.0f–%.0f%%", 100 * $1, 100 * $2 }'; }
 
 # le A B: true when A <= B (numbers, awk).
 le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }

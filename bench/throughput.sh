@@ -103,7 +103,6 @@ policy rb1
 # Rates: median over rounds. Ratios are paired (lib.sh ratios); the
 # quartiles of the per-round ratios show how noisy they were.
 declare -A IP FL RIP RFL QIP QFL
-q() { quartiles "$1" | awk '{ printf "%.0f–%.0f%%", 100 * $1, 100 * $2 }'; }
 for v in "${VARIANTS[@]}"; do
 	IP[$v]=$(median "$BENCH_TMP/iperf-$v")
 	FL[$v]=$(median "$BENCH_TMP/flows-$v")
@@ -111,8 +110,8 @@ for v in "${VARIANTS[@]}"; do
 	ratios "$BENCH_TMP/flows-$v" "$BENCH_TMP/flows-rb1" "$BENCH_TMP/r-flows-$v"
 	RIP[$v]=$(median "$BENCH_TMP/r-iperf-$v")
 	RFL[$v]=$(median "$BENCH_TMP/r-flows-$v")
-	QIP[$v]=$(q "$BENCH_TMP/r-iperf-$v")
-	QFL[$v]=$(q "$BENCH_TMP/r-flows-$v")
+	QIP[$v]=$(pct_quartiles "$BENCH_TMP/r-iperf-$v")
+	QFL[$v]=$(pct_quartiles "$BENCH_TMP/r-flows-$v")
 done
 gbit() { awk -v b="$1" 'BEGIN { printf "%.2f", b / 1e9 }'; }
 ok_ip=$(passfail le 0.9 "${RIP[rbbig]}")

@@ -64,8 +64,8 @@ echo
 echo "| sentry policy (nft) | new flows/s | of 1 CIDR | >= 90% |"
 echo "|---|---:|---:|:---:|"
 printf '| 1 CIDR | %s | 100%% | |\n' "$f1"
-printf '| %s CIDRs | %s | **%s%%** (%s) | %s |\n' "$BIG" "$fb" "$(awk -v r="$rel" 'BEGIN { printf "%.0f", 100 * r }')" \
-	"$(quartiles "$BENCH_TMP/r-nflows" | awk '{ printf "%.0f–%.0f%%", 100 * $1, 100 * $2 }')" "$ok"
+printf '| %s CIDRs | %s | **%s** (%s) | %s |\n' "$BIG" "$fb" "$(pct "$rel")" \
+	"$(pct_quartiles "$BENCH_TMP/r-nflows")" "$ok"
 echo
 if [ -n "${RB_BENCH_SUMMARY:-}" ]; then
 	echo "| new flows, nft | new TCP flows/s with $BIG CIDRs >= 90% of 1 CIDR on the nft backend | $(pct "$rel") | $ok |" >>"$RB_BENCH_SUMMARY"
